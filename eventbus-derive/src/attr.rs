@@ -1,0 +1,117 @@
+//! Parsing of `#[openedx_event(...)]` attributes.
+
+use crate::ast::Derive;
+use crate::ctxt::Ctxt;
+use proc_macro2::Span;
+use syn::spanned::Spanned;
+use syn::{LitInt, LitStr};
+
+/// A value that may be set once.
+struct Once<T> {
+    name: &'static str,
+    value: Option<T>,
+}
+
+impl<T> Once<T> {
+    fn new(name: &'static str) -> Self {
+        Once { name, value: None }
+    }
+
+    fn set(&mut self, cx: &Ctxt, span: Span, value: T) {
+        if self.value.is_some() {
+            cx.error_at(span, format!("duplicate openedx_event attribute `{}`", self.name));
+        } else {
+            self.value = Some(value);
+        }
+    }
+}
+
+/// The attributes of the struct.
+pub struct ContainerAttrs {
+    pub event_type: Option<LitStr>,
+    pub minor_version: u32,
+    pub key_field: Option<LitStr>,
+    pub in_process_only: bool,
+    pub record_name: Option<LitStr>,
+}
+
+const EVENT_KEYS: &str = "event_type, minor_version, key_field, in_process_only";
+
+impl ContainerAttrs {
+    pub fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute], derive: Derive) -> Self {
+        let mut event_type = Once::new("event_type");
+        let mut minor_version = Once::new("minor_version");
+        let mut key_field = Once::new("key_field");
+        let mut in_process_only = Once::new("in_process_only");
+        let mut record_name = Once::new("name");
+
+        for attr in attrs.iter().filter(|a| a.path().is_ident("openedx_event")) {
+            let result = attr.parse_nested_meta(|meta| {
+                let key = meta
+                    .path
+                    .get_ident()
+                    .map(ToString::to_string)
+                    .unwrap_or_default();
+                let span = meta.path.span();
+                match (key.as_str(), derive) {
+                    ("event_type", Derive::Event) => {
+                        event_type.set(cx, span, meta.value()?.parse::<LitStr>()?)
+                    }
+                    ("minor_version", Derive::Event) => {
+                        let lit: LitInt = meta.value()?.parse()?;
+                        minor_version.set(cx, span, lit.base10_parse::<u32>()?)
+                    }
+                    ("key_field", Derive::Event) => {
+                        key_field.set(cx, span, meta.value()?.parse::<LitStr>()?)
+                    }
+                    ("in_process_only", Derive::Event) => in_process_only.set(cx, span, ()),
+                    ("name", Derive::Data) => {
+                        record_name.set(cx, span, meta.value()?.parse::<LitStr>()?)
+                    }
+                    ("event_type" | "minor_version" | "key_field" | "in_process_only", Derive::Data) => {
+                        return Err(meta.error(format!(
+                            "`{key}` belongs on #[derive(OpenEdxEvent)], not #[derive(EventData)]"
+                        )));
+                    }
+                    ("name", Derive::Event) => {
+                        return Err(meta.error(
+                            "an event's record is always `CloudEvent`; `name` belongs on #[derive(EventData)]",
+                        ));
+                    }
+                    _ => {
+                        let expected = match derive {
+                            Derive::Event => EVENT_KEYS,
+                            Derive::Data => "name",
+                        };
+                        return Err(meta.error(format!(
+                            "unknown openedx_event attribute `{}`; expected one of: {expected}",
+                            if key.is_empty() { "?".to_owned() } else { key }
+                        )));
+                    }
+                }
+                Ok(())
+            });
+            if let Err(err) = result {
+                cx.syn_error(err);
+            }
+        }
+
+        ContainerAttrs {
+            event_type: event_type.value,
+            minor_version: minor_version.value.unwrap_or(0),
+            key_field: key_field.value,
+            in_process_only: in_process_only.value.is_some(),
+            record_name: record_name.value,
+        }
+    }
+}
+
+/// Fields take no `openedx_event` attributes.
+pub fn reject_field_attrs(cx: &Ctxt, field: &syn::Field) {
+    for attr in field.attrs.iter().filter(|a| a.path().is_ident("openedx_event")) {
+        cx.error_spanned_by(
+            attr,
+            "openedx_event attributes go on the struct, not on its fields",
+        );
+    }
+}

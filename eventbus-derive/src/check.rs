@@ -1,0 +1,120 @@
+//! Validation of what the attributes say: event types, key paths, top-level fields.
+
+use crate::ast::{Container, Derive};
+use crate::ctxt::Ctxt;
+use syn::Type;
+
+const EXPECTED_EVENT_TYPE: &str =
+    "expected dotted lowercase segments such as `org.openedx.<domain>.<subject>.<action>.v<N>`";
+
+/// Check the container as a whole.
+pub fn check(cx: &Ctxt, cont: &Container) {
+    if cont.derive != Derive::Event {
+        return;
+    }
+    match &cont.attrs.event_type {
+        None => cx.error_spanned_by(
+            cont.ident,
+            "#[derive(OpenEdxEvent)] needs #[openedx_event(event_type = \"org.openedx....v1\")]",
+        ),
+        Some(lit) => {
+            if let Err(reason) = event_type(&lit.value()) {
+                cx.error_spanned_by(lit, format!("invalid event type: {reason}; {EXPECTED_EVENT_TYPE}"));
+            }
+        }
+    }
+    if let Some(lit) = &cont.attrs.key_field {
+        if let Err(reason) = key_path_syntax(&lit.value()) {
+            cx.error_spanned_by(lit, format!("invalid key_field: {reason}"));
+        }
+    }
+    if cont.fields.is_empty() && !cont.attrs.in_process_only {
+        cx.error_spanned_by(cont.ident, "an event needs at least one field");
+    }
+    if !cont.attrs.in_process_only {
+        for field in &cont.fields {
+            if is_option(field.ty) {
+                cx.error_spanned_by(
+                    field.ty,
+                    "an event's own fields cannot be optional (openedx-events signal arguments are always required); make a field of a nested record optional instead",
+                );
+            }
+        }
+    }
+}
+
+/// The rules for event types: dotted segments of lowercase letters, digits and `_`, each starting
+/// with a letter, at least three of them. The version suffix (`.v1`) is usual but not required
+/// (the authz events have none).
+pub fn event_type(s: &str) -> Result<(), String> {
+    if s.is_empty() {
+        return Err("it is empty".into());
+    }
+    let segments: Vec<&str> = s.split('.').collect();
+    for segment in &segments {
+        if segment.is_empty() {
+            return Err(format!("`{s}` has an empty segment"));
+        }
+        if !segment.starts_with(|c: char| c.is_ascii_lowercase()) {
+            return Err(format!("segment `{segment}` does not start with a lowercase letter"));
+        }
+        if let Some(c) = segment
+            .chars()
+            .find(|&c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+        {
+            return Err(format!("segment `{segment}` contains {c:?}"));
+        }
+    }
+    if segments.len() < 3 {
+        return Err(format!("`{s}` has {} segments, at least 3 are needed", segments.len()));
+    }
+    Ok(())
+}
+
+/// A key path is dotted field names.
+pub fn key_path_syntax(s: &str) -> Result<(), String> {
+    for segment in s.split('.') {
+        let valid = segment.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && segment.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return Err(format!(
+                "`{s}` is not a dotted path of field names (segment `{segment}`)"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Whether the type is spelled `Option<...>` (an alias cannot be seen from here).
+fn is_option(ty: &Type) -> bool {
+    match ty {
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|seg| seg.ident == "Option"),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_types() {
+        assert!(event_type("org.openedx.content_authoring.xblock.published.v1").is_ok());
+        assert!(event_type("org.openedx.authz.role_assignment.created").is_ok());
+        assert!(event_type("org.openedx.Learning.x.v1").is_err());
+        assert!(event_type("org..x.v1").is_err());
+        assert!(event_type("org.openedx").is_err());
+        assert!(event_type("org.openedx.x-y.v1").is_err());
+    }
+
+    #[test]
+    fn key_paths() {
+        assert!(key_path_syntax("user.pii.username").is_ok());
+        assert!(key_path_syntax("user..x").is_err());
+        assert!(key_path_syntax("user.0").is_err());
+    }
+}

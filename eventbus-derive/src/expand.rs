@@ -1,0 +1,247 @@
+//! Code generation.
+
+use crate::ast::{Container, Derive};
+use crate::check;
+use crate::ctxt::Ctxt;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::spanned::Spanned;
+use syn::DeriveInput;
+
+/// Run a derive: the impls, or the errors plus stub impls.
+pub fn derive(input: &DeriveInput, derive: Derive) -> TokenStream {
+    let cx = Ctxt::new();
+    let cont = Container::from_ast(&cx, input, derive);
+    if let Some(cont) = &cont {
+        check::check(&cx, cont);
+    }
+    match (cx.check(), cont) {
+        (Ok(()), Some(cont)) => match derive {
+            Derive::Event => event_impls(&cont),
+            Derive::Data => event_data_impl(&cont, Schema::Record),
+        },
+        (Err(err), _) => {
+            let errors = err.to_compile_error();
+            let stubs = stubs(input, derive);
+            quote!(#errors #stubs)
+        }
+        (Ok(()), None) => unreachable!("no container without an error"),
+    }
+}
+
+/// Impls with no real body, so that one error in the derive does not cascade into "trait not
+/// implemented" errors wherever the type is used.
+fn stubs(input: &DeriveInput, derive: Derive) -> TokenStream {
+    if !input.generics.params.is_empty() {
+        return TokenStream::new();
+    }
+    let ident = &input.ident;
+    let rt = quote!(::eventbus_runtime);
+    let data = quote! {
+        #[automatically_derived]
+        impl #rt::EventData for #ident {
+            fn avro_schema(_: &mut #rt::__private::SchemaNames) -> #rt::__private::JsonValue { unimplemented!() }
+            fn encode(&self, _: &mut ::std::vec::Vec<u8>) { unimplemented!() }
+            fn decode(_: &mut #rt::__private::Reader<'_>) -> ::std::result::Result<Self, #rt::__private::DataError> { unimplemented!() }
+            fn to_json(&self) -> #rt::__private::JsonValue { unimplemented!() }
+            fn from_json(_: &#rt::__private::JsonValue) -> ::std::result::Result<Self, #rt::__private::DataError> { unimplemented!() }
+            fn example(_: #rt::__private::Example) -> Self { unimplemented!() }
+        }
+    };
+    match derive {
+        Derive::Data => data,
+        Derive::Event => quote! {
+            #data
+            #[automatically_derived]
+            impl #rt::OpenEdxEvent for #ident {
+                const EVENT_TYPE: &'static str = "";
+                const MINOR_VERSION: u32 = 0;
+                const DEFAULT_KEY_FIELD: ::std::option::Option<&'static str> = ::std::option::Option::None;
+                fn signal() -> &'static #rt::Signal<Self> { unimplemented!() }
+                fn descriptor() -> &'static #rt::__private::EventDescriptor { unimplemented!() }
+            }
+        },
+    }
+}
+
+/// The two kinds of schema a struct can have.
+#[derive(Clone, Copy)]
+enum Schema {
+    /// A nested record named after the struct.
+    Record,
+    /// The top-level `CloudEvent` record of an event type.
+    CloudEvent,
+}
+
+fn event_data_impl(cont: &Container, schema: Schema) -> TokenStream {
+    let rt = quote!(::eventbus_runtime);
+    let p = quote!(#rt::__private);
+    let ident = cont.ident;
+    let idents: Vec<_> = cont.fields.iter().map(|f| f.ident).collect();
+    let names: Vec<_> = cont.fields.iter().map(|f| f.name.as_str()).collect();
+    // `<T as EventData>` spanned at the field's type, so an unsupported type is reported there.
+    let as_data: Vec<_> = cont
+        .fields
+        .iter()
+        .map(|f| {
+            let ty = f.ty;
+            quote_spanned!(ty.span()=> <#ty as #rt::EventData>)
+        })
+        .collect();
+
+    let fields_schema = quote! {
+        ::std::vec![#(
+            #p::field_schema(#names, #as_data::avro_schema(names), #as_data::NULLABLE)
+        ),*]
+    };
+    let avro_schema = match schema {
+        Schema::Record => {
+            let record_name = cont
+                .attrs
+                .record_name
+                .as_ref()
+                .map(|lit| lit.value())
+                .unwrap_or_else(|| ident.to_string());
+            quote! {
+                if !names.first_sight::<Self>(#record_name) {
+                    return #p::JsonValue::from(#record_name);
+                }
+                #p::record_schema(#record_name, #fields_schema)
+            }
+        }
+        Schema::CloudEvent => quote! {
+            #p::cloud_event_schema(<Self as #rt::OpenEdxEvent>::EVENT_TYPE, #fields_schema)
+        },
+    };
+    let type_name = ident.to_string();
+
+    quote! {
+        #[automatically_derived]
+        impl #rt::EventData for #ident {
+            fn avro_schema(names: &mut #p::SchemaNames) -> #p::JsonValue {
+                #avro_schema
+            }
+
+            fn encode(&self, out: &mut ::std::vec::Vec<u8>) {
+                #( #as_data::encode(&self.#idents, out); )*
+            }
+
+            fn decode(input: &mut #p::Reader<'_>) -> ::std::result::Result<Self, #p::DataError> {
+                ::std::result::Result::Ok(Self {
+                    #( #idents: #as_data::decode(input).map_err(|e| e.in_field(#names))?, )*
+                })
+            }
+
+            fn to_json(&self) -> #p::JsonValue {
+                let mut object = #p::JsonMap::new();
+                #( object.insert(::std::string::String::from(#names), #as_data::to_json(&self.#idents)); )*
+                #p::JsonValue::Object(object)
+            }
+
+            fn from_json(value: &#p::JsonValue) -> ::std::result::Result<Self, #p::DataError> {
+                let object = #p::json_record(value, &[#(#names),*])?;
+                ::std::result::Result::Ok(Self {
+                    #( #idents: #p::json_field(object, #names)?, )*
+                })
+            }
+
+            fn example(kind: #p::Example) -> Self {
+                Self { #( #idents: #as_data::example(kind), )* }
+            }
+
+            fn key_at(&self, path: &[&str]) -> ::std::result::Result<#p::KeyValue, #p::KeyPathError> {
+                match path {
+                    [] => ::std::result::Result::Err(#p::KeyPathError::not_a_key(path, #type_name)),
+                    #( [#names, rest @ ..] => #as_data::key_at(&self.#idents, rest).map_err(|e| e.under(#names)), )*
+                    _ => ::std::result::Result::Err(#p::KeyPathError::no_such_field(path, #type_name)),
+                }
+            }
+        }
+    }
+}
+
+fn event_impls(cont: &Container) -> TokenStream {
+    let rt = quote!(::eventbus_runtime);
+    let p = quote!(#rt::__private);
+    let ident = cont.ident;
+    let event_type = cont
+        .attrs
+        .event_type
+        .as_ref()
+        .expect("checked")
+        .value();
+    let minor_version = cont.attrs.minor_version;
+    let key_field = match &cont.attrs.key_field {
+        Some(lit) => quote!(::std::option::Option::Some(#lit)),
+        None => quote!(::std::option::Option::None),
+    };
+    let doc = &cont.doc;
+    let rust_type = quote!(::std::concat!(::std::module_path!(), "::", ::std::stringify!(#ident)));
+    let (data_impl, descriptor) = if cont.attrs.in_process_only {
+        (
+            TokenStream::new(),
+            quote!(#p::EventDescriptor::in_process::<#ident>(#doc, #rust_type)),
+        )
+    } else {
+        (
+            event_data_impl(cont, Schema::CloudEvent),
+            quote!(#p::EventDescriptor::bus::<#ident>(#doc, #rust_type)),
+        )
+    };
+    let key_check = key_field_check(cont);
+
+    quote! {
+        #data_impl
+
+        const _: () = {
+            static DESCRIPTOR: #p::EventDescriptor = #descriptor;
+            #p::inventory::submit!(#p::Registration(&DESCRIPTOR));
+
+            #[automatically_derived]
+            impl #rt::OpenEdxEvent for #ident {
+                const EVENT_TYPE: &'static str = #event_type;
+                const MINOR_VERSION: u32 = #minor_version;
+                const DEFAULT_KEY_FIELD: ::std::option::Option<&'static str> = #key_field;
+
+                fn signal() -> &'static #rt::Signal<Self> {
+                    static SIGNAL: #rt::Signal<#ident> = #rt::Signal::new(#event_type, #minor_version);
+                    &SIGNAL
+                }
+
+                fn descriptor() -> &'static #p::EventDescriptor {
+                    &DESCRIPTOR
+                }
+            }
+
+            #key_check
+        };
+    }
+}
+
+/// `assert_event_key(&event.a.b)`, with every token spanned at the `key_field` string, so a
+/// misspelled field, a path through a non-record, or a path that ends on an optional value, a list,
+/// a map or a record is a compile error pointing at the string.
+fn key_field_check(cont: &Container) -> TokenStream {
+    let Some(lit) = &cont.attrs.key_field else {
+        return TokenStream::new();
+    };
+    let span = lit.span();
+    let ident = cont.ident;
+    let segments = lit.value();
+    let segments = segments.split('.').map(|s| field_ident(s, span));
+    let event = Ident::new("event", span);
+    quote_spanned! {span=>
+        #[allow(dead_code)]
+        fn __check_key_field(#event: &#ident) {
+            ::eventbus_runtime::__private::assert_event_key(&#event #(.#segments)*);
+        }
+    }
+}
+
+fn field_ident(segment: &str, span: Span) -> Ident {
+    if syn::parse_str::<Ident>(segment).is_ok() {
+        Ident::new(segment, span)
+    } else {
+        Ident::new_raw(segment, span)
+    }
+}

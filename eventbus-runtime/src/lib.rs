@@ -1,0 +1,107 @@
+//! Runtime of the Open edX event bus in Rust.
+//!
+//! An Open edX event is a Rust struct with `#[derive(OpenEdxEvent)]`; the data types it carries derive
+//! [`EventData`]. From those derives this crate provides, byte for byte as the Python
+//! `openedx-events` library does:
+//!
+//! - the event's Avro schema ([`avro::EventSchema`]), identical to what `AvroSignalSerializer`
+//!   generates;
+//! - Avro encoding and decoding ([`avro::encode_event`], [`avro::decode_event`]), including schema
+//!   resolution when the writer used another version of the schema;
+//! - the event metadata ([`EventsMetadata`]) and the in-process [`Signal`] with its receivers;
+//! - a registry of every event type linked into the program ([`registry`]);
+//! - key-field extraction ([`key`]) as `edx-event-bus-kafka` does it.
+//!
+//! ```
+//! use eventbus_runtime::prelude::*;
+//!
+//! /// A block was published.
+//! #[derive(Debug, Clone, PartialEq, EventData)]
+//! pub struct BlockInfo { pub usage_key: UsageKey, pub block_type: String }
+//!
+//! /// Sent when a block is published.
+//! #[derive(Debug, Clone, PartialEq, OpenEdxEvent)]
+//! #[openedx_event(event_type = "org.example.doc.block.published.v1", key_field = "block.usage_key")]
+//! pub struct BlockPublished { pub block: BlockInfo }
+//!
+//! let schema = BlockPublished::schema();
+//! assert_eq!(schema.json()["namespace"], "org.example.doc.block.published.v1");
+//! ```
+
+pub mod avro;
+pub mod error;
+pub mod event;
+pub mod key;
+pub mod keys;
+pub mod metadata;
+pub mod registry;
+pub mod signal;
+
+pub use error::DataError;
+pub use event::OpenEdxEvent;
+pub use eventbus_derive::{EventData, OpenEdxEvent};
+pub use metadata::EventsMetadata;
+pub use signal::{Envelope, Signal};
+
+#[doc(inline)]
+pub use avro::EventData;
+
+/// What an application needs to define and send events: the derives, the traits and the value types.
+pub mod prelude {
+    pub use crate::avro::EventData;
+    pub use crate::event::OpenEdxEvent;
+    pub use crate::keys::{
+        CcxLocator, CourseKey, LibraryCollectionLocator, LibraryContainerLocator, LibraryLocatorV2,
+        LibraryUsageLocatorV2, UsageKey,
+    };
+    pub use crate::metadata::EventsMetadata;
+    pub use crate::signal::{Envelope, Signal};
+    pub use chrono::{DateTime, Utc};
+    pub use eventbus_derive::{EventData, OpenEdxEvent};
+    pub use std::collections::{BTreeMap, HashMap};
+    pub use uuid::Uuid;
+}
+
+/// Items used by the code that the derives generate. Not a public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::avro::schema::{cloud_event_schema, field_schema, record_schema, SchemaNames};
+    pub use crate::avro::{Example, Reader};
+    pub use crate::error::{DataError, DataErrorKind};
+    pub use crate::key::{assert_event_key, KeyPathError, KeyValue};
+    pub use crate::registry::{EventDescriptor, Registration};
+    pub use inventory;
+    pub use serde_json::{Map as JsonMap, Value as JsonValue};
+    pub use std::sync::OnceLock;
+
+    /// The JSON object of a record, refusing fields the record does not have.
+    pub fn json_record<'a>(
+        value: &'a JsonValue,
+        known: &[&str],
+    ) -> Result<&'a JsonMap<String, JsonValue>, DataError> {
+        let object = value
+            .as_object()
+            .ok_or_else(|| DataError::wrong_type("an object", value))?;
+        if let Some(unknown) = object.keys().find(|k| !known.contains(&k.as_str())) {
+            return Err(DataError::new(DataErrorKind::UnknownField).in_field(unknown));
+        }
+        Ok(object)
+    }
+
+    /// A record field from JSON; a missing optional field is `None`.
+    pub fn json_field<T: crate::EventData>(
+        object: &JsonMap<String, JsonValue>,
+        name: &str,
+    ) -> Result<T, DataError> {
+        match object.get(name) {
+            Some(value) => T::from_json(value),
+            None if T::NULLABLE => T::from_json(&JsonValue::Null),
+            None => Err(DataError::new(DataErrorKind::MissingField)),
+        }
+        .map_err(|e| e.in_field(name))
+    }
+
+    /// The `doc` attribute of the top-level `CloudEvent` record, as openedx-events writes it.
+    pub const CLOUD_EVENT_DOC: &str =
+        "Avro Event Format for CloudEvents created with openedx_events/schema";
+}

@@ -1,0 +1,327 @@
+//! The registry of every event type linked into the program.
+//!
+//! `#[derive(OpenEdxEvent)]` registers each event type (through `inventory`), so the runtime can
+//! list all events, find one by its type string, and decode, encode and dispatch events it only
+//! knows by that string: what a consumer and the configured producer need.
+
+use crate::avro::{self, EventData, EventSchema, Example};
+use crate::error::DataError;
+use crate::event::OpenEdxEvent;
+use crate::key::{KeyPathError, KeyValue};
+use crate::metadata::EventsMetadata;
+use crate::signal::{BoxFuture, ReceiverError, ReceiverId, SendError, SendReport};
+use serde_json::Value;
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
+
+/// An event of a type known only at run time.
+pub trait AnyEvent: Any + Send + Sync {
+    /// The event type's registry entry.
+    fn descriptor(&self) -> &'static EventDescriptor;
+    /// The Avro encoding of the event data.
+    fn encode(&self) -> Vec<u8>;
+    /// The JSON form of the event data (Python's `to_dict`).
+    fn to_json(&self) -> Value;
+    /// The key value at a dotted path.
+    fn key_at(&self, path: &str) -> Result<KeyValue, KeyPathError>;
+    /// For downcasting to the concrete event type.
+    fn as_any(&self) -> &dyn Any;
+}
+
+impl<E: OpenEdxEvent + EventData> AnyEvent for E {
+    fn descriptor(&self) -> &'static EventDescriptor {
+        E::descriptor()
+    }
+    fn encode(&self) -> Vec<u8> {
+        avro::encode_event(self)
+    }
+    fn to_json(&self) -> Value {
+        EventData::to_json(self)
+    }
+    fn key_at(&self, path: &str) -> Result<KeyValue, KeyPathError> {
+        let segments: Vec<&str> = path.split('.').collect();
+        EventData::key_at(self, &segments)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+impl std::fmt::Debug for dyn AnyEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.descriptor().event_type, self.to_json())
+    }
+}
+
+/// A type-erased receiver: gets the event, its metadata and whether it came from the bus.
+pub type AnyReceiver = Arc<
+    dyn Fn(Arc<dyn AnyEvent>, EventsMetadata, bool) -> BoxFuture<'static, Result<(), ReceiverError>>
+        + Send
+        + Sync,
+>;
+
+/// An event type that cannot travel on the bus.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("event type {event_type} is in-process only and cannot be sent over the event bus")]
+pub struct NotSerializable {
+    /// The event type.
+    pub event_type: &'static str,
+}
+
+/// Failure to turn bytes or JSON into an event of a registered type.
+#[derive(Debug, thiserror::Error)]
+pub enum EventDataError {
+    /// The event type cannot travel on the bus.
+    #[error(transparent)]
+    NotSerializable(#[from] NotSerializable),
+    /// The data is invalid.
+    #[error("{event_type}: {source}")]
+    Data {
+        /// The event type.
+        event_type: &'static str,
+        /// What is wrong, with the field.
+        #[source]
+        source: DataError,
+    },
+}
+
+/// The operations on an event type that can travel on the bus.
+#[doc(hidden)]
+pub struct BusOps {
+    decode: fn(&[u8]) -> Result<Arc<dyn AnyEvent>, DataError>,
+    from_json: fn(&Value) -> Result<Arc<dyn AnyEvent>, DataError>,
+    example: fn(Example) -> Arc<dyn AnyEvent>,
+    dispatch: fn(Arc<dyn AnyEvent>, EventsMetadata) -> BoxFuture<'static, Result<SendReport, SendError>>,
+    connect: fn(String, AnyReceiver) -> ReceiverId,
+    disconnect: fn(ReceiverId) -> bool,
+    schema: fn() -> &'static EventSchema,
+}
+
+/// One registered event type.
+pub struct EventDescriptor {
+    /// The event type string.
+    pub event_type: &'static str,
+    /// The minor version.
+    pub minor_version: u32,
+    /// The default key field, if the event declares one.
+    pub default_key_field: Option<&'static str>,
+    /// What the event means and when it is sent (the struct's doc comment).
+    pub description: &'static str,
+    /// The Rust type's path.
+    pub rust_type: &'static str,
+    bus: Option<BusOps>,
+    schema: OnceLock<EventSchema>,
+}
+
+mod ops {
+    use super::*;
+
+    pub fn decode<E: OpenEdxEvent + EventData>(bytes: &[u8]) -> Result<Arc<dyn AnyEvent>, DataError> {
+        avro::decode_event::<E>(bytes).map(|e| Arc::new(e) as Arc<dyn AnyEvent>)
+    }
+    pub fn from_json<E: OpenEdxEvent + EventData>(value: &Value) -> Result<Arc<dyn AnyEvent>, DataError> {
+        E::from_json(value).map(|e| Arc::new(e) as Arc<dyn AnyEvent>)
+    }
+    pub fn example<E: OpenEdxEvent + EventData>(kind: Example) -> Arc<dyn AnyEvent> {
+        Arc::new(E::example(kind))
+    }
+    pub fn schema<E: OpenEdxEvent + EventData>() -> &'static EventSchema {
+        E::schema()
+    }
+    pub fn dispatch<E: OpenEdxEvent + EventData + Clone>(
+        event: Arc<dyn AnyEvent>,
+        metadata: EventsMetadata,
+    ) -> BoxFuture<'static, Result<SendReport, SendError>> {
+        let data = event
+            .as_any()
+            .downcast_ref::<E>()
+            .expect("dispatch called with the descriptor of the event's own type")
+            .clone();
+        Box::pin(E::signal().send_event_with_custom_metadata(data, metadata))
+    }
+    pub fn connect<E: OpenEdxEvent + EventData + Clone>(name: String, receiver: AnyReceiver) -> ReceiverId {
+        E::signal().connect_async(name, move |envelope| {
+            let event: Arc<dyn AnyEvent> = Arc::new(envelope.data.clone());
+            receiver(event, envelope.metadata.clone(), envelope.from_event_bus)
+        })
+    }
+    pub fn disconnect<E: OpenEdxEvent>(id: ReceiverId) -> bool {
+        E::signal().disconnect(id)
+    }
+}
+
+impl EventDescriptor {
+    /// The entry of an event type that can travel on the bus. Used by `#[derive(OpenEdxEvent)]`.
+    #[doc(hidden)]
+    pub const fn bus<E: OpenEdxEvent + EventData + Clone>(description: &'static str, rust_type: &'static str) -> Self {
+        EventDescriptor {
+            event_type: E::EVENT_TYPE,
+            minor_version: E::MINOR_VERSION,
+            default_key_field: E::DEFAULT_KEY_FIELD,
+            description,
+            rust_type,
+            bus: Some(BusOps {
+                decode: ops::decode::<E>,
+                from_json: ops::from_json::<E>,
+                example: ops::example::<E>,
+                dispatch: ops::dispatch::<E>,
+                connect: ops::connect::<E>,
+                disconnect: ops::disconnect::<E>,
+                schema: ops::schema::<E>,
+            }),
+            schema: OnceLock::new(),
+        }
+    }
+
+    /// The entry of an in-process-only event type. Used by `#[derive(OpenEdxEvent)]`.
+    #[doc(hidden)]
+    pub const fn in_process<E: OpenEdxEvent>(description: &'static str, rust_type: &'static str) -> Self {
+        EventDescriptor {
+            event_type: E::EVENT_TYPE,
+            minor_version: E::MINOR_VERSION,
+            default_key_field: E::DEFAULT_KEY_FIELD,
+            description,
+            rust_type,
+            bus: None,
+            schema: OnceLock::new(),
+        }
+    }
+
+    #[doc(hidden)]
+    pub fn schema_cell(&self) -> &OnceLock<EventSchema> {
+        &self.schema
+    }
+
+    fn bus_ops(&self) -> Result<&BusOps, NotSerializable> {
+        self.bus.as_ref().ok_or(NotSerializable {
+            event_type: self.event_type,
+        })
+    }
+
+    /// Whether the event type can travel on the bus.
+    pub fn is_serializable(&self) -> bool {
+        self.bus.is_some()
+    }
+
+    /// The event's Avro schema.
+    pub fn schema(&self) -> Result<&'static EventSchema, NotSerializable> {
+        Ok((self.bus_ops()?.schema)())
+    }
+
+    /// Decode event data written with this event's schema, or, given the writer's schema, with
+    /// another version of it (resolved to this one).
+    pub fn decode(
+        &self,
+        bytes: &[u8],
+        writer_schema: Option<&apache_avro::Schema>,
+    ) -> Result<Arc<dyn AnyEvent>, EventDataError> {
+        let ops = self.bus_ops()?;
+        let data_error = |source| EventDataError::Data {
+            event_type: self.event_type,
+            source,
+        };
+        let reader_schema = (ops.schema)().parsed();
+        match writer_schema {
+            Some(writer) if writer != reader_schema => {
+                let resolved = avro::resolve_to_reader(writer, reader_schema, bytes).map_err(data_error)?;
+                (ops.decode)(&resolved).map_err(data_error)
+            }
+            _ => (ops.decode)(bytes).map_err(data_error),
+        }
+    }
+
+    /// Read the JSON form of the event data; errors name the field.
+    pub fn from_json(&self, value: &Value) -> Result<Arc<dyn AnyEvent>, EventDataError> {
+        (self.bus_ops()?.from_json)(value).map_err(|source| EventDataError::Data {
+            event_type: self.event_type,
+            source,
+        })
+    }
+
+    /// An example event.
+    pub fn example(&self, kind: Example) -> Result<Arc<dyn AnyEvent>, NotSerializable> {
+        Ok((self.bus_ops()?.example)(kind))
+    }
+
+    /// Send an event read from the bus to its signal's receivers, with the metadata it came with
+    /// (`send_event_with_custom_metadata`: receivers see `from_event_bus == true`).
+    pub async fn dispatch_from_bus(
+        event: Arc<dyn AnyEvent>,
+        metadata: EventsMetadata,
+    ) -> Result<SendReport, SendError> {
+        let ops = event
+            .descriptor()
+            .bus
+            .as_ref()
+            .expect("an AnyEvent is always of a serializable type");
+        (ops.dispatch)(event, metadata).await
+    }
+
+    /// Connect a type-erased receiver to this event type's signal.
+    pub fn connect(&self, name: impl Into<String>, receiver: AnyReceiver) -> Result<ReceiverId, NotSerializable> {
+        Ok((self.bus_ops()?.connect)(name.into(), receiver))
+    }
+
+    /// Disconnect a receiver connected with [`EventDescriptor::connect`].
+    pub fn disconnect(&self, id: ReceiverId) -> bool {
+        self.bus.as_ref().is_some_and(|ops| (ops.disconnect)(id))
+    }
+}
+
+impl std::fmt::Debug for EventDescriptor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventDescriptor")
+            .field("event_type", &self.event_type)
+            .field("minor_version", &self.minor_version)
+            .field("default_key_field", &self.default_key_field)
+            .field("serializable", &self.is_serializable())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A registered descriptor, as `inventory` collects them.
+#[doc(hidden)]
+pub struct Registration(pub &'static EventDescriptor);
+
+inventory::collect!(Registration);
+
+fn by_type() -> &'static BTreeMap<&'static str, &'static EventDescriptor> {
+    static MAP: OnceLock<BTreeMap<&'static str, &'static EventDescriptor>> = OnceLock::new();
+    MAP.get_or_init(|| {
+        let mut map = BTreeMap::new();
+        for Registration(descriptor) in inventory::iter::<Registration> {
+            if let Some(previous) = map.insert(descriptor.event_type, *descriptor) {
+                tracing::error!(
+                    event_type = descriptor.event_type,
+                    first = previous.rust_type,
+                    second = descriptor.rust_type,
+                    "two Rust types declare the same event type; see registry::duplicates()"
+                );
+            }
+        }
+        map
+    })
+}
+
+/// Every registered event type, sorted by event type.
+pub fn all() -> impl Iterator<Item = &'static EventDescriptor> {
+    by_type().values().copied()
+}
+
+/// The event type registered under `event_type`.
+pub fn find(event_type: &str) -> Option<&'static EventDescriptor> {
+    by_type().get(event_type).copied()
+}
+
+/// Event types that more than one Rust type declares, with those types. Should be empty.
+pub fn duplicates() -> Vec<(&'static str, Vec<&'static str>)> {
+    let mut types: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for Registration(descriptor) in inventory::iter::<Registration> {
+        types
+            .entry(descriptor.event_type)
+            .or_default()
+            .push(descriptor.rust_type);
+    }
+    types.into_iter().filter(|(_, rust)| rust.len() > 1).collect()
+}

@@ -1,0 +1,305 @@
+//! In-process signals: connect receivers to an event type and send events to them, as
+//! openedx-events' `OpenEdxPublicSignal` (a Django signal) does.
+
+use crate::metadata::EventsMetadata;
+use chrono::{DateTime, Utc};
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::task::{Context, Poll};
+
+/// A boxed, sendable future.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a receiver returns when it fails.
+pub type ReceiverError = Box<dyn std::error::Error + Send + Sync>;
+
+/// An event as receivers get it: its data, its metadata, and whether it came from the event bus
+/// (such events are not produced to the bus again).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope<E> {
+    /// The event data.
+    pub data: E,
+    /// The event metadata.
+    pub metadata: EventsMetadata,
+    /// `true` when a consumer re-sent the event after reading it from the bus.
+    pub from_event_bus: bool,
+}
+
+/// Identifies a connected receiver, to disconnect it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ReceiverId(u64);
+
+type SyncHandler<E> = dyn Fn(&Envelope<E>) -> Result<(), ReceiverError> + Send + Sync;
+type AsyncHandler<E> =
+    dyn Fn(Arc<Envelope<E>>) -> BoxFuture<'static, Result<(), ReceiverError>> + Send + Sync;
+
+enum Handler<E> {
+    Sync(Box<SyncHandler<E>>),
+    Async(Box<AsyncHandler<E>>),
+}
+
+struct Receiver<E> {
+    id: ReceiverId,
+    name: String,
+    handler: Handler<E>,
+}
+
+/// The receivers of one event type.
+///
+/// Each event type has one `Signal`, reached with `MyEvent::signal()`. Receivers run in the order
+/// they were connected. In robust mode (the default) every receiver runs and the failures of all of
+/// them are returned in the [`SendReport`]; otherwise sending stops at the first failure, which is
+/// returned as [`SendError`]. A panicking receiver counts as a failing one.
+pub struct Signal<E> {
+    event_type: &'static str,
+    minor_version: u32,
+    receivers: RwLock<Vec<Arc<Receiver<E>>>>,
+    enabled: AtomicBool,
+    robust: AtomicBool,
+}
+
+/// The outcome of sending an event in robust mode.
+#[derive(Debug, Default)]
+pub struct SendReport {
+    /// `false` when the signal was disabled and nothing was sent.
+    pub sent: bool,
+    /// How many receivers ran.
+    pub receivers: usize,
+    /// The receivers that failed, in the order they ran.
+    pub failures: Vec<ReceiverFailure>,
+}
+
+impl SendReport {
+    /// Whether every receiver succeeded.
+    pub fn is_ok(&self) -> bool {
+        self.failures.is_empty()
+    }
+}
+
+/// A receiver that failed.
+#[derive(Debug)]
+pub struct ReceiverFailure {
+    /// The receiver's name.
+    pub receiver: String,
+    /// Its error.
+    pub error: ReceiverError,
+}
+
+/// Sending stopped at a failing receiver (non-robust mode).
+#[derive(Debug, thiserror::Error)]
+#[error("receiver `{receiver}` of {event_type} failed: {error}")]
+pub struct SendError {
+    /// The event type sent.
+    pub event_type: &'static str,
+    /// The failing receiver's name.
+    pub receiver: String,
+    /// Its error.
+    #[source]
+    pub error: ReceiverError,
+}
+
+static NEXT_RECEIVER_ID: AtomicU64 = AtomicU64::new(1);
+
+impl<E: Send + Sync + 'static> Signal<E> {
+    /// A signal with no receivers. Used by `#[derive(OpenEdxEvent)]`.
+    pub const fn new(event_type: &'static str, minor_version: u32) -> Self {
+        Signal {
+            event_type,
+            minor_version,
+            receivers: RwLock::new(Vec::new()),
+            enabled: AtomicBool::new(true),
+            robust: AtomicBool::new(true),
+        }
+    }
+
+    /// The event type.
+    pub fn event_type(&self) -> &'static str {
+        self.event_type
+    }
+
+    fn add(&self, name: String, handler: Handler<E>) -> ReceiverId {
+        let id = ReceiverId(NEXT_RECEIVER_ID.fetch_add(1, Ordering::Relaxed));
+        self.receivers
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Arc::new(Receiver { id, name, handler }));
+        id
+    }
+
+    /// Connect a synchronous receiver.
+    pub fn connect<F>(&self, name: impl Into<String>, receiver: F) -> ReceiverId
+    where
+        F: Fn(&Envelope<E>) -> Result<(), ReceiverError> + Send + Sync + 'static,
+    {
+        self.add(name.into(), Handler::Sync(Box::new(receiver)))
+    }
+
+    /// Connect an asynchronous receiver.
+    pub fn connect_async<F, Fut>(&self, name: impl Into<String>, receiver: F) -> ReceiverId
+    where
+        F: Fn(Arc<Envelope<E>>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), ReceiverError>> + Send + 'static,
+    {
+        self.add(
+            name.into(),
+            Handler::Async(Box::new(move |envelope| Box::pin(receiver(envelope)))),
+        )
+    }
+
+    /// Disconnect a receiver; `false` if it was not connected.
+    pub fn disconnect(&self, id: ReceiverId) -> bool {
+        let mut receivers = self.receivers.write().unwrap_or_else(|e| e.into_inner());
+        let before = receivers.len();
+        receivers.retain(|r| r.id != id);
+        receivers.len() != before
+    }
+
+    /// How many receivers are connected.
+    pub fn receiver_count(&self) -> usize {
+        self.receivers.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+
+    /// Let events through (the default).
+    pub fn enable(&self) {
+        self.enabled.store(true, Ordering::Relaxed);
+    }
+
+    /// Drop events: sending does nothing until [`Signal::enable`].
+    pub fn disable(&self) {
+        self.enabled.store(false, Ordering::Relaxed);
+    }
+
+    /// Whether events go through.
+    pub fn is_enabled(&self) -> bool {
+        self.enabled.load(Ordering::Relaxed)
+    }
+
+    /// Robust mode (the default): run every receiver and collect their failures. Off: stop at the
+    /// first failure, as openedx-events' `allow_send_event_failure()`.
+    pub fn set_robust(&self, robust: bool) {
+        self.robust.store(robust, Ordering::Relaxed);
+    }
+
+    /// Send an event that happens now, with new metadata.
+    pub async fn send_event(&self, data: E) -> Result<SendReport, SendError> {
+        let metadata = EventsMetadata::new(self.event_type, self.minor_version);
+        self.dispatch(data, metadata, false).await
+    }
+
+    /// Send an event that happened at `time` (e.g. the timestamp of a database record).
+    pub async fn send_event_at(&self, data: E, time: DateTime<Utc>) -> Result<SendReport, SendError> {
+        let metadata = EventsMetadata::at(self.event_type, self.minor_version, time);
+        self.dispatch(data, metadata, false).await
+    }
+
+    /// Send an event with the metadata it already has: an event read from the bus. Receivers see
+    /// `from_event_bus == true`, so the event is not produced again.
+    pub async fn send_event_with_custom_metadata(
+        &self,
+        data: E,
+        metadata: EventsMetadata,
+    ) -> Result<SendReport, SendError> {
+        self.dispatch(data, metadata, true).await
+    }
+
+    async fn dispatch(
+        &self,
+        data: E,
+        metadata: EventsMetadata,
+        from_event_bus: bool,
+    ) -> Result<SendReport, SendError> {
+        if !self.is_enabled() {
+            tracing::debug!(event_type = self.event_type, "signal disabled, event not sent");
+            return Ok(SendReport::default());
+        }
+        let receivers = self
+            .receivers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let robust = self.robust.load(Ordering::Relaxed);
+        let envelope = Arc::new(Envelope {
+            data,
+            metadata,
+            from_event_bus,
+        });
+        let mut report = SendReport {
+            sent: true,
+            receivers: receivers.len(),
+            failures: Vec::new(),
+        };
+        for receiver in receivers {
+            let outcome = match &receiver.handler {
+                Handler::Sync(f) => catch_unwind(AssertUnwindSafe(|| f(&envelope)))
+                    .unwrap_or_else(|panic| Err(panic_error(panic))),
+                Handler::Async(f) => match catch_unwind(AssertUnwindSafe(|| f(envelope.clone()))) {
+                    Ok(future) => CatchUnwind(future).await,
+                    Err(panic) => Err(panic_error(panic)),
+                },
+            };
+            if let Err(error) = outcome {
+                tracing::warn!(
+                    event_type = self.event_type,
+                    event_id = %envelope.metadata.id,
+                    receiver = %receiver.name,
+                    %error,
+                    "receiver failed"
+                );
+                if !robust {
+                    return Err(SendError {
+                        event_type: self.event_type,
+                        receiver: receiver.name.clone(),
+                        error,
+                    });
+                }
+                report.failures.push(ReceiverFailure {
+                    receiver: receiver.name.clone(),
+                    error,
+                });
+            }
+        }
+        tracing::debug!(
+            event_type = self.event_type,
+            event_id = %envelope.metadata.id,
+            receivers = report.receivers,
+            failures = report.failures.len(),
+            "event sent"
+        );
+        Ok(report)
+    }
+}
+
+fn panic_error(panic: Box<dyn std::any::Any + Send>) -> ReceiverError {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    format!("receiver panicked: {message}").into()
+}
+
+/// Turns a panic while polling the future into a receiver error.
+struct CatchUnwind(BoxFuture<'static, Result<(), ReceiverError>>);
+
+impl Future for CatchUnwind {
+    type Output = Result<(), ReceiverError>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let future = &mut self.0;
+        match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(poll) => poll,
+            Err(panic) => Poll::Ready(Err(panic_error(panic))),
+        }
+    }
+}
+
+impl<E> std::fmt::Debug for Signal<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Signal")
+            .field("event_type", &self.event_type)
+            .field("enabled", &self.enabled.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
