@@ -48,7 +48,7 @@ pub use avro::EventData;
 
 /// What an application needs to define and send events: the derives, the traits and the value types.
 pub mod prelude {
-    pub use crate::avro::EventData;
+    pub use crate::avro::{EventData, Example};
     pub use crate::event::OpenEdxEvent;
     pub use crate::keys::{
         CcxLocator, CourseKey, LibraryCollectionLocator, LibraryContainerLocator, LibraryLocatorV2,
