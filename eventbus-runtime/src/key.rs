@@ -183,8 +183,13 @@ pub fn key_schema(event_schema: &Value, path: &str) -> Result<Value, KeyPathErro
         other => Err(KeyPathError {
             path: path.to_owned(),
             problem: format!(
-                "ends on a {}, not a scalar",
-                other.get("type").and_then(Value::as_str).unwrap_or("complex type")
+                "ends on {}, not a scalar",
+                match other.get("type").and_then(Value::as_str) {
+                    Some("array") => "a list",
+                    Some("map") => "a map",
+                    Some("record") => "a record",
+                    _ => "a complex type",
+                }
             ),
         }),
     }
@@ -255,7 +260,7 @@ mod tests {
         assert_eq!(err("user.pi.username"), "key field `user.pi.username`: no field `pi` in `user`");
         assert_eq!(err("user.nick"), "key field `user.nick`: ends on an optional field, which may be null");
         assert_eq!(err("user.pii"), "key field `user.pii`: ends on a record, not a scalar");
-        assert_eq!(err("tags"), "key field `tags`: ends on a array, not a scalar");
+        assert_eq!(err("tags"), "key field `tags`: ends on a list, not a scalar");
         assert_eq!(err("user.id.x"), "key field `user.id.x`: `user.id` is not a record");
     }
 

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Run the whole test suite, as CI does: make the Python 3.12 reference venv, start Kafka, the schema
+# registry and Redis on 127.0.0.1 (scripts/services.sh), run `cargo test --workspace`, and stop the
+# services again, whatever happens. Extra arguments go to `cargo test`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+EVENTBUS_PYTHON=$(scripts/python-venv.sh)
+export EVENTBUS_PYTHON
+
+if [[ -x scripts/services.sh ]]; then
+  scripts/services.sh up
+  trap 'scripts/services.sh down' EXIT
+  eval "$(scripts/services.sh env)"
+fi
+
+cargo test --workspace "$@"
