@@ -29,6 +29,7 @@
 //! ```
 
 pub mod avro;
+pub mod backend;
 pub mod error;
 pub mod event;
 pub mod key;
