@@ -239,7 +239,7 @@ mod tests {
         assert_eq!(encode_event(&vec![1i64, -1]), [4, 2, 1, 0]);
         // Java writers may use blocks with a negative count and a byte size.
         assert_eq!(
-            decode_event::<Vec<i64>>(&[3, 2, 2, 2, 1, 0]).unwrap(),
+            decode_event::<Vec<i64>>(&[3, 4, 2, 1, 0]).unwrap(),
             [1, -1]
         );
     }
