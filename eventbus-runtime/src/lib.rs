@@ -38,6 +38,8 @@ pub mod metadata;
 pub mod registry;
 pub mod signal;
 
+/// The Avro library whose `Schema` appears in this crate's API.
+pub use apache_avro;
 pub use error::DataError;
 pub use event::OpenEdxEvent;
 pub use eventbus_derive::{EventData, OpenEdxEvent};
