@@ -1,0 +1,112 @@
+//! `eventbus events list|show`.
+
+use super::CliError;
+use crate::cli::EventsCommand;
+use eventbus_runtime::avro::Example;
+use eventbus_runtime::registry::{self, EventDescriptor};
+use serde_json::{json, Value};
+use std::process::ExitCode;
+
+pub fn run(command: EventsCommand) -> Result<ExitCode, CliError> {
+    match command {
+        EventsCommand::List { json } => list(json),
+        EventsCommand::Show { event_type } => show(&event_type)?,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn list(as_json: bool) {
+    let all: Vec<&EventDescriptor> = registry::all().collect();
+    if as_json {
+        for d in &all {
+            println!(
+                "{}",
+                json!({
+                    "event_type": d.event_type,
+                    "minor_version": d.minor_version,
+                    "default_key_field": d.default_key_field,
+                    "serializable": d.is_serializable(),
+                })
+            );
+        }
+        return;
+    }
+    let width = all.iter().map(|d| d.event_type.len()).max().unwrap_or(10);
+    println!("{:width$}  MINOR  KEY FIELD", "EVENT TYPE");
+    for d in &all {
+        let key = match (d.default_key_field, d.is_serializable()) {
+            (_, false) => "(in-process only)",
+            (Some(key), true) => key,
+            (None, true) => "-",
+        };
+        println!("{:width$}  {:>5}  {key}", d.event_type, d.minor_version);
+    }
+    println!("{} event types", all.len());
+}
+
+/// Find an event type or fail with the closest names.
+pub fn find(event_type: &str) -> Result<&'static EventDescriptor, CliError> {
+    registry::find(event_type).ok_or_else(|| {
+        let last = event_type.rsplit('.').nth(1).unwrap_or(event_type);
+        let similar: Vec<&str> = registry::all()
+            .map(|d| d.event_type)
+            .filter(|t| t.contains(last))
+            .take(5)
+            .collect();
+        let hint = if similar.is_empty() {
+            "; `eventbus events list` shows them all".to_owned()
+        } else {
+            format!("; did you mean one of: {}", similar.join(", "))
+        };
+        CliError::Usage(format!("unknown event type {event_type:?}{hint}"))
+    })
+}
+
+fn fields(schema: &Value, indent: usize, out: &mut Vec<String>) {
+    for field in schema["fields"].as_array().into_iter().flatten() {
+        let ty = &field["type"];
+        let (nullable, ty) = match ty.as_array() {
+            Some(union) => (true, &union[1]),
+            None => (false, ty),
+        };
+        let shown = match ty {
+            Value::String(s) => s.clone(),
+            Value::Object(o) => match o.get("type").and_then(Value::as_str) {
+                Some("record") => format!("record {}", o["name"].as_str().unwrap_or("?")),
+                Some("array") => format!("array of {}", o["items"]),
+                Some("map") => format!("map of {}", o["values"]),
+                _ => ty.to_string(),
+            },
+            other => other.to_string(),
+        };
+        out.push(format!(
+            "{:indent$}{}: {shown}{}",
+            "",
+            field["name"].as_str().unwrap_or("?"),
+            if nullable { " (optional)" } else { "" }
+        ));
+        if ty.get("type").and_then(Value::as_str) == Some("record") {
+            fields(ty, indent + 2, out);
+        }
+    }
+}
+
+fn show(event_type: &str) -> Result<(), CliError> {
+    let d = find(event_type)?;
+    println!("{}", d.event_type);
+    println!("  {}", d.description.replace('\n', "\n  "));
+    println!("minor version: {}", d.minor_version);
+    println!("default key field: {}", d.default_key_field.unwrap_or("-"));
+    println!("rust type: {}", d.rust_type);
+    let Ok(schema) = d.schema() else {
+        println!("in-process only: this event cannot travel on the bus");
+        return Ok(());
+    };
+    let mut lines = Vec::new();
+    fields(schema.json(), 2, &mut lines);
+    println!("fields:\n{}", lines.join("\n"));
+    let example = d.example(Example::Full).expect("serializable");
+    println!("example data:\n{}", serde_json::to_string_pretty(&example.to_json()).expect("JSON"));
+    println!("schema:\n{}", schema.avsc_text());
+    Ok(())
+}

@@ -1,0 +1,45 @@
+//! The commands, one module each.
+
+mod events;
+mod schemas;
+
+use crate::cli::{Cli, Command};
+use std::process::ExitCode;
+
+/// Why a command failed, and so its exit code.
+#[derive(Debug)]
+pub enum CliError {
+    /// Bad usage or settings (exit 2).
+    Usage(String),
+    /// Input refused or a check failed (exit 1).
+    Refused(String),
+    /// The bus failed (exit 3).
+    Bus(String),
+}
+
+impl CliError {
+    /// The process exit code.
+    pub fn exit_code(&self) -> ExitCode {
+        match self {
+            CliError::Refused(_) => ExitCode::from(1),
+            CliError::Usage(_) => ExitCode::from(2),
+            CliError::Bus(_) => ExitCode::from(3),
+        }
+    }
+}
+
+impl std::fmt::Display for CliError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CliError::Usage(m) | CliError::Refused(m) | CliError::Bus(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
+    match cli.command {
+        Command::Events(command) => events::run(command),
+        Command::Schemas(command) => schemas::run(command),
+    }
+}
