@@ -46,8 +46,13 @@ impl<'a> Container<'a> {
     pub fn from_ast(cx: &Ctxt, input: &'a DeriveInput, derive: Derive) -> Option<Container<'a>> {
         let attrs = ContainerAttrs::from_ast(cx, &input.attrs, derive);
         if !input.generics.params.is_empty() || input.generics.where_clause.is_some() {
+            // `Generics` prints only `<...>`: with no parameters, point at the where clause.
+            let generics: &dyn quote::ToTokens = match &input.generics.where_clause {
+                Some(where_clause) if input.generics.params.is_empty() => where_clause,
+                _ => &input.generics,
+            };
             cx.error_spanned_by(
-                &input.generics,
+                generics,
                 format!(
                     "#[derive({})] does not support generic structs: an event's schema must be fixed",
                     derive.name()
@@ -81,8 +86,11 @@ impl<'a> Container<'a> {
                 }
                 Fields::Unit => {
                     cx.error_spanned_by(
-                        input,
-                        format!("#[derive({})] needs a struct with named fields, not a unit struct", derive.name()),
+                        &input.ident,
+                        format!(
+                            "#[derive({})] needs a struct with named fields, not a unit struct",
+                            derive.name()
+                        ),
                     );
                     return None;
                 }

@@ -3,8 +3,9 @@
 use crate::ast::Derive;
 use crate::ctxt::Ctxt;
 use proc_macro2::Span;
+use syn::parse::ParseStream;
 use syn::spanned::Spanned;
-use syn::{LitInt, LitStr};
+use syn::LitStr;
 
 /// A value that may be set once.
 struct Once<T> {
@@ -19,7 +20,10 @@ impl<T> Once<T> {
 
     fn set(&mut self, cx: &Ctxt, span: Span, value: T) {
         if self.value.is_some() {
-            cx.error_at(span, format!("duplicate openedx_event attribute `{}`", self.name));
+            cx.error_at(
+                span,
+                format!("duplicate openedx_event attribute `{}`", self.name),
+            );
         } else {
             self.value = Some(value);
         }
@@ -33,6 +37,8 @@ pub struct ContainerAttrs {
     pub key_field: Option<LitStr>,
     pub in_process_only: bool,
     pub record_name: Option<LitStr>,
+    /// `event_type` was given but its value could not be read (already reported).
+    pub event_type_malformed: bool,
 }
 
 const EVENT_KEYS: &str = "event_type, minor_version, key_field, in_process_only";
@@ -45,6 +51,8 @@ impl ContainerAttrs {
         let mut in_process_only = Once::new("in_process_only");
         let mut record_name = Once::new("name");
 
+        let mut event_type_malformed = false;
+
         for attr in attrs.iter().filter(|a| a.path().is_ident("openedx_event")) {
             let result = attr.parse_nested_meta(|meta| {
                 let key = meta
@@ -53,41 +61,63 @@ impl ContainerAttrs {
                     .map(ToString::to_string)
                     .unwrap_or_default();
                 let span = meta.path.span();
-                match (key.as_str(), derive) {
-                    ("event_type", Derive::Event) => {
-                        event_type.set(cx, span, meta.value()?.parse::<LitStr>()?)
+                // An error in one key is recorded and its value skipped, so that the keys after it
+                // are still read (and, say, a malformed `event_type` is not also reported missing).
+                let parsed = (|| -> syn::Result<()> {
+                    match (key.as_str(), derive) {
+                        ("event_type", Derive::Event) => {
+                            event_type.set(cx, span, meta.value()?.parse::<LitStr>()?)
+                        }
+                        ("minor_version", Derive::Event) => {
+                            let expr: syn::Expr = meta.value()?.parse()?;
+                            let version = match &expr {
+                                syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Int(lit), .. }) => lit.base10_parse::<u32>().ok(),
+                                _ => None,
+                            };
+                            match version {
+                                Some(version) => minor_version.set(cx, span, version),
+                                None => {
+                                    return Err(syn::Error::new_spanned(
+                                        &expr,
+                                        "minor_version must be an integer literal from 0 to 4294967295, such as `minor_version = 1`",
+                                    ))
+                                }
+                            }
+                        }
+                        ("key_field", Derive::Event) => {
+                            key_field.set(cx, span, meta.value()?.parse::<LitStr>()?)
+                        }
+                        ("in_process_only", Derive::Event) => in_process_only.set(cx, span, ()),
+                        ("name", Derive::Data) => {
+                            record_name.set(cx, span, meta.value()?.parse::<LitStr>()?)
+                        }
+                        ("event_type" | "minor_version" | "key_field" | "in_process_only", Derive::Data) => {
+                            return Err(meta.error(format!(
+                                "`{key}` belongs on #[derive(OpenEdxEvent)], not #[derive(EventData)]"
+                            )));
+                        }
+                        ("name", Derive::Event) => {
+                            return Err(meta.error(
+                                "an event's record is always `CloudEvent`; `name` belongs on #[derive(EventData)]",
+                            ));
+                        }
+                        _ => {
+                            let expected = match derive {
+                                Derive::Event => EVENT_KEYS,
+                                Derive::Data => "name",
+                            };
+                            return Err(meta.error(format!(
+                                "unknown openedx_event attribute `{}`; expected one of: {expected}",
+                                if key.is_empty() { "?" } else { key.as_str() }
+                            )));
+                        }
                     }
-                    ("minor_version", Derive::Event) => {
-                        let lit: LitInt = meta.value()?.parse()?;
-                        minor_version.set(cx, span, lit.base10_parse::<u32>()?)
-                    }
-                    ("key_field", Derive::Event) => {
-                        key_field.set(cx, span, meta.value()?.parse::<LitStr>()?)
-                    }
-                    ("in_process_only", Derive::Event) => in_process_only.set(cx, span, ()),
-                    ("name", Derive::Data) => {
-                        record_name.set(cx, span, meta.value()?.parse::<LitStr>()?)
-                    }
-                    ("event_type" | "minor_version" | "key_field" | "in_process_only", Derive::Data) => {
-                        return Err(meta.error(format!(
-                            "`{key}` belongs on #[derive(OpenEdxEvent)], not #[derive(EventData)]"
-                        )));
-                    }
-                    ("name", Derive::Event) => {
-                        return Err(meta.error(
-                            "an event's record is always `CloudEvent`; `name` belongs on #[derive(EventData)]",
-                        ));
-                    }
-                    _ => {
-                        let expected = match derive {
-                            Derive::Event => EVENT_KEYS,
-                            Derive::Data => "name",
-                        };
-                        return Err(meta.error(format!(
-                            "unknown openedx_event attribute `{}`; expected one of: {expected}",
-                            if key.is_empty() { "?".to_owned() } else { key }
-                        )));
-                    }
+                    Ok(())
+                })();
+                if let Err(err) = parsed {
+                    event_type_malformed |= key == "event_type" && derive == Derive::Event;
+                    cx.syn_error(err);
+                    skip_to_comma(meta.input);
                 }
                 Ok(())
             });
@@ -102,13 +132,32 @@ impl ContainerAttrs {
             key_field: key_field.value,
             in_process_only: in_process_only.value.is_some(),
             record_name: record_name.value,
+            event_type_malformed,
         }
     }
 }
 
+/// Skip what is left of a key's value, up to the `,` before the next key.
+fn skip_to_comma(input: ParseStream) {
+    let _ = input.step(|cursor| {
+        let mut rest = *cursor;
+        while let Some((tt, next)) = rest.token_tree() {
+            if matches!(&tt, proc_macro2::TokenTree::Punct(p) if p.as_char() == ',') {
+                break;
+            }
+            rest = next;
+        }
+        Ok(((), rest))
+    });
+}
+
 /// Fields take no `openedx_event` attributes.
 pub fn reject_field_attrs(cx: &Ctxt, field: &syn::Field) {
-    for attr in field.attrs.iter().filter(|a| a.path().is_ident("openedx_event")) {
+    for attr in field
+        .attrs
+        .iter()
+        .filter(|a| a.path().is_ident("openedx_event"))
+    {
         cx.error_spanned_by(
             attr,
             "openedx_event attributes go on the struct, not on its fields",

@@ -13,13 +13,18 @@ pub fn check(cx: &Ctxt, cont: &Container) {
         return;
     }
     match &cont.attrs.event_type {
+        // Given but unreadable: already reported at the value.
+        None if cont.attrs.event_type_malformed => {}
         None => cx.error_spanned_by(
             cont.ident,
             "#[derive(OpenEdxEvent)] needs #[openedx_event(event_type = \"org.openedx....v1\")]",
         ),
         Some(lit) => {
             if let Err(reason) = event_type(&lit.value()) {
-                cx.error_spanned_by(lit, format!("invalid event type: {reason}; {EXPECTED_EVENT_TYPE}"));
+                cx.error_spanned_by(
+                    lit,
+                    format!("invalid event type: {reason}; {EXPECTED_EVENT_TYPE}"),
+                );
             }
         }
     }
@@ -43,8 +48,8 @@ pub fn check(cx: &Ctxt, cont: &Container) {
     }
 }
 
-/// The rules for event types: dotted segments of lowercase letters, digits and `_`, each starting
-/// with a letter, at least three of them. The version suffix (`.v1`) is usual but not required
+/// The rules for event types: dotted segments of lowercase letters, digits, `_` and `-` (openedx-events
+/// has `subsidy.redemption-reversed`), each starting with a letter, at least three of them. The version suffix (`.v1`) is usual but not required
 /// (the authz events have none).
 pub fn event_type(s: &str) -> Result<(), String> {
     if s.is_empty() {
@@ -56,17 +61,22 @@ pub fn event_type(s: &str) -> Result<(), String> {
             return Err(format!("`{s}` has an empty segment"));
         }
         if !segment.starts_with(|c: char| c.is_ascii_lowercase()) {
-            return Err(format!("segment `{segment}` does not start with a lowercase letter"));
+            return Err(format!(
+                "segment `{segment}` does not start with a lowercase letter"
+            ));
         }
         if let Some(c) = segment
             .chars()
-            .find(|&c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+            .find(|&c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-'))
         {
             return Err(format!("segment `{segment}` contains {c:?}"));
         }
     }
     if segments.len() < 3 {
-        return Err(format!("`{s}` has {} segments, at least 3 are needed", segments.len()));
+        return Err(format!(
+            "`{s}` has {} segments, at least 3 are needed",
+            segments.len()
+        ));
     }
     Ok(())
 }
@@ -75,7 +85,9 @@ pub fn event_type(s: &str) -> Result<(), String> {
 pub fn key_path_syntax(s: &str) -> Result<(), String> {
     for segment in s.split('.') {
         let valid = segment.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-            && segment.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            && segment
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
             return Err(format!(
                 "`{s}` is not a dotted path of field names (segment `{segment}`)"
@@ -108,7 +120,8 @@ mod tests {
         assert!(event_type("org.openedx.Learning.x.v1").is_err());
         assert!(event_type("org..x.v1").is_err());
         assert!(event_type("org.openedx").is_err());
-        assert!(event_type("org.openedx.x-y.v1").is_err());
+        assert!(event_type("org.openedx.enterprise.subsidy.redemption-reversed.v1").is_ok());
+        assert!(event_type("org.openedx.x y.v1").is_err());
     }
 
     #[test]

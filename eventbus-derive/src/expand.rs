@@ -88,6 +88,20 @@ fn event_data_impl(cont: &Container, schema: Schema) -> TokenStream {
             quote_spanned!(ty.span()=> <#ty as #rt::EventData>)
         })
         .collect();
+    // `json_field`'s `T: EventData` bound, spanned likewise and preceded by a use of `<T as
+    // EventData>` in the same function, so rustc merges its error into the one at the field's type
+    // instead of reporting the unsupported type a second time, at the derive.
+    let from_json_fields: Vec<_> = cont
+        .fields
+        .iter()
+        .map(|f| {
+            let (ty, name) = (f.ty, &f.name);
+            quote_spanned! {ty.span()=> {
+                let _: bool = <#ty as #rt::EventData>::NULLABLE;
+                #p::json_field::<#ty>(object, #name)?
+            }}
+        })
+        .collect();
 
     let fields_schema = quote! {
         ::std::vec![#(
@@ -141,7 +155,7 @@ fn event_data_impl(cont: &Container, schema: Schema) -> TokenStream {
             fn from_json(value: &#p::JsonValue) -> ::std::result::Result<Self, #p::DataError> {
                 let object = #p::json_record(value, &[#(#names),*])?;
                 ::std::result::Result::Ok(Self {
-                    #( #idents: #p::json_field(object, #names)?, )*
+                    #( #idents: #from_json_fields, )*
                 })
             }
 
@@ -164,19 +178,18 @@ fn event_impls(cont: &Container) -> TokenStream {
     let rt = quote!(::eventbus_runtime);
     let p = quote!(#rt::__private);
     let ident = cont.ident;
-    let event_type = cont
-        .attrs
-        .event_type
-        .as_ref()
-        .expect("checked")
-        .value();
+    let event_type = cont.attrs.event_type.as_ref().expect("checked").value();
     let minor_version = cont.attrs.minor_version;
     let key_field = match &cont.attrs.key_field {
         Some(lit) => quote!(::std::option::Option::Some(#lit)),
         None => quote!(::std::option::Option::None),
     };
     let doc = &cont.doc;
-    let rust_type = quote!(::std::concat!(::std::module_path!(), "::", ::std::stringify!(#ident)));
+    let rust_type = quote!(::std::concat!(
+        ::std::module_path!(),
+        "::",
+        ::std::stringify!(#ident)
+    ));
     let (data_impl, descriptor) = if cont.attrs.in_process_only {
         (
             TokenStream::new(),

@@ -47,7 +47,10 @@ pub struct GradeData {
 
 /// A learner's course grade changed.
 #[derive(Debug, Clone, PartialEq, OpenEdxEvent)]
-#[openedx_event(event_type = "org.example.learning.grade.changed.v1", key_field = "grade.course_key")]
+#[openedx_event(
+    event_type = "org.example.learning.grade.changed.v1",
+    key_field = "grade.course_key"
+)]
 pub struct GradeChanged {
     /// The new grade.
     pub grade: GradeData,
@@ -59,7 +62,10 @@ fn print<E: OpenEdxEvent + EventData>(envelope: &Envelope<E>) -> Result<(), Rece
     println!("== {} (key {key_field} = {key})", E::EVENT_TYPE);
     println!("data:     {}", envelope.data.to_json());
     println!("metadata: {}", envelope.metadata.to_json());
-    println!("encoded:  {} bytes of Avro", eventbus_runtime::avro::encode_event(&envelope.data).len());
+    println!(
+        "encoded:  {} bytes of Avro",
+        eventbus_runtime::avro::encode_event(&envelope.data).len()
+    );
     println!("schema:\n{}\n", E::schema().avsc_text());
     Ok(())
 }
@@ -93,7 +99,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     println!("registered event types:");
     for descriptor in eventbus_runtime::registry::all() {
-        println!("  {} (minor {})", descriptor.event_type, descriptor.minor_version);
+        println!(
+            "  {} (minor {})",
+            descriptor.event_type, descriptor.minor_version
+        );
     }
     Ok(())
 }

@@ -104,7 +104,10 @@ impl MemoryProducer {
 
     /// Everything produced so far.
     pub fn events(&self) -> Vec<ProducedEvent> {
-        self.events.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 }
 

@@ -97,7 +97,10 @@ impl KeyPathError {
     /// The path ends on a value that cannot be a key.
     pub fn not_a_key(rest: &[&str], type_name: &str) -> Self {
         if rest.is_empty() {
-            KeyPathError::new(rest, format!("ends on a {type_name}, which is not a scalar"))
+            KeyPathError::new(
+                rest,
+                format!("ends on a {type_name}, which is not a scalar"),
+            )
         } else {
             KeyPathError::not_a_record(rest)
         }
@@ -156,7 +159,11 @@ pub fn key_schema(event_schema: &Value, path: &str) -> Result<Value, KeyPathErro
                 path: path.to_owned(),
                 problem: format!(
                     "no field `{segment}` in `{}`",
-                    if prefix.is_empty() { "the event" } else { &prefix }
+                    if prefix.is_empty() {
+                        "the event"
+                    } else {
+                        &prefix
+                    }
                 ),
             })?;
         field = Some(found);
@@ -173,7 +180,9 @@ pub fn key_schema(event_schema: &Value, path: &str) -> Result<Value, KeyPathErro
     }
     let field = field.expect("a path has at least one segment");
     match resolve_named(&field["type"], &names) {
-        Value::String(s) if ["string", "long", "int", "double", "float", "boolean"].contains(&s.as_str()) => {
+        Value::String(s)
+            if ["string", "long", "int", "double", "float", "boolean"].contains(&s.as_str()) =>
+        {
             Ok(field.clone())
         }
         Value::Array(_) => Err(KeyPathError {
@@ -218,7 +227,10 @@ fn collect_named<'a>(schema: &'a Value, names: &mut std::collections::HashMap<&'
     }
 }
 
-fn resolve_named<'a>(ty: &'a Value, names: &std::collections::HashMap<&'a str, &'a Value>) -> &'a Value {
+fn resolve_named<'a>(
+    ty: &'a Value,
+    names: &std::collections::HashMap<&'a str, &'a Value>,
+) -> &'a Value {
     match ty.as_str().and_then(|name| names.get(name)) {
         Some(record) => record,
         None => ty,
@@ -257,17 +269,35 @@ mod tests {
     #[test]
     fn bad_key_paths_name_the_problem() {
         let err = |p| key_schema(&schema(), p).unwrap_err().to_string();
-        assert_eq!(err("user.pi.username"), "key field `user.pi.username`: no field `pi` in `user`");
-        assert_eq!(err("user.nick"), "key field `user.nick`: ends on an optional field, which may be null");
-        assert_eq!(err("user.pii"), "key field `user.pii`: ends on a record, not a scalar");
-        assert_eq!(err("tags"), "key field `tags`: ends on a list, not a scalar");
-        assert_eq!(err("user.id.x"), "key field `user.id.x`: `user.id` is not a record");
+        assert_eq!(
+            err("user.pi.username"),
+            "key field `user.pi.username`: no field `pi` in `user`"
+        );
+        assert_eq!(
+            err("user.nick"),
+            "key field `user.nick`: ends on an optional field, which may be null"
+        );
+        assert_eq!(
+            err("user.pii"),
+            "key field `user.pii`: ends on a record, not a scalar"
+        );
+        assert_eq!(
+            err("tags"),
+            "key field `tags`: ends on a list, not a scalar"
+        );
+        assert_eq!(
+            err("user.id.x"),
+            "key field `user.id.x`: `user.id` is not a record"
+        );
     }
 
     #[test]
     fn key_values_encode_as_avro() {
         assert_eq!(KeyValue::String("ab".into()).encode(), [4, b'a', b'b']);
         assert_eq!(KeyValue::Long(-1).encode(), [1]);
-        assert_eq!(key_record_name(&json!({"name": "id", "type": "long"})), "long");
+        assert_eq!(
+            key_record_name(&json!({"name": "id", "type": "long"})),
+            "long"
+        );
     }
 }

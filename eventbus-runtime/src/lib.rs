@@ -32,10 +32,16 @@ pub mod avro;
 pub mod backend;
 pub mod error;
 pub mod event;
+#[cfg(feature = "kafka")]
+pub mod kafka;
 pub mod key;
 pub mod keys;
 pub mod metadata;
+pub mod producer_config;
 pub mod registry;
+#[cfg(feature = "kafka")]
+pub mod schema_registry;
+pub mod settings;
 pub mod signal;
 
 /// The Avro library whose `Schema` appears in this crate's API.

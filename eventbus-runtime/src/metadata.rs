@@ -36,7 +36,10 @@ pub fn set_service_name(name: impl Into<String>) {
 
 /// The configured service name, if any.
 pub fn service_name() -> Option<String> {
-    let configured = SERVICE_NAME.read().unwrap_or_else(|e| e.into_inner()).clone();
+    let configured = SERVICE_NAME
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
     configured.or_else(|| {
         ["EVENTS_SERVICE_NAME", "SERVICE_VARIANT"]
             .iter()
@@ -137,7 +140,12 @@ impl EventsMetadata {
             time: parse_isoformat(&text("time")?).map_err(|e| e.in_field("time"))?,
             sourcelib: value["sourcelib"]
                 .as_array()
-                .map(|parts| parts.iter().filter_map(|p| p.as_u64().map(|n| n as u32)).collect())
+                .map(|parts| {
+                    parts
+                        .iter()
+                        .filter_map(|p| p.as_u64().map(|n| n as u32))
+                        .collect()
+                })
                 .unwrap_or_default(),
         })
     }
@@ -169,7 +177,8 @@ mod tests {
     impl Truncate for DateTime<Utc> {
         fn with_nanosecond_truncated(self) -> Self {
             use chrono::Timelike;
-            self.with_nanosecond(self.nanosecond() / 1000 * 1000).unwrap()
+            self.with_nanosecond(self.nanosecond() / 1000 * 1000)
+                .unwrap()
         }
     }
 }

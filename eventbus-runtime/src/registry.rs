@@ -86,13 +86,16 @@ pub enum EventDataError {
     },
 }
 
+type Decoded = Result<Arc<dyn AnyEvent>, DataError>;
+type Dispatched = BoxFuture<'static, Result<SendReport, SendError>>;
+
 /// The operations on an event type that can travel on the bus.
 #[doc(hidden)]
 pub struct BusOps {
-    decode: fn(&[u8]) -> Result<Arc<dyn AnyEvent>, DataError>,
-    from_json: fn(&Value) -> Result<Arc<dyn AnyEvent>, DataError>,
+    decode: fn(&[u8]) -> Decoded,
+    from_json: fn(&Value) -> Decoded,
     example: fn(Example) -> Arc<dyn AnyEvent>,
-    dispatch: fn(Arc<dyn AnyEvent>, EventsMetadata) -> BoxFuture<'static, Result<SendReport, SendError>>,
+    dispatch: fn(Arc<dyn AnyEvent>, EventsMetadata) -> Dispatched,
     connect: fn(String, AnyReceiver) -> ReceiverId,
     disconnect: fn(ReceiverId) -> bool,
     schema: fn() -> &'static EventSchema,
@@ -117,10 +120,14 @@ pub struct EventDescriptor {
 mod ops {
     use super::*;
 
-    pub fn decode<E: OpenEdxEvent + EventData>(bytes: &[u8]) -> Result<Arc<dyn AnyEvent>, DataError> {
+    pub fn decode<E: OpenEdxEvent + EventData>(
+        bytes: &[u8],
+    ) -> Result<Arc<dyn AnyEvent>, DataError> {
         avro::decode_event::<E>(bytes).map(|e| Arc::new(e) as Arc<dyn AnyEvent>)
     }
-    pub fn from_json<E: OpenEdxEvent + EventData>(value: &Value) -> Result<Arc<dyn AnyEvent>, DataError> {
+    pub fn from_json<E: OpenEdxEvent + EventData>(
+        value: &Value,
+    ) -> Result<Arc<dyn AnyEvent>, DataError> {
         E::from_json(value).map(|e| Arc::new(e) as Arc<dyn AnyEvent>)
     }
     pub fn example<E: OpenEdxEvent + EventData>(kind: Example) -> Arc<dyn AnyEvent> {
@@ -140,7 +147,10 @@ mod ops {
             .clone();
         Box::pin(E::signal().send_event_with_custom_metadata(data, metadata))
     }
-    pub fn connect<E: OpenEdxEvent + EventData + Clone>(name: String, receiver: AnyReceiver) -> ReceiverId {
+    pub fn connect<E: OpenEdxEvent + EventData + Clone>(
+        name: String,
+        receiver: AnyReceiver,
+    ) -> ReceiverId {
         E::signal().connect_async(name, move |envelope| {
             let event: Arc<dyn AnyEvent> = Arc::new(envelope.data.clone());
             receiver(event, envelope.metadata.clone(), envelope.from_event_bus)
@@ -154,7 +164,10 @@ mod ops {
 impl EventDescriptor {
     /// The entry of an event type that can travel on the bus. Used by `#[derive(OpenEdxEvent)]`.
     #[doc(hidden)]
-    pub const fn bus<E: OpenEdxEvent + EventData + Clone>(description: &'static str, rust_type: &'static str) -> Self {
+    pub const fn bus<E: OpenEdxEvent + EventData + Clone>(
+        description: &'static str,
+        rust_type: &'static str,
+    ) -> Self {
         EventDescriptor {
             event_type: E::EVENT_TYPE,
             minor_version: E::MINOR_VERSION,
@@ -176,7 +189,10 @@ impl EventDescriptor {
 
     /// The entry of an in-process-only event type. Used by `#[derive(OpenEdxEvent)]`.
     #[doc(hidden)]
-    pub const fn in_process<E: OpenEdxEvent>(description: &'static str, rust_type: &'static str) -> Self {
+    pub const fn in_process<E: OpenEdxEvent>(
+        description: &'static str,
+        rust_type: &'static str,
+    ) -> Self {
         EventDescriptor {
             event_type: E::EVENT_TYPE,
             minor_version: E::MINOR_VERSION,
@@ -224,7 +240,8 @@ impl EventDescriptor {
         let reader_schema = (ops.schema)().parsed();
         match writer_schema {
             Some(writer) if writer != reader_schema => {
-                let resolved = avro::resolve_to_reader(writer, reader_schema, bytes).map_err(data_error)?;
+                let resolved =
+                    avro::resolve_to_reader(writer, reader_schema, bytes).map_err(data_error)?;
                 (ops.decode)(&resolved).map_err(data_error)
             }
             _ => (ops.decode)(bytes).map_err(data_error),
@@ -259,7 +276,11 @@ impl EventDescriptor {
     }
 
     /// Connect a type-erased receiver to this event type's signal.
-    pub fn connect(&self, name: impl Into<String>, receiver: AnyReceiver) -> Result<ReceiverId, NotSerializable> {
+    pub fn connect(
+        &self,
+        name: impl Into<String>,
+        receiver: AnyReceiver,
+    ) -> Result<ReceiverId, NotSerializable> {
         Ok((self.bus_ops()?.connect)(name.into(), receiver))
     }
 
@@ -323,5 +344,8 @@ pub fn duplicates() -> Vec<(&'static str, Vec<&'static str>)> {
             .or_default()
             .push(descriptor.rust_type);
     }
-    types.into_iter().filter(|(_, rust)| rust.len() > 1).collect()
+    types
+        .into_iter()
+        .filter(|(_, rust)| rust.len() > 1)
+        .collect()
 }

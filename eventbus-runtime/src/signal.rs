@@ -159,7 +159,10 @@ impl<E: Send + Sync + 'static> Signal<E> {
 
     /// How many receivers are connected.
     pub fn receiver_count(&self) -> usize {
-        self.receivers.read().unwrap_or_else(|e| e.into_inner()).len()
+        self.receivers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .len()
     }
 
     /// Let events through (the default).
@@ -190,7 +193,11 @@ impl<E: Send + Sync + 'static> Signal<E> {
     }
 
     /// Send an event that happened at `time` (e.g. the timestamp of a database record).
-    pub async fn send_event_at(&self, data: E, time: DateTime<Utc>) -> Result<SendReport, SendError> {
+    pub async fn send_event_at(
+        &self,
+        data: E,
+        time: DateTime<Utc>,
+    ) -> Result<SendReport, SendError> {
         let metadata = EventsMetadata::at(self.event_type, self.minor_version, time);
         self.dispatch(data, metadata, false).await
     }
@@ -212,7 +219,10 @@ impl<E: Send + Sync + 'static> Signal<E> {
         from_event_bus: bool,
     ) -> Result<SendReport, SendError> {
         if !self.is_enabled() {
-            tracing::debug!(event_type = self.event_type, "signal disabled, event not sent");
+            tracing::debug!(
+                event_type = self.event_type,
+                "signal disabled, event not sent"
+            );
             return Ok(SendReport::default());
         }
         let receivers = self

@@ -23,6 +23,17 @@ pub mod enterprise;
 pub mod learning;
 
 /// Make sure the catalog is linked into the program, so that its events are in the registry.
+///
+/// Events register themselves in a link-time table; a binary that never names a type of this crate
+/// could let the linker drop the crate. Naming one event per domain keeps every domain's table
+/// entries in the program.
 pub fn link() {
-    // filled in once the catalog is ported
+    use eventbus_runtime::OpenEdxEvent;
+    std::hint::black_box([
+        <analytics::TrackingEventEmitted as OpenEdxEvent>::EVENT_TYPE,
+        <authz::RoleAssignmentCreated as OpenEdxEvent>::EVENT_TYPE,
+        <content_authoring::CourseCatalogInfoChanged as OpenEdxEvent>::EVENT_TYPE,
+        <enterprise::SubsidyRedeemed as OpenEdxEvent>::EVENT_TYPE,
+        <learning::StudentRegistrationCompleted as OpenEdxEvent>::EVENT_TYPE,
+    ]);
 }

@@ -122,7 +122,7 @@ pub fn check(generated: &[GeneratedSchema], dir: &Path) -> Vec<Problem> {
         if committed.trim_end() == schema.text {
             continue;
         }
-        let old = match apache_avro::Schema::parse_str(&committed) {
+        let old = match eventbus_runtime::avro::schema::parse_schema_str(&committed) {
             Ok(old) => old,
             Err(e) => {
                 problems.push(Problem::Invalid {
@@ -132,7 +132,8 @@ pub fn check(generated: &[GeneratedSchema], dir: &Path) -> Vec<Problem> {
                 continue;
             }
         };
-        let new = apache_avro::Schema::parse_str(schema.text).expect("generated schemas are valid");
+        let new = eventbus_runtime::avro::schema::parse_schema_str(schema.text)
+            .expect("generated schemas are valid");
         let diff = diff(&committed, schema.text, schema.file_name);
         match check_compatibility(&old, &new) {
             Ok(()) => problems.push(Problem::Outdated {
@@ -153,7 +154,11 @@ pub fn check(generated: &[GeneratedSchema], dir: &Path) -> Vec<Problem> {
             .filter(|name| !generated.iter().any(|g| g.file_name == name))
             .collect();
         orphans.sort();
-        problems.extend(orphans.into_iter().map(|file_name| Problem::Orphan { file_name }));
+        problems.extend(
+            orphans
+                .into_iter()
+                .map(|file_name| Problem::Orphan { file_name }),
+        );
     }
     problems
 }

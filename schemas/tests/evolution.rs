@@ -36,7 +36,11 @@ const OLD: &str = r#"{"name": "CloudEvent", "type": "record", "namespace": "org.
 fn scratch(name: &str, committed: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("eventbus-schemas-{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("org+openedx+test+thing+done+v1_schema.avsc"), committed).unwrap();
+    std::fs::write(
+        dir.join("org+openedx+test+thing+done+v1_schema.avsc"),
+        committed,
+    )
+    .unwrap();
     dir
 }
 
@@ -61,8 +65,14 @@ fn a_breaking_change_is_reported_with_a_diff() {
     let [Problem::Breaking { reasons, diff, .. }] = problems.as_slice() else {
         panic!("expected one breaking change, got {problems:?}");
     };
-    assert!(reasons[0].starts_with("not backward compatible"), "{reasons:?}");
-    assert!(diff.contains("+  \"fields\": [{\"name\": \"a\", \"type\": \"string\"}, {\"name\": \"b\""), "{diff}");
+    assert!(
+        reasons[0].starts_with("not backward compatible"),
+        "{reasons:?}"
+    );
+    assert!(
+        diff.contains("+  \"fields\": [{\"name\": \"a\", \"type\": \"string\"}, {\"name\": \"b\""),
+        "{diff}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -76,7 +86,10 @@ fn a_compatible_change_still_needs_the_file_updated() {
         ),
         &dir,
     );
-    assert!(matches!(problems.as_slice(), [Problem::Outdated { .. }]), "{problems:?}");
+    assert!(
+        matches!(problems.as_slice(), [Problem::Outdated { .. }]),
+        "{problems:?}"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -94,8 +107,12 @@ fn missing_and_orphaned_files_are_reported() {
     assert_eq!(
         problems,
         [
-            Problem::Missing { event_type: "org.openedx.test.other.done.v1".into() },
-            Problem::Orphan { file_name: "org+openedx+test+thing+done+v1_schema.avsc".into() },
+            Problem::Missing {
+                event_type: "org.openedx.test.other.done.v1".into()
+            },
+            Problem::Orphan {
+                file_name: "org+openedx+test+thing+done+v1_schema.avsc".into()
+            },
         ]
     );
     std::fs::remove_dir_all(dir).unwrap();

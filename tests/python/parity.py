@@ -6,29 +6,63 @@ Output (argv[2], JSON):
   {"event_types": [every signal's type], "unserializable": [...],
    "events": {event_type: {"schema": <AvroSignalSerializer(signal).schema> or {"error": ...},
                            "samples": [{"python_hex": ..., "decoded_rust": ...} or {"error": ...}]}}}
-Each sample is built into attrs objects with the library's own deserializer (from_dict), encoded
-with serialize_event_data_to_bytes, and the Rust bytes are decoded with
+Each sample is built into attrs objects (with the library's own deserializers for opaque keys,
+dates and UUIDs), encoded with serialize_event_data_to_bytes, and the Rust bytes are decoded with
 deserialize_bytes_to_event_data and turned back into the to_dict form.
+
+The library's from_dict is not used to build the samples: it replaces falsy values by the
+attribute's default, and CourseDiscussionConfigurationData.plugin_configuration has `default=dict`
+(the class, not a factory), so an empty map comes back as the `dict` class and cannot be serialized.
+When the library's decoder trips on that bug, the sample reports the data fastavro read from the
+wire instead, with "python_decoder_bug" set, so the wire format is still compared.
 """
+import io
 import json
 import sys
 import traceback
+from typing import get_args, get_origin
+
+import fastavro
 
 import openedx_env  # noqa: F401  (configures Django, loads the signals)
 from openedx_env import KNOWN_UNSERIALIZABLE_SIGNALS, OpenEdxPublicSignal
-from openedx_events.event_bus.avro.deserializer import AvroSignalDeserializer, deserialize_bytes_to_event_data
+from openedx_events.event_bus.avro.deserializer import DEFAULT_DESERIALIZERS, deserialize_bytes_to_event_data
 from openedx_events.event_bus.avro.serializer import AvroSignalSerializer, serialize_event_data_to_bytes
+
+
+def build(data_type, value):
+    """Build the Python value of `data_type` from its to_dict form, keeping every value as given."""
+    if value is None:
+        return None
+    if data_type in DEFAULT_DESERIALIZERS:
+        return DEFAULT_DESERIALIZERS[data_type](value)
+    origin = get_origin(data_type)
+    if origin is list:
+        (item_type,) = get_args(data_type)
+        return [build(item_type, item) for item in value]
+    if origin is dict:
+        _, value_type = get_args(data_type)
+        return {key: build(value_type, item) for key, item in value.items()}
+    if hasattr(data_type, "__attrs_attrs__"):
+        return data_type(**{
+            a.name: build(a.type, value[a.name]) for a in data_type.__attrs_attrs__ if a.name in value
+        })
+    return value
 
 
 def answer_sample(signal, sample):
     """Encode the sample in Python and decode the Rust bytes."""
-    event_data = AvroSignalDeserializer(signal).from_dict(sample["json"])
+    event_data = {key: build(data_type, sample["json"][key]) for key, data_type in signal.init_data.items()}
     python_bytes = serialize_event_data_to_bytes(event_data, signal)
-    decoded = deserialize_bytes_to_event_data(bytes.fromhex(sample["rust_hex"]), signal)
-    return {
-        "python_hex": python_bytes.hex(),
-        "decoded_rust": AvroSignalSerializer(signal).to_dict(decoded),
-    }
+    rust_bytes = bytes.fromhex(sample["rust_hex"])
+    serializer = AvroSignalSerializer(signal)
+    answer = {"python_hex": python_bytes.hex()}
+    try:
+        answer["decoded_rust"] = serializer.to_dict(deserialize_bytes_to_event_data(rust_bytes, signal))
+    except Exception as e:  # pylint: disable=broad-except
+        answer["python_decoder_bug"] = repr(e)
+        answer["decoded_rust"] = fastavro.schemaless_reader(io.BytesIO(rust_bytes), serializer.schema)
+    return answer
 
 
 def main():

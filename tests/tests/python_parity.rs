@@ -25,7 +25,11 @@ fn json_diff(expected: &Value, actual: &Value) -> String {
     let expected = serde_json::to_string_pretty(expected).unwrap();
     let actual = serde_json::to_string_pretty(actual).unwrap();
     let (e, a): (Vec<_>, Vec<_>) = (expected.lines().collect(), actual.lines().collect());
-    let first = e.iter().zip(&a).position(|(x, y)| x != y).unwrap_or(e.len().min(a.len()));
+    let first = e
+        .iter()
+        .zip(&a)
+        .position(|(x, y)| x != y)
+        .unwrap_or(e.len().min(a.len()));
     let from = first.saturating_sub(3);
     format!(
         "first difference at line {}:\n  python: {}\n  rust:   {}",
@@ -67,7 +71,8 @@ fn schemas_and_encodings_match_openedx_events() {
         .collect();
     let rust_types: BTreeSet<&str> = descriptors.iter().map(|d| d.event_type).collect();
     assert_eq!(
-        python_types, rust_types,
+        python_types,
+        rust_types,
         "event types differ: only in Python {:?}, only in Rust {:?}",
         python_types.difference(&rust_types).collect::<Vec<_>>(),
         rust_types.difference(&python_types).collect::<Vec<_>>()
@@ -76,6 +81,7 @@ fn schemas_and_encodings_match_openedx_events() {
     let mut failures = Vec::new();
     let mut schemas_equal = 0;
     let mut samples_equal = 0;
+    let mut python_decoder_bugs = Vec::new();
     for d in descriptors.iter().filter(|d| d.is_serializable()) {
         let theirs = &answer["events"][d.event_type];
         let ours = d.schema().unwrap().json();
@@ -92,8 +98,14 @@ fn schemas_and_encodings_match_openedx_events() {
         for (i, sample) in theirs["samples"].as_array().unwrap().iter().enumerate() {
             let sent = &request[d.event_type]["samples"][i];
             if let Some(error) = sample.get("error") {
-                failures.push(format!("{} sample {i}: Python failed: {error}", d.event_type));
+                failures.push(format!(
+                    "{} sample {i}: Python failed: {error}",
+                    d.event_type
+                ));
                 continue;
+            }
+            if let Some(bug) = sample.get("python_decoder_bug") {
+                python_decoder_bugs.push(format!("{} sample {i}: {bug}", d.event_type));
             }
             let mut ok = true;
             if sample["python_hex"] != sent["rust_hex"] {
@@ -124,7 +136,10 @@ fn schemas_and_encodings_match_openedx_events() {
                 }
                 Err(e) => {
                     ok = false;
-                    failures.push(format!("{} sample {i}: cannot decode Python's bytes: {e}", d.event_type));
+                    failures.push(format!(
+                        "{} sample {i}: cannot decode Python's bytes: {e}",
+                        d.event_type
+                    ));
                 }
             }
             samples_equal += usize::from(ok);
@@ -135,7 +150,21 @@ fn schemas_and_encodings_match_openedx_events() {
         "parity: {schemas_equal}/{serializable} schemas equal, {samples_equal}/{} samples equal both ways",
         serializable * 2
     );
-    assert!(failures.is_empty(), "{} parity failures:\n\n{}", failures.len(), failures.join("\n\n"));
+    // The one known bug of the Python decoder (see tests/python/parity.py): an empty
+    // `plugin_configuration` map decodes to the `dict` class there. The wire data was still compared.
+    assert_eq!(
+        python_decoder_bugs.len(),
+        1,
+        "Python decoder failures: {python_decoder_bugs:#?}"
+    );
+    assert!(python_decoder_bugs[0]
+        .starts_with("org.openedx.learning.discussions.configuration.changed.v1"));
+    assert!(
+        failures.is_empty(),
+        "{} parity failures:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
     assert_eq!(schemas_equal, serializable);
     assert_eq!(samples_equal, serializable * 2);
 }
@@ -164,7 +193,11 @@ fn python_cannot_serialize_what_we_keep_in_process() {
             schema.get("error").is_some(),
             "{event_type} is in-process only here, but Python serializes it: {schema}"
         );
-        assert!(answer["unserializable"].as_array().unwrap().iter().any(|t| t == event_type));
+        assert!(answer["unserializable"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t == event_type));
     }
 }
 

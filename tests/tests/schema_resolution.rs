@@ -39,7 +39,9 @@ pub struct GradeChangedNew {
 }
 
 /// The schema of `E`, as the same event type would have it (same namespace).
-fn schema_as<E: OpenEdxEvent + EventData>(namespace: &str) -> eventbus_runtime::apache_avro::Schema {
+fn schema_as<E: OpenEdxEvent + EventData>(
+    namespace: &str,
+) -> eventbus_runtime::apache_avro::Schema {
     let mut json = E::schema().json().clone();
     json["namespace"] = json!(namespace);
     eventbus_runtime::apache_avro::Schema::parse(&json).unwrap()
@@ -48,7 +50,11 @@ fn schema_as<E: OpenEdxEvent + EventData>(namespace: &str) -> eventbus_runtime::
 #[test]
 fn a_newer_reader_reads_older_data() {
     let old = GradeChangedOld {
-        grade: GradeDataV1 { user_id: 7, percent: 0.5, letter: "C".into() },
+        grade: GradeDataV1 {
+            user_id: 7,
+            percent: 0.5,
+            letter: "C".into(),
+        },
     };
     let writer = schema_as::<GradeChangedOld>(GradeChangedNew::EVENT_TYPE);
     let event = GradeChangedNew::descriptor()
@@ -58,7 +64,12 @@ fn a_newer_reader_reads_older_data() {
     assert_eq!(
         new,
         &GradeChangedNew {
-            grade: GradeDataV2 { user_id: 7, percent: 0.5, comment: None, tags: None },
+            grade: GradeDataV2 {
+                user_id: 7,
+                percent: 0.5,
+                comment: None,
+                tags: None
+            },
         }
     );
 }
@@ -72,7 +83,10 @@ fn an_older_reader_reads_newer_data_and_needs_a_default_for_what_is_gone() {
         .decode(&encode_event(&new), Some(&writer))
         .unwrap_err()
         .to_string();
-    assert!(err.starts_with("org.openedx.test.resolution.old.v1: schema resolution failed"), "{err}");
+    assert!(
+        err.starts_with("org.openedx.test.resolution.old.v1: schema resolution failed"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -80,9 +94,13 @@ fn the_same_schema_needs_no_resolution_and_bad_bytes_are_an_error() {
     let event = GradeChangedNew::example(Example::Full);
     let bytes = encode_event(&event);
     let same = GradeChangedNew::schema().parsed();
-    let decoded = GradeChangedNew::descriptor().decode(&bytes, Some(same)).unwrap();
+    let decoded = GradeChangedNew::descriptor()
+        .decode(&bytes, Some(same))
+        .unwrap();
     assert_eq!(decoded.to_json(), event.to_json());
 
     let writer = schema_as::<GradeChangedOld>(GradeChangedNew::EVENT_TYPE);
-    assert!(GradeChangedNew::descriptor().decode(&bytes[..3], Some(&writer)).is_err());
+    assert!(GradeChangedNew::descriptor()
+        .decode(&bytes[..3], Some(&writer))
+        .is_err());
 }

@@ -23,7 +23,11 @@ macro_rules! test_event {
         }
         impl $name {
             fn new(text: &str) -> Self {
-                $name { note: Note { text: text.to_owned() } }
+                $name {
+                    note: Note {
+                        text: text.to_owned(),
+                    },
+                }
             }
         }
     };
@@ -51,7 +55,10 @@ async fn robust_mode_runs_every_receiver_and_reports_every_failure() {
     Robust::signal().connect("panics", |_| panic!("boom"));
     Robust::signal().connect_async("async-fails", |_| async { fail("async broke") });
 
-    let report = Robust::signal().send_event(Robust::new("hi")).await.unwrap();
+    let report = Robust::signal()
+        .send_event(Robust::new("hi"))
+        .await
+        .unwrap();
     assert!(report.sent);
     assert_eq!(report.receivers, 4);
     assert_eq!(calls.load(Ordering::SeqCst), 1);
@@ -81,7 +88,10 @@ async fn non_robust_mode_stops_at_the_first_failure() {
         l.fetch_add(1, Ordering::SeqCst);
         Ok(())
     });
-    let err = Strict::signal().send_event(Strict::new("x")).await.unwrap_err();
+    let err = Strict::signal()
+        .send_event(Strict::new("x"))
+        .await
+        .unwrap_err();
     assert_eq!(err.receiver, "fails");
     assert_eq!(
         err.to_string(),
@@ -99,17 +109,26 @@ async fn disabled_signals_send_nothing_and_disconnected_receivers_are_not_called
         Ok(())
     });
     Toggled::signal().disable();
-    let report = Toggled::signal().send_event(Toggled::new("a")).await.unwrap();
+    let report = Toggled::signal()
+        .send_event(Toggled::new("a"))
+        .await
+        .unwrap();
     assert!(!report.sent);
     assert_eq!(calls.load(Ordering::SeqCst), 0);
 
     Toggled::signal().enable();
-    Toggled::signal().send_event(Toggled::new("b")).await.unwrap();
+    Toggled::signal()
+        .send_event(Toggled::new("b"))
+        .await
+        .unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 
     assert!(Toggled::signal().disconnect(id));
     assert!(!Toggled::signal().disconnect(id));
-    Toggled::signal().send_event(Toggled::new("c")).await.unwrap();
+    Toggled::signal()
+        .send_event(Toggled::new("c"))
+        .await
+        .unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     assert_eq!(Toggled::signal().receiver_count(), 0);
 }
@@ -125,11 +144,18 @@ async fn send_event_builds_openedx_metadata() {
     });
     let before = Utc::now();
     Meta::signal().send_event(Meta::new("m")).await.unwrap();
-    let at = "2023-05-06T07:08:09.123456Z".parse::<DateTime<Utc>>().unwrap();
-    Meta::signal().send_event_at(Meta::new("n"), at).await.unwrap();
+    let at = "2023-05-06T07:08:09.123456Z"
+        .parse::<DateTime<Utc>>()
+        .unwrap();
+    Meta::signal()
+        .send_event_at(Meta::new("n"), at)
+        .await
+        .unwrap();
 
     let seen = seen.lock().unwrap();
-    let [now, then] = seen.as_slice() else { panic!("two events expected") };
+    let [now, then] = seen.as_slice() else {
+        panic!("two events expected")
+    };
     assert_eq!(now.data, Meta::new("m"));
     assert!(!now.from_event_bus);
     let m = &now.metadata;
@@ -140,7 +166,10 @@ async fn send_event_builds_openedx_metadata() {
     assert!(m.time >= before && m.time <= Utc::now());
     assert_eq!(m.sourcelib_string(), env!("CARGO_PKG_VERSION"));
     assert_ne!(then.metadata.id, m.id);
-    assert_eq!(then.metadata.time_isoformat(), "2023-05-06T07:08:09.123456+00:00");
+    assert_eq!(
+        then.metadata.time_isoformat(),
+        "2023-05-06T07:08:09.123456+00:00"
+    );
 }
 
 #[tokio::test]
@@ -185,7 +214,10 @@ async fn receivers_run_in_connection_order_sync_and_async_alike() {
             });
         }
     }
-    Ordered::signal().send_event(Ordered::new("o")).await.unwrap();
+    Ordered::signal()
+        .send_event(Ordered::new("o"))
+        .await
+        .unwrap();
     assert_eq!(*order.lock().unwrap(), [0, 1, 2, 3]);
 }
 
@@ -195,7 +227,9 @@ fn the_registry_finds_events_by_type_and_extracts_keys() {
     assert_eq!(d.minor_version, 3);
     assert_eq!(d.default_key_field, Some("note.text"));
     assert_eq!(d.description, "A test event.");
-    let event = d.from_json(&serde_json::json!({"note": {"text": "k"}})).unwrap();
+    let event = d
+        .from_json(&serde_json::json!({"note": {"text": "k"}}))
+        .unwrap();
     assert_eq!(event.key_at("note.text").unwrap().to_string(), "k");
     assert_eq!(
         event.key_at("note.nope").unwrap_err().to_string(),
@@ -206,11 +240,15 @@ fn the_registry_finds_events_by_type_and_extracts_keys() {
         "key field `note`: ends on a Note, which is not a scalar"
     );
     assert_eq!(
-        d.from_json(&serde_json::json!({"note": {"text": 5}})).unwrap_err().to_string(),
+        d.from_json(&serde_json::json!({"note": {"text": 5}}))
+            .unwrap_err()
+            .to_string(),
         "org.openedx.test.signals.meta.v1: field `note.text`: expected a string, found number 5"
     );
     assert_eq!(
-        d.from_json(&serde_json::json!({"note": {"txt": "a"}})).unwrap_err().to_string(),
+        d.from_json(&serde_json::json!({"note": {"txt": "a"}}))
+            .unwrap_err()
+            .to_string(),
         "org.openedx.test.signals.meta.v1: field `note.txt`: unknown field"
     );
     assert!(eventbus_runtime::registry::duplicates().is_empty());

@@ -106,7 +106,10 @@ fn show(event_type: &str) -> Result<(), CliError> {
     fields(schema.json(), 2, &mut lines);
     println!("fields:\n{}", lines.join("\n"));
     let example = d.example(Example::Full).expect("serializable");
-    println!("example data:\n{}", serde_json::to_string_pretty(&example.to_json()).expect("JSON"));
+    println!(
+        "example data:\n{}",
+        serde_json::to_string_pretty(&example.to_json()).expect("JSON")
+    );
     println!("schema:\n{}", schema.avsc_text());
     Ok(())
 }

@@ -24,7 +24,11 @@ pub fn run(command: SchemasCommand) -> Result<ExitCode, CliError> {
             let dir = dir(args);
             let problems = check(GENERATED, &dir);
             if problems.is_empty() {
-                println!("{} schemas in {} match the events", GENERATED.len(), dir.display());
+                println!(
+                    "{} schemas in {} match the events",
+                    GENERATED.len(),
+                    dir.display()
+                );
                 return Ok(ExitCode::SUCCESS);
             }
             for problem in &problems {

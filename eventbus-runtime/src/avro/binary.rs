@@ -146,7 +146,10 @@ mod tests {
         assert!(Reader::new(&[0x80]).read_long().is_err());
         // A string claiming 100 bytes in a 3-byte input.
         assert_eq!(
-            Reader::new(&[0xc8, 0x01, b'a']).read_str().unwrap_err().kind(),
+            Reader::new(&[0xc8, 0x01, b'a'])
+                .read_str()
+                .unwrap_err()
+                .kind(),
             &DataErrorKind::InvalidLength(100)
         );
         assert_eq!(

@@ -56,7 +56,10 @@ mod tests {
         let old = schema(r#"{"name": "a", "type": "string"}"#);
         let new = schema(r#"{"name": "a", "type": "string"}, {"name": "b", "type": "long"}"#);
         let problems = check_compatibility(&old, &new).unwrap_err();
-        assert!(matches!(problems.as_slice(), [Incompatibility::Backward(_)]));
+        assert!(matches!(
+            problems.as_slice(),
+            [Incompatibility::Backward(_)]
+        ));
     }
 
     #[test]

@@ -126,10 +126,7 @@ fn map_from_json<T: EventData>(
         .as_object()
         .ok_or_else(|| DataError::wrong_type("an object", value))?;
     for (key, item) in object {
-        insert(
-            key.clone(),
-            T::from_json(item).map_err(|e| e.at_key(key))?,
-        );
+        insert(key.clone(), T::from_json(item).map_err(|e| e.at_key(key))?);
     }
     Ok(())
 }
@@ -230,7 +227,10 @@ mod tests {
         );
         let btree: BTreeMap<String, bool> = map.clone().into_iter().collect();
         assert_eq!(encode_event(&btree), encode_event(&map));
-        assert_eq!(decode_event::<HashMap<String, bool>>(&encode_event(&map)).unwrap(), map);
+        assert_eq!(
+            decode_event::<HashMap<String, bool>>(&encode_event(&map)).unwrap(),
+            map
+        );
     }
 
     #[test]
@@ -238,10 +238,7 @@ mod tests {
         assert_eq!(encode_event(&Vec::<i64>::new()), [0]);
         assert_eq!(encode_event(&vec![1i64, -1]), [4, 2, 1, 0]);
         // Java writers may use blocks with a negative count and a byte size.
-        assert_eq!(
-            decode_event::<Vec<i64>>(&[3, 4, 2, 1, 0]).unwrap(),
-            [1, -1]
-        );
+        assert_eq!(decode_event::<Vec<i64>>(&[3, 4, 2, 1, 0]).unwrap(), [1, -1]);
     }
 
     #[test]

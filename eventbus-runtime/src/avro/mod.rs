@@ -13,8 +13,8 @@ mod resolve;
 pub mod schema;
 
 pub use binary::{write_bytes, write_long, write_string, Reader};
-pub use primitives::{parse_isoformat, python_isoformat};
 pub use compat::{check_compatibility, Incompatibility};
+pub use primitives::{parse_isoformat, python_isoformat};
 pub use resolve::resolve_to_reader;
 pub use schema::{EventSchema, SchemaNames};
 

@@ -256,7 +256,10 @@ impl EventData for Uuid {
         Value::from("string")
     }
     fn encode(&self, out: &mut Vec<u8>) {
-        write_string(out, self.hyphenated().encode_lower(&mut Uuid::encode_buffer()));
+        write_string(
+            out,
+            self.hyphenated().encode_lower(&mut Uuid::encode_buffer()),
+        );
     }
     fn decode(input: &mut Reader<'_>) -> Result<Self, DataError> {
         parse_uuid(input.read_str()?)

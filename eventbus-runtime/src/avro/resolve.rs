@@ -13,7 +13,8 @@ pub fn resolve_to_reader(
     reader: &Schema,
     bytes: &[u8],
 ) -> Result<Vec<u8>, DataError> {
-    let resolution = |e: apache_avro::Error| DataError::new(DataErrorKind::Resolution(e.to_string()));
+    let resolution =
+        |e: apache_avro::Error| DataError::new(DataErrorKind::Resolution(e.to_string()));
     let mut input = bytes;
     let value = GenericDatumReader::builder(writer)
         .reader_schema(reader)

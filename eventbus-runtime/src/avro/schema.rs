@@ -74,7 +74,7 @@ impl EventSchema {
     /// Build from the JSON definition. Panics if the definition is not valid Avro, which a derive
     /// never produces (the schema tests check every registered event).
     pub fn new(json: Value) -> Self {
-        let parsed = apache_avro::Schema::parse(&json)
+        let parsed = parse_schema(&json)
             .unwrap_or_else(|e| panic!("generated Avro schema is invalid: {e}\n{json:#}"));
         let registry_text = python_json(&json);
         EventSchema {
@@ -104,6 +104,38 @@ impl EventSchema {
     pub fn avsc_text(&self) -> String {
         python_json_indented(&self.json)
     }
+}
+
+/// Parse a schema as fastavro does. Avro names allow no `-`, but openedx-events uses event types
+/// such as `...subsidy.redemption-reversed.v1` as namespaces, which fastavro accepts; so `-` in
+/// namespaces becomes `_` before parsing. The JSON itself (registered, written to `.avsc`) keeps
+/// Python's text; only the parsed form, used for resolution and compatibility, sees the change,
+/// the same way on the writer's and the reader's side.
+pub fn parse_schema(json: &Value) -> Result<apache_avro::Schema, apache_avro::Error> {
+    fn clean(value: &Value) -> Value {
+        match value {
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| match (k.as_str(), v) {
+                        ("namespace", Value::String(ns)) => {
+                            (k.clone(), Value::String(ns.replace('-', "_")))
+                        }
+                        _ => (k.clone(), clean(v)),
+                    })
+                    .collect(),
+            ),
+            Value::Array(items) => Value::Array(items.iter().map(clean).collect()),
+            other => other.clone(),
+        }
+    }
+    apache_avro::Schema::parse(&clean(json))
+}
+
+/// [`parse_schema`] of a schema's text, as a registry returns it.
+pub fn parse_schema_str(text: &str) -> Result<apache_avro::Schema, apache_avro::Error> {
+    let json: Value = serde_json::from_str(text)
+        .map_err(|e| apache_avro::Error::new(apache_avro::error::Details::ParseSchemaJson(e)))?;
+    parse_schema(&json)
 }
 
 /// The file name openedx-events gives an event type's schema (`org+openedx+..._schema.avsc`).

@@ -23,7 +23,7 @@ fn prefixed<'a>(s: &'a str, prefix: &str) -> Result<&'a str, String> {
 }
 
 /// `Org+Course+Run` followed by optional `+name@value` parts; returns those parts.
-fn course_parts<'a>(body: &'a str) -> Result<Vec<(&'a str, &'a str)>, String> {
+fn course_parts(body: &str) -> Result<Vec<(&str, &str)>, String> {
     let mut pieces = body.split('+');
     for name in ["org", "course", "run"] {
         part(name, pieces.next().unwrap_or(""))?;
@@ -83,7 +83,10 @@ pub(super) fn usage_key(s: &str) -> Check {
     if s.starts_with("lb:") {
         return library_usage_locator(s);
     }
-    if let Some(body) = s.strip_prefix("block-v1:").or_else(|| s.strip_prefix("ccx-block-v1:")) {
+    if let Some(body) = s
+        .strip_prefix("block-v1:")
+        .or_else(|| s.strip_prefix("ccx-block-v1:"))
+    {
         return block_parts(&course_parts(body)?);
     }
     if let Some(body) = s.strip_prefix("i4x://") {
@@ -103,7 +106,11 @@ fn colon_parts(s: &str, prefix: &str, names: &[&str]) -> Check {
     let body = prefixed(s, prefix)?;
     let pieces: Vec<&str> = body.split(':').collect();
     if pieces.len() != names.len() {
-        return Err(format!("it needs {} parts: {}", names.len(), names.join(":")));
+        return Err(format!(
+            "it needs {} parts: {}",
+            names.len(),
+            names.join(":")
+        ));
     }
     for (name, value) in names.iter().zip(pieces) {
         if value.is_empty() {
@@ -132,5 +139,9 @@ pub(super) fn library_collection_locator(s: &str) -> Check {
 }
 
 pub(super) fn library_container_locator(s: &str) -> Check {
-    colon_parts(s, "lct:", &["org", "slug", "container type", "container id"])
+    colon_parts(
+        s,
+        "lct:",
+        &["org", "slug", "container type", "container id"],
+    )
 }

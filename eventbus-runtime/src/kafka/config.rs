@@ -1,0 +1,126 @@
+//! librdkafka configuration built from [`KafkaSettings`], as `edx-event-bus-kafka`'s
+//! `load_common_settings` does, with this port's stronger producer defaults.
+
+use crate::settings::KafkaSettings;
+use rdkafka::ClientConfig;
+
+/// The settings every client shares: bootstrap servers, SASL_SSL + PLAIN when Kafka credentials
+/// are set, `client.id` = the service name; then the extra options of the settings.
+pub fn common_config(settings: &KafkaSettings) -> ClientConfig {
+    let mut config = ClientConfig::new();
+    config.set("bootstrap.servers", settings.bootstrap_servers());
+    if let Some(credentials) = settings.kafka_credentials() {
+        config
+            .set("sasl.mechanism", "PLAIN")
+            .set("security.protocol", "SASL_SSL")
+            .set("sasl.username", &credentials.key)
+            .set("sasl.password", credentials.secret.expose());
+    }
+    if let Some(service) = settings.service_name() {
+        config.set("client.id", service);
+    }
+    config
+}
+
+fn with_overrides(mut config: ClientConfig, settings: &KafkaSettings) -> ClientConfig {
+    for (key, value) in settings.client_options() {
+        config.set(key, value);
+    }
+    config
+}
+
+/// The producer configuration: the common settings plus `acks=all` and
+/// `enable.idempotence=true` (Python leaves librdkafka's defaults).
+pub fn producer_config(settings: &KafkaSettings) -> ClientConfig {
+    let mut config = common_config(settings);
+    config.set("acks", "all").set("enable.idempotence", "true");
+    with_overrides(config, settings)
+}
+
+/// The consumer configuration: the common settings plus the group, the classic group protocol,
+/// and manual offset storing and committing (offsets are committed after the receivers ran).
+pub fn consumer_config(settings: &KafkaSettings, group_id: &str) -> ClientConfig {
+    let mut config = common_config(settings);
+    config
+        .set("group.id", group_id)
+        .set("group.protocol", "classic")
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("enable.partition.eof", "false");
+    with_overrides(config, settings)
+}
+
+/// The admin client configuration: the common settings.
+pub fn admin_config(settings: &KafkaSettings) -> ClientConfig {
+    with_overrides(common_config(settings), settings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::Secret;
+
+    #[test]
+    fn configs_follow_the_settings() {
+        let settings = KafkaSettings::builder("k:9092", "http://r")
+            .service_name("cms")
+            .kafka_credentials("key", Secret::new("secret"))
+            .client_option("acks", "1")
+            .build()
+            .unwrap();
+        let producer = producer_config(&settings);
+        assert_eq!(producer.get("bootstrap.servers"), Some("k:9092"));
+        assert_eq!(producer.get("client.id"), Some("cms"));
+        assert_eq!(producer.get("security.protocol"), Some("SASL_SSL"));
+        assert_eq!(producer.get("sasl.mechanism"), Some("PLAIN"));
+        assert_eq!(producer.get("sasl.username"), Some("key"));
+        assert_eq!(producer.get("enable.idempotence"), Some("true"));
+        // Explicit options win.
+        assert_eq!(producer.get("acks"), Some("1"));
+        let consumer = consumer_config(&settings, "g");
+        assert_eq!(consumer.get("group.id"), Some("g"));
+        assert_eq!(consumer.get("enable.auto.commit"), Some("false"));
+        assert_eq!(consumer.get("group.protocol"), Some("classic"));
+        let plain = KafkaSettings::builder("k:9092", "http://r")
+            .build()
+            .unwrap();
+        assert_eq!(common_config(&plain).get("security.protocol"), None);
+    }
+}
+
+/// A client context that sends librdkafka's logs and errors to `tracing`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct TracingContext;
+
+impl rdkafka::ClientContext for TracingContext {
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, facility: &str, message: &str) {
+        log_to_tracing(level, facility, message);
+    }
+
+    fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
+        tracing::error!(target: "librdkafka", %error, reason, "Kafka client error");
+    }
+}
+
+/// Forward one librdkafka log line to `tracing`, at the matching level.
+pub(crate) fn log_to_tracing(
+    level: rdkafka::config::RDKafkaLogLevel,
+    facility: &str,
+    message: &str,
+) {
+    use rdkafka::config::RDKafkaLogLevel as L;
+    // Options shared by every client (see `KafkaSettingsBuilder::client_option`) make librdkafka
+    // warn that a consumer option is ignored by a producer and the other way round.
+    if facility == "CONFWARN" && message.contains("will be ignored by this") {
+        tracing::debug!(target: "librdkafka", facility, "{message}");
+        return;
+    }
+    match level {
+        L::Emerg | L::Alert | L::Critical | L::Error => {
+            tracing::error!(target: "librdkafka", facility, "{message}")
+        }
+        L::Warning => tracing::warn!(target: "librdkafka", facility, "{message}"),
+        L::Notice | L::Info => tracing::info!(target: "librdkafka", facility, "{message}"),
+        L::Debug => tracing::debug!(target: "librdkafka", facility, "{message}"),
+    }
+}

@@ -1,0 +1,849 @@
+//! The Kafka consumer: [`KafkaConsumer`] reads events from a topic as a member of a consumer
+//! group and sends each to its signal's receivers, as `edx-event-bus-kafka`'s
+//! `KafkaEventConsumer` does, with at-least-once delivery.
+//!
+//! For each message: `ce_type` (exactly once) names the event type; the value's schema id is
+//! fetched from the registry and the data resolved from that writer schema to the local one; the
+//! metadata comes from the headers; the event goes to the receivers with `from_event_bus`. Only
+//! then is the offset stored and committed.
+//!
+//! A message that cannot be processed (bad framing, unknown schema id, undecodable data, unknown
+//! event type, missing or duplicated headers, failing receivers) is never dropped silently: it is
+//! copied to the dead-letter topic and then committed, or the consumer stops with an error without
+//! committing it ([`OnError`]). A registry that cannot be reached is retried (the message is read
+//! again after the poll-failure sleep), not dead-lettered.
+//!
+//! Shutdown: cancel the [`CancellationToken`] (or send SIGTERM/SIGINT to
+//! [`KafkaConsumer::consume_until_signal`]); the event in hand is finished and committed, the
+//! consumer leaves its group and `consume` returns `Ok`.
+
+use super::config::{consumer_config, log_to_tracing};
+use super::dead_letter::{DeadLetter, DeadLetterProducer};
+use super::error::KafkaError;
+use super::framing::{unframe, FramingError};
+use super::headers::{self, header_pairs, HeaderError};
+use crate::registry::{self, EventDataError, EventDescriptor, NotSerializable};
+use crate::schema_registry::{RegistryError, SchemaRegistryClient};
+use crate::settings::{KafkaSettings, OnError};
+use chrono::{DateTime, Utc};
+use rdkafka::consumer::{CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
+use rdkafka::error::KafkaResult;
+use rdkafka::message::{BorrowedMessage, Message};
+use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::{ClientContext, Offset, TopicPartitionList};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+pub use tokio_util::sync::CancellationToken;
+
+/// How long blocking broker requests (metadata, offsets, final commit) may take.
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Why one message could not be processed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MessageError {
+    /// Headers missing, duplicated or invalid.
+    #[error("{0}")]
+    Header(#[from] HeaderError),
+    /// No event type of that name is linked into this program.
+    #[error("unrecognized type {event_type} found on message, cannot determine signal")]
+    UnknownEventType {
+        /// The `ce_type` header.
+        event_type: String,
+    },
+    /// The event type is in-process only.
+    #[error(transparent)]
+    NotSerializable(#[from] NotSerializable),
+    /// The message has no value.
+    #[error("message has no value")]
+    NoValue,
+    /// The value is not in the registry framing.
+    #[error("{0}")]
+    Framing(#[from] FramingError),
+    /// The registry does not know the value's schema id, or holds no usable schema under it.
+    #[error("schema {id}: {source}")]
+    Schema {
+        /// The schema id.
+        id: u32,
+        /// The registry's answer.
+        #[source]
+        source: RegistryError,
+    },
+    /// The value cannot be decoded as the event.
+    #[error("{0}")]
+    Decode(#[from] EventDataError),
+    /// One or more receivers failed.
+    #[error("{failed} receiver(s) out of {receivers} produced errors when handling {event_type}: {details}")]
+    Receivers {
+        /// The event type.
+        event_type: &'static str,
+        /// How many receivers ran.
+        receivers: usize,
+        /// How many failed.
+        failed: usize,
+        /// `name=error` of each failure.
+        details: String,
+    },
+}
+
+impl MessageError {
+    /// A short, stable code of the error, written to the `dlq_error_kind` header.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            MessageError::Header(HeaderError::MissingEventType | HeaderError::MissingId) => {
+                "missing-header"
+            }
+            MessageError::Header(HeaderError::Duplicate { .. }) => "duplicate-header",
+            MessageError::Header(_) => "invalid-header",
+            MessageError::UnknownEventType { .. } => "unknown-event-type",
+            MessageError::NotSerializable(_) => "not-serializable",
+            MessageError::NoValue => "no-value",
+            MessageError::Framing(FramingError::WrongMagicByte { .. }) => "wrong-magic-byte",
+            MessageError::Framing(FramingError::TooShort { .. }) => "too-short",
+            MessageError::Schema { source, .. } if source.is_not_found() => "unknown-schema-id",
+            MessageError::Schema { .. } => "invalid-schema",
+            MessageError::Decode(_) => "decode",
+            MessageError::Receivers { .. } => "receiver-error",
+        }
+    }
+}
+
+/// Why the consumer stopped with an error.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConsumerError {
+    /// The consumer or its dead-letter producer could not be created.
+    #[error(transparent)]
+    Setup(#[from] KafkaError),
+    /// Subscribing failed.
+    #[error("subscribing to {topic}: {source}")]
+    Subscribe {
+        /// The full topic.
+        topic: String,
+        /// librdkafka's error.
+        #[source]
+        source: rdkafka::error::KafkaError,
+    },
+    /// The broker reported a fatal error.
+    #[error("fatal Kafka error: {0}")]
+    Fatal(#[source] rdkafka::error::KafkaError),
+    /// Too many errors in a row (`EVENT_BUS_KAFKA_CONSUMER_CONSECUTIVE_ERRORS_LIMIT`).
+    #[error("too many consecutive errors, exiting ({count} in a row); last: {last}")]
+    TooManyErrors {
+        /// How many.
+        count: u32,
+        /// The last error.
+        last: String,
+    },
+    /// A message could not be processed and the policy is to stop; it is not committed.
+    #[error("message {topic}/{partition}@{offset} could not be processed: {source}")]
+    Message {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: i32,
+        /// The offset.
+        offset: i64,
+        /// What went wrong.
+        #[source]
+        source: MessageError,
+    },
+    /// A failed message could not be dead-lettered; it is not committed.
+    #[error("message {topic}/{partition}@{offset} failed ({error}) and could not be dead-lettered: {source}")]
+    DeadLetter {
+        /// The topic.
+        topic: String,
+        /// The partition.
+        partition: i32,
+        /// The offset.
+        offset: i64,
+        /// Why the message failed.
+        error: String,
+        /// Why the dead letter failed.
+        #[source]
+        source: Box<KafkaError>,
+    },
+    /// Replaying from `offset_time` failed.
+    #[error("replay from {time}: {reason}")]
+    Replay {
+        /// The requested time.
+        time: String,
+        /// What failed.
+        reason: String,
+    },
+    /// Committing offsets at shutdown failed; the last messages may be delivered again.
+    #[error("committing offsets at shutdown: {0}")]
+    Commit(#[source] rdkafka::error::KafkaError),
+}
+
+/// What a consumer run did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ConsumeSummary {
+    /// Messages processed successfully.
+    pub processed: u64,
+    /// Messages sent to the dead-letter topic.
+    pub dead_lettered: u64,
+    /// Times a message was read again after a transient failure.
+    pub retried: u64,
+}
+
+/// The consumer's context: commit results, rebalances and librdkafka logs go to `tracing`.
+#[derive(Debug, Default)]
+pub struct EventConsumerContext;
+
+impl ClientContext for EventConsumerContext {
+    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, facility: &str, message: &str) {
+        log_to_tracing(level, facility, message);
+    }
+
+    fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
+        tracing::error!(target: "librdkafka", %error, reason, "Kafka consumer error");
+    }
+}
+
+impl ConsumerContext for EventConsumerContext {
+    fn post_rebalance(
+        &self,
+        _consumer: &rdkafka::consumer::BaseConsumer<Self>,
+        rebalance: &Rebalance<'_>,
+    ) {
+        match rebalance {
+            Rebalance::Assign(tpl) => {
+                tracing::info!(partitions = %describe(tpl), "partitions assigned")
+            }
+            Rebalance::Revoke(tpl) => {
+                tracing::info!(partitions = %describe(tpl), "partitions revoked")
+            }
+            Rebalance::Error(error) => tracing::error!(%error, "rebalance failed"),
+        }
+    }
+
+    fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
+        match result {
+            Ok(()) => tracing::trace!(offsets = %describe(offsets), "offsets committed"),
+            Err(error) if is_no_offset(&error) => {}
+            Err(error) => {
+                tracing::warn!(%error, offsets = %describe(offsets), "committing offsets failed")
+            }
+        }
+    }
+}
+
+fn describe(tpl: &TopicPartitionList) -> String {
+    tpl.elements()
+        .iter()
+        .map(|e| match e.offset() {
+            Offset::Offset(o) => format!("{}/{}@{o}", e.topic(), e.partition()),
+            _ => format!("{}/{}", e.topic(), e.partition()),
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn is_no_offset(error: &rdkafka::error::KafkaError) -> bool {
+    error.rdkafka_error_code() == Some(RDKafkaErrorCode::NoOffset)
+}
+
+fn is_fatal(error: &rdkafka::error::KafkaError) -> bool {
+    matches!(
+        error,
+        rdkafka::error::KafkaError::MessageConsumptionFatal(_)
+    ) || error.rdkafka_error_code() == Some(RDKafkaErrorCode::Fatal)
+}
+
+type Inner = StreamConsumer<EventConsumerContext>;
+
+/// One failure of a message: permanent (dead-letter or stop) or transient (read it again).
+enum Failure {
+    Message(MessageError),
+    Transient(RegistryError),
+}
+
+/// A consumer of one topic for one consumer group.
+pub struct KafkaConsumer {
+    settings: KafkaSettings,
+    topic: String,
+    full_topic: String,
+    group_id: String,
+    offset_time: Option<DateTime<Utc>>,
+    consumer: Arc<Inner>,
+    registry: Arc<SchemaRegistryClient>,
+    dead_letter: Option<DeadLetterProducer>,
+    /// Whether a writer schema id is the local schema of an event type (no resolution needed).
+    same_schema: Mutex<HashMap<(u32, &'static str), bool>>,
+}
+
+impl std::fmt::Debug for KafkaConsumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaConsumer")
+            .field("topic", &self.full_topic)
+            .field("group_id", &self.group_id)
+            .field("offset_time", &self.offset_time)
+            .field(
+                "dead_letter",
+                &self.dead_letter.as_ref().map(DeadLetterProducer::topic),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl KafkaConsumer {
+    /// A consumer of `topic` (without the prefix) in the group `group_id`, configured by
+    /// `settings`, with its own registry client.
+    pub fn new(
+        settings: &KafkaSettings,
+        topic: &str,
+        group_id: &str,
+    ) -> Result<Self, ConsumerError> {
+        let registry =
+            Arc::new(SchemaRegistryClient::from_settings(settings).map_err(KafkaError::from)?);
+        KafkaConsumer::with_registry(settings, topic, group_id, registry)
+    }
+
+    /// A consumer that shares a registry client (and its caches).
+    pub fn with_registry(
+        settings: &KafkaSettings,
+        topic: &str,
+        group_id: &str,
+        registry: Arc<SchemaRegistryClient>,
+    ) -> Result<Self, ConsumerError> {
+        let consumer: Inner = consumer_config(settings, group_id)
+            .create_with_context(EventConsumerContext)
+            .map_err(|source| KafkaError::Create {
+                client: "consumer",
+                source,
+            })?;
+        let dead_letter = match settings.on_error() {
+            OnError::DeadLetter => Some(DeadLetterProducer::new(
+                settings,
+                settings.full_topic(&settings.dead_letter_topic(topic)),
+                group_id.to_owned(),
+            )?),
+            OnError::Stop => None,
+        };
+        Ok(KafkaConsumer {
+            settings: settings.clone(),
+            topic: topic.to_owned(),
+            full_topic: settings.full_topic(topic),
+            group_id: group_id.to_owned(),
+            offset_time: None,
+            consumer: Arc::new(consumer),
+            registry,
+            dead_letter,
+            same_schema: Mutex::default(),
+        })
+    }
+
+    /// Start the group from the first message at or after `time` (the group's committed offsets
+    /// are moved there before it joins), then keep consuming. The group must have no active
+    /// member. Unlike Python's consumer, which only moves the offsets, this one goes on consuming.
+    #[must_use]
+    pub fn offset_time(mut self, time: DateTime<Utc>) -> Self {
+        self.offset_time = Some(time);
+        self
+    }
+
+    /// The topic without the prefix.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// The topic with the prefix.
+    pub fn full_topic(&self) -> &str {
+        &self.full_topic
+    }
+
+    /// The dead-letter topic (with the prefix), when failing messages are dead-lettered.
+    pub fn dead_letter_topic(&self) -> Option<&str> {
+        self.dead_letter.as_ref().map(DeadLetterProducer::topic)
+    }
+
+    /// Consume until SIGTERM or SIGINT (Ctrl-C), then shut down gracefully.
+    pub async fn consume_until_signal(self) -> Result<ConsumeSummary, ConsumerError> {
+        let token = CancellationToken::new();
+        let watcher = tokio::spawn(cancel_on_signal(token.clone()));
+        let result = self.consume(token).await;
+        watcher.abort();
+        result
+    }
+
+    /// Consume until `shutdown` is cancelled (then finish the event in hand, commit, leave the
+    /// group and return `Ok`), or until a fatal error.
+    pub async fn consume(
+        self,
+        shutdown: CancellationToken,
+    ) -> Result<ConsumeSummary, ConsumerError> {
+        let mut summary = ConsumeSummary::default();
+        let result = self.consume_until(&shutdown, &mut summary).await;
+        tracing::info!(
+            full_topic = %self.full_topic,
+            consumer_group = %self.group_id,
+            processed = summary.processed,
+            dead_lettered = summary.dead_lettered,
+            "consumer stopped"
+        );
+        self.close().await;
+        result.map(|()| summary)
+    }
+
+    async fn consume_until(
+        &self,
+        shutdown: &CancellationToken,
+        summary: &mut ConsumeSummary,
+    ) -> Result<(), ConsumerError> {
+        if !self.settings.consumers_enabled() {
+            tracing::error!("Kafka consumers not enabled, exiting.");
+            return Ok(());
+        }
+        if let Some(time) = self.offset_time {
+            self.move_group_to(time).await?;
+        }
+        self.consumer
+            .subscribe(&[&self.full_topic])
+            .map_err(|source| ConsumerError::Subscribe {
+                topic: self.full_topic.clone(),
+                source,
+            })?;
+        tracing::info!(full_topic = %self.full_topic, consumer_group = %self.group_id, "Running consumer");
+        let result = self.run(shutdown, summary).await;
+        let commit = self.commit_stored().await;
+        result.and(commit)
+    }
+
+    async fn run(
+        &self,
+        shutdown: &CancellationToken,
+        summary: &mut ConsumeSummary,
+    ) -> Result<(), ConsumerError> {
+        let limit = self.settings.consumer_consecutive_errors_limit();
+        let mut consecutive_errors = 0u32;
+        let mut last_error = String::new();
+        loop {
+            if let Some(limit) = limit {
+                if consecutive_errors >= limit {
+                    return Err(ConsumerError::TooManyErrors {
+                        count: consecutive_errors,
+                        last: last_error,
+                    });
+                }
+            }
+            let received = tokio::select! {
+                biased;
+                () = shutdown.cancelled() => return Ok(()),
+                received = tokio::time::timeout(self.settings.consumer_poll_timeout(), self.consumer.recv()) => received,
+            };
+            let message = match received {
+                Err(_) => continue,
+                Ok(Err(error)) => {
+                    if is_fatal(&error) {
+                        return Err(ConsumerError::Fatal(error));
+                    }
+                    consecutive_errors += 1;
+                    last_error = error.to_string();
+                    tracing::error!(
+                        %error,
+                        full_topic = %self.full_topic,
+                        consumer_group = %self.group_id,
+                        "Error consuming event from Kafka -- no event available"
+                    );
+                    if self.sleep_after_failure(shutdown).await {
+                        return Ok(());
+                    }
+                    continue;
+                }
+                Ok(Ok(message)) => message,
+            };
+            match self.process(&message).await {
+                Ok(()) => {
+                    consecutive_errors = 0;
+                    summary.processed += 1;
+                    self.commit(&message);
+                }
+                Err(Failure::Message(error)) => {
+                    consecutive_errors += 1;
+                    last_error = error.to_string();
+                    self.record_error(&message, &error);
+                    self.handle_failed(&message, error).await?;
+                    summary.dead_lettered += 1;
+                    self.commit(&message);
+                }
+                Err(Failure::Transient(error)) => {
+                    consecutive_errors += 1;
+                    last_error = error.to_string();
+                    summary.retried += 1;
+                    tracing::warn!(
+                        %error,
+                        topic = message.topic(),
+                        partition = message.partition(),
+                        offset = message.offset(),
+                        "schema registry unavailable; the message will be read again"
+                    );
+                    self.rewind(&message);
+                    if self.sleep_after_failure(shutdown).await {
+                        return Ok(());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sleep the poll-failure time; `true` if shutdown was asked meanwhile.
+    async fn sleep_after_failure(&self, shutdown: &CancellationToken) -> bool {
+        tokio::select! {
+            () = shutdown.cancelled() => true,
+            () = tokio::time::sleep(self.settings.consumer_poll_failure_sleep()) => false,
+        }
+    }
+
+    async fn process(&self, message: &BorrowedMessage<'_>) -> Result<(), Failure> {
+        let headers = header_pairs(message.headers());
+        self.log_received(message, &headers);
+        let event_type = headers::event_type(&headers).map_err(|e| Failure::Message(e.into()))?;
+        let descriptor = registry::find(&event_type).ok_or(Failure::Message(
+            MessageError::UnknownEventType { event_type },
+        ))?;
+        let local = descriptor
+            .schema()
+            .map_err(|e| Failure::Message(e.into()))?;
+        let value = message
+            .payload()
+            .ok_or(Failure::Message(MessageError::NoValue))?;
+        let (id, avro) = unframe(value).map_err(|e| Failure::Message(e.into()))?;
+        let writer = match self.registry.schema_by_id(id).await {
+            Ok(writer) => writer,
+            Err(e) if e.is_transient() => return Err(Failure::Transient(e)),
+            Err(source) => return Err(Failure::Message(MessageError::Schema { id, source })),
+        };
+        let same = *self
+            .same_schema
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry((id, descriptor.event_type))
+            .or_insert_with(|| {
+                writer.text == local.registry_text() || writer.parsed == *local.parsed()
+            });
+        let event = descriptor
+            .decode(avro, (!same).then_some(&writer.parsed))
+            .map_err(|e| Failure::Message(e.into()))?;
+        let metadata =
+            headers::metadata_from_headers(&headers).map_err(|e| Failure::Message(e.into()))?;
+        let report = EventDescriptor::dispatch_from_bus(event, metadata).await;
+        let failure = match report {
+            Ok(report) if report.is_ok() => None,
+            Ok(report) => Some(MessageError::Receivers {
+                event_type: descriptor.event_type,
+                receivers: report.receivers,
+                failed: report.failures.len(),
+                details: report
+                    .failures
+                    .iter()
+                    .map(|f| format!("{}={}", f.receiver, f.error))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+            Err(error) => Some(MessageError::Receivers {
+                event_type: descriptor.event_type,
+                receivers: 1,
+                failed: 1,
+                details: format!("{}={}", error.receiver, error.error),
+            }),
+        };
+        if let Some(failure) = failure {
+            return Err(Failure::Message(failure));
+        }
+        if self.settings.audit_logging_enabled() {
+            tracing::info!(
+                topic = message.topic(),
+                partition = message.partition(),
+                offset = message.offset(),
+                "Message from Kafka processed successfully"
+            );
+        }
+        Ok(())
+    }
+
+    fn log_received(&self, message: &BorrowedMessage<'_>, headers: &[(String, Option<Vec<u8>>)]) {
+        if !self.settings.audit_logging_enabled() {
+            return;
+        }
+        tracing::info!(
+            topic = message.topic(),
+            partition = message.partition(),
+            offset = message.offset(),
+            message_id = headers::last_value(headers, headers::ID),
+            key = %message.key().unwrap_or_default().escape_ascii(),
+            event_timestamp_ms = message.timestamp().to_millis(),
+            "Message received from Kafka"
+        );
+    }
+
+    fn record_error(&self, message: &BorrowedMessage<'_>, error: &MessageError) {
+        let headers: Vec<String> = header_pairs(message.headers())
+            .iter()
+            .map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or_default().escape_ascii()))
+            .collect();
+        tracing::error!(
+            %error,
+            error_kind = error.kind(),
+            full_topic = %self.full_topic,
+            consumer_group = %self.group_id,
+            partition = message.partition(),
+            offset = message.offset(),
+            headers = ?headers,
+            key = %message.key().unwrap_or_default().escape_ascii(),
+            value = %message.payload().unwrap_or_default().escape_ascii(),
+            "Error consuming event from Kafka"
+        );
+    }
+
+    async fn handle_failed(
+        &self,
+        message: &BorrowedMessage<'_>,
+        error: MessageError,
+    ) -> Result<(), ConsumerError> {
+        let Some(dead_letter) = &self.dead_letter else {
+            return Err(ConsumerError::Message {
+                topic: message.topic().to_owned(),
+                partition: message.partition(),
+                offset: message.offset(),
+                source: error,
+            });
+        };
+        let headers = header_pairs(message.headers());
+        let text = error.to_string();
+        let letter = DeadLetter {
+            key: message.key(),
+            value: message.payload(),
+            headers: &headers,
+            topic: message.topic(),
+            partition: message.partition(),
+            offset: message.offset(),
+            timestamp_ms: message.timestamp().to_millis(),
+            error_kind: error.kind(),
+            error: &text,
+        };
+        dead_letter
+            .send(&letter)
+            .await
+            .map(|_| ())
+            .map_err(|source| ConsumerError::DeadLetter {
+                topic: message.topic().to_owned(),
+                partition: message.partition(),
+                offset: message.offset(),
+                error: text.clone(),
+                source: Box::new(source),
+            })
+    }
+
+    /// Store the message's offset and commit asynchronously; a failure only means the message may
+    /// be delivered again.
+    fn commit(&self, message: &BorrowedMessage<'_>) {
+        if let Err(error) = self.consumer.store_offset_from_message(message) {
+            tracing::warn!(
+                %error,
+                topic = message.topic(),
+                partition = message.partition(),
+                offset = message.offset(),
+                "storing the offset failed (partition revoked?); the message may be delivered again"
+            );
+            return;
+        }
+        if let Err(error) = self.consumer.commit_consumer_state(CommitMode::Async) {
+            if !is_no_offset(&error) {
+                tracing::warn!(%error, "committing offsets failed; they are committed again later");
+            }
+        }
+    }
+
+    /// Read the message again on the next poll.
+    fn rewind(&self, message: &BorrowedMessage<'_>) {
+        if let Err(error) = self.consumer.seek(
+            message.topic(),
+            message.partition(),
+            Offset::Offset(message.offset()),
+            Duration::from_secs(10),
+        ) {
+            tracing::warn!(%error, "seeking back failed; the message is read again after a restart");
+        }
+    }
+
+    /// Commit the stored offsets synchronously (at shutdown).
+    async fn commit_stored(&self) -> Result<(), ConsumerError> {
+        let consumer = self.consumer.clone();
+        let result =
+            tokio::task::spawn_blocking(move || consumer.commit_consumer_state(CommitMode::Sync))
+                .await
+                .unwrap_or(Ok(()));
+        match result {
+            Ok(()) => Ok(()),
+            Err(error) if is_no_offset(&error) => Ok(()),
+            Err(error) => {
+                tracing::error!(%error, "committing offsets at shutdown failed");
+                Err(ConsumerError::Commit(error))
+            }
+        }
+    }
+
+    /// Flush the dead letters, leave the group and release the consumer (librdkafka's close
+    /// blocks, so it runs on a blocking thread).
+    async fn close(self) {
+        let KafkaConsumer {
+            consumer,
+            dead_letter,
+            ..
+        } = self;
+        let closing = tokio::task::spawn_blocking(move || {
+            if let Some(Err(error)) = dead_letter
+                .as_ref()
+                .map(|d| d.flush(Duration::from_secs(10)))
+            {
+                tracing::warn!(%error, "flushing the dead-letter producer failed");
+            }
+            drop(dead_letter);
+            drop(consumer);
+        });
+        if let Err(error) = closing.await {
+            tracing::warn!(%error, "closing the consumer failed");
+        }
+    }
+
+    /// Commit, for every partition of the topic, the offset of the first message at or after
+    /// `time`, before joining the group.
+    async fn move_group_to(&self, time: DateTime<Utc>) -> Result<(), ConsumerError> {
+        let consumer = self.consumer.clone();
+        let topic = self.full_topic.clone();
+        let replay_error = |reason: String| ConsumerError::Replay {
+            time: crate::avro::python_isoformat(&time),
+            reason,
+        };
+        let millis = time.timestamp_millis();
+        let outcome = tokio::task::spawn_blocking(move || -> Result<TopicPartitionList, String> {
+            let metadata = consumer
+                .fetch_metadata(Some(&topic), REQUEST_TIMEOUT)
+                .map_err(|e| format!("fetching the partitions of {topic}: {e}"))?;
+            let partitions: Vec<i32> = metadata
+                .topics()
+                .iter()
+                .filter(|t| t.name() == topic && t.error().is_none())
+                .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+                .collect();
+            if partitions.is_empty() {
+                return Err(format!("topic {topic} has no partitions (does it exist?)"));
+            }
+            let mut query = TopicPartitionList::new();
+            for &partition in &partitions {
+                query
+                    .add_partition_offset(&topic, partition, Offset::Offset(millis))
+                    .map_err(|e| e.to_string())?;
+            }
+            let found = consumer
+                .offsets_for_times(query, REQUEST_TIMEOUT)
+                .map_err(|e| format!("looking up offsets for the time: {e}"))?;
+            let mut commit = TopicPartitionList::new();
+            for element in found.elements() {
+                if let Err(e) = element.error() {
+                    return Err(format!("partition {}: {e}", element.partition()));
+                }
+                let offset = match element.offset() {
+                    Offset::Offset(offset) => offset,
+                    // No message at or after the time: start at the end.
+                    _ => {
+                        consumer
+                            .fetch_watermarks(&topic, element.partition(), REQUEST_TIMEOUT)
+                            .map_err(|e| format!("partition {}: {e}", element.partition()))?
+                            .1
+                    }
+                };
+                commit
+                    .add_partition_offset(&topic, element.partition(), Offset::Offset(offset))
+                    .map_err(|e| e.to_string())?;
+            }
+            consumer.commit(&commit, CommitMode::Sync).map_err(|e| {
+                format!("committing the offsets failed (the group must have no active member): {e}")
+            })?;
+            Ok(commit)
+        })
+        .await
+        .map_err(|e| replay_error(e.to_string()))?;
+        let offsets = outcome.map_err(replay_error)?;
+        tracing::info!(
+            time = %crate::avro::python_isoformat(&time),
+            offsets = %describe(&offsets),
+            consumer_group = %self.group_id,
+            "Found offsets for timestamp; the group starts there"
+        );
+        Ok(())
+    }
+}
+
+/// Cancel `token` on SIGTERM or SIGINT.
+pub async fn cancel_on_signal(token: CancellationToken) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received, shutting down"),
+                    _ = term.recv() => tracing::info!("SIGTERM received, shutting down"),
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; only SIGINT stops the consumer");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    token.cancel();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_kinds_are_stable() {
+        assert_eq!(
+            MessageError::from(FramingError::WrongMagicByte { found: 1 }).kind(),
+            "wrong-magic-byte"
+        );
+        assert_eq!(
+            MessageError::from(FramingError::TooShort { len: 1 }).kind(),
+            "too-short"
+        );
+        assert_eq!(
+            MessageError::from(HeaderError::MissingId).kind(),
+            "missing-header"
+        );
+        assert_eq!(
+            MessageError::from(HeaderError::Duplicate {
+                name: "ce_id".into()
+            })
+            .kind(),
+            "duplicate-header"
+        );
+        assert_eq!(
+            MessageError::UnknownEventType {
+                event_type: "x".into()
+            }
+            .kind(),
+            "unknown-event-type"
+        );
+        let receivers = MessageError::Receivers {
+            event_type: "org.x.v1",
+            receivers: 2,
+            failed: 1,
+            details: "audit=boom".into(),
+        };
+        assert_eq!(receivers.kind(), "receiver-error");
+        assert_eq!(
+            receivers.to_string(),
+            "1 receiver(s) out of 2 produced errors when handling org.x.v1: audit=boom"
+        );
+    }
+}

@@ -1,0 +1,86 @@
+//! The Confluent wire format of keys and values: a zero "magic" byte, the schema id as a
+//! big-endian `u32`, then the schemaless Avro data.
+
+/// The magic byte that starts every framed message.
+pub const MAGIC_BYTE: u8 = 0;
+
+/// The length of the frame header (magic byte + schema id).
+pub const HEADER_LEN: usize = 5;
+
+/// A key or value that is not in the Confluent wire format.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FramingError {
+    /// Fewer than 5 bytes.
+    #[error(
+        "message is too short for the schema registry framing: {len} bytes, at least 5 needed"
+    )]
+    TooShort {
+        /// The length found.
+        len: usize,
+    },
+    /// The first byte is not 0.
+    #[error("unknown magic byte {found:#04x}; expected 0x00 (schema registry framing)")]
+    WrongMagicByte {
+        /// The byte found.
+        found: u8,
+    },
+}
+
+/// Frame `avro` as written with the schema `schema_id`.
+pub fn frame(schema_id: u32, avro: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER_LEN + avro.len());
+    out.push(MAGIC_BYTE);
+    out.extend_from_slice(&schema_id.to_be_bytes());
+    out.extend_from_slice(avro);
+    out
+}
+
+/// Split a framed message into its schema id and its Avro data.
+pub fn unframe(bytes: &[u8]) -> Result<(u32, &[u8]), FramingError> {
+    if bytes.len() < HEADER_LEN {
+        // A wrong first byte is the more useful report, even on a short message.
+        return match bytes.first() {
+            Some(&found) if found != MAGIC_BYTE => Err(FramingError::WrongMagicByte { found }),
+            _ => Err(FramingError::TooShort { len: bytes.len() }),
+        };
+    }
+    if bytes[0] != MAGIC_BYTE {
+        return Err(FramingError::WrongMagicByte { found: bytes[0] });
+    }
+    let id = u32::from_be_bytes([bytes[1], bytes[2], bytes[3], bytes[4]]);
+    Ok((id, &bytes[HEADER_LEN..]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_round_trip() {
+        let framed = frame(0x0102_0304, b"\x02ab");
+        assert_eq!(framed, b"\x00\x01\x02\x03\x04\x02ab");
+        assert_eq!(unframe(&framed).unwrap(), (0x0102_0304, &b"\x02ab"[..]));
+        assert_eq!(unframe(&frame(7, b"")).unwrap(), (7, &b""[..]));
+    }
+
+    #[test]
+    fn bad_frames_are_errors() {
+        assert_eq!(unframe(b""), Err(FramingError::TooShort { len: 0 }));
+        assert_eq!(
+            unframe(b"\x00\x00\x01"),
+            Err(FramingError::TooShort { len: 3 })
+        );
+        assert_eq!(
+            unframe(b"\x01\x00\x00\x00\x01x"),
+            Err(FramingError::WrongMagicByte { found: 1 })
+        );
+        assert_eq!(
+            unframe(b"{}"),
+            Err(FramingError::WrongMagicByte { found: b'{' })
+        );
+        assert_eq!(
+            FramingError::WrongMagicByte { found: 0x7b }.to_string(),
+            "unknown magic byte 0x7b; expected 0x00 (schema registry framing)"
+        );
+    }
+}

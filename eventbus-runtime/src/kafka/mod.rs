@@ -1,0 +1,25 @@
+//! The Kafka backend of the event bus, wire-compatible with `edx-event-bus-kafka`.
+//!
+//! - [`KafkaProducer`]: produce events ([`crate::backend::EventProducer`]);
+//! - [`KafkaConsumer`]: consume a topic and send each event to its receivers, at least once, with
+//!   failing messages sent to a dead-letter topic;
+//! - [`KafkaAdmin`]: create the topics;
+//! - [`framing`], [`headers`]: the wire format of keys, values and headers.
+//!
+//! Configure them with [`crate::settings::KafkaSettings`]; the schema registry client is
+//! [`crate::schema_registry::SchemaRegistryClient`].
+
+pub mod admin;
+pub mod config;
+pub mod consumer;
+pub mod dead_letter;
+pub mod error;
+pub mod framing;
+pub mod headers;
+pub mod producer;
+
+pub use admin::{KafkaAdmin, TopicSpec};
+pub use consumer::{CancellationToken, ConsumeSummary, ConsumerError, KafkaConsumer, MessageError};
+pub use dead_letter::{DeadLetter, DeadLetterProducer};
+pub use error::KafkaError;
+pub use producer::KafkaProducer;

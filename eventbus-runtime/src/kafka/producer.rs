@@ -1,0 +1,324 @@
+//! The Kafka producer: [`KafkaProducer`], an [`EventProducer`] that writes events as
+//! `edx-event-bus-kafka`'s `KafkaEventProducer` does, so that Python consumers read them.
+//!
+//! - topic `{prefix}-{topic}`;
+//! - key: the value at `event_key_field`, Avro with the key field's schema, framed with the id of
+//!   that schema registered under `{full topic}-{type}` (`-string`, `-long`...);
+//! - value: the event, Avro, framed with the id of the event schema registered under
+//!   `{full topic}-{event type}.CloudEvent`;
+//! - the schemas are registered with the exact text Python registers (`json.dumps(schema,
+//!   sort_keys=True)`), so both languages share the registry entries and ids;
+//! - the CloudEvents headers of [`super::headers`].
+//!
+//! Unlike Python, delivery failures are returned to the caller (as well as logged with the event
+//! data and metadata as JSON, so the event can be sent again), and the producer asks for
+//! `acks=all` and idempotence.
+
+use super::config::producer_config;
+use super::config::TracingContext;
+use super::error::KafkaError;
+use super::framing::frame;
+use super::headers::owned_headers;
+use crate::backend::{full_topic, Delivery, EventProducer, ProduceError};
+use crate::key::{key_record_name, key_schema, KeyValue};
+use crate::metadata::EventsMetadata;
+use crate::registry::AnyEvent;
+use crate::schema_registry::SchemaRegistryClient;
+use crate::settings::KafkaSettings;
+use crate::signal::BoxFuture;
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::util::Timeout;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How long `send` waits for room in librdkafka's queue when it is full.
+const QUEUE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The registry subject of an event's value: `{full topic}-{event type}.CloudEvent`.
+pub fn value_subject(full_topic: &str, event_type: &str) -> String {
+    format!("{full_topic}-{event_type}.CloudEvent")
+}
+
+/// The registry subject of a key with this key schema: `{full topic}-{record name or type}`.
+pub fn key_subject(full_topic: &str, key_schema: &serde_json::Value) -> String {
+    format!("{full_topic}-{}", key_record_name(key_schema))
+}
+
+/// The schema ids of one (event type, topic, key field).
+#[derive(Debug, Clone, Copy)]
+struct SchemaIds {
+    key: u32,
+    value: u32,
+}
+
+/// Schema ids by event type, then (full topic, key field): looked up without allocating.
+type IdCache = HashMap<&'static str, Vec<(String, String, SchemaIds)>>;
+
+/// A producer of events to Kafka.
+pub struct KafkaProducer {
+    producer: FutureProducer<TracingContext>,
+    registry: Arc<SchemaRegistryClient>,
+    topic_prefix: Option<String>,
+    audit_logging: bool,
+    closed: AtomicBool,
+    ids: Mutex<IdCache>,
+}
+
+impl std::fmt::Debug for KafkaProducer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KafkaProducer")
+            .field("topic_prefix", &self.topic_prefix)
+            .field("registry", &self.registry.base_url())
+            .field("closed", &self.closed.load(Ordering::Relaxed))
+            .finish_non_exhaustive()
+    }
+}
+
+impl KafkaProducer {
+    /// A producer configured by `settings`, with its own registry client.
+    pub fn new(settings: &KafkaSettings) -> Result<Self, KafkaError> {
+        let registry = Arc::new(SchemaRegistryClient::from_settings(settings)?);
+        KafkaProducer::with_registry(settings, registry)
+    }
+
+    /// A producer that shares a registry client (and its caches).
+    pub fn with_registry(
+        settings: &KafkaSettings,
+        registry: Arc<SchemaRegistryClient>,
+    ) -> Result<Self, KafkaError> {
+        let producer: FutureProducer<TracingContext> = producer_config(settings)
+            .create_with_context(TracingContext)
+            .map_err(|source| KafkaError::Create {
+                client: "producer",
+                source,
+            })?;
+        Ok(KafkaProducer {
+            producer,
+            registry,
+            topic_prefix: settings.topic_prefix().map(str::to_owned),
+            audit_logging: settings.audit_logging_enabled(),
+            closed: AtomicBool::new(false),
+            ids: Mutex::default(),
+        })
+    }
+
+    /// The producer's registry client.
+    pub fn registry(&self) -> &Arc<SchemaRegistryClient> {
+        &self.registry
+    }
+
+    /// Produce an event; see [`EventProducer::send`].
+    pub async fn send_event(
+        &self,
+        topic: &str,
+        event_key_field: &str,
+        event: Arc<dyn AnyEvent>,
+        metadata: &EventsMetadata,
+    ) -> Result<Delivery, ProduceError> {
+        let descriptor = event.descriptor();
+        let event_type = descriptor.event_type;
+        let full = full_topic(self.topic_prefix.as_deref(), topic);
+        let fail = |source: KafkaError, key: Option<&KeyValue>| {
+            tracing::error!(
+                topic = %full,
+                initial_topic = topic,
+                event_type,
+                event_key_field,
+                event_key = key.map(|k| k.to_string()),
+                event_data = %event.to_json(),
+                event_metadata = %metadata.to_json(),
+                error = %source,
+                "Error delivering message to Kafka event bus"
+            );
+            ProduceError::Transport {
+                event_type,
+                topic: full.clone(),
+                source: Box::new(source),
+            }
+        };
+        if self.closed.load(Ordering::Acquire) {
+            return Err(ProduceError::Closed);
+        }
+        let schema = descriptor.schema()?;
+        let key = event
+            .key_at(event_key_field)
+            .map_err(|source| ProduceError::KeyField { event_type, source })?;
+        let ids = self
+            .schema_ids(event_type, &full, event_key_field, schema)
+            .await
+            .map_err(|e| fail(e, Some(&key)))?;
+        let key_bytes = frame(ids.key, &key.encode());
+        let value_bytes = frame(ids.value, &event.encode());
+        let record = FutureRecord::to(&full)
+            .key(&key_bytes)
+            .payload(&value_bytes)
+            .headers(owned_headers(metadata));
+        match self
+            .producer
+            .send(record, Timeout::After(QUEUE_TIMEOUT))
+            .await
+        {
+            Ok(delivery) => {
+                if self.audit_logging {
+                    tracing::info!(
+                        topic = %full,
+                        partition = delivery.partition,
+                        offset = delivery.offset,
+                        message_id = %metadata.id,
+                        key = %key,
+                        "Message delivered to Kafka event bus"
+                    );
+                }
+                Ok(Delivery {
+                    topic: full.clone(),
+                    partition: delivery.partition,
+                    offset: delivery.offset,
+                })
+            }
+            Err((source, _)) => Err(fail(
+                KafkaError::Delivery {
+                    topic: full.clone(),
+                    source,
+                },
+                Some(&key),
+            )),
+        }
+    }
+
+    async fn schema_ids(
+        &self,
+        event_type: &'static str,
+        full_topic: &str,
+        event_key_field: &str,
+        schema: &crate::avro::EventSchema,
+    ) -> Result<SchemaIds, KafkaError> {
+        let cached = self
+            .ids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(event_type)
+            .and_then(|entries| {
+                entries
+                    .iter()
+                    .find(|(topic, field, _)| topic == full_topic && field == event_key_field)
+                    .map(|(_, _, ids)| *ids)
+            });
+        if let Some(ids) = cached {
+            return Ok(ids);
+        }
+        let key_schema =
+            key_schema(schema.json(), event_key_field).map_err(KafkaError::KeySchema)?;
+        let key_text = crate::avro::schema::python_json(&key_schema);
+        let key = self
+            .registry
+            .register(&key_subject(full_topic, &key_schema), &key_text)
+            .await?;
+        let value = self
+            .registry
+            .register(
+                &value_subject(full_topic, event_type),
+                schema.registry_text(),
+            )
+            .await?;
+        let ids = SchemaIds { key, value };
+        self.ids
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(event_type)
+            .or_default()
+            .push((full_topic.to_owned(), event_key_field.to_owned(), ids));
+        Ok(ids)
+    }
+
+    /// Wait until every queued event is delivered (or failed).
+    pub async fn flush_queue(&self) -> Result<(), KafkaError> {
+        let producer = self.producer.clone();
+        tokio::task::spawn_blocking(move || producer.flush(Timeout::Never))
+            .await
+            .unwrap_or_else(|join| {
+                tracing::error!(error = %join, "producer flush task failed");
+                Ok(())
+            })
+            .map_err(KafkaError::Flush)
+    }
+
+    /// Refuse further events and deliver the queued ones: call before the process exits.
+    pub async fn close(&self) -> Result<(), KafkaError> {
+        self.closed.store(true, Ordering::Release);
+        self.flush_queue().await
+    }
+}
+
+impl EventProducer for KafkaProducer {
+    fn send<'a>(
+        &'a self,
+        topic: &'a str,
+        event_key_field: &'a str,
+        event: Arc<dyn AnyEvent>,
+        metadata: &'a EventsMetadata,
+    ) -> BoxFuture<'a, Result<Delivery, ProduceError>> {
+        Box::pin(self.send_event(topic, event_key_field, event, metadata))
+    }
+
+    fn flush(&self) -> BoxFuture<'_, Result<(), ProduceError>> {
+        Box::pin(async move {
+            self.flush_queue()
+                .await
+                .map_err(|e| ProduceError::Transport {
+                    event_type: "*",
+                    topic: "*".into(),
+                    source: Box::new(e),
+                })
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn subjects_follow_topic_record_name_strategy() {
+        assert_eq!(
+            value_subject(
+                "dev-learning-auth",
+                "org.openedx.learning.auth.session.login.completed.v1"
+            ),
+            "dev-learning-auth-org.openedx.learning.auth.session.login.completed.v1.CloudEvent"
+        );
+        assert_eq!(
+            key_subject("dev-t", &json!({"name": "usage_key", "type": "string"})),
+            "dev-t-string"
+        );
+        assert_eq!(
+            key_subject("t", &json!({"name": "id", "type": "long"})),
+            "t-long"
+        );
+    }
+
+    /// Without the `kafka-ssl` feature, librdkafka has no TLS: SASL_SSL settings fail when the
+    /// producer is created, with librdkafka's reason, not later.
+    #[cfg(not(feature = "kafka-ssl"))]
+    #[test]
+    fn sasl_ssl_without_tls_support_fails_at_start_up() {
+        let settings = KafkaSettings::builder("127.0.0.1:9092", "http://127.0.0.1:8081")
+            .kafka_credentials("key", crate::settings::Secret::new("secret"))
+            .build()
+            .unwrap();
+        let err = KafkaProducer::new(&settings).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                KafkaError::Create {
+                    client: "producer",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(!err.to_string().contains("secret\""), "{err}");
+    }
+}

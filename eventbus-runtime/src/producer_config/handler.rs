@@ -1,0 +1,281 @@
+//! The generic producing receiver, as openedx-events' `general_signal_handler`: connected to the
+//! signal of every configured event type, it produces each event to the enabled topics.
+
+use super::model::{ProducerConfig, TopicConfig};
+use crate::backend::{Delivery, EventProducer, ProduceError};
+use crate::metadata::EventsMetadata;
+use crate::registry::{AnyEvent, AnyReceiver, EventDescriptor};
+use crate::signal::{BoxFuture, ReceiverError, ReceiverId};
+use std::fmt;
+use std::future::poll_fn;
+use std::sync::Arc;
+use std::task::Poll;
+
+/// The receivers that produce configured events to the bus; disconnected when dropped.
+///
+/// [`ConfiguredProducer::connect`] connects one receiver (named [`RECEIVER_NAME`]) to the signal of
+/// each event type that has an enabled topic; an event type whose topics are all disabled gets no
+/// receiver, and a disabled topic costs nothing. On each event the receiver:
+///
+/// - does nothing when the event came from the bus (`from_event_bus`, set by
+///   `send_event_with_custom_metadata`), so that consumed events are not produced again;
+/// - produces the event to every enabled topic at once, keyed by that topic's `event_key_field`
+///   (the producer backend adds `EVENT_BUS_TOPIC_PREFIX` to the topic);
+/// - logs every failure, and returns them all as one [`ProduceFailures`] error, which a robust
+///   signal reports in its `SendReport`.
+///
+/// ```
+/// use eventbus_runtime::backend::MemoryProducer;
+/// use eventbus_runtime::producer_config::{ConfiguredProducer, ProducerConfig};
+/// use std::sync::Arc;
+///
+/// let config = ProducerConfig::from_value(&serde_json::json!({}))?;
+/// let producing = ConfiguredProducer::connect(&config, Arc::new(MemoryProducer::new()));
+/// assert_eq!(producing.event_types().count(), 0);
+/// producing.disconnect();
+/// # Ok::<(), eventbus_runtime::producer_config::ProducerConfigError>(())
+/// ```
+#[must_use = "dropping a ConfiguredProducer disconnects its receivers; see keep_connected"]
+pub struct ConfiguredProducer {
+    connections: Vec<Connection>,
+}
+
+/// The name of the receivers that [`ConfiguredProducer`] connects.
+pub const RECEIVER_NAME: &str = "eventbus_runtime::producer_config::ConfiguredProducer";
+
+struct Connection {
+    descriptor: &'static EventDescriptor,
+    id: ReceiverId,
+    topics: Arc<[TopicConfig]>,
+}
+
+impl ConfiguredProducer {
+    /// Connect a producing receiver to the signal of every event type of `config` that has an
+    /// enabled topic.
+    pub fn connect(config: &ProducerConfig, producer: Arc<dyn EventProducer>) -> Self {
+        let mut connections = Vec::new();
+        for event in config.event_types() {
+            let topics: Arc<[TopicConfig]> = event.enabled_topics().cloned().collect();
+            if topics.is_empty() {
+                tracing::info!(
+                    event_type = event.event_type(),
+                    "every topic is disabled: the event type is not produced"
+                );
+                continue;
+            }
+            let receiver = receiver(producer.clone(), topics.clone());
+            match event.descriptor().connect(RECEIVER_NAME, receiver) {
+                Ok(id) => {
+                    tracing::info!(
+                        event_type = event.event_type(),
+                        topics = ?topics.iter().map(|t| t.topic.as_str()).collect::<Vec<_>>(),
+                        "producing the event type to the event bus"
+                    );
+                    connections.push(Connection {
+                        descriptor: event.descriptor(),
+                        id,
+                        topics,
+                    });
+                }
+                // Validation refuses in-process-only event types, so this does not happen.
+                Err(error) => tracing::error!(%error, "event type not connected"),
+            }
+        }
+        ConfiguredProducer { connections }
+    }
+
+    /// The event types whose events are produced.
+    pub fn event_types(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.connections.iter().map(|c| c.descriptor.event_type)
+    }
+
+    /// The enabled topics an event type is produced to; empty if it is not produced.
+    pub fn topics(&self, event_type: &str) -> &[TopicConfig] {
+        self.connections
+            .iter()
+            .find(|c| c.descriptor.event_type == event_type)
+            .map_or(&[], |c| &c.topics)
+    }
+
+    /// Disconnect every receiver (what dropping does).
+    pub fn disconnect(self) {}
+
+    /// Keep the receivers connected for the rest of the program, as Python connects
+    /// `general_signal_handler` once at start-up.
+    pub fn keep_connected(mut self) {
+        let connections = std::mem::take(&mut self.connections);
+        tracing::debug!(
+            event_types = connections.len(),
+            "producing receivers stay connected"
+        );
+    }
+}
+
+impl Drop for ConfiguredProducer {
+    fn drop(&mut self) {
+        for connection in self.connections.drain(..) {
+            let event_type = connection.descriptor.event_type;
+            if connection.descriptor.disconnect(connection.id) {
+                tracing::debug!(event_type, "producing receiver disconnected");
+            } else {
+                tracing::warn!(event_type, "producing receiver was already disconnected");
+            }
+        }
+    }
+}
+
+impl fmt::Debug for ConfiguredProducer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut map = f.debug_map();
+        for c in &self.connections {
+            map.entry(
+                &c.descriptor.event_type,
+                &c.topics.iter().map(|t| &t.topic).collect::<Vec<_>>(),
+            );
+        }
+        map.finish()
+    }
+}
+
+fn receiver(producer: Arc<dyn EventProducer>, topics: Arc<[TopicConfig]>) -> AnyReceiver {
+    Arc::new(
+        move |event: Arc<dyn AnyEvent>, metadata: EventsMetadata, from_event_bus: bool| {
+            let producer = producer.clone();
+            let topics = topics.clone();
+            Box::pin(
+                async move { produce(&*producer, &topics, event, metadata, from_event_bus).await },
+            ) as BoxFuture<'static, Result<(), ReceiverError>>
+        },
+    )
+}
+
+async fn produce(
+    producer: &dyn EventProducer,
+    topics: &[TopicConfig],
+    event: Arc<dyn AnyEvent>,
+    metadata: EventsMetadata,
+    from_event_bus: bool,
+) -> Result<(), ReceiverError> {
+    let event_type = event.descriptor().event_type;
+    if from_event_bus {
+        tracing::debug!(
+            event_type,
+            event_id = %metadata.id,
+            "not producing an event that came from the event bus (preventing recursion)"
+        );
+        return Ok(());
+    }
+    let sends = topics
+        .iter()
+        .map(|t| producer.send(&t.topic, &t.event_key_field, event.clone(), &metadata))
+        .collect();
+    let results = join_all(sends).await;
+    let mut failures = Vec::new();
+    for (topic, result) in topics.iter().zip(results) {
+        match result {
+            Ok(Delivery {
+                topic: full_topic,
+                partition,
+                offset,
+            }) => tracing::debug!(
+                event_type,
+                event_id = %metadata.id,
+                topic = %full_topic,
+                partition,
+                offset,
+                "event produced"
+            ),
+            Err(error) => {
+                tracing::error!(
+                    event_type,
+                    event_id = %metadata.id,
+                    topic = %topic.topic,
+                    event_key_field = %topic.event_key_field,
+                    %error,
+                    "could not produce event"
+                );
+                failures.push(TopicFailure {
+                    topic: topic.topic.clone(),
+                    error,
+                });
+            }
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(Box::new(ProduceFailures {
+            event_type,
+            event_id: metadata.id,
+            topics: topics.len(),
+            failures,
+        }))
+    }
+}
+
+/// Run futures concurrently; their outputs in the same order.
+async fn join_all<'a, T>(futures: Vec<BoxFuture<'a, T>>) -> Vec<T> {
+    let mut pending: Vec<Option<BoxFuture<'a, T>>> = futures.into_iter().map(Some).collect();
+    let mut outputs: Vec<Option<T>> = pending.iter().map(|_| None).collect();
+    poll_fn(|cx| {
+        let mut done = true;
+        for (slot, output) in pending.iter_mut().zip(outputs.iter_mut()) {
+            if let Some(future) = slot {
+                match future.as_mut().poll(cx) {
+                    Poll::Ready(value) => {
+                        *output = Some(value);
+                        *slot = None;
+                    }
+                    Poll::Pending => done = false,
+                }
+            }
+        }
+        if done {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+    outputs.into_iter().flatten().collect()
+}
+
+/// An event could not be produced to some of its topics (returned by the producing receiver).
+#[derive(Debug, thiserror::Error)]
+pub struct ProduceFailures {
+    /// The event type.
+    pub event_type: &'static str,
+    /// The event's id.
+    pub event_id: uuid::Uuid,
+    /// How many topics the event was produced to.
+    pub topics: usize,
+    /// The topics that failed, in configuration order.
+    pub failures: Vec<TopicFailure>,
+}
+
+impl fmt::Display for ProduceFailures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "could not produce {} {} to {} of {} topic{}",
+            self.event_type,
+            self.event_id,
+            self.failures.len(),
+            self.topics,
+            if self.topics == 1 { "" } else { "s" }
+        )?;
+        for failure in &self.failures {
+            write!(f, "; topic `{}`: {}", failure.topic, failure.error)?;
+        }
+        Ok(())
+    }
+}
+
+/// One topic an event could not be produced to.
+#[derive(Debug)]
+pub struct TopicFailure {
+    /// The topic, without the prefix.
+    pub topic: String,
+    /// Why.
+    pub error: ProduceError,
+}

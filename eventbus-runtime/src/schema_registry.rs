@@ -1,0 +1,471 @@
+//! A client of a Confluent-compatible schema registry (Confluent Schema Registry, Apicurio's
+//! `ccompat` API, Redpanda...), as much of it as the event bus needs.
+//!
+//! - [`SchemaRegistryClient::register`]: `POST /subjects/{subject}/versions` with the schema text,
+//!   as confluent-kafka's `AvroSerializer` does on its first use of a subject. The id is cached per
+//!   (subject, schema text); concurrent first uses wait for one registration.
+//! - [`SchemaRegistryClient::schema_by_id`]: `GET /schemas/ids/{id}`, parsed as an Avro schema and
+//!   cached by id (ids are immutable).
+
+use crate::avro::schema::parse_schema_str;
+use crate::settings::{Credentials, KafkaSettings};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::OnceCell;
+
+/// The media type the registry speaks.
+const CONTENT_TYPE: &str = "application/vnd.schemaregistry.v1+json";
+const ACCEPT: &str =
+    "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json, application/json";
+
+/// Confluent error code of an unknown schema id.
+pub const SCHEMA_NOT_FOUND: i64 = 40403;
+
+/// A failed registry request.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RegistryError {
+    /// The request did not get an answer (connection refused, timeout...).
+    #[error("schema registry request {method} {url} failed: {source}")]
+    Http {
+        /// The HTTP method.
+        method: &'static str,
+        /// The URL (no credentials).
+        url: String,
+        /// What failed.
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The registry answered with a Confluent error.
+    #[error("schema registry answered {status} to {method} {url}: error {error_code}: {message}")]
+    Api {
+        /// The HTTP method.
+        method: &'static str,
+        /// The URL.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// The Confluent `error_code` (e.g. 40403: schema not found, 409xx: incompatible).
+        error_code: i64,
+        /// The registry's `message`.
+        message: String,
+    },
+    /// The registry answered something this client cannot read.
+    #[error("schema registry answered {status} to {method} {url} with an unexpected body: {body}")]
+    UnexpectedResponse {
+        /// The HTTP method.
+        method: &'static str,
+        /// The URL.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// The start of the body.
+        body: String,
+    },
+    /// The schema stored under an id is not a valid Avro schema.
+    #[error("schema {id} from the registry is not a valid Avro schema: {source}")]
+    InvalidSchema {
+        /// The schema id.
+        id: u32,
+        /// The parse error.
+        #[source]
+        source: apache_avro::Error,
+    },
+    /// The HTTP client could not be built.
+    #[error("cannot build the schema registry HTTP client: {0}")]
+    Client(#[source] reqwest::Error),
+}
+
+impl RegistryError {
+    /// Whether the registry said the schema id does not exist (error 40403 or a 404).
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            RegistryError::Api {
+                error_code, status, ..
+            } => *error_code == SCHEMA_NOT_FOUND || (*status == 404 && *error_code / 100 == 404),
+            _ => false,
+        }
+    }
+
+    /// Whether retrying later may succeed (no answer, or a server error).
+    pub fn is_transient(&self) -> bool {
+        match self {
+            RegistryError::Http { .. } => true,
+            RegistryError::Api { status, .. }
+            | RegistryError::UnexpectedResponse { status, .. } => {
+                *status >= 500 || *status == 429 || *status == 408
+            }
+            _ => false,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct ConfluentError {
+    error_code: i64,
+    message: String,
+}
+
+#[derive(Deserialize)]
+struct IdResponse {
+    id: u32,
+}
+
+#[derive(Deserialize)]
+struct SchemaResponse {
+    schema: String,
+    #[serde(rename = "schemaType")]
+    schema_type: Option<String>,
+}
+
+/// A schema fetched by id: its text and its parsed form.
+#[derive(Debug)]
+pub struct RegisteredSchema {
+    /// The schema id.
+    pub id: u32,
+    /// The schema text as the registry returned it.
+    pub text: String,
+    /// The parsed schema.
+    pub parsed: apache_avro::Schema,
+}
+
+type Cell<T> = Arc<OnceCell<T>>;
+
+/// A schema registry client with caches; share one per process (`Arc`).
+pub struct SchemaRegistryClient {
+    http: reqwest::Client,
+    base_url: String,
+    credentials: Option<Credentials>,
+    ids: Mutex<HashMap<(String, String), Cell<u32>>>,
+    schemas: Mutex<HashMap<u32, Cell<Arc<RegisteredSchema>>>>,
+}
+
+impl std::fmt::Debug for SchemaRegistryClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SchemaRegistryClient")
+            .field("base_url", &self.base_url)
+            .field("credentials", &self.credentials)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SchemaRegistryClient {
+    /// A client of the registry at `base_url` (e.g. `http://host:8081` or Apicurio's
+    /// `http://host:8080/apis/ccompat/v7`), with optional basic auth.
+    pub fn new(base_url: &str, credentials: Option<Credentials>) -> Result<Self, RegistryError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(RegistryError::Client)?;
+        Ok(SchemaRegistryClient {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            credentials,
+            ids: Mutex::default(),
+            schemas: Mutex::default(),
+        })
+    }
+
+    /// A client of the registry named in the settings.
+    pub fn from_settings(settings: &KafkaSettings) -> Result<Self, RegistryError> {
+        SchemaRegistryClient::new(
+            settings.schema_registry_url(),
+            settings.schema_registry_credentials().cloned(),
+        )
+    }
+
+    /// The registry's base URL.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Register `schema` (the exact text) under `subject` and return its id; the id is cached, so
+    /// each (subject, text) pair is registered once per client.
+    pub async fn register(&self, subject: &str, schema: &str) -> Result<u32, RegistryError> {
+        let cell = {
+            let mut ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
+            ids.entry((subject.to_owned(), schema.to_owned()))
+                .or_default()
+                .clone()
+        };
+        cell.get_or_try_init(|| self.post_schema(subject, schema))
+            .await
+            .copied()
+    }
+
+    async fn post_schema(&self, subject: &str, schema: &str) -> Result<u32, RegistryError> {
+        let url = format!(
+            "{}/subjects/{}/versions",
+            self.base_url,
+            encode_path_segment(subject)
+        );
+        let body = serde_json::json!({"schema": schema, "schemaType": "AVRO", "references": []});
+        let request = self
+            .http
+            .post(&url)
+            .header("Content-Type", CONTENT_TYPE)
+            .body(body.to_string());
+        let response: IdResponse = self.send("POST", &url, request).await?;
+        tracing::info!(subject, schema_id = response.id, "schema registered");
+        Ok(response.id)
+    }
+
+    /// The schema with this id, parsed; cached.
+    pub async fn schema_by_id(&self, id: u32) -> Result<Arc<RegisteredSchema>, RegistryError> {
+        let cell = {
+            let mut schemas = self.schemas.lock().unwrap_or_else(|e| e.into_inner());
+            schemas.entry(id).or_default().clone()
+        };
+        cell.get_or_try_init(|| self.get_schema(id)).await.cloned()
+    }
+
+    async fn get_schema(&self, id: u32) -> Result<Arc<RegisteredSchema>, RegistryError> {
+        let url = format!("{}/schemas/ids/{id}", self.base_url);
+        let request = self.http.get(&url);
+        let response: SchemaResponse = self.send("GET", &url, request).await?;
+        if let Some(kind) = response.schema_type.as_deref().filter(|t| *t != "AVRO") {
+            return Err(RegistryError::UnexpectedResponse {
+                method: "GET",
+                url,
+                status: 200,
+                body: format!("schema {id} is a {kind} schema, not Avro"),
+            });
+        }
+        let parsed = parse_schema_str(&response.schema)
+            .map_err(|source| RegistryError::InvalidSchema { id, source })?;
+        tracing::debug!(schema_id = id, "schema fetched from the registry");
+        Ok(Arc::new(RegisteredSchema {
+            id,
+            text: response.schema,
+            parsed,
+        }))
+    }
+
+    async fn send<T: for<'de> Deserialize<'de>>(
+        &self,
+        method: &'static str,
+        url: &str,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, RegistryError> {
+        let mut request = request.header("Accept", ACCEPT);
+        if let Some(credentials) = &self.credentials {
+            request = request.basic_auth(&credentials.key, Some(credentials.secret.expose()));
+        }
+        let http_error = |source| RegistryError::Http {
+            method,
+            url: url.to_owned(),
+            source,
+        };
+        let response = request.send().await.map_err(http_error)?;
+        let status = response.status();
+        let body = response.bytes().await.map_err(http_error)?;
+        let unexpected = || RegistryError::UnexpectedResponse {
+            method,
+            url: url.to_owned(),
+            status: status.as_u16(),
+            body: String::from_utf8_lossy(&body[..body.len().min(500)]).into_owned(),
+        };
+        if status.is_success() {
+            serde_json::from_slice(&body).map_err(|_| unexpected())
+        } else {
+            match serde_json::from_slice::<ConfluentError>(&body) {
+                Ok(error) => Err(RegistryError::Api {
+                    method,
+                    url: url.to_owned(),
+                    status: status.as_u16(),
+                    error_code: error.error_code,
+                    message: error.message,
+                }),
+                Err(_) => Err(unexpected()),
+            }
+        }
+    }
+}
+
+/// Percent-encode a subject for a URL path (subjects hold `.` and `-`, which stay as they are).
+fn encode_path_segment(segment: &str) -> String {
+    let mut out = String::with_capacity(segment.len());
+    for byte in segment.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::Secret;
+    use std::io::{Read, Write};
+    use std::net::TcpListener;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A one-thread HTTP server answering each request with `respond(request_text)`.
+    fn serve(
+        respond: impl Fn(&str) -> (u16, String) + Send + 'static,
+    ) -> (String, Arc<AtomicUsize>, Arc<Mutex<Vec<String>>>) {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let count = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let (count2, seen2) = (count.clone(), seen.clone());
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(mut stream) = stream else { return };
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                // Read headers, then the body by Content-Length.
+                loop {
+                    let n = stream.read(&mut chunk).unwrap_or(0);
+                    if n == 0 {
+                        break;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf).to_string();
+                    if let Some(end) = text.find("\r\n\r\n") {
+                        let length = text
+                            .lines()
+                            .find_map(|l| {
+                                l.to_ascii_lowercase()
+                                    .strip_prefix("content-length: ")
+                                    .map(|v| v.trim().parse::<usize>().unwrap())
+                            })
+                            .unwrap_or(0);
+                        if buf.len() >= end + 4 + length {
+                            break;
+                        }
+                    }
+                }
+                let text = String::from_utf8_lossy(&buf).to_string();
+                count2.fetch_add(1, Ordering::SeqCst);
+                seen2.lock().unwrap().push(text.clone());
+                let (status, body) = respond(&text);
+                let reply = format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(reply.as_bytes());
+            }
+        });
+        (url, count, seen)
+    }
+
+    #[tokio::test]
+    async fn registers_once_per_subject_and_text() {
+        let (url, count, seen) = serve(|_| (200, r#"{"id": 7}"#.into()));
+        let client = SchemaRegistryClient::new(
+            &format!("{url}/apis/ccompat/v7/"),
+            Some(Credentials {
+                key: "user".into(),
+                secret: Secret::new("pw"),
+            }),
+        )
+        .unwrap();
+        let (a, b) = tokio::join!(
+            client.register("t-org.x.v1.CloudEvent", "{\"type\": \"string\"}"),
+            client.register("t-org.x.v1.CloudEvent", "{\"type\": \"string\"}")
+        );
+        assert_eq!((a.unwrap(), b.unwrap()), (7, 7));
+        assert_eq!(
+            client
+                .register("t-org.x.v1.CloudEvent", "{\"type\": \"string\"}")
+                .await
+                .unwrap(),
+            7
+        );
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+        let request = seen.lock().unwrap()[0].clone();
+        assert!(
+            request.starts_with(
+                "POST /apis/ccompat/v7/subjects/t-org.x.v1.CloudEvent/versions HTTP/1.1"
+            ),
+            "{request}"
+        );
+        // user:pw
+        assert!(
+            request.contains("authorization: Basic dXNlcjpwdw=="),
+            "{request}"
+        );
+        let body = &request[request.find("\r\n\r\n").unwrap() + 4..];
+        let body: serde_json::Value = serde_json::from_str(body).unwrap();
+        assert_eq!(body["schema"], "{\"type\": \"string\"}");
+        // Another text under the same subject is another registration.
+        client
+            .register("t-org.x.v1.CloudEvent", "{\"type\": \"long\"}")
+            .await
+            .unwrap();
+        assert_eq!(count.load(Ordering::SeqCst), 2);
+        assert!(!format!("{client:?}").contains("pw\""));
+    }
+
+    #[tokio::test]
+    async fn fetches_and_caches_schemas_by_id() {
+        let (url, count, _) = serve(|request| {
+            if request.starts_with("GET /schemas/ids/1 ") {
+                (200, r#"{"schema": "{\"type\": \"record\", \"name\": \"CloudEvent\", \"namespace\": \"org.openedx.x.redemption-reversed.v1\", \"fields\": [{\"name\": \"a\", \"type\": \"long\"}]}"}"#.into())
+            } else if request.starts_with("GET /schemas/ids/2 ") {
+                (200, r#"{"schema": "{not json"}"#.into())
+            } else {
+                (
+                    404,
+                    r#"{"error_code": 40403, "message": "Schema not found"}"#.into(),
+                )
+            }
+        });
+        let client = SchemaRegistryClient::new(&url, None).unwrap();
+        let schema = client.schema_by_id(1).await.unwrap();
+        assert!(matches!(schema.parsed, apache_avro::Schema::Record(_)));
+        client.schema_by_id(1).await.unwrap();
+        assert_eq!(count.load(Ordering::SeqCst), 1);
+        let err = client.schema_by_id(2).await.unwrap_err();
+        assert!(
+            matches!(err, RegistryError::InvalidSchema { id: 2, .. }),
+            "{err}"
+        );
+        let err = client.schema_by_id(99).await.unwrap_err();
+        assert!(err.is_not_found());
+        assert!(!err.is_transient());
+        assert!(
+            err.to_string().contains("error 40403: Schema not found"),
+            "{err}"
+        );
+        // Failures are not cached.
+        client.schema_by_id(99).await.unwrap_err();
+        assert_eq!(count.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn unreachable_registry_is_transient() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        drop(listener);
+        let client = SchemaRegistryClient::new(&url, None).unwrap();
+        let err = client.register("s", "\"string\"").await.unwrap_err();
+        assert!(err.is_transient(), "{err}");
+        assert!(matches!(err, RegistryError::Http { method: "POST", .. }));
+    }
+
+    #[tokio::test]
+    async fn unexpected_bodies_are_reported() {
+        let (url, _, _) = serve(|_| (500, "<html>oops</html>".into()));
+        let client = SchemaRegistryClient::new(&url, None).unwrap();
+        let err = client.register("s", "\"string\"").await.unwrap_err();
+        assert!(
+            matches!(err, RegistryError::UnexpectedResponse { status: 500, .. }),
+            "{err}"
+        );
+        assert!(err.is_transient());
+    }
+
+    #[test]
+    fn subjects_are_encoded() {
+        assert_eq!(encode_path_segment("a-b.c_d"), "a-b.c_d");
+        assert_eq!(encode_path_segment("a/b c"), "a%2Fb%20c");
+    }
+}

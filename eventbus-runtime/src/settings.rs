@@ -1,0 +1,797 @@
+//! Settings of the Kafka event bus, read from environment variables named as the Django settings
+//! of `edx-event-bus-kafka`, or built in code with [`KafkaSettings::builder`].
+//!
+//! | Variable | Default | Meaning |
+//! | --- | --- | --- |
+//! | `EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS` | required | `host:port[,host:port...]` |
+//! | `EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL` | required | Confluent-compatible registry URL |
+//! | `EVENT_BUS_KAFKA_SCHEMA_REGISTRY_API_KEY` / `_SECRET` | none | registry basic auth |
+//! | `EVENT_BUS_KAFKA_API_KEY` / `_SECRET` | none | SASL_SSL + PLAIN credentials |
+//! | `EVENT_BUS_TOPIC_PREFIX` | none | topics become `{prefix}-{topic}` |
+//! | `EVENTS_SERVICE_NAME` | `SERVICE_VARIANT` | Kafka `client.id`, metadata `source` |
+//! | `EVENT_BUS_KAFKA_CONSUMER_POLL_TIMEOUT` | `1.0` | seconds a poll waits for a message |
+//! | `EVENT_BUS_KAFKA_CONSUMER_POLL_FAILURE_SLEEP` | `1.0` | seconds to sleep after a failed poll |
+//! | `EVENT_BUS_KAFKA_CONSUMER_CONSECUTIVE_ERRORS_LIMIT` | none | stop after this many errors in a row (`0`: none) |
+//! | `EVENT_BUS_KAFKA_CONSUMERS_ENABLED` | `true` | kill switch: a disabled consumer exits at once |
+//! | `EVENT_BUS_KAFKA_AUDIT_LOGGING_ENABLED` | `true` | log every produced and consumed message |
+//! | `EVENT_BUS_KAFKA_CONSUMER_ON_ERROR` | `dead-letter` | what a consumer does with a message it cannot process: `dead-letter` or `stop` |
+//! | `EVENT_BUS_KAFKA_DEAD_LETTER_TOPIC` | `{topic}-dead-letter` | dead-letter topic (the prefix is added) |
+//!
+//! The last two are this port's: the Python consumer logs a failing message and commits it.
+//! Booleans accept `true/false`, `1/0`, `yes/no`, `on/off` (any case). An empty variable counts as
+//! unset. A value that cannot be read fails [`KafkaSettings::from_env`] with an error naming the
+//! setting. Secrets never appear in `Debug` output or logs.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+/// A secret value (password, API secret): its `Debug` and `Display` show `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    /// Wrap a secret.
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret itself, to hand to the client that needs it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// A user name and its secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// The user name (API key).
+    pub key: String,
+    /// The password (API secret).
+    pub secret: Secret,
+}
+
+/// What a consumer does with a message it cannot process (bad framing, unknown schema, unknown
+/// event type, bad headers, failing receivers).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum OnError {
+    /// Copy it to the dead-letter topic with the error in its headers, commit it, go on.
+    #[default]
+    DeadLetter,
+    /// Stop the consumer with an error, without committing the message.
+    Stop,
+}
+
+impl OnError {
+    /// The setting value: `dead-letter` or `stop`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnError::DeadLetter => "dead-letter",
+            OnError::Stop => "stop",
+        }
+    }
+}
+
+/// A setting that is missing or cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SettingsError {
+    /// A required setting is not set.
+    #[error("setting {setting} is required")]
+    Missing {
+        /// The setting's name.
+        setting: &'static str,
+    },
+    /// A setting has a value that cannot be used.
+    #[error("setting {setting}: invalid value {value:?}: {reason}")]
+    Invalid {
+        /// The setting's name.
+        setting: &'static str,
+        /// The value given.
+        value: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// One of a key/secret pair is set without the other.
+    #[error("setting {set} is set but {missing} is not; set both or neither")]
+    Incomplete {
+        /// The setting that is set.
+        set: &'static str,
+        /// The setting that is missing.
+        missing: &'static str,
+    },
+}
+
+/// Names of the settings.
+pub mod names {
+    /// Kafka bootstrap servers.
+    pub const BOOTSTRAP_SERVERS: &str = "EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS";
+    /// Schema registry URL.
+    pub const SCHEMA_REGISTRY_URL: &str = "EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL";
+    /// Schema registry basic-auth user.
+    pub const SCHEMA_REGISTRY_API_KEY: &str = "EVENT_BUS_KAFKA_SCHEMA_REGISTRY_API_KEY";
+    /// Schema registry basic-auth password.
+    pub const SCHEMA_REGISTRY_API_SECRET: &str = "EVENT_BUS_KAFKA_SCHEMA_REGISTRY_API_SECRET";
+    /// Kafka SASL user.
+    pub const API_KEY: &str = "EVENT_BUS_KAFKA_API_KEY";
+    /// Kafka SASL password.
+    pub const API_SECRET: &str = "EVENT_BUS_KAFKA_API_SECRET";
+    /// Topic prefix.
+    pub const TOPIC_PREFIX: &str = "EVENT_BUS_TOPIC_PREFIX";
+    /// Service name.
+    pub const SERVICE_NAME: &str = "EVENTS_SERVICE_NAME";
+    /// Fallback service name.
+    pub const SERVICE_VARIANT: &str = "SERVICE_VARIANT";
+    /// Consumer poll timeout, seconds.
+    pub const CONSUMER_POLL_TIMEOUT: &str = "EVENT_BUS_KAFKA_CONSUMER_POLL_TIMEOUT";
+    /// Sleep after a failed poll, seconds.
+    pub const CONSUMER_POLL_FAILURE_SLEEP: &str = "EVENT_BUS_KAFKA_CONSUMER_POLL_FAILURE_SLEEP";
+    /// Consecutive errors before the consumer stops.
+    pub const CONSUMER_CONSECUTIVE_ERRORS_LIMIT: &str =
+        "EVENT_BUS_KAFKA_CONSUMER_CONSECUTIVE_ERRORS_LIMIT";
+    /// Consumer kill switch.
+    pub const CONSUMERS_ENABLED: &str = "EVENT_BUS_KAFKA_CONSUMERS_ENABLED";
+    /// Audit logging toggle.
+    pub const AUDIT_LOGGING_ENABLED: &str = "EVENT_BUS_KAFKA_AUDIT_LOGGING_ENABLED";
+    /// Consumer failure policy.
+    pub const CONSUMER_ON_ERROR: &str = "EVENT_BUS_KAFKA_CONSUMER_ON_ERROR";
+    /// Dead-letter topic.
+    pub const DEAD_LETTER_TOPIC: &str = "EVENT_BUS_KAFKA_DEAD_LETTER_TOPIC";
+}
+
+/// The settings of the Kafka producer and consumer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KafkaSettings {
+    bootstrap_servers: String,
+    schema_registry_url: String,
+    schema_registry_credentials: Option<Credentials>,
+    kafka_credentials: Option<Credentials>,
+    topic_prefix: Option<String>,
+    service_name: Option<String>,
+    consumer_poll_timeout: Duration,
+    consumer_poll_failure_sleep: Duration,
+    consumer_consecutive_errors_limit: Option<u32>,
+    consumers_enabled: bool,
+    audit_logging_enabled: bool,
+    on_error: OnError,
+    dead_letter_topic: Option<String>,
+    client_options: BTreeMap<String, String>,
+}
+
+impl KafkaSettings {
+    /// Start building settings in code, with the two required settings.
+    pub fn builder(
+        bootstrap_servers: impl Into<String>,
+        schema_registry_url: impl Into<String>,
+    ) -> KafkaSettingsBuilder {
+        KafkaSettingsBuilder {
+            settings: KafkaSettings {
+                bootstrap_servers: bootstrap_servers.into(),
+                schema_registry_url: schema_registry_url.into(),
+                schema_registry_credentials: None,
+                kafka_credentials: None,
+                topic_prefix: None,
+                service_name: None,
+                consumer_poll_timeout: Duration::from_secs(1),
+                consumer_poll_failure_sleep: Duration::from_secs(1),
+                consumer_consecutive_errors_limit: None,
+                consumers_enabled: true,
+                audit_logging_enabled: true,
+                on_error: OnError::DeadLetter,
+                dead_letter_topic: None,
+                client_options: BTreeMap::new(),
+            },
+            registry_key: None,
+            registry_secret: None,
+            kafka_key: None,
+            kafka_secret: None,
+        }
+    }
+
+    /// Read the settings from the process environment.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        KafkaSettings::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Read the settings through `lookup(name)`, e.g. from a map. Empty values count as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let required =
+            |name: &'static str| get(name).ok_or(SettingsError::Missing { setting: name });
+        let mut builder = KafkaSettings::builder(
+            required(names::BOOTSTRAP_SERVERS)?,
+            required(names::SCHEMA_REGISTRY_URL)?,
+        );
+        builder.registry_key = get(names::SCHEMA_REGISTRY_API_KEY);
+        builder.registry_secret = get(names::SCHEMA_REGISTRY_API_SECRET).map(Secret::new);
+        builder.kafka_key = get(names::API_KEY);
+        builder.kafka_secret = get(names::API_SECRET).map(Secret::new);
+        builder.settings.topic_prefix = get(names::TOPIC_PREFIX);
+        builder.settings.service_name =
+            get(names::SERVICE_NAME).or_else(|| get(names::SERVICE_VARIANT));
+        if let Some(v) = get(names::CONSUMER_POLL_TIMEOUT) {
+            builder.settings.consumer_poll_timeout =
+                parse_seconds(names::CONSUMER_POLL_TIMEOUT, &v)?;
+        }
+        if let Some(v) = get(names::CONSUMER_POLL_FAILURE_SLEEP) {
+            builder.settings.consumer_poll_failure_sleep =
+                parse_seconds(names::CONSUMER_POLL_FAILURE_SLEEP, &v)?;
+        }
+        if let Some(v) = get(names::CONSUMER_CONSECUTIVE_ERRORS_LIMIT) {
+            let limit: u32 = v.trim().parse().map_err(|e| SettingsError::Invalid {
+                setting: names::CONSUMER_CONSECUTIVE_ERRORS_LIMIT,
+                value: v.clone(),
+                reason: format!("not a non-negative integer ({e})"),
+            })?;
+            builder.settings.consumer_consecutive_errors_limit = (limit > 0).then_some(limit);
+        }
+        if let Some(v) = get(names::CONSUMERS_ENABLED) {
+            builder.settings.consumers_enabled = parse_bool(names::CONSUMERS_ENABLED, &v)?;
+        }
+        if let Some(v) = get(names::AUDIT_LOGGING_ENABLED) {
+            builder.settings.audit_logging_enabled = parse_bool(names::AUDIT_LOGGING_ENABLED, &v)?;
+        }
+        if let Some(v) = get(names::CONSUMER_ON_ERROR) {
+            builder.settings.on_error = match v.trim().to_ascii_lowercase().as_str() {
+                "dead-letter" | "dead_letter" | "deadletter" => OnError::DeadLetter,
+                "stop" => OnError::Stop,
+                _ => {
+                    return Err(SettingsError::Invalid {
+                        setting: names::CONSUMER_ON_ERROR,
+                        value: v,
+                        reason: "expected `dead-letter` or `stop`".into(),
+                    })
+                }
+            };
+        }
+        builder.settings.dead_letter_topic = get(names::DEAD_LETTER_TOPIC);
+        builder.build()
+    }
+
+    /// `EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS`.
+    pub fn bootstrap_servers(&self) -> &str {
+        &self.bootstrap_servers
+    }
+
+    /// `EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL`, without a trailing `/`.
+    pub fn schema_registry_url(&self) -> &str {
+        &self.schema_registry_url
+    }
+
+    /// The registry's basic-auth credentials, if set.
+    pub fn schema_registry_credentials(&self) -> Option<&Credentials> {
+        self.schema_registry_credentials.as_ref()
+    }
+
+    /// The Kafka SASL credentials, if set (then the clients use SASL_SSL with PLAIN).
+    pub fn kafka_credentials(&self) -> Option<&Credentials> {
+        self.kafka_credentials.as_ref()
+    }
+
+    /// `EVENT_BUS_TOPIC_PREFIX`, if set.
+    pub fn topic_prefix(&self) -> Option<&str> {
+        self.topic_prefix.as_deref()
+    }
+
+    /// The topic with the prefix: `{prefix}-{topic}`.
+    pub fn full_topic(&self, topic: &str) -> String {
+        crate::backend::full_topic(self.topic_prefix(), topic)
+    }
+
+    /// The service name (`EVENTS_SERVICE_NAME`, else `SERVICE_VARIANT`), else the one set with
+    /// [`crate::metadata::set_service_name`].
+    pub fn service_name(&self) -> Option<String> {
+        self.service_name
+            .clone()
+            .or_else(crate::metadata::service_name)
+    }
+
+    /// How long one consumer poll waits for a message.
+    pub fn consumer_poll_timeout(&self) -> Duration {
+        self.consumer_poll_timeout
+    }
+
+    /// How long the consumer sleeps after a failed poll.
+    pub fn consumer_poll_failure_sleep(&self) -> Duration {
+        self.consumer_poll_failure_sleep
+    }
+
+    /// Stop the consumer after this many errors in a row; `None`: never.
+    pub fn consumer_consecutive_errors_limit(&self) -> Option<u32> {
+        self.consumer_consecutive_errors_limit
+    }
+
+    /// Whether consumers run (the kill switch).
+    pub fn consumers_enabled(&self) -> bool {
+        self.consumers_enabled
+    }
+
+    /// Whether each produced and consumed message is logged.
+    pub fn audit_logging_enabled(&self) -> bool {
+        self.audit_logging_enabled
+    }
+
+    /// What a consumer does with a message it cannot process.
+    pub fn on_error(&self) -> OnError {
+        self.on_error
+    }
+
+    /// The dead-letter topic (without the prefix) for a consumer of `topic`: the configured one,
+    /// else `{topic}-dead-letter`.
+    pub fn dead_letter_topic(&self, topic: &str) -> String {
+        self.dead_letter_topic
+            .clone()
+            .unwrap_or_else(|| format!("{topic}-dead-letter"))
+    }
+
+    /// Extra librdkafka properties given with [`KafkaSettingsBuilder::client_option`].
+    pub fn client_options(&self) -> &BTreeMap<String, String> {
+        &self.client_options
+    }
+}
+
+/// Builds [`KafkaSettings`] in code; [`KafkaSettingsBuilder::build`] validates them.
+#[derive(Debug, Clone)]
+pub struct KafkaSettingsBuilder {
+    settings: KafkaSettings,
+    registry_key: Option<String>,
+    registry_secret: Option<Secret>,
+    kafka_key: Option<String>,
+    kafka_secret: Option<Secret>,
+}
+
+impl KafkaSettingsBuilder {
+    /// Basic-auth credentials for the schema registry.
+    pub fn schema_registry_credentials(mut self, key: impl Into<String>, secret: Secret) -> Self {
+        self.registry_key = Some(key.into());
+        self.registry_secret = Some(secret);
+        self
+    }
+
+    /// SASL PLAIN credentials for Kafka (over SSL).
+    pub fn kafka_credentials(mut self, key: impl Into<String>, secret: Secret) -> Self {
+        self.kafka_key = Some(key.into());
+        self.kafka_secret = Some(secret);
+        self
+    }
+
+    /// The topic prefix; an empty prefix means none.
+    pub fn topic_prefix(mut self, prefix: impl Into<String>) -> Self {
+        let prefix = prefix.into();
+        self.settings.topic_prefix = (!prefix.is_empty()).then_some(prefix);
+        self
+    }
+
+    /// The service name (Kafka `client.id`).
+    pub fn service_name(mut self, name: impl Into<String>) -> Self {
+        self.settings.service_name = Some(name.into());
+        self
+    }
+
+    /// How long one consumer poll waits.
+    pub fn consumer_poll_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.consumer_poll_timeout = timeout;
+        self
+    }
+
+    /// How long the consumer sleeps after a failed poll.
+    pub fn consumer_poll_failure_sleep(mut self, sleep: Duration) -> Self {
+        self.settings.consumer_poll_failure_sleep = sleep;
+        self
+    }
+
+    /// Stop the consumer after this many errors in a row (`None` or `Some(0)`: never).
+    pub fn consumer_consecutive_errors_limit(mut self, limit: Option<u32>) -> Self {
+        self.settings.consumer_consecutive_errors_limit = limit.filter(|&n| n > 0);
+        self
+    }
+
+    /// The consumer kill switch.
+    pub fn consumers_enabled(mut self, enabled: bool) -> Self {
+        self.settings.consumers_enabled = enabled;
+        self
+    }
+
+    /// Audit logging of every message.
+    pub fn audit_logging_enabled(mut self, enabled: bool) -> Self {
+        self.settings.audit_logging_enabled = enabled;
+        self
+    }
+
+    /// What a consumer does with a message it cannot process.
+    pub fn on_error(mut self, on_error: OnError) -> Self {
+        self.settings.on_error = on_error;
+        self
+    }
+
+    /// The dead-letter topic, without the prefix.
+    pub fn dead_letter_topic(mut self, topic: impl Into<String>) -> Self {
+        self.settings.dead_letter_topic = Some(topic.into());
+        self
+    }
+
+    /// An extra librdkafka property for every client (e.g. `session.timeout.ms`). It overrides
+    /// the value this crate would set.
+    pub fn client_option(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.settings
+            .client_options
+            .insert(key.into(), value.into());
+        self
+    }
+
+    /// Check and return the settings.
+    pub fn build(self) -> Result<KafkaSettings, SettingsError> {
+        let KafkaSettingsBuilder {
+            mut settings,
+            registry_key,
+            registry_secret,
+            kafka_key,
+            kafka_secret,
+        } = self;
+        settings.schema_registry_credentials = pair(
+            registry_key,
+            registry_secret,
+            names::SCHEMA_REGISTRY_API_KEY,
+            names::SCHEMA_REGISTRY_API_SECRET,
+        )?;
+        settings.kafka_credentials =
+            pair(kafka_key, kafka_secret, names::API_KEY, names::API_SECRET)?;
+        let servers = settings.bootstrap_servers.trim().to_owned();
+        if servers.is_empty() {
+            return Err(SettingsError::Missing {
+                setting: names::BOOTSTRAP_SERVERS,
+            });
+        }
+        if let Some(bad) = servers.split(',').map(str::trim).find(|s| !valid_server(s)) {
+            return Err(SettingsError::Invalid {
+                setting: names::BOOTSTRAP_SERVERS,
+                value: servers.clone(),
+                reason: format!("`{bad}` is not host:port"),
+            });
+        }
+        settings.bootstrap_servers = servers;
+        let url = settings
+            .schema_registry_url
+            .trim()
+            .trim_end_matches('/')
+            .to_owned();
+        if url.is_empty() {
+            return Err(SettingsError::Missing {
+                setting: names::SCHEMA_REGISTRY_URL,
+            });
+        }
+        let rest = url
+            .strip_prefix("http://")
+            .or_else(|| url.strip_prefix("https://"));
+        if rest.is_none_or(|r| r.is_empty() || r.starts_with('/')) {
+            return Err(SettingsError::Invalid {
+                setting: names::SCHEMA_REGISTRY_URL,
+                value: url,
+                reason: "expected an http:// or https:// URL with a host".into(),
+            });
+        }
+        settings.schema_registry_url = url;
+        for (setting, value) in [
+            (names::CONSUMER_POLL_TIMEOUT, settings.consumer_poll_timeout),
+            (
+                names::CONSUMER_POLL_FAILURE_SLEEP,
+                settings.consumer_poll_failure_sleep,
+            ),
+        ] {
+            if value > Duration::from_secs(24 * 3600) {
+                return Err(SettingsError::Invalid {
+                    setting,
+                    value: format!("{}", value.as_secs_f64()),
+                    reason: "more than a day".into(),
+                });
+            }
+        }
+        if settings.consumer_poll_timeout.is_zero() {
+            return Err(SettingsError::Invalid {
+                setting: names::CONSUMER_POLL_TIMEOUT,
+                value: "0".into(),
+                reason: "must be more than 0 seconds".into(),
+            });
+        }
+        if let Some(topic) = &settings.dead_letter_topic {
+            if !valid_topic(topic) {
+                return Err(SettingsError::Invalid {
+                    setting: names::DEAD_LETTER_TOPIC,
+                    value: topic.clone(),
+                    reason: "a topic name has 1 to 249 characters among a-z A-Z 0-9 . _ -".into(),
+                });
+            }
+        }
+        if let Some(prefix) = &settings.topic_prefix {
+            if !valid_topic(prefix) {
+                return Err(SettingsError::Invalid {
+                    setting: names::TOPIC_PREFIX,
+                    value: prefix.clone(),
+                    reason: "a topic prefix has characters among a-z A-Z 0-9 . _ -".into(),
+                });
+            }
+        }
+        Ok(settings)
+    }
+}
+
+fn pair(
+    key: Option<String>,
+    secret: Option<Secret>,
+    key_name: &'static str,
+    secret_name: &'static str,
+) -> Result<Option<Credentials>, SettingsError> {
+    match (key, secret) {
+        (Some(key), Some(secret)) => Ok(Some(Credentials { key, secret })),
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(SettingsError::Incomplete {
+            set: key_name,
+            missing: secret_name,
+        }),
+        (None, Some(_)) => Err(SettingsError::Incomplete {
+            set: secret_name,
+            missing: key_name,
+        }),
+    }
+}
+
+fn valid_server(server: &str) -> bool {
+    let server = server
+        .strip_prefix("PLAINTEXT://")
+        .or_else(|| server.strip_prefix("SSL://"))
+        .or_else(|| server.strip_prefix("SASL_SSL://"))
+        .or_else(|| server.strip_prefix("SASL_PLAINTEXT://"))
+        .unwrap_or(server);
+    match server.rsplit_once(':') {
+        Some((host, port)) => !host.is_empty() && port.parse::<u16>().is_ok_and(|p| p > 0),
+        // librdkafka defaults the port to 9092.
+        None => !server.is_empty() && !server.contains(char::is_whitespace),
+    }
+}
+
+/// Whether Kafka accepts `name` as a topic name.
+pub fn valid_topic(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 249
+        && name != "."
+        && name != ".."
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+}
+
+fn parse_seconds(setting: &'static str, value: &str) -> Result<Duration, SettingsError> {
+    let invalid = |reason: &str| SettingsError::Invalid {
+        setting,
+        value: value.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let seconds: f64 = value
+        .trim()
+        .parse()
+        .map_err(|_| invalid("not a number of seconds"))?;
+    if !seconds.is_finite() || seconds < 0.0 {
+        return Err(invalid("must be a finite, non-negative number of seconds"));
+    }
+    Duration::try_from_secs_f64(seconds).map_err(|_| invalid("out of range"))
+}
+
+fn parse_bool(setting: &'static str, value: &str) -> Result<bool, SettingsError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(SettingsError::Invalid {
+            setting,
+            value: value.to_owned(),
+            reason: "expected true or false".into(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn from(vars: &[(&str, &str)]) -> Result<KafkaSettings, SettingsError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        KafkaSettings::from_lookup(|name| map.get(name).cloned())
+    }
+
+    const BASE: [(&str, &str); 2] = [
+        (names::BOOTSTRAP_SERVERS, "127.0.0.1:19092"),
+        (
+            names::SCHEMA_REGISTRY_URL,
+            "http://127.0.0.1:18081/apis/ccompat/v7/",
+        ),
+    ];
+
+    #[test]
+    fn defaults_are_pythons() {
+        let s = from(&BASE).unwrap();
+        assert_eq!(s.bootstrap_servers(), "127.0.0.1:19092");
+        assert_eq!(
+            s.schema_registry_url(),
+            "http://127.0.0.1:18081/apis/ccompat/v7"
+        );
+        assert_eq!(s.consumer_poll_timeout(), Duration::from_secs(1));
+        assert_eq!(s.consumer_poll_failure_sleep(), Duration::from_secs(1));
+        assert_eq!(s.consumer_consecutive_errors_limit(), None);
+        assert!(s.consumers_enabled());
+        assert!(s.audit_logging_enabled());
+        assert_eq!(s.topic_prefix(), None);
+        assert_eq!(s.full_topic("t"), "t");
+        assert!(s.kafka_credentials().is_none());
+        assert!(s.schema_registry_credentials().is_none());
+        assert_eq!(s.on_error(), OnError::DeadLetter);
+        assert_eq!(
+            s.dead_letter_topic("user-logins"),
+            "user-logins-dead-letter"
+        );
+    }
+
+    #[test]
+    fn every_setting_is_read() {
+        let mut vars = BASE.to_vec();
+        vars.extend([
+            (names::SCHEMA_REGISTRY_API_KEY, "rk"),
+            (names::SCHEMA_REGISTRY_API_SECRET, "rs3cret"),
+            (names::API_KEY, "kk"),
+            (names::API_SECRET, "ks3cret"),
+            (names::TOPIC_PREFIX, "stage"),
+            (names::SERVICE_NAME, "cms"),
+            (names::CONSUMER_POLL_TIMEOUT, "0.25"),
+            (names::CONSUMER_POLL_FAILURE_SLEEP, "2"),
+            (names::CONSUMER_CONSECUTIVE_ERRORS_LIMIT, "5"),
+            (names::CONSUMERS_ENABLED, "False"),
+            (names::AUDIT_LOGGING_ENABLED, "off"),
+            (names::CONSUMER_ON_ERROR, "stop"),
+            (names::DEAD_LETTER_TOPIC, "dlq"),
+        ]);
+        let s = from(&vars).unwrap();
+        assert_eq!(s.schema_registry_credentials().unwrap().key, "rk");
+        assert_eq!(
+            s.schema_registry_credentials().unwrap().secret.expose(),
+            "rs3cret"
+        );
+        assert_eq!(s.kafka_credentials().unwrap().secret.expose(), "ks3cret");
+        assert_eq!(s.full_topic("user-logins"), "stage-user-logins");
+        assert_eq!(s.service_name().as_deref(), Some("cms"));
+        assert_eq!(s.consumer_poll_timeout(), Duration::from_millis(250));
+        assert_eq!(s.consumer_poll_failure_sleep(), Duration::from_secs(2));
+        assert_eq!(s.consumer_consecutive_errors_limit(), Some(5));
+        assert!(!s.consumers_enabled());
+        assert!(!s.audit_logging_enabled());
+        assert_eq!(s.on_error(), OnError::Stop);
+        assert_eq!(s.dead_letter_topic("x"), "dlq");
+        // Secrets never show in Debug.
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("s3cret"), "{debug}");
+        assert!(debug.contains("Secret(***)"));
+    }
+
+    #[test]
+    fn invalid_values_name_the_setting() {
+        let err = |extra: (&'static str, &'static str)| {
+            let mut vars = BASE.to_vec();
+            vars.push(extra);
+            from(&vars).unwrap_err()
+        };
+        let e = err((names::CONSUMER_POLL_TIMEOUT, "soon"));
+        assert!(matches!(
+            e,
+            SettingsError::Invalid {
+                setting: names::CONSUMER_POLL_TIMEOUT,
+                ..
+            }
+        ));
+        assert_eq!(
+            e.to_string(),
+            "setting EVENT_BUS_KAFKA_CONSUMER_POLL_TIMEOUT: invalid value \"soon\": not a number of seconds"
+        );
+        assert!(err((names::CONSUMER_POLL_FAILURE_SLEEP, "-1"))
+            .to_string()
+            .contains(names::CONSUMER_POLL_FAILURE_SLEEP));
+        assert!(err((names::CONSUMER_POLL_TIMEOUT, "NaN"))
+            .to_string()
+            .contains("finite"));
+        assert!(err((names::CONSUMER_CONSECUTIVE_ERRORS_LIMIT, "-3"))
+            .to_string()
+            .contains(names::CONSUMER_CONSECUTIVE_ERRORS_LIMIT));
+        assert!(err((names::CONSUMERS_ENABLED, "maybe"))
+            .to_string()
+            .contains(names::CONSUMERS_ENABLED));
+        assert!(err((names::AUDIT_LOGGING_ENABLED, "2"))
+            .to_string()
+            .contains(names::AUDIT_LOGGING_ENABLED));
+        assert!(err((names::CONSUMER_ON_ERROR, "ignore"))
+            .to_string()
+            .contains(names::CONSUMER_ON_ERROR));
+        assert!(err((names::DEAD_LETTER_TOPIC, "bad topic"))
+            .to_string()
+            .contains(names::DEAD_LETTER_TOPIC));
+        assert_eq!(
+            err((names::API_KEY, "k")),
+            SettingsError::Incomplete {
+                set: names::API_KEY,
+                missing: names::API_SECRET
+            }
+        );
+        // The secret's value is not in the message.
+        let e = err((names::SCHEMA_REGISTRY_API_SECRET, "hunter2"));
+        assert!(!e.to_string().contains("hunter2"));
+        assert_eq!(
+            from(&BASE[..1]).unwrap_err(),
+            SettingsError::Missing {
+                setting: names::SCHEMA_REGISTRY_URL
+            }
+        );
+        assert_eq!(
+            from(&[]).unwrap_err(),
+            SettingsError::Missing {
+                setting: names::BOOTSTRAP_SERVERS
+            }
+        );
+        let e = from(&[(names::BOOTSTRAP_SERVERS, "a:b"), BASE[1]]).unwrap_err();
+        assert!(matches!(
+            e,
+            SettingsError::Invalid {
+                setting: names::BOOTSTRAP_SERVERS,
+                ..
+            }
+        ));
+        let e = from(&[BASE[0], (names::SCHEMA_REGISTRY_URL, "ftp://x")]).unwrap_err();
+        assert!(matches!(
+            e,
+            SettingsError::Invalid {
+                setting: names::SCHEMA_REGISTRY_URL,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn zero_error_limit_means_none_and_empty_means_unset() {
+        let mut vars = BASE.to_vec();
+        vars.push((names::CONSUMER_CONSECUTIVE_ERRORS_LIMIT, "0"));
+        vars.push((names::TOPIC_PREFIX, ""));
+        let s = from(&vars).unwrap();
+        assert_eq!(s.consumer_consecutive_errors_limit(), None);
+        assert_eq!(s.topic_prefix(), None);
+    }
+
+    #[test]
+    fn builder_validates_too() {
+        let s = KafkaSettings::builder("localhost:9092", "http://r:8081")
+            .topic_prefix("dev")
+            .kafka_credentials("key", Secret::new("pw"))
+            .consumer_consecutive_errors_limit(Some(0))
+            .client_option("session.timeout.ms", "6000")
+            .build()
+            .unwrap();
+        assert_eq!(s.full_topic("t"), "dev-t");
+        assert_eq!(s.consumer_consecutive_errors_limit(), None);
+        assert_eq!(s.client_options()["session.timeout.ms"], "6000");
+        assert!(KafkaSettings::builder("", "http://r").build().is_err());
+        assert!(KafkaSettings::builder("h:1", "http://r")
+            .consumer_poll_timeout(Duration::ZERO)
+            .build()
+            .is_err());
+        assert_eq!(format!("{}", Secret::new("x")), "***");
+    }
+}

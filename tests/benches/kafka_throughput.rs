@@ -1,0 +1,383 @@
+//! Throughput of the Kafka backend against the real broker, in one run:
+//!
+//! - produce N events through the bus ([`KafkaProducer`]: key extraction, Avro, framing,
+//!   headers, delivery reports) vs raw rdkafka producing the same pre-encoded bytes with the same
+//!   producer settings (`acks=all`, idempotence);
+//! - consume + dispatch to a receiver ([`KafkaConsumer`]: headers, registry, decode, metadata,
+//!   signal, per-message offset commit) vs a raw rdkafka consumer reading the same messages;
+//! - the Python producer (`edx-event-bus-kafka`) on the same workload.
+//!
+//! `eval "$(scripts/services.sh up)"; cargo bench -p eventbus-tests --bench kafka_throughput`
+//! (`KAFKA_BENCH_EVENTS`, default 20000; `EVENTBUS_PYTHON` for the Python run; set
+//! `KAFKA_BENCH_SKIP_PYTHON=1` to skip it).
+
+use eventbus_runtime::avro::Example;
+use eventbus_runtime::kafka::consumer::CancellationToken;
+use eventbus_runtime::kafka::framing::frame;
+use eventbus_runtime::kafka::headers::owned_headers;
+use eventbus_runtime::kafka::{KafkaAdmin, KafkaConsumer, KafkaProducer, TopicSpec};
+use eventbus_runtime::key::key_schema;
+use eventbus_runtime::registry::{self, AnyEvent, EventDescriptor};
+use eventbus_runtime::settings::KafkaSettings;
+use eventbus_runtime::EventsMetadata;
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::message::{Message, OwnedHeaders};
+use rdkafka::producer::{FutureProducer, FutureRecord};
+use rdkafka::ClientConfig;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::task::JoinSet;
+
+const EVENT_TYPES: [(&str, &str); 5] = [
+    (
+        "org.openedx.learning.auth.session.login.completed.v1",
+        "user.pii.username",
+    ),
+    (
+        "org.openedx.learning.course.enrollment.created.v1",
+        "enrollment.course.course_key",
+    ),
+    (
+        "org.openedx.content_authoring.xblock.published.v1",
+        "xblock_info.usage_key",
+    ),
+    (
+        "org.openedx.learning.certificate.created.v1",
+        "certificate.course.course_key",
+    ),
+    (
+        "org.openedx.content_authoring.course.catalog_info.changed.v1",
+        "catalog_info.course_key",
+    ),
+];
+
+/// A pre-encoded message: framed key, framed value, and the metadata its headers carry.
+type Encoded = Arc<(Vec<u8>, Vec<u8>, EventsMetadata)>;
+
+/// Events in flight at once while producing.
+const IN_FLIGHT: usize = 5000;
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        eprintln!(
+            "{name} is not set: start the services with `eval \"$(scripts/services.sh up)\"`"
+        );
+        std::process::exit(2)
+    })
+}
+
+fn workload() -> Vec<(&'static EventDescriptor, &'static str, Arc<dyn AnyEvent>)> {
+    openedx_events::link();
+    EVENT_TYPES
+        .iter()
+        .map(|(event_type, key)| {
+            let d = registry::find(event_type).unwrap_or_else(|| panic!("{event_type}"));
+            (d, *key, d.example(Example::Full).expect("serializable"))
+        })
+        .collect()
+}
+
+fn rate(n: usize, elapsed: Duration) -> f64 {
+    n as f64 / elapsed.as_secs_f64()
+}
+
+async fn create(settings: &KafkaSettings, topics: &[&str]) {
+    let admin = KafkaAdmin::new(settings).expect("admin");
+    let specs: Vec<_> = topics.iter().map(|t| TopicSpec::new(*t, 3)).collect();
+    admin.create_topics(&specs).await.expect("create topics");
+}
+
+async fn bus_produce(producer: Arc<KafkaProducer>, topic: &str, n: usize) -> Duration {
+    let work = workload();
+    let start = Instant::now();
+    let mut tasks = JoinSet::new();
+    for i in 0..n {
+        let (d, key, event) = work[i % work.len()].clone();
+        let producer = producer.clone();
+        let topic = topic.to_owned();
+        tasks.spawn(async move {
+            let metadata = EventsMetadata::new(d.event_type, d.minor_version);
+            producer
+                .send_event(&topic, key, event, &metadata)
+                .await
+                .expect("delivered");
+        });
+        if tasks.len() >= IN_FLIGHT {
+            tasks.join_next().await.expect("a task").expect("no panic");
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("no panic");
+    }
+    start.elapsed()
+}
+
+/// Pre-encoded messages: key, value and headers as the bus writes them.
+async fn encoded(producer: &KafkaProducer, full_topic: &str, n: usize) -> Vec<Encoded> {
+    let work = workload();
+    let mut ids = Vec::new();
+    for (d, key, _) in &work {
+        let schema = d.schema().expect("serializable");
+        let key_schema = key_schema(schema.json(), key).expect("key");
+        let registry = producer.registry();
+        let key_id = registry
+            .register(
+                &format!(
+                    "{full_topic}-{}",
+                    eventbus_runtime::key::key_record_name(&key_schema)
+                ),
+                &eventbus_runtime::avro::schema::python_json(&key_schema),
+            )
+            .await
+            .expect("register key");
+        let value_id = registry
+            .register(
+                &format!("{full_topic}-{}.CloudEvent", d.event_type),
+                schema.registry_text(),
+            )
+            .await
+            .expect("register value");
+        ids.push((key_id, value_id));
+    }
+    (0..n)
+        .map(|i| {
+            let (d, key, event) = &work[i % work.len()];
+            let (key_id, value_id) = ids[i % work.len()];
+            let key = frame(key_id, &event.key_at(key).expect("key").encode());
+            let value = frame(value_id, &event.encode());
+            Arc::new((
+                key,
+                value,
+                EventsMetadata::new(d.event_type, d.minor_version),
+            ))
+        })
+        .collect()
+}
+
+async fn raw_produce(producer: FutureProducer, topic: &str, messages: &[Encoded]) -> Duration {
+    let start = Instant::now();
+    let mut tasks = JoinSet::new();
+    for message in messages {
+        let producer = producer.clone();
+        let topic = topic.to_owned();
+        let message = message.clone();
+        tasks.spawn(async move {
+            let headers: OwnedHeaders = owned_headers(&message.2);
+            producer
+                .send(
+                    FutureRecord::to(&topic)
+                        .key(&message.0)
+                        .payload(&message.1)
+                        .headers(headers),
+                    Duration::from_secs(30),
+                )
+                .await
+                .map_err(|(e, _)| e)
+                .expect("delivered");
+        });
+        if tasks.len() >= IN_FLIGHT {
+            tasks.join_next().await.expect("a task").expect("no panic");
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("no panic");
+    }
+    start.elapsed()
+}
+
+/// Consume + dispatch `n` events with the bus consumer: time from the first receiver call to
+/// the n-th.
+async fn bus_consume(settings: &KafkaSettings, topic: &str, n: usize) -> Duration {
+    let count = Arc::new(AtomicUsize::new(0));
+    let times: Arc<Mutex<(Option<Instant>, Option<Instant>)>> = Arc::default();
+    let mut connected = Vec::new();
+    for (d, _, _) in workload() {
+        let (count, times) = (count.clone(), times.clone());
+        let id = d
+            .connect(
+                "bench",
+                Arc::new(move |_event, _metadata, _from_bus| {
+                    let seen = count.fetch_add(1, Ordering::Relaxed) + 1;
+                    let mut times = times.lock().expect("lock");
+                    let now = Instant::now();
+                    times.0.get_or_insert(now);
+                    if seen == n {
+                        times.1 = Some(now);
+                    }
+                    Box::pin(async { Ok(()) })
+                }),
+            )
+            .expect("serializable");
+        connected.push((d, id));
+    }
+    let consumer = KafkaConsumer::new(settings, topic, &format!("bench-{}", uuid::Uuid::new_v4()))
+        .expect("consumer");
+    let token = CancellationToken::new();
+    let handle = tokio::spawn(consumer.consume(token.clone()));
+    let deadline = Instant::now() + Duration::from_secs(300);
+    while count.load(Ordering::Relaxed) < n {
+        assert!(
+            Instant::now() < deadline,
+            "the bus consumer dispatched {} of {n} events in 300 s",
+            count.load(Ordering::Relaxed)
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    token.cancel();
+    let summary = handle.await.expect("no panic").expect("consumer ok");
+    assert_eq!(summary.dead_lettered, 0);
+    for (d, id) in connected {
+        d.disconnect(id);
+    }
+    let (first, last) = *times.lock().expect("lock");
+    last.expect("last") - first.expect("first")
+}
+
+/// Read `n` messages with a raw rdkafka consumer (no decoding, no commits): time from the first
+/// message to the n-th.
+async fn raw_consume(servers: &str, topic: &str, n: usize) -> Duration {
+    let consumer: StreamConsumer = ClientConfig::new()
+        .set("bootstrap.servers", servers)
+        .set("group.id", format!("bench-raw-{}", uuid::Uuid::new_v4()))
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("raw consumer");
+    consumer.subscribe(&[topic]).expect("subscribe");
+    let mut first = None;
+    let mut bytes = 0usize;
+    for _ in 0..n {
+        let message = tokio::time::timeout(Duration::from_secs(60), consumer.recv())
+            .await
+            .expect("a message within 60 s")
+            .expect("message");
+        first.get_or_insert_with(Instant::now);
+        bytes += message.payload().map_or(0, <[u8]>::len);
+    }
+    std::hint::black_box(bytes);
+    first.expect("first").elapsed()
+}
+
+fn python_produce(settings: &KafkaSettings, topic: &str, n: usize) -> Option<(usize, Duration)> {
+    if std::env::var_os("KAFKA_BENCH_SKIP_PYTHON").is_some() {
+        return None;
+    }
+    let python = std::env::var("EVENTBUS_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| {
+            PathBuf::from(env("HOME")).join(".cache/openedx-eventbus/venv/bin/python")
+        });
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let request: Vec<Value> = workload()
+        .iter()
+        .map(|(d, key, event)| json!({"event_type": d.event_type, "key_field": key, "data": event.to_json()}))
+        .collect();
+    let input = std::env::temp_dir().join(format!("kafka-bench-{}.json", std::process::id()));
+    std::fs::write(&input, serde_json::to_string(&request).expect("json")).expect("write");
+    let output = std::process::Command::new(&python)
+        .arg(root.join("python/kafka_bench_producer.py"))
+        .args([topic, input.to_str().expect("utf-8"), &n.to_string()])
+        .env(
+            "EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS",
+            settings.bootstrap_servers(),
+        )
+        .env(
+            "EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL",
+            settings.schema_registry_url(),
+        )
+        .env(
+            "EVENT_BUS_TOPIC_PREFIX",
+            settings.topic_prefix().unwrap_or_default(),
+        )
+        .output();
+    let output = match output {
+        Ok(o) if o.status.success() => o,
+        Ok(o) => {
+            eprintln!(
+                "Python producer failed:\n{}",
+                String::from_utf8_lossy(&o.stderr)
+            );
+            return None;
+        }
+        Err(e) => {
+            eprintln!("cannot run {}: {e}", python.display());
+            return None;
+        }
+    };
+    let answer: Value = serde_json::from_slice(&output.stdout).ok()?;
+    if answer["errors"].as_u64() != Some(0) {
+        eprintln!("the Python producer logged errors: {answer}");
+    }
+    Some((n, Duration::from_secs_f64(answer["seconds"].as_f64()?)))
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    if !std::env::args().any(|a| a == "--bench") {
+        println!("kafka_throughput: run with `cargo bench --bench kafka_throughput` (needs the services)");
+        return;
+    }
+    let n: usize = std::env::var("KAFKA_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let servers = env("EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS");
+    let registry_url = env("EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL");
+    let prefix = format!("bench-{}", &uuid::Uuid::new_v4().simple().to_string()[..8]);
+    let settings = KafkaSettings::builder(&servers, &registry_url)
+        .topic_prefix(&prefix)
+        .service_name("bench")
+        .audit_logging_enabled(false)
+        .client_option("auto.offset.reset", "earliest")
+        .client_option("linger.ms", "5")
+        .build()
+        .expect("settings");
+    let (bus_topic, raw_topic, py_topic) = ("bus", "raw", "python");
+    let full = |t: &str| settings.full_topic(t);
+    create(
+        &settings,
+        &[&full(bus_topic), &full(raw_topic), &full(py_topic)],
+    )
+    .await;
+
+    let producer = Arc::new(KafkaProducer::new(&settings).expect("producer"));
+    // Warm up: registrations, connections, metadata.
+    bus_produce(producer.clone(), bus_topic, 10).await;
+    let messages = encoded(&producer, &full(raw_topic), n).await;
+    let raw = eventbus_runtime::kafka::config::producer_config(&settings)
+        .create::<FutureProducer>()
+        .expect("raw producer");
+    raw_produce(raw.clone(), &full(raw_topic), &messages[..10]).await;
+
+    println!("kafka_throughput: {n} events, 5 event types, 3 partitions, acks=all, idempotence");
+    let bus = bus_produce(producer.clone(), bus_topic, n).await;
+    let raw_time = raw_produce(raw, &full(raw_topic), &messages).await;
+    println!(
+        "produce   bus: {:>9.0} events/s   raw rdkafka: {:>9.0} events/s   bus/raw: {:.2}",
+        rate(n, bus),
+        rate(n, raw_time),
+        raw_time.as_secs_f64() / bus.as_secs_f64()
+    );
+
+    let bus_c = bus_consume(&settings, bus_topic, n + 10).await;
+    let raw_c = raw_consume(&servers, &full(raw_topic), n + 10).await;
+    println!(
+        "consume   bus (decode + dispatch + commit): {:>9.0} events/s   raw rdkafka: {:>9.0} events/s   bus/raw: {:.2}",
+        rate(n + 10, bus_c),
+        rate(n + 10, raw_c),
+        raw_c.as_secs_f64() / bus_c.as_secs_f64()
+    );
+
+    match python_produce(&settings, py_topic, n) {
+        Some((count, seconds)) => println!(
+            "produce   python edx-event-bus-kafka: {:>9.0} events/s   rust bus/python: {:.2}",
+            rate(count, seconds),
+            seconds.as_secs_f64() * n as f64 / count as f64 / bus.as_secs_f64()
+        ),
+        None => println!("produce   python: skipped"),
+    }
+    producer.close().await.expect("flush");
+}

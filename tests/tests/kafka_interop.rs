@@ -1,0 +1,318 @@
+//! Interoperability with the Python event bus (`edx-event-bus-kafka` 6.2.0, `openedx-events`
+//! 11.2.0) through the real broker and registry: events the Rust producer writes are read by the
+//! Python consumer's own loop, events the Python producer writes are dispatched by the Rust
+//! consumer, and both register the same schemas under the same subjects, so they share ids.
+//!
+//! Needs the services (`eval "$(scripts/services.sh up)"`) and the reference Python venv
+//! (`EVENTBUS_PYTHON`, else the one `scripts/python-venv.sh` creates).
+
+#[path = "kafka_support.rs"]
+mod kafka_support;
+#[path = "support/mod.rs"]
+mod support;
+
+use chrono::{SubsecRound, Utc};
+use eventbus_runtime::avro::Example;
+use eventbus_runtime::kafka::framing::unframe;
+use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer};
+use eventbus_runtime::registry::{self, EventDescriptor};
+use eventbus_runtime::settings::KafkaSettings;
+use eventbus_runtime::EventsMetadata;
+use kafka_support::*;
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(120);
+
+/// The serializable catalog events whose schema a registry accepts (the Avro name rules exclude
+/// `...redemption-reversed.v1`, which Python cannot register either).
+fn events() -> Vec<&'static EventDescriptor> {
+    openedx_events::link();
+    let events: Vec<_> = registry::all()
+        .filter(|d| d.is_serializable() && !d.event_type.contains('-'))
+        .collect();
+    assert!(events.len() >= 70, "{} events", events.len());
+    events
+}
+
+/// Run `tests/python/kafka_interop.py` with the reference Python and the test's settings.
+fn python(settings: &KafkaSettings, args: &[&str]) -> Output {
+    let script = support::workspace_root().join("tests/python/kafka_interop.py");
+    Command::new(support::python())
+        .arg(&script)
+        .args(args)
+        .env(
+            "EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS",
+            settings.bootstrap_servers(),
+        )
+        .env(
+            "EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL",
+            settings.schema_registry_url(),
+        )
+        .env(
+            "EVENT_BUS_TOPIC_PREFIX",
+            settings.topic_prefix().unwrap_or_default(),
+        )
+        .env("EVENTS_SERVICE_NAME", "python-interop")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", script.display()))
+}
+
+fn python_ok(settings: &KafkaSettings, args: &[&str]) -> Output {
+    let output = python(settings, args);
+    assert!(
+        output.status.success(),
+        "kafka_interop.py {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
+}
+
+fn read_json(path: &Path) -> Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+/// Where Python's decoder differs from the wire: for an attribute with a default, it replaces a
+/// falsy value (false, 0, "", [], {}) by the default. `expected` is what was sent, `got` what the
+/// Python receiver saw; returns the paths that differ for another reason.
+fn differences(expected: &Value, got: &Value, path: &str, out: &mut Vec<String>) {
+    match (expected, got) {
+        (Value::Object(a), Value::Object(b)) => {
+            for key in a.keys().chain(b.keys()).collect::<BTreeSet<_>>() {
+                let (x, y) = (
+                    a.get(key).unwrap_or(&Value::Null),
+                    b.get(key).unwrap_or(&Value::Null),
+                );
+                differences(x, y, &format!("{path}.{key}"), out);
+            }
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                differences(x, y, &format!("{path}[{i}]"), out);
+            }
+        }
+        (a, b) if a == b => {}
+        (a, b) => out.push(format!("{path}: sent {a}, Python received {b}")),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_events_are_consumed_by_the_python_consumer() {
+    let settings = builder(&unique("r2p")).build().unwrap();
+    let topic = "rust-to-python";
+    create_topics(&settings, &[&settings.full_topic(topic)], 2).await;
+    let producer = KafkaProducer::new(&settings).unwrap();
+    let mut sent = HashMap::new();
+    for d in events() {
+        let event = d.example(Example::Full).unwrap();
+        let metadata =
+            EventsMetadata::at(d.event_type, d.minor_version, Utc::now().trunc_subsecs(6));
+        producer
+            .send_event(topic, &key_path(d), event.clone(), &metadata)
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", d.event_type));
+        sent.insert(
+            metadata.id.to_string(),
+            (d.event_type, event.to_json(), metadata),
+        );
+    }
+    producer.close().await.unwrap();
+
+    let dir = support::scratch_dir("kafka-r2p");
+    let out = dir.join("consumed.json");
+    let count = sent.len().to_string();
+    python_ok(
+        &settings,
+        &[
+            "consume",
+            topic,
+            &unique("py"),
+            &count,
+            out.to_str().unwrap(),
+        ],
+    );
+    let answer = read_json(&out);
+    assert_eq!(
+        answer["errors"],
+        json!([]),
+        "the Python consumer logged errors"
+    );
+    let received = answer["events"].as_array().unwrap();
+    assert_eq!(received.len(), sent.len());
+    let mut decoder_quirks = BTreeMap::new();
+    for event in received {
+        let id = event["metadata"]["id"].as_str().unwrap();
+        let (event_type, json, metadata) = &sent[id];
+        assert_eq!(event["event_type"], *event_type);
+        assert_eq!(
+            event["metadata"],
+            metadata.to_json(),
+            "{event_type}: metadata"
+        );
+        assert_eq!(event["from_event_bus"], true);
+        // The bytes on the wire, as fastavro reads them with the registered schema.
+        assert_eq!(event["wire"], *json, "{event_type}: wire");
+        let names: Vec<&str> = event["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h[0].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "ce_specversion",
+                "content-type",
+                "ce_datacontenttype",
+                "ce_type",
+                "ce_id",
+                "ce_source",
+                "ce_time",
+                "ce_minorversion",
+                "sourcehost",
+                "sourcelib"
+            ]
+        );
+        // What the Python receivers got: the same data, but for the decoder quirk.
+        let mut diff = Vec::new();
+        differences(json, &event["data"], "", &mut diff);
+        for d in &diff {
+            let sent_value = d
+                .split("sent ")
+                .nth(1)
+                .and_then(|v| v.split(", Python").next());
+            assert!(
+                matches!(sent_value, Some("false" | "0" | "\"\"" | "[]" | "{}")),
+                "{event_type}: {d}"
+            );
+        }
+        if !diff.is_empty() {
+            decoder_quirks.insert(*event_type, diff);
+        }
+    }
+    println!("Python decoder replaced falsy values by defaults in: {decoder_quirks:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_events_are_dispatched_by_the_rust_consumer_and_schema_ids_are_shared() {
+    let settings = builder(&unique("p2r")).build().unwrap();
+    let topic = "python-to-rust";
+    let full = settings.full_topic(topic);
+    create_topics(&settings, &[&full], 2).await;
+    let events = events();
+    let request: Vec<Value> = events
+        .iter()
+        .map(|d| {
+            json!({
+                "event_type": d.event_type,
+                "key_field": key_path(d),
+                "data": d.example(Example::Full).unwrap().to_json(),
+            })
+        })
+        .collect();
+    let dir = support::scratch_dir("kafka-p2r");
+    let (input, out) = (dir.join("request.json"), dir.join("produced.json"));
+    std::fs::write(&input, serde_json::to_string(&request).unwrap()).unwrap();
+    python_ok(
+        &settings,
+        &[
+            "produce",
+            topic,
+            input.to_str().unwrap(),
+            out.to_str().unwrap(),
+        ],
+    );
+    let produced = read_json(&out);
+    let produced = produced["sent"].as_array().unwrap();
+    assert_eq!(produced.len(), events.len());
+
+    let collector = Collector::connect(events.iter().copied());
+    let mut expected = HashMap::new();
+    for (item, sent) in produced.iter().zip(&request) {
+        let metadata = EventsMetadata::from_json(&item["metadata"]).unwrap();
+        collector.expect(metadata.id);
+        expected.insert(
+            metadata.id,
+            (item["event_type"].clone(), sent["data"].clone(), metadata),
+        );
+    }
+    let running = Running::start(KafkaConsumer::new(&settings, topic, &unique("g")).unwrap());
+    let received = collector.wait_for(expected.len(), WAIT).await;
+    let summary = running.stop().await.unwrap();
+    assert_eq!(summary.dead_lettered, 0);
+    for r in &received {
+        let (event_type, data, metadata) = &expected[&r.metadata.id];
+        assert_eq!(*event_type, r.event_type);
+        assert_eq!(r.json, *data, "{}", r.event_type);
+        assert_eq!(r.metadata, *metadata, "{}", r.event_type);
+        assert_eq!(r.metadata.source, "openedx/python-interop/web");
+        assert!(r.from_event_bus);
+    }
+
+    // The Rust producer registers the same texts under the same subjects: same schema ids.
+    let producer = KafkaProducer::new(&settings).unwrap();
+    for d in &events {
+        producer
+            .send_event(
+                topic,
+                &key_path(d),
+                d.example(Example::Full).unwrap(),
+                &EventsMetadata::new(d.event_type, 0),
+            )
+            .await
+            .unwrap();
+    }
+    producer.close().await.unwrap();
+    let messages = read_topic(&settings, &full, 2 * events.len(), WAIT).await;
+    let mut ids: HashMap<String, BTreeSet<(u32, u32)>> = HashMap::new();
+    for m in &messages {
+        let (key_id, _) = unframe(m.key.as_deref().unwrap()).unwrap();
+        let (value_id, _) = unframe(m.value.as_deref().unwrap()).unwrap();
+        ids.entry(m.header("ce_type"))
+            .or_default()
+            .insert((key_id, value_id));
+    }
+    assert_eq!(ids.len(), events.len());
+    for (event_type, pairs) in ids {
+        assert_eq!(
+            pairs.len(),
+            1,
+            "{event_type}: Python and Rust used different schema ids {pairs:?}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_cannot_register_the_redemption_reversed_schema_either() {
+    openedx_events::link();
+    let Some(d) = registry::all().find(|d| d.is_serializable() && d.event_type.contains('-'))
+    else {
+        return;
+    };
+    let settings = builder(&unique("dash")).build().unwrap();
+    let topic = "dash";
+    create_topics(&settings, &[&settings.full_topic(topic)], 1).await;
+    let request = json!([{
+        "event_type": d.event_type,
+        "key_field": key_path(d),
+        "data": d.example(Example::Full).unwrap().to_json(),
+    }]);
+    let dir = support::scratch_dir("kafka-dash");
+    let (input, out) = (dir.join("request.json"), dir.join("produced.json"));
+    std::fs::write(&input, request.to_string()).unwrap();
+    let output = python(
+        &settings,
+        &[
+            "produce",
+            topic,
+            input.to_str().unwrap(),
+            out.to_str().unwrap(),
+        ],
+    );
+    assert!(!output.status.success(), "Python produced {}", d.event_type);
+    let errors = read_json(&out)["errors"].to_string();
+    assert!(errors.contains("422"), "{errors}");
+}

@@ -1,0 +1,18 @@
+use eventbus_runtime::prelude::*;
+
+#[derive(Debug, Clone, PartialEq, EventData)]
+pub struct XBlockData {
+    pub usage_key: UsageKey,
+    pub block_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, OpenEdxEvent)]
+#[openedx_event(
+    event_type = "org.openedx.content_authoring.xblock.published.v1",
+    key_field = "xblock_info"
+)]
+pub struct XBlockPublished {
+    pub xblock_info: XBlockData,
+}
+
+fn main() {}

@@ -1,0 +1,11 @@
+use eventbus_runtime::prelude::*;
+
+#[derive(Debug, Clone, PartialEq, OpenEdxEvent)]
+#[openedx_event(event_type = "org.openedx.test.thing.happened.v1")]
+pub struct Happened {
+    pub text: String,
+    pub note: Option<String>,
+    pub other: std::option::Option<i64>,
+}
+
+fn main() {}
