@@ -21,6 +21,93 @@ pub enum Command {
     /// The `.avsc` schema files.
     #[command(subcommand)]
     Schemas(SchemasCommand),
+    /// The producer configuration (`EVENT_BUS_PRODUCER_CONFIG`).
+    #[command(subcommand)]
+    Config(ConfigCommand),
+    /// Produce one event to a topic (like edx-event-bus-kafka's `produce_event`).
+    Produce(ProduceArgs),
+    /// Consume a topic and print each event as a JSON line (like `consume_events`).
+    Consume(ConsumeArgs),
+    /// The main job: produce catalog events by configuration and consume them back into
+    /// receivers. With no EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS it runs on an embedded default (a mock
+    /// Kafka cluster and an in-memory schema registry, in this process).
+    Demo(DemoArgs),
+}
+
+/// `eventbus config ...`
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate a producer configuration: every problem, each naming its event type and topic.
+    /// Exit 1 when there are problems.
+    Check {
+        /// Configuration files (TOML, YAML or JSON), merged in order (later ones win per topic).
+        #[arg(value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// Merge EVENT_BUS_PRODUCER_CONFIG (JSON) last, as a service does at start-up.
+        #[arg(long)]
+        env: bool,
+        /// Print the merged configuration as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `eventbus produce ...`
+#[derive(Debug, Args)]
+pub struct ProduceArgs {
+    /// The event type, e.g. org.openedx.learning.course.enrollment.created.v1.
+    #[arg(long)]
+    pub event_type: String,
+    /// The topic, without EVENT_BUS_TOPIC_PREFIX.
+    #[arg(long)]
+    pub topic: String,
+    /// The dotted path of the key field (default: the event's default key field).
+    #[arg(long, value_name = "a.b")]
+    pub key_field: Option<String>,
+    /// The event data as JSON (the `to_dict` form: the event's fields at the top level), or
+    /// `@FILE` to read it from a file, or `-` for standard input.
+    #[arg(long, value_name = "JSON")]
+    pub data: String,
+}
+
+/// `eventbus consume ...`
+#[derive(Debug, Args)]
+pub struct ConsumeArgs {
+    /// The topic, without EVENT_BUS_TOPIC_PREFIX.
+    #[arg(long)]
+    pub topic: String,
+    /// The consumer group id.
+    #[arg(long)]
+    pub group_id: String,
+    /// Start the group from the first message at or after this time (ISO 8601, e.g.
+    /// 2026-01-02T03:04:05Z), then keep consuming.
+    #[arg(long, value_name = "ISO")]
+    pub offset_time: Option<String>,
+    /// Extra consumer options as a JSON object, as `consume_events --extra`: `offset_time`
+    /// (ISO string) and `max_messages` (integer) are understood.
+    #[arg(long, value_name = "JSON")]
+    pub extra: Option<String>,
+    /// Stop after this many events (default: run until SIGTERM or Ctrl-C).
+    #[arg(long, value_name = "N")]
+    pub max_messages: Option<u64>,
+}
+
+/// `eventbus demo ...`
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Producer configuration files (default: a built-in configuration of three event types,
+    /// one of its topics disabled). EVENT_BUS_PRODUCER_CONFIG is merged last when set.
+    #[arg(long = "config", value_name = "FILE")]
+    pub config: Vec<PathBuf>,
+    /// How many events of each configured event type to send.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub events: u32,
+    /// Give up when the consumers have not read every event back after this many seconds.
+    #[arg(long, default_value_t = 60, value_name = "SECONDS")]
+    pub timeout: u64,
+    /// Print each event received as a JSON line.
+    #[arg(long)]
+    pub verbose: bool,
 }
 
 /// `eventbus events ...`

@@ -96,6 +96,7 @@ pub struct BusOps {
     from_json: fn(&Value) -> Decoded,
     example: fn(Example) -> Arc<dyn AnyEvent>,
     dispatch: fn(Arc<dyn AnyEvent>, EventsMetadata) -> Dispatched,
+    send: fn(Arc<dyn AnyEvent>) -> Dispatched,
     connect: fn(String, AnyReceiver) -> ReceiverId,
     disconnect: fn(ReceiverId) -> bool,
     schema: fn() -> &'static EventSchema,
@@ -120,6 +121,15 @@ pub struct EventDescriptor {
 mod ops {
     use super::*;
 
+    /// The event as its concrete type; ops are only called through the event's own descriptor.
+    fn owned<E: Clone + 'static>(event: &Arc<dyn AnyEvent>) -> E {
+        event
+            .as_any()
+            .downcast_ref::<E>()
+            .expect("called with the descriptor of the event's own type")
+            .clone()
+    }
+
     pub fn decode<E: OpenEdxEvent + EventData>(
         bytes: &[u8],
     ) -> Result<Arc<dyn AnyEvent>, DataError> {
@@ -140,12 +150,13 @@ mod ops {
         event: Arc<dyn AnyEvent>,
         metadata: EventsMetadata,
     ) -> BoxFuture<'static, Result<SendReport, SendError>> {
-        let data = event
-            .as_any()
-            .downcast_ref::<E>()
-            .expect("dispatch called with the descriptor of the event's own type")
-            .clone();
-        Box::pin(E::signal().send_event_with_custom_metadata(data, metadata))
+        Box::pin(E::signal().send_event_with_custom_metadata(owned::<E>(&event), metadata))
+    }
+    pub fn send<E: OpenEdxEvent + EventData + Clone>(
+        event: Arc<dyn AnyEvent>,
+    ) -> BoxFuture<'static, Result<SendReport, SendError>> {
+        let data = owned::<E>(&event);
+        Box::pin(async move { E::signal().send_event(data).await })
     }
     pub fn connect<E: OpenEdxEvent + EventData + Clone>(
         name: String,
@@ -179,6 +190,7 @@ impl EventDescriptor {
                 from_json: ops::from_json::<E>,
                 example: ops::example::<E>,
                 dispatch: ops::dispatch::<E>,
+                send: ops::send::<E>,
                 connect: ops::connect::<E>,
                 disconnect: ops::disconnect::<E>,
                 schema: ops::schema::<E>,
@@ -273,6 +285,18 @@ impl EventDescriptor {
             .as_ref()
             .expect("an AnyEvent is always of a serializable type");
         (ops.dispatch)(event, metadata).await
+    }
+
+    /// Send an event that happens now to its signal's receivers, with new metadata, as
+    /// [`Signal::send_event`](crate::Signal::send_event) does for a typed event: receivers see
+    /// `from_event_bus == false`, so configured producing sends it to the bus.
+    pub async fn send_event(event: Arc<dyn AnyEvent>) -> Result<SendReport, SendError> {
+        let ops = event
+            .descriptor()
+            .bus
+            .as_ref()
+            .expect("an AnyEvent is always of a serializable type");
+        (ops.send)(event).await
     }
 
     /// Connect a type-erased receiver to this event type's signal.

@@ -6,9 +6,16 @@
 //!   (subject, schema text); concurrent first uses wait for one registration.
 //! - [`SchemaRegistryClient::schema_by_id`]: `GET /schemas/ids/{id}`, parsed as an Avro schema and
 //!   cached by id (ids are immutable).
+//!
+//! A registry URL `memory://NAME` selects an in-process registry ([`MemoryRegistry`]) shared by
+//! the clients of this process: the embedded default and tests need no server.
+
+mod memory;
+
+pub use memory::MemoryRegistry;
 
 use crate::avro::schema::parse_schema_str;
-use crate::settings::{Credentials, KafkaSettings};
+use crate::settings::{Credentials, KafkaSettings, MEMORY_SCHEME};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -133,40 +140,70 @@ pub struct RegisteredSchema {
 
 type Cell<T> = Arc<OnceCell<T>>;
 
+/// Where the registry is.
+enum Backend {
+    /// A registry server.
+    Http {
+        http: reqwest::Client,
+        credentials: Option<Credentials>,
+    },
+    /// An in-process registry.
+    Memory(Arc<MemoryRegistry>),
+}
+
 /// A schema registry client with caches; share one per process (`Arc`).
 pub struct SchemaRegistryClient {
-    http: reqwest::Client,
+    backend: Backend,
     base_url: String,
-    credentials: Option<Credentials>,
     ids: Mutex<HashMap<(String, String), Cell<u32>>>,
     schemas: Mutex<HashMap<u32, Cell<Arc<RegisteredSchema>>>>,
 }
 
 impl std::fmt::Debug for SchemaRegistryClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let credentials = match &self.backend {
+            Backend::Http { credentials, .. } => credentials.as_ref(),
+            Backend::Memory(_) => None,
+        };
         f.debug_struct("SchemaRegistryClient")
             .field("base_url", &self.base_url)
-            .field("credentials", &self.credentials)
+            .field("credentials", &credentials)
             .finish_non_exhaustive()
     }
 }
 
 impl SchemaRegistryClient {
     /// A client of the registry at `base_url` (e.g. `http://host:8081` or Apicurio's
-    /// `http://host:8080/apis/ccompat/v7`), with optional basic auth.
+    /// `http://host:8080/apis/ccompat/v7`), with optional basic auth; `memory://NAME` is the
+    /// process's in-process registry of that name.
     pub fn new(base_url: &str, credentials: Option<Credentials>) -> Result<Self, RegistryError> {
+        if let Some(name) = base_url.strip_prefix(MEMORY_SCHEME) {
+            return Ok(SchemaRegistryClient::in_memory(MemoryRegistry::named(name)));
+        }
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(30))
             .build()
             .map_err(RegistryError::Client)?;
-        Ok(SchemaRegistryClient {
-            http,
-            base_url: base_url.trim_end_matches('/').to_owned(),
-            credentials,
+        Ok(SchemaRegistryClient::with_backend(
+            Backend::Http { http, credentials },
+            base_url.trim_end_matches('/').to_owned(),
+        ))
+    }
+
+    /// A client of an in-process registry.
+    pub fn in_memory(registry: Arc<MemoryRegistry>) -> Self {
+        let url = registry.url();
+        SchemaRegistryClient::with_backend(Backend::Memory(registry), url)
+    }
+
+    fn with_backend(backend: Backend, base_url: String) -> Self {
+        SchemaRegistryClient {
+            backend,
+            base_url,
             ids: Mutex::default(),
             schemas: Mutex::default(),
-        })
+        }
     }
 
     /// A client of the registry named in the settings.
@@ -197,14 +234,17 @@ impl SchemaRegistryClient {
     }
 
     async fn post_schema(&self, subject: &str, schema: &str) -> Result<u32, RegistryError> {
+        let http = match &self.backend {
+            Backend::Http { http, .. } => http,
+            Backend::Memory(registry) => return registry.register(subject, schema),
+        };
         let url = format!(
             "{}/subjects/{}/versions",
             self.base_url,
             encode_path_segment(subject)
         );
         let body = serde_json::json!({"schema": schema, "schemaType": "AVRO", "references": []});
-        let request = self
-            .http
+        let request = http
             .post(&url)
             .header("Content-Type", CONTENT_TYPE)
             .body(body.to_string());
@@ -224,8 +264,16 @@ impl SchemaRegistryClient {
 
     async fn get_schema(&self, id: u32) -> Result<Arc<RegisteredSchema>, RegistryError> {
         let url = format!("{}/schemas/ids/{id}", self.base_url);
-        let request = self.http.get(&url);
-        let response: SchemaResponse = self.send("GET", &url, request).await?;
+        let response = match &self.backend {
+            Backend::Http { http, .. } => {
+                let request = http.get(&url);
+                self.send::<SchemaResponse>("GET", &url, request).await?
+            }
+            Backend::Memory(registry) => SchemaResponse {
+                schema: registry.schema_text(id)?,
+                schema_type: None,
+            },
+        };
         if let Some(kind) = response.schema_type.as_deref().filter(|t| *t != "AVRO") {
             return Err(RegistryError::UnexpectedResponse {
                 method: "GET",
@@ -251,7 +299,11 @@ impl SchemaRegistryClient {
         request: reqwest::RequestBuilder,
     ) -> Result<T, RegistryError> {
         let mut request = request.header("Accept", ACCEPT);
-        if let Some(credentials) = &self.credentials {
+        if let Backend::Http {
+            credentials: Some(credentials),
+            ..
+        } = &self.backend
+        {
             request = request.basic_auth(&credentials.key, Some(credentials.secret.expose()));
         }
         let http_error = |source| RegistryError::Http {

@@ -151,6 +151,11 @@ pub mod names {
     pub const DEAD_LETTER_TOPIC: &str = "EVENT_BUS_KAFKA_DEAD_LETTER_TOPIC";
 }
 
+/// The URL scheme of an in-process schema registry in `EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL`:
+/// `memory://NAME` is a registry living in this process, shared by its clients (the embedded
+/// default and tests; other processes cannot see it).
+pub const MEMORY_SCHEME: &str = "memory://";
+
 /// The settings of the Kafka producer and consumer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KafkaSettings {
@@ -474,12 +479,15 @@ impl KafkaSettingsBuilder {
         }
         let rest = url
             .strip_prefix("http://")
-            .or_else(|| url.strip_prefix("https://"));
+            .or_else(|| url.strip_prefix("https://"))
+            .or_else(|| url.strip_prefix(MEMORY_SCHEME));
         if rest.is_none_or(|r| r.is_empty() || r.starts_with('/')) {
             return Err(SettingsError::Invalid {
                 setting: names::SCHEMA_REGISTRY_URL,
                 value: url,
-                reason: "expected an http:// or https:// URL with a host".into(),
+                reason: "expected an http:// or https:// URL with a host (or memory://NAME for \
+                         an in-process registry)"
+                    .into(),
             });
         }
         settings.schema_registry_url = url;

@@ -1,6 +1,11 @@
 //! The commands, one module each.
 
+mod bus;
+mod config;
+mod consume;
+mod demo;
 mod events;
+mod produce;
 mod schemas;
 
 use crate::cli::{Cli, Command};
@@ -41,5 +46,9 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
     match cli.command {
         Command::Events(command) => events::run(command),
         Command::Schemas(command) => schemas::run(command),
+        Command::Config(command) => config::run(command),
+        Command::Produce(args) => produce::run(args),
+        Command::Consume(args) => consume::run(args),
+        Command::Demo(args) => demo::run(args),
     }
 }

@@ -4,6 +4,7 @@
 //! - [`KafkaConsumer`]: consume a topic and send each event to its receivers, at least once, with
 //!   failing messages sent to a dead-letter topic;
 //! - [`KafkaAdmin`]: create the topics;
+//! - [`EmbeddedKafka`]: the embedded default, a mock cluster and registry in this process;
 //! - [`framing`], [`headers`]: the wire format of keys, values and headers.
 //!
 //! Configure them with [`crate::settings::KafkaSettings`]; the schema registry client is
@@ -13,13 +14,17 @@ pub mod admin;
 pub mod config;
 pub mod consumer;
 pub mod dead_letter;
+pub mod embedded;
 pub mod error;
 pub mod framing;
 pub mod headers;
 pub mod producer;
 
 pub use admin::{KafkaAdmin, TopicSpec};
-pub use consumer::{CancellationToken, ConsumeSummary, ConsumerError, KafkaConsumer, MessageError};
+pub use consumer::{
+    cancel_on_signal, CancellationToken, ConsumeSummary, ConsumerError, KafkaConsumer, MessageError,
+};
 pub use dead_letter::{DeadLetter, DeadLetterProducer};
+pub use embedded::EmbeddedKafka;
 pub use error::KafkaError;
 pub use producer::KafkaProducer;

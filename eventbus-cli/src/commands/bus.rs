@@ -1,0 +1,63 @@
+//! What the commands that talk to the bus share: settings, the async runtime, event lines.
+
+use super::CliError;
+use eventbus_runtime::registry::{self, AnyEvent, AnyReceiver, EventDescriptor};
+use eventbus_runtime::settings::KafkaSettings;
+use eventbus_runtime::signal::ReceiverId;
+use eventbus_runtime::EventsMetadata;
+use serde_json::{json, Value};
+use std::future::Future;
+
+/// The Kafka settings from the environment (`EVENT_BUS_KAFKA_*`, `EVENT_BUS_TOPIC_PREFIX`...); a
+/// missing or invalid setting is a usage error naming it.
+/// The service name it holds becomes the `source` of the metadata of events sent here.
+pub fn settings_from_env() -> Result<KafkaSettings, CliError> {
+    let settings = KafkaSettings::from_env().map_err(|e| CliError::Usage(e.to_string()))?;
+    if let Some(name) = settings.service_name() {
+        eventbus_runtime::metadata::set_service_name(name);
+    }
+    Ok(settings)
+}
+
+/// Run `future` to completion on a multi-threaded tokio runtime.
+pub fn block_on<F: Future>(future: F) -> Result<F::Output, CliError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Bus(format!("cannot start the async runtime: {e}")))?;
+    Ok(runtime.block_on(future))
+}
+
+/// One event as a JSON line: its type, metadata (Python's `EventsMetadata.to_json`) and data
+/// (Python's `to_dict`).
+pub fn event_line(event: &dyn AnyEvent, metadata: &EventsMetadata) -> Value {
+    json!({
+        "event_type": event.descriptor().event_type,
+        "metadata": metadata.to_json(),
+        "data": event.to_json(),
+    })
+}
+
+/// A type-erased receiver connected to the signal of every event type that can travel on the bus;
+/// disconnected when dropped.
+pub struct Connected(Vec<(&'static EventDescriptor, ReceiverId)>);
+
+impl Connected {
+    /// Connect `receiver` to every serializable event type's signal.
+    pub fn everywhere(name: &str, receiver: AnyReceiver) -> Self {
+        let ids = registry::all()
+            .filter(|d| d.is_serializable())
+            .filter_map(|d| d.connect(name, receiver.clone()).ok().map(|id| (d, id)))
+            .collect();
+        Connected(ids)
+    }
+}
+
+impl Drop for Connected {
+    fn drop(&mut self) {
+        for (descriptor, id) in self.0.drain(..) {
+            descriptor.disconnect(id);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! `eventbus config check`.
+
+use super::CliError;
+use crate::cli::ConfigCommand;
+use eventbus_runtime::producer_config::{ConfigSource, ProducerConfig, ENV_VAR};
+use std::process::ExitCode;
+
+pub fn run(command: ConfigCommand) -> Result<ExitCode, CliError> {
+    let ConfigCommand::Check { files, env, json } = command;
+    if files.is_empty() && !env {
+        return Err(CliError::Usage(format!(
+            "nothing to check: give configuration files, or --env to check {ENV_VAR}"
+        )));
+    }
+    let mut sources: Vec<ConfigSource> = files.into_iter().map(ConfigSource::file).collect();
+    if env {
+        sources.push(ConfigSource::env());
+    }
+    let names: Vec<String> = sources.iter().map(ConfigSource::name).collect();
+    let config = ProducerConfig::load(sources).map_err(|error| {
+        println!("{error}");
+        CliError::Refused(format!(
+            "{} problem(s) in the producer configuration ({})",
+            error.problems().len(),
+            names.join(", ")
+        ))
+    })?;
+    if json {
+        let text = serde_json::to_string_pretty(&config.to_json()).expect("JSON values print");
+        println!("{text}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (mut enabled, mut disabled) = (0, 0);
+    for event in config.event_types() {
+        println!("{}", event.event_type());
+        for topic in event.topics() {
+            let state = if topic.enabled {
+                enabled += 1;
+                "enabled"
+            } else {
+                disabled += 1;
+                "disabled"
+            };
+            println!(
+                "  {:40} key {:40} {state}",
+                topic.topic, topic.event_key_field
+            );
+        }
+    }
+    println!(
+        "valid: {} event type(s), {enabled} enabled topic(s), {disabled} disabled ({})",
+        config.event_types().count(),
+        names.join(", ")
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,357 @@
+//! `eventbus demo`, the main job: configured producing of catalog events to topics, consumers
+//! reading them back into the signals' receivers, and a summary.
+//!
+//! With no `EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS` it runs on the embedded default (librdkafka's mock
+//! cluster and an in-memory schema registry, in this process); with it (and
+//! `EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL`), on those servers, creating the topics it needs.
+
+use super::bus::{block_on, event_line, settings_from_env, Connected};
+use super::CliError;
+use crate::cli::DemoArgs;
+use eventbus_runtime::avro::Example;
+use eventbus_runtime::backend::EventProducer;
+use eventbus_runtime::kafka::{
+    CancellationToken, ConsumeSummary, EmbeddedKafka, KafkaAdmin, KafkaConsumer, KafkaProducer,
+    TopicSpec,
+};
+use eventbus_runtime::producer_config::{ConfigSource, ConfiguredProducer, Format, ProducerConfig};
+use eventbus_runtime::registry::{AnyReceiver, EventDescriptor};
+use eventbus_runtime::schema_registry::SchemaRegistryClient;
+use eventbus_runtime::settings::{names, KafkaSettings};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::process::ExitCode;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// The built-in producer configuration.
+const DEMO_CONFIG: &str = include_str!("../demo_config.toml");
+/// Partitions of the topics the demo creates.
+const PARTITIONS: i32 = 3;
+
+/// Where the demo runs.
+enum Bus {
+    /// The embedded default; kept alive until the end.
+    Embedded(EmbeddedKafka),
+    /// Servers from the environment.
+    External,
+}
+
+/// What the receivers saw, by event id.
+#[derive(Default)]
+struct Seen {
+    /// Events sent in this process: id → event type.
+    sent: HashMap<Uuid, &'static str>,
+    /// Events read back from the bus: id → times.
+    received: HashMap<Uuid, u32>,
+    /// Events read from the bus that this run did not send (an earlier run's, on a real broker).
+    foreign: u64,
+}
+
+pub fn run(args: DemoArgs) -> Result<ExitCode, CliError> {
+    let config = load_config(&args)?;
+    let external = std::env::var(names::BOOTSTRAP_SERVERS).is_ok_and(|v| !v.trim().is_empty());
+    let (bus, settings, registry) = if external {
+        let settings = settings_from_env()?;
+        let registry = SchemaRegistryClient::from_settings(&settings)
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        (Bus::External, settings, Arc::new(registry))
+    } else {
+        let embedded = EmbeddedKafka::start().map_err(|e| CliError::Bus(e.to_string()))?;
+        let mut builder = embedded.settings().service_name("eventbus-demo");
+        if let Some(prefix) = std::env::var(names::TOPIC_PREFIX)
+            .ok()
+            .filter(|p| !p.trim().is_empty())
+        {
+            builder = builder.topic_prefix(prefix);
+        }
+        let settings = builder
+            .client_option("auto.offset.reset", "earliest")
+            .build()
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+        let registry = embedded.registry_client();
+        (Bus::Embedded(embedded), settings, registry)
+    };
+    match &bus {
+        Bus::Embedded(embedded) => eprintln!(
+            "embedded default: mock Kafka cluster at {}, in-memory schema registry {}",
+            embedded.bootstrap_servers(),
+            embedded.schema_registry_url()
+        ),
+        Bus::External => eprintln!(
+            "Kafka at {}, schema registry at {}",
+            settings.bootstrap_servers(),
+            settings.schema_registry_url()
+        ),
+    }
+    if let Some(name) = settings.service_name() {
+        eventbus_runtime::metadata::set_service_name(name);
+    }
+    let outcome = block_on(round_trip(&args, &config, &bus, &settings, registry))??;
+    drop(bus);
+    print_summary(&config, &outcome, args.events);
+    if outcome.missing == 0 {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Err(CliError::Bus(format!(
+            "{} event(s) were not read back within {} s",
+            outcome.missing, args.timeout
+        )))
+    }
+}
+
+fn load_config(args: &DemoArgs) -> Result<ProducerConfig, CliError> {
+    let mut sources: Vec<ConfigSource> = if args.config.is_empty() {
+        vec![ConfigSource::text(
+            "built-in demo configuration",
+            Format::Toml,
+            DEMO_CONFIG,
+        )]
+    } else {
+        args.config.iter().map(ConfigSource::file).collect()
+    };
+    sources.push(ConfigSource::env());
+    let config = ProducerConfig::load(sources).map_err(|e| CliError::Refused(e.to_string()))?;
+    if config.enabled_topics().next().is_none() {
+        return Err(CliError::Refused(
+            "the producer configuration has no enabled topic: nothing to produce".into(),
+        ));
+    }
+    Ok(config)
+}
+
+/// What the round trip did.
+struct Outcome {
+    /// Per event type: events sent.
+    sent: BTreeMap<&'static str, u32>,
+    /// Per event type: receptions from the bus.
+    received: BTreeMap<&'static str, u32>,
+    /// Expected receptions not seen.
+    missing: u64,
+    /// Events of earlier runs read back.
+    foreign: u64,
+    /// The consumers' summaries, by topic.
+    consumers: BTreeMap<String, ConsumeSummary>,
+    elapsed: Duration,
+}
+
+async fn round_trip(
+    args: &DemoArgs,
+    config: &ProducerConfig,
+    bus: &Bus,
+    settings: &KafkaSettings,
+    registry: Arc<SchemaRegistryClient>,
+) -> Result<Outcome, CliError> {
+    let started = Instant::now();
+    let run_started = chrono::Utc::now();
+    let bus_error = |e: &dyn std::fmt::Display| CliError::Bus(e.to_string());
+    let topics: BTreeSet<&str> = config
+        .enabled_topics()
+        .map(|(_, t)| t.topic.as_str())
+        .collect();
+    match bus {
+        Bus::Embedded(embedded) => {
+            for topic in &topics {
+                embedded
+                    .create_topic(&settings.full_topic(topic), PARTITIONS)
+                    .map_err(|e| bus_error(&e))?;
+            }
+        }
+        Bus::External => {
+            let specs: Vec<TopicSpec> = topics
+                .iter()
+                .map(|t| TopicSpec::new(settings.full_topic(t), PARTITIONS))
+                .collect();
+            KafkaAdmin::new(settings)
+                .map_err(|e| bus_error(&e))?
+                .create_topics(&specs)
+                .await
+                .map_err(|e| bus_error(&e))?;
+        }
+    }
+
+    // Receivers: remember what is sent here and what comes back from the bus.
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let arrived = Arc::new(tokio::sync::Notify::new());
+    let receiver: AnyReceiver = {
+        let (seen, arrived, verbose) = (seen.clone(), arrived.clone(), args.verbose);
+        Arc::new(move |event, metadata, from_bus| {
+            let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+            if !from_bus {
+                seen.sent.insert(metadata.id, event.descriptor().event_type);
+            } else if seen.sent.contains_key(&metadata.id) {
+                *seen.received.entry(metadata.id).or_default() += 1;
+                if verbose {
+                    println!("{}", event_line(event.as_ref(), &metadata));
+                }
+                arrived.notify_one();
+            } else {
+                seen.foreign += 1;
+            }
+            Box::pin(async { Ok(()) })
+        })
+    };
+    let _receivers = Connected::everywhere("eventbus demo", receiver);
+
+    // Consumers, one per topic, each in a new group of its own (a replay moves a group that has
+    // no active member).
+    let run_id = Uuid::new_v4();
+    let shutdown = CancellationToken::new();
+    let mut consumers = Vec::new();
+    for topic in &topics {
+        let group_id = format!("eventbus-demo-{topic}-{run_id}");
+        let mut consumer =
+            KafkaConsumer::with_registry(settings, topic, &group_id, registry.clone())
+                .map_err(|e| bus_error(&e))?;
+        if matches!(bus, Bus::External) {
+            // Topics on a real broker keep earlier runs' events: start at this run.
+            consumer = consumer.offset_time(run_started - chrono::Duration::seconds(1));
+        }
+        consumers.push((
+            topic.to_string(),
+            tokio::spawn(consumer.consume(shutdown.clone())),
+        ));
+    }
+
+    // Configured producing: the events go to their signals; the configuration sends them on.
+    let producer =
+        Arc::new(KafkaProducer::with_registry(settings, registry).map_err(|e| bus_error(&e))?);
+    let producing = ConfiguredProducer::connect(config, producer.clone());
+    let mut expected = 0u64;
+    let mut failures = Vec::new();
+    for event_config in config.event_types() {
+        let descriptor: &EventDescriptor = event_config.descriptor();
+        let copies = event_config.enabled_topics().count() as u64;
+        if copies == 0 {
+            continue;
+        }
+        for n in 0..args.events {
+            let kind = if n % 2 == 0 {
+                Example::Full
+            } else {
+                Example::Minimal
+            };
+            let event = descriptor.example(kind).map_err(|e| bus_error(&e))?;
+            match EventDescriptor::send_event(event).await {
+                Ok(report) if report.is_ok() => expected += copies,
+                Ok(report) => failures.extend(
+                    report
+                        .failures
+                        .into_iter()
+                        .map(|f| format!("{}: {}", f.receiver, f.error)),
+                ),
+                Err(e) => failures.push(e.to_string()),
+            }
+        }
+        eprintln!(
+            "sent {} {} event(s) to {} topic(s)",
+            args.events, descriptor.event_type, copies
+        );
+    }
+    producer.flush().await.map_err(|e| bus_error(&e))?;
+    drop(producing);
+    if !failures.is_empty() {
+        shutdown.cancel();
+        return Err(CliError::Bus(format!(
+            "producing failed:\n  {}",
+            failures.join("\n  ")
+        )));
+    }
+
+    // Wait for every event to come back from every topic.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(args.timeout);
+    let mut last_report = Instant::now();
+    loop {
+        let received: u64 = {
+            let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+            seen.received.values().map(|&n| u64::from(n)).sum()
+        };
+        if received >= expected {
+            break;
+        }
+        if last_report.elapsed() >= Duration::from_secs(2) {
+            eprintln!("read back {received}/{expected} event(s)...");
+            last_report = Instant::now();
+        }
+        let wait = tokio::time::timeout_at(deadline, arrived.notified());
+        if tokio::time::timeout(Duration::from_millis(500), wait)
+            .await
+            .is_ok_and(|r| r.is_err())
+        {
+            break;
+        }
+    }
+    shutdown.cancel();
+    let mut summaries = BTreeMap::new();
+    for (topic, handle) in consumers {
+        let summary = handle
+            .await
+            .map_err(|e| CliError::Bus(format!("consumer of {topic} panicked: {e}")))?
+            .map_err(|e| bus_error(&e))?;
+        summaries.insert(topic, summary);
+    }
+    producer.close().await.map_err(|e| bus_error(&e))?;
+
+    let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+    let mut sent = BTreeMap::new();
+    let mut received = BTreeMap::new();
+    for (id, event_type) in &seen.sent {
+        *sent.entry(*event_type).or_default() += 1;
+        *received.entry(*event_type).or_default() += seen.received.get(id).copied().unwrap_or(0);
+    }
+    let got: u64 = received.values().map(|&n: &u32| u64::from(n)).sum();
+    Ok(Outcome {
+        sent,
+        received,
+        missing: expected.saturating_sub(got),
+        foreign: seen.foreign,
+        consumers: summaries,
+        elapsed: started.elapsed(),
+    })
+}
+
+fn print_summary(config: &ProducerConfig, outcome: &Outcome, per_type: u32) {
+    println!("event bus round trip ({per_type} event(s) per event type)");
+    for event in config.event_types() {
+        let event_type = event.event_type();
+        let sent = outcome.sent.get(event_type).copied().unwrap_or(0);
+        let received = outcome.received.get(event_type).copied().unwrap_or(0);
+        println!("{event_type}");
+        println!("  sent {sent}, read back {received} time(s) from the bus");
+        for topic in event.topics() {
+            let state = if topic.enabled {
+                "produced"
+            } else {
+                "disabled, not produced"
+            };
+            println!(
+                "  -> {:40} key {:32} {state}",
+                topic.topic, topic.event_key_field
+            );
+        }
+    }
+    for (topic, summary) in &outcome.consumers {
+        println!(
+            "consumer of {topic}: {} processed, {} dead-lettered",
+            summary.processed, summary.dead_lettered
+        );
+    }
+    if outcome.foreign > 0 {
+        println!(
+            "{} event(s) of earlier runs were read too (not counted)",
+            outcome.foreign
+        );
+    }
+    let sent: u32 = outcome.sent.values().sum();
+    let received: u32 = outcome.received.values().sum();
+    println!(
+        "{}: {sent} event(s) sent, {received} reception(s), {} missing, in {:.1} s",
+        if outcome.missing == 0 {
+            "ok"
+        } else {
+            "INCOMPLETE"
+        },
+        outcome.missing,
+        outcome.elapsed.as_secs_f64()
+    );
+}

@@ -1,0 +1,346 @@
+//! The `eventbus` command line, run as a process: exit codes, reports, and the main job on the
+//! embedded default and on the real Kafka broker and schema registry started by
+//! `scripts/services.sh` (their addresses come from its `env`, as `scripts/test.sh` sets them).
+
+use assert_cmd::Command;
+use eventbus_runtime::kafka::{KafkaAdmin, TopicSpec};
+use eventbus_runtime::settings::{names, KafkaSettings};
+use serde_json::Value;
+use std::path::PathBuf;
+
+const XBLOCK_PUBLISHED: &str = "org.openedx.content_authoring.xblock.published.v1";
+const XBLOCK_DATA: &str = r#"{"xblock_info": {"usage_key": "block-v1:edX+DemoX+2026+type@html+block@intro", "block_type": "html"}}"#;
+
+/// The command with no bus settings at all: the embedded default.
+fn eventbus() -> Command {
+    let mut command = Command::cargo_bin("eventbus").unwrap();
+    for name in [
+        names::BOOTSTRAP_SERVERS,
+        names::SCHEMA_REGISTRY_URL,
+        names::TOPIC_PREFIX,
+        "EVENT_BUS_PRODUCER_CONFIG",
+    ] {
+        command.env_remove(name);
+    }
+    command
+}
+
+/// The command pointed at the test services.
+fn eventbus_on_services() -> Command {
+    let (servers, registry) = services();
+    let mut command = eventbus();
+    command
+        .env(names::BOOTSTRAP_SERVERS, servers)
+        .env(names::SCHEMA_REGISTRY_URL, registry)
+        .env(names::SERVICE_NAME, "eventbus-cli-test");
+    command
+}
+
+fn services() -> (String, String) {
+    let get = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!(
+                "{name} is not set: run the tests with scripts/test.sh, which starts the services"
+            )
+        })
+    };
+    (
+        get(names::BOOTSTRAP_SERVERS),
+        get(names::SCHEMA_REGISTRY_URL),
+    )
+}
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/fixtures/producer_config")
+        .join(name)
+}
+
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(command: &mut Command) -> Output {
+    let output = command.output().unwrap();
+    Output {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn demo_round_trip_on_the_embedded_default() {
+    let out = run(eventbus().args(["demo", "--events", "4", "--verbose"]));
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("embedded default: mock Kafka cluster at 127.0.0.1:"),
+        "{}",
+        out.stderr
+    );
+    // 3 event types, 4 events each; xblock.published goes to 2 enabled topics.
+    assert!(
+        out.stdout
+            .contains("ok: 12 event(s) sent, 16 reception(s), 0 missing"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("content-authoring-xblock-archive"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("disabled, not produced"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "consumer of content-authoring-xblock-published: 4 processed, 0 dead-lettered"
+        ),
+        "{}",
+        out.stdout
+    );
+    // --verbose: each reception as a JSON line, with the metadata that travelled in the headers.
+    let lines: Vec<Value> = out
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 16);
+    for line in &lines {
+        assert_eq!(
+            line["metadata"]["source"], "openedx/eventbus-demo/web",
+            "{line}"
+        );
+        assert_eq!(line["event_type"], line["metadata"]["event_type"]);
+    }
+}
+
+#[test]
+fn demo_with_a_configuration_file_and_a_topic_prefix() {
+    let out = run(eventbus()
+        .args(["demo", "--events", "2", "--config"])
+        .arg(fixture("producer.toml"))
+        .env(names::TOPIC_PREFIX, "dev"));
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    // producer.toml: catalog_info.changed to 1 enabled topic, xblock.published to 2.
+    assert!(
+        out.stdout
+            .contains("ok: 4 event(s) sent, 6 reception(s), 0 missing"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn demo_refuses_an_invalid_configuration() {
+    let out = run(eventbus()
+        .args(["demo", "--config"])
+        .arg(fixture("invalid.yaml")));
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("no-such-field"), "{}", out.stderr);
+}
+
+#[test]
+fn config_check_reports_every_problem() {
+    let out = run(eventbus()
+        .args(["config", "check"])
+        .arg(fixture("invalid.yaml")));
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    for topic in [
+        "no-such-field",
+        "ends-on-record",
+        "ends-on-optional",
+        "through-scalar",
+        "missing-key",
+        "yes-is-not-a-boolean",
+        "misspelled",
+        "not-a-map",
+        "certificate_config.changed.v1: the event type is in-process only",
+        "catalog_info.changed.v2: unknown event type",
+    ] {
+        assert!(
+            out.stdout.contains(topic),
+            "{topic} not reported:\n{}",
+            out.stdout
+        );
+    }
+    assert!(
+        out.stderr
+            .contains("problem(s) in the producer configuration"),
+        "{}",
+        out.stderr
+    );
+
+    let out = run(eventbus()
+        .args(["config", "check"])
+        .arg(fixture("producer.yaml"))
+        .arg(fixture("override.yaml")));
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("valid: "), "{}", out.stdout);
+
+    let out = run(eventbus()
+        .args(["config", "check", "--env", "--json"])
+        .env("EVENT_BUS_PRODUCER_CONFIG", format!(r#"{{"{XBLOCK_PUBLISHED}": {{"t": {{"event_key_field": "xblock_info.usage_key", "enabled": true}}}}}}"#)));
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let json: Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        json[XBLOCK_PUBLISHED]["t"]["event_key_field"],
+        "xblock_info.usage_key"
+    );
+
+    let out = run(eventbus().args(["config", "check"]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+}
+
+#[test]
+fn produce_validates_the_data_before_touching_the_bus() {
+    let out = run(eventbus().args([
+        "produce",
+        "--event-type",
+        XBLOCK_PUBLISHED,
+        "--topic",
+        "t",
+        "--data",
+        r#"{"xblock_info": {"usage_key": "not-a-key", "block_type": "html"}}"#,
+    ]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("field `xblock_info.usage_key`"),
+        "{}",
+        out.stderr
+    );
+
+    let out = run(eventbus()
+        .args(["produce", "--event-type", XBLOCK_PUBLISHED, "--topic", "t"])
+        .args(["--key-field", "xblock_info.nope", "--data", XBLOCK_DATA]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("xblock_info.nope"), "{}", out.stderr);
+
+    let out = run(eventbus()
+        .args([
+            "produce",
+            "--event-type",
+            "org.openedx.nope.v1",
+            "--topic",
+            "t",
+        ])
+        .args(["--data", "{}"]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+
+    // Valid data, but no bus configured: a usage error naming the setting.
+    let out = run(eventbus()
+        .args(["produce", "--event-type", XBLOCK_PUBLISHED, "--topic", "t"])
+        .args(["--data", XBLOCK_DATA]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(names::BOOTSTRAP_SERVERS),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn consume_refuses_unknown_extra_options() {
+    let out = run(eventbus()
+        .args(["consume", "--topic", "t", "--group-id", "g"])
+        .args(["--extra", r#"{"check_backlog": true}"#]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("check_backlog"), "{}", out.stderr);
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["events", "--help"],
+        vec!["schemas", "check", "--help"],
+        vec!["config", "check", "--help"],
+        vec!["produce", "--help"],
+        vec!["consume", "--help"],
+        vec!["demo", "--help"],
+    ] {
+        let out = run(eventbus().args(&args));
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stdout.contains("Usage: eventbus"),
+            "{args:?}: {}",
+            out.stdout
+        );
+    }
+    assert_eq!(run(eventbus().arg("nope")).code, 2);
+}
+
+#[test]
+fn demo_round_trip_on_the_real_broker_and_registry() {
+    let out = run(eventbus_on_services().args(["demo", "--events", "3"]));
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("Kafka at 127.0.0.1:"), "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("ok: 9 event(s) sent, 12 reception(s), 0 missing"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn produce_then_consume_through_the_real_broker() {
+    let (servers, registry) = services();
+    let topic = format!("cli-test-{}", uuid::Uuid::new_v4().simple());
+    let settings = KafkaSettings::builder(servers, registry).build().unwrap();
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        KafkaAdmin::new(&settings)
+            .unwrap()
+            .create_topics(&[TopicSpec::new(&topic, 1)])
+            .await
+            .unwrap();
+    });
+    let out = run(eventbus_on_services()
+        .args([
+            "produce",
+            "--event-type",
+            XBLOCK_PUBLISHED,
+            "--topic",
+            &topic,
+        ])
+        .args(["--data", XBLOCK_DATA]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let delivery: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(delivery["topic"], topic.as_str());
+    assert_eq!(delivery["offset"], 0);
+
+    let out = run(eventbus_on_services()
+        .args([
+            "consume",
+            "--topic",
+            &topic,
+            "--group-id",
+            &format!("{topic}-group"),
+        ])
+        .args([
+            "--extra",
+            r#"{"offset_time": "2020-01-01T00:00:00Z", "max_messages": 1}"#,
+        ])
+        .timeout(std::time::Duration::from_secs(60)));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let line: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(line["event_type"], XBLOCK_PUBLISHED);
+    assert_eq!(line["metadata"]["id"], delivery["id"]);
+    assert_eq!(line["metadata"]["source"], "openedx/eventbus-cli-test/web");
+    assert_eq!(
+        line["data"]["xblock_info"]["usage_key"],
+        "block-v1:edX+DemoX+2026+type@html+block@intro"
+    );
+    assert!(
+        out.stderr.contains("1 event(s) processed, 0 dead-lettered"),
+        "{}",
+        out.stderr
+    );
+}
