@@ -29,7 +29,6 @@ import os
 import sys
 import threading
 import time
-from typing import get_args, get_origin
 
 import django
 from django.conf import settings
@@ -58,9 +57,9 @@ from edx_event_bus_kafka.internal.config import get_full_topic, get_schema_regis
 from edx_event_bus_kafka.internal.consumer import KafkaEventConsumer  # noqa: E402
 from edx_event_bus_kafka.internal.producer import create_producer  # noqa: E402
 from openedx_events.data import EventsMetadata  # noqa: E402
-from openedx_events.event_bus.avro.deserializer import DEFAULT_DESERIALIZERS  # noqa: E402
 from openedx_events.event_bus.avro.serializer import AvroSignalSerializer  # noqa: E402
 from openedx_events.tooling import OpenEdxPublicSignal, load_all_signals  # noqa: E402
+from event_values import build  # noqa: E402
 
 load_all_signals()
 
@@ -107,25 +106,6 @@ def metadata_json(metadata):
     data = metadata.to_json_data()
     data["sourcelib"] = list(data["sourcelib"])
     return data
-
-
-def build(data_type, value):
-    """The Python value of `data_type` from its to_dict form (every value kept as given)."""
-    if value is None:
-        return None
-    if data_type in DEFAULT_DESERIALIZERS:
-        return DEFAULT_DESERIALIZERS[data_type](value)
-    origin = get_origin(data_type)
-    if origin is list:
-        (item_type,) = get_args(data_type)
-        return [build(item_type, item) for item in value]
-    if origin is dict:
-        _, value_type = get_args(data_type)
-        return {key: build(value_type, item) for key, item in value.items()}
-    if hasattr(data_type, "__attrs_attrs__"):
-        fields = {a.name: build(a.type, value[a.name]) for a in data_type.__attrs_attrs__ if a.name in value}
-        return data_type(**fields)
-    return value
 
 
 def all_signals():

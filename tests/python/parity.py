@@ -20,34 +20,14 @@ import io
 import json
 import sys
 import traceback
-from typing import get_args, get_origin
 
 import fastavro
 
 import openedx_env  # noqa: F401  (configures Django, loads the signals)
 from openedx_env import KNOWN_UNSERIALIZABLE_SIGNALS, OpenEdxPublicSignal
-from openedx_events.event_bus.avro.deserializer import DEFAULT_DESERIALIZERS, deserialize_bytes_to_event_data
+from openedx_events.event_bus.avro.deserializer import deserialize_bytes_to_event_data
 from openedx_events.event_bus.avro.serializer import AvroSignalSerializer, serialize_event_data_to_bytes
-
-
-def build(data_type, value):
-    """Build the Python value of `data_type` from its to_dict form, keeping every value as given."""
-    if value is None:
-        return None
-    if data_type in DEFAULT_DESERIALIZERS:
-        return DEFAULT_DESERIALIZERS[data_type](value)
-    origin = get_origin(data_type)
-    if origin is list:
-        (item_type,) = get_args(data_type)
-        return [build(item_type, item) for item in value]
-    if origin is dict:
-        _, value_type = get_args(data_type)
-        return {key: build(value_type, item) for key, item in value.items()}
-    if hasattr(data_type, "__attrs_attrs__"):
-        return data_type(**{
-            a.name: build(a.type, value[a.name]) for a in data_type.__attrs_attrs__ if a.name in value
-        })
-    return value
+from event_values import build
 
 
 def answer_sample(signal, sample):

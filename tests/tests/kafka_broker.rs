@@ -647,6 +647,34 @@ async fn the_consecutive_errors_limit_stops_the_consumer() {
     assert_eq!(letters[1].header(dlq::SOURCE_OFFSET), "1");
 }
 
+/// A fatal broker error ends the consumer with an error (the CLI exits non-zero on it). Static
+/// membership makes one for real: a second member with the same `group.instance.id` fences the
+/// first, which librdkafka reports as fatal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fatal_broker_error_stops_the_consumer_with_an_error() {
+    let settings = builder(&unique("fatal"))
+        .client_option("group.instance.id", "eventbus-static-member")
+        .build()
+        .unwrap();
+    let topic = "fatal";
+    create_topics(&settings, &[&settings.full_topic(topic)], 1).await;
+    let group = unique("g");
+    let first = Running::start(KafkaConsumer::new(&settings, topic, &group).unwrap());
+    wait_for_group(&settings, &group, 1, WAIT).await;
+    let second = Running::start(KafkaConsumer::new(&settings, topic, &group).unwrap());
+    match first.join().await {
+        Err(ConsumerError::Fatal(error)) => {
+            assert!(
+                error.to_string().to_lowercase().contains("fenced"),
+                "{error}"
+            )
+        }
+        other => panic!("expected a fatal error, got {other:?}"),
+    }
+    assert!(!second.is_finished(), "the new member keeps consuming");
+    second.stop().await.unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disabled_consumers_exit_at_once() {
     let settings = builder(&unique("off"))
