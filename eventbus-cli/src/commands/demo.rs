@@ -48,6 +48,13 @@ struct Seen {
     foreign: u64,
 }
 
+impl Seen {
+    /// Receptions of this run's events.
+    fn receptions(&self) -> u64 {
+        self.received.values().map(|&n| u64::from(n)).sum()
+    }
+}
+
 pub fn run(args: DemoArgs) -> Result<ExitCode, CliError> {
     let config = load_config(&args)?;
     let external = std::env::var(names::BOOTSTRAP_SERVERS).is_ok_and(|v| !v.trim().is_empty());
@@ -144,54 +151,19 @@ async fn round_trip(
 ) -> Result<Outcome, CliError> {
     let started = Instant::now();
     let run_started = chrono::Utc::now();
-    let bus_error = |e: &dyn std::fmt::Display| CliError::Bus(e.to_string());
     let topics: BTreeSet<&str> = config
         .enabled_topics()
         .map(|(_, t)| t.topic.as_str())
         .collect();
-    match bus {
-        Bus::Embedded(embedded) => {
-            for topic in &topics {
-                embedded
-                    .create_topic(&settings.full_topic(topic), PARTITIONS)
-                    .map_err(|e| bus_error(&e))?;
-            }
-        }
-        Bus::External => {
-            let specs: Vec<TopicSpec> = topics
-                .iter()
-                .map(|t| TopicSpec::new(settings.full_topic(t), PARTITIONS))
-                .collect();
-            KafkaAdmin::new(settings)
-                .map_err(|e| bus_error(&e))?
-                .create_topics(&specs)
-                .await
-                .map_err(|e| bus_error(&e))?;
-        }
-    }
+    create_topics(bus, settings, &topics).await?;
 
     // Receivers: remember what is sent here and what comes back from the bus.
     let seen = Arc::new(Mutex::new(Seen::default()));
     let arrived = Arc::new(tokio::sync::Notify::new());
-    let receiver: AnyReceiver = {
-        let (seen, arrived, verbose) = (seen.clone(), arrived.clone(), args.verbose);
-        Arc::new(move |event, metadata, from_bus| {
-            let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
-            if !from_bus {
-                seen.sent.insert(metadata.id, event.descriptor().event_type);
-            } else if seen.sent.contains_key(&metadata.id) {
-                *seen.received.entry(metadata.id).or_default() += 1;
-                if verbose {
-                    println!("{}", event_line(event.as_ref(), &metadata));
-                }
-                arrived.notify_one();
-            } else {
-                seen.foreign += 1;
-            }
-            Box::pin(async { Ok(()) })
-        })
-    };
-    let _receivers = Connected::everywhere("eventbus demo", receiver);
+    let _receivers = Connected::everywhere(
+        "eventbus demo",
+        recorder(seen.clone(), arrived.clone(), args.verbose),
+    );
 
     // Consumers, one per topic, each in a new group of its own (a replay moves a group that has
     // no active member).
@@ -202,7 +174,7 @@ async fn round_trip(
         let group_id = format!("eventbus-demo-{topic}-{run_id}");
         let mut consumer =
             KafkaConsumer::with_registry(settings, topic, &group_id, registry.clone())
-                .map_err(|e| bus_error(&e))?;
+                .map_err(bus_error)?;
         if matches!(bus, Bus::External) {
             // Topics on a real broker keep earlier runs' events: start at this run.
             consumer = consumer.offset_time(run_started - chrono::Duration::seconds(1));
@@ -214,9 +186,110 @@ async fn round_trip(
     }
 
     // Configured producing: the events go to their signals; the configuration sends them on.
-    let producer =
-        Arc::new(KafkaProducer::with_registry(settings, registry).map_err(|e| bus_error(&e))?);
+    let producer = Arc::new(KafkaProducer::with_registry(settings, registry).map_err(bus_error)?);
     let producing = ConfiguredProducer::connect(config, producer.clone());
+    let produced = send_examples(config, args.events).await;
+    drop(producing);
+    let flushed = producer.flush().await;
+    let expected = match produced {
+        Ok(expected) => {
+            flushed.map_err(bus_error)?;
+            expected
+        }
+        Err(failures) => {
+            shutdown.cancel();
+            return Err(CliError::Bus(format!(
+                "producing failed:\n  {}",
+                failures.join("\n  ")
+            )));
+        }
+    };
+
+    wait_for_receptions(&seen, &arrived, expected, Duration::from_secs(args.timeout)).await;
+    shutdown.cancel();
+    let mut summaries = BTreeMap::new();
+    for (topic, handle) in consumers {
+        let summary = handle
+            .await
+            .map_err(|e| CliError::Bus(format!("consumer of {topic} panicked: {e}")))?
+            .map_err(bus_error)?;
+        summaries.insert(topic, summary);
+    }
+    producer.close().await.map_err(bus_error)?;
+
+    let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+    let mut sent = BTreeMap::new();
+    let mut received = BTreeMap::new();
+    for (id, event_type) in &seen.sent {
+        *sent.entry(*event_type).or_default() += 1;
+        *received.entry(*event_type).or_default() += seen.received.get(id).copied().unwrap_or(0);
+    }
+    Ok(Outcome {
+        sent,
+        received,
+        missing: expected.saturating_sub(seen.receptions()),
+        foreign: seen.foreign,
+        consumers: summaries,
+        elapsed: started.elapsed(),
+    })
+}
+
+fn bus_error(error: impl std::fmt::Display) -> CliError {
+    CliError::Bus(error.to_string())
+}
+
+/// Create the topics (a topic that exists is kept).
+async fn create_topics(
+    bus: &Bus,
+    settings: &KafkaSettings,
+    topics: &BTreeSet<&str>,
+) -> Result<(), CliError> {
+    match bus {
+        Bus::Embedded(embedded) => topics.iter().try_for_each(|topic| {
+            embedded
+                .create_topic(&settings.full_topic(topic), PARTITIONS)
+                .map_err(bus_error)
+        }),
+        Bus::External => {
+            let specs: Vec<TopicSpec> = topics
+                .iter()
+                .map(|t| TopicSpec::new(settings.full_topic(t), PARTITIONS))
+                .collect();
+            KafkaAdmin::new(settings)
+                .map_err(bus_error)?
+                .create_topics(&specs)
+                .await
+                .map_err(bus_error)
+        }
+    }
+}
+
+/// A receiver that records events sent in this process and their receptions from the bus.
+fn recorder(
+    seen: Arc<Mutex<Seen>>,
+    arrived: Arc<tokio::sync::Notify>,
+    verbose: bool,
+) -> AnyReceiver {
+    Arc::new(move |event, metadata, from_bus| {
+        let mut seen = seen.lock().unwrap_or_else(|e| e.into_inner());
+        if !from_bus {
+            seen.sent.insert(metadata.id, event.descriptor().event_type);
+        } else if seen.sent.contains_key(&metadata.id) {
+            *seen.received.entry(metadata.id).or_default() += 1;
+            if verbose {
+                println!("{}", event_line(event.as_ref(), &metadata));
+            }
+            arrived.notify_one();
+        } else {
+            seen.foreign += 1;
+        }
+        Box::pin(async { Ok(()) })
+    })
+}
+
+/// Send `per_type` example events of every configured event type through their signals; the
+/// number of receptions to expect (one per enabled topic), or what failed.
+async fn send_examples(config: &ProducerConfig, per_type: u32) -> Result<u64, Vec<String>> {
     let mut expected = 0u64;
     let mut failures = Vec::new();
     for event_config in config.event_types() {
@@ -225,14 +298,20 @@ async fn round_trip(
         if copies == 0 {
             continue;
         }
-        for n in 0..args.events {
+        for n in 0..per_type {
             let kind = if n % 2 == 0 {
                 Example::Full
             } else {
                 Example::Minimal
             };
-            let event = descriptor.example(kind).map_err(|e| bus_error(&e))?;
-            match EventDescriptor::send_event(event).await {
+            let sent = match descriptor.example(kind) {
+                Ok(event) => EventDescriptor::send_event(event).await,
+                Err(e) => {
+                    failures.push(e.to_string());
+                    continue;
+                }
+            };
+            match sent {
                 Ok(report) if report.is_ok() => expected += copies,
                 Ok(report) => failures.extend(
                     report
@@ -244,70 +323,40 @@ async fn round_trip(
             }
         }
         eprintln!(
-            "sent {} {} event(s) to {} topic(s)",
-            args.events, descriptor.event_type, copies
+            "sent {per_type} {} event(s) to {copies} topic(s)",
+            descriptor.event_type
         );
     }
-    producer.flush().await.map_err(|e| bus_error(&e))?;
-    drop(producing);
-    if !failures.is_empty() {
-        shutdown.cancel();
-        return Err(CliError::Bus(format!(
-            "producing failed:\n  {}",
-            failures.join("\n  ")
-        )));
+    if failures.is_empty() {
+        Ok(expected)
+    } else {
+        Err(failures)
     }
+}
 
-    // Wait for every event to come back from every topic.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(args.timeout);
+/// Wait until `expected` receptions, or `timeout`, reporting progress every 2 s.
+async fn wait_for_receptions(
+    seen: &Mutex<Seen>,
+    arrived: &tokio::sync::Notify,
+    expected: u64,
+    timeout: Duration,
+) {
+    let deadline = tokio::time::Instant::now() + timeout;
     let mut last_report = Instant::now();
     loop {
-        let received: u64 = {
-            let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
-            seen.received.values().map(|&n| u64::from(n)).sum()
-        };
-        if received >= expected {
-            break;
+        let received = seen.lock().unwrap_or_else(|e| e.into_inner()).receptions();
+        let now = tokio::time::Instant::now();
+        if received >= expected || now >= deadline {
+            return;
         }
         if last_report.elapsed() >= Duration::from_secs(2) {
             eprintln!("read back {received}/{expected} event(s)...");
             last_report = Instant::now();
         }
-        let wait = tokio::time::timeout_at(deadline, arrived.notified());
-        if tokio::time::timeout(Duration::from_millis(500), wait)
-            .await
-            .is_ok_and(|r| r.is_err())
-        {
-            break;
-        }
+        // Wake on an arrival, or after a while to report progress.
+        let nap = (deadline - now).min(Duration::from_millis(500));
+        let _ = tokio::time::timeout(nap, arrived.notified()).await;
     }
-    shutdown.cancel();
-    let mut summaries = BTreeMap::new();
-    for (topic, handle) in consumers {
-        let summary = handle
-            .await
-            .map_err(|e| CliError::Bus(format!("consumer of {topic} panicked: {e}")))?
-            .map_err(|e| bus_error(&e))?;
-        summaries.insert(topic, summary);
-    }
-    producer.close().await.map_err(|e| bus_error(&e))?;
-
-    let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
-    let mut sent = BTreeMap::new();
-    let mut received = BTreeMap::new();
-    for (id, event_type) in &seen.sent {
-        *sent.entry(*event_type).or_default() += 1;
-        *received.entry(*event_type).or_default() += seen.received.get(id).copied().unwrap_or(0);
-    }
-    let got: u64 = received.values().map(|&n: &u32| u64::from(n)).sum();
-    Ok(Outcome {
-        sent,
-        received,
-        missing: expected.saturating_sub(got),
-        foreign: seen.foreign,
-        consumers: summaries,
-        elapsed: started.elapsed(),
-    })
 }
 
 fn print_summary(config: &ProducerConfig, outcome: &Outcome, per_type: u32) {
