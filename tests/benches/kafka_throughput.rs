@@ -4,7 +4,8 @@
 //!   headers, delivery reports) vs raw rdkafka producing the same pre-encoded bytes with the same
 //!   producer settings (`acks=all`, idempotence);
 //! - consume + dispatch to a receiver ([`KafkaConsumer`]: headers, registry, decode, metadata,
-//!   signal, per-message offset commit) vs a raw rdkafka consumer reading the same messages;
+//!   signal, offset commit after every message or every second) vs a raw rdkafka consumer
+//!   reading the same messages;
 //! - the Python producer (`edx-event-bus-kafka`) on the same workload.
 //!
 //! `eval "$(scripts/services.sh up)"; cargo bench -p eventbus-tests --bench kafka_throughput`
@@ -362,14 +363,26 @@ async fn main() {
         raw_time.as_secs_f64() / bus.as_secs_f64()
     );
 
-    let bus_c = bus_consume(&settings, bus_topic, n + 10).await;
     let raw_c = raw_consume(&servers, &full(raw_topic), n + 10).await;
-    println!(
-        "consume   bus (decode + dispatch + commit): {:>9.0} events/s   raw rdkafka: {:>9.0} events/s   bus/raw: {:.2}",
-        rate(n + 10, bus_c),
-        rate(n + 10, raw_c),
-        raw_c.as_secs_f64() / bus_c.as_secs_f64()
-    );
+    let interval = KafkaSettings::builder(&servers, &registry_url)
+        .topic_prefix(&prefix)
+        .audit_logging_enabled(false)
+        .client_option("auto.offset.reset", "earliest")
+        .consumer_commit_interval(Duration::from_secs(1))
+        .build()
+        .expect("settings");
+    for (mode, settings) in [
+        ("commit after every message", &settings),
+        ("commit every second", &interval),
+    ] {
+        let bus_c = bus_consume(settings, bus_topic, n + 10).await;
+        println!(
+            "consume   bus (decode + dispatch, {mode}): {:>9.0} events/s   raw rdkafka: {:>9.0} events/s   bus/raw: {:.2}",
+            rate(n + 10, bus_c),
+            rate(n + 10, raw_c),
+            raw_c.as_secs_f64() / bus_c.as_secs_f64()
+        );
+    }
 
     match python_produce(&settings, py_topic, n) {
         Some((count, seconds)) => println!(

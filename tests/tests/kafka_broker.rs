@@ -311,6 +311,49 @@ async fn a_restarted_consumer_resumes_from_the_committed_offsets() {
     assert_eq!(got, all);
 }
 
+/// With a commit interval, librdkafka commits the stored offsets while the consumer runs (only
+/// of messages whose receivers ran), and a restart resumes after them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_commit_interval_offsets_are_committed_while_running() {
+    let settings = builder(&unique("interval"))
+        .consumer_commit_interval(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let topic = "interval";
+    let full = settings.full_topic(topic);
+    create_topics(&settings, &[&full], 1).await;
+    let group = unique("g");
+    let collector = Collector::connect([descriptor(LOGIN)]);
+    let producer = KafkaProducer::new(&settings).unwrap();
+    send_batch(&producer, topic, "i", 10, &collector).await;
+    let running = Running::start(KafkaConsumer::new(&settings, topic, &group).unwrap());
+    collector.wait_for(10, WAIT).await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let committed = committed_offset(&settings, &group, &full, 0).await;
+        if committed == rdkafka::Offset::Offset(10) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still {committed:?} while running"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(!running.is_finished());
+    assert_eq!(running.stop().await.unwrap().processed, 10);
+
+    send_batch(&producer, topic, "j", 5, &collector).await;
+    let running = Running::start(KafkaConsumer::new(&settings, topic, &group).unwrap());
+    collector.wait_for(15, WAIT).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(
+        running.stop().await.unwrap().processed,
+        5,
+        "only the new events after the restart"
+    );
+}
+
 /// Send `n` login events keyed `{name}{i}`, each expected by `collector` before it is sent.
 async fn send_batch(
     producer: &KafkaProducer,

@@ -417,3 +417,35 @@ pub fn key_path(descriptor: &EventDescriptor) -> String {
         .next()
         .unwrap_or_else(|| panic!("{} has no scalar field to key on", descriptor.event_type))
 }
+
+/// The offset the group has committed for a partition of a (full) topic.
+pub async fn committed_offset(
+    settings: &KafkaSettings,
+    group: &str,
+    full_topic: &str,
+    partition: i32,
+) -> Offset {
+    let (servers, group, topic) = (
+        settings.bootstrap_servers().to_owned(),
+        group.to_owned(),
+        full_topic.to_owned(),
+    );
+    tokio::task::spawn_blocking(move || {
+        let consumer: BaseConsumer = ClientConfig::new()
+            .set("bootstrap.servers", &servers)
+            .set("group.id", &group)
+            .create()
+            .expect("offsets client");
+        let mut tpl = TopicPartitionList::new();
+        tpl.add_partition(&topic, partition);
+        let committed = consumer
+            .committed_offsets(tpl, Duration::from_secs(10))
+            .expect("committed offsets");
+        committed
+            .find_partition(&topic, partition)
+            .expect("the partition asked for")
+            .offset()
+    })
+    .await
+    .unwrap()
+}

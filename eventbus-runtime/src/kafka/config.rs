@@ -38,15 +38,25 @@ pub fn producer_config(settings: &KafkaSettings) -> ClientConfig {
 }
 
 /// The consumer configuration: the common settings plus the group, the classic group protocol,
-/// and manual offset storing and committing (offsets are committed after the receivers ran).
+/// and manual offset storing (an offset is stored after the message's receivers ran). Stored
+/// offsets are committed by the consumer after every message, or, with a commit interval, by
+/// librdkafka every interval (and on rebalance and close).
 pub fn consumer_config(settings: &KafkaSettings, group_id: &str) -> ClientConfig {
     let mut config = common_config(settings);
+    let interval = settings.consumer_commit_interval();
     config
         .set("group.id", group_id)
         .set("group.protocol", "classic")
-        .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         .set("enable.partition.eof", "false");
+    if interval.is_zero() {
+        config.set("enable.auto.commit", "false");
+    } else {
+        config.set("enable.auto.commit", "true").set(
+            "auto.commit.interval.ms",
+            interval.as_millis().max(1).to_string(),
+        );
+    }
     with_overrides(config, settings)
 }
 
@@ -85,6 +95,14 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(common_config(&plain).get("security.protocol"), None);
+        let interval = KafkaSettings::builder("k:9092", "http://r")
+            .consumer_commit_interval(std::time::Duration::from_millis(1500))
+            .build()
+            .unwrap();
+        let consumer = consumer_config(&interval, "g");
+        assert_eq!(consumer.get("enable.auto.commit"), Some("true"));
+        assert_eq!(consumer.get("auto.commit.interval.ms"), Some("1500"));
+        assert_eq!(consumer.get("enable.auto.offset.store"), Some("false"));
     }
 }
 

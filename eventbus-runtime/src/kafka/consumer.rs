@@ -636,8 +636,8 @@ impl KafkaConsumer {
             })
     }
 
-    /// Store the message's offset and commit asynchronously; a failure only means the message may
-    /// be delivered again.
+    /// Store the message's offset and, without a commit interval, commit asynchronously; a failure
+    /// only means the message may be delivered again.
     fn commit(&self, message: &BorrowedMessage<'_>) {
         if let Err(error) = self.consumer.store_offset_from_message(message) {
             tracing::warn!(
@@ -647,6 +647,10 @@ impl KafkaConsumer {
                 offset = message.offset(),
                 "storing the offset failed (partition revoked?); the message may be delivered again"
             );
+            return;
+        }
+        if !self.settings.consumer_commit_interval().is_zero() {
+            // librdkafka commits the stored offsets every interval.
             return;
         }
         if let Err(error) = self.consumer.commit_consumer_state(CommitMode::Async) {
