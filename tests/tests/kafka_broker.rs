@@ -422,6 +422,54 @@ async fn replay_from_a_time_processes_again_from_there_and_keeps_consuming() {
     assert_eq!(got.into_iter().collect::<HashSet<_>>(), expected);
 }
 
+/// A replay needs no idle group: here another member of the group keeps consuming another topic
+/// while this one replays its topic from the time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replay_works_while_the_group_has_other_active_members() {
+    let settings = builder(&unique("replay-busy")).build().unwrap();
+    let (replayed, other) = ("replayed", "other");
+    create_topics(
+        &settings,
+        &[&settings.full_topic(replayed), &settings.full_topic(other)],
+        2,
+    )
+    .await;
+    let group = unique("g");
+    let producer = KafkaProducer::new(&settings).unwrap();
+    let first = Collector::connect([descriptor(LOGIN)]);
+    let before = send_batch(&producer, replayed, "before", 4, &first).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let time = Utc::now();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let after = send_batch(&producer, replayed, "after", 4, &first).await;
+    let running = Running::start(KafkaConsumer::new(&settings, replayed, &group).unwrap());
+    first.wait_for(8, WAIT).await;
+    running.stop().await.unwrap();
+    drop(first);
+
+    let second = Collector::connect([descriptor(LOGIN)]);
+    before
+        .iter()
+        .chain(&after)
+        .for_each(|id| second.expect(*id));
+    let busy = Running::start(KafkaConsumer::new(&settings, other, &group).unwrap());
+    wait_for_group(&settings, &group, 1, WAIT).await;
+    let replaying = Running::start(
+        KafkaConsumer::new(&settings, replayed, &group)
+            .unwrap()
+            .offset_time(time),
+    );
+    second.wait_for(4, WAIT).await;
+    let on_other = send_batch(&producer, other, "other", 2, &second).await;
+    second.wait_for(6, WAIT).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(replaying.stop().await.unwrap().processed, 4);
+    assert_eq!(busy.stop().await.unwrap().processed, 2);
+    let got: HashSet<Uuid> = second.received().iter().map(|r| r.metadata.id).collect();
+    let expected: HashSet<Uuid> = after.iter().chain(&on_other).copied().collect();
+    assert_eq!(got, expected);
+}
+
 /// A message as produced raw.
 #[derive(Debug, Clone)]
 struct Raw {

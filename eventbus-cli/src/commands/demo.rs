@@ -165,13 +165,11 @@ async fn round_trip(
         recorder(seen.clone(), arrived.clone(), args.verbose),
     );
 
-    // Consumers, one per topic, each in a new group of its own (a replay moves a group that has
-    // no active member).
-    let run_id = Uuid::new_v4();
+    // Consumers, one per topic, in a new group.
+    let group_id = format!("eventbus-demo-{}", Uuid::new_v4());
     let shutdown = CancellationToken::new();
     let mut consumers = Vec::new();
     for topic in &topics {
-        let group_id = format!("eventbus-demo-{topic}-{run_id}");
         let mut consumer =
             KafkaConsumer::with_registry(settings, topic, &group_id, registry.clone())
                 .map_err(bus_error)?;

@@ -22,6 +22,7 @@ use super::dead_letter::{DeadLetter, DeadLetterProducer};
 use super::error::KafkaError;
 use super::framing::{unframe, FramingError};
 use super::headers::{self, header_pairs, HeaderError};
+use super::replay::Replay;
 use crate::registry::{self, EventDataError, EventDescriptor, NotSerializable};
 use crate::schema_registry::{RegistryError, SchemaRegistryClient};
 use crate::settings::{KafkaSettings, OnError};
@@ -35,9 +36,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 pub use tokio_util::sync::CancellationToken;
-
-/// How long blocking broker requests (metadata, offsets, final commit) may take.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why one message could not be processed.
 #[derive(Debug, thiserror::Error)]
@@ -188,9 +186,18 @@ pub struct ConsumeSummary {
     pub retried: u64,
 }
 
-/// The consumer's context: commit results, rebalances and librdkafka logs go to `tracing`.
+/// The consumer's context: commit results, rebalances and librdkafka logs go to `tracing`; a
+/// replay moves newly assigned partitions to its time.
 #[derive(Debug, Default)]
-pub struct EventConsumerContext;
+pub struct EventConsumerContext {
+    replay: Mutex<Option<Replay>>,
+}
+
+impl EventConsumerContext {
+    fn replay(&self) -> std::sync::MutexGuard<'_, Option<Replay>> {
+        self.replay.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
 
 impl ClientContext for EventConsumerContext {
     fn log(&self, level: rdkafka::config::RDKafkaLogLevel, facility: &str, message: &str) {
@@ -205,12 +212,15 @@ impl ClientContext for EventConsumerContext {
 impl ConsumerContext for EventConsumerContext {
     fn post_rebalance(
         &self,
-        _consumer: &rdkafka::consumer::BaseConsumer<Self>,
+        consumer: &rdkafka::consumer::BaseConsumer<Self>,
         rebalance: &Rebalance<'_>,
     ) {
         match rebalance {
             Rebalance::Assign(tpl) => {
-                tracing::info!(partitions = %describe(tpl), "partitions assigned")
+                tracing::info!(partitions = %describe(tpl), "partitions assigned");
+                if let Some(replay) = self.replay().as_mut() {
+                    replay.on_assign(consumer, tpl);
+                }
             }
             Rebalance::Revoke(tpl) => {
                 tracing::info!(partitions = %describe(tpl), "partitions revoked")
@@ -230,7 +240,7 @@ impl ConsumerContext for EventConsumerContext {
     }
 }
 
-fn describe(tpl: &TopicPartitionList) -> String {
+pub(super) fn describe(tpl: &TopicPartitionList) -> String {
     tpl.elements()
         .iter()
         .map(|e| match e.offset() {
@@ -309,7 +319,7 @@ impl KafkaConsumer {
         registry: Arc<SchemaRegistryClient>,
     ) -> Result<Self, ConsumerError> {
         let consumer: Inner = consumer_config(settings, group_id)
-            .create_with_context(EventConsumerContext)
+            .create_with_context(EventConsumerContext::default())
             .map_err(|source| KafkaError::Create {
                 client: "consumer",
                 source,
@@ -335,12 +345,14 @@ impl KafkaConsumer {
         })
     }
 
-    /// Start the group from the first message at or after `time` (the group's committed offsets
-    /// are moved there before it joins), then keep consuming. The group must have no active
-    /// member. Unlike Python's consumer, which only moves the offsets, this one goes on consuming.
+    /// Replay from `time`: each partition assigned to this consumer starts at its first message
+    /// at or after `time` (see [`super::replay`]), then the consumer keeps consuming. Unlike
+    /// Python's consumer, which moves the offsets and then idles until restarted, this one goes
+    /// on consuming.
     #[must_use]
     pub fn offset_time(mut self, time: DateTime<Utc>) -> Self {
         self.offset_time = Some(time);
+        *self.consumer.context().replay() = Some(Replay::new(time));
         self
     }
 
@@ -396,9 +408,6 @@ impl KafkaConsumer {
             tracing::error!("Kafka consumers not enabled, exiting.");
             return Ok(());
         }
-        if let Some(time) = self.offset_time {
-            self.move_group_to(time).await?;
-        }
         self.consumer
             .subscribe(&[&self.full_topic])
             .map_err(|source| ConsumerError::Subscribe {
@@ -433,6 +442,7 @@ impl KafkaConsumer {
                 () = shutdown.cancelled() => return Ok(()),
                 received = tokio::time::timeout(self.settings.consumer_poll_timeout(), self.consumer.recv()) => received,
             };
+            self.check_replay()?;
             let message = match received {
                 Err(_) => continue,
                 Ok(Err(error)) => {
@@ -636,6 +646,15 @@ impl KafkaConsumer {
             })
     }
 
+    /// A replay whose offsets lookup failed stops the consumer.
+    fn check_replay(&self) -> Result<(), ConsumerError> {
+        let mut replay = self.consumer.context().replay();
+        match replay.as_mut().map(|r| (r.time(), r.take_error())) {
+            Some((time, Some(reason))) => Err(ConsumerError::Replay { time, reason }),
+            _ => Ok(()),
+        }
+    }
+
     /// Store the message's offset and, without a commit interval, commit asynchronously; a failure
     /// only means the message may be delivered again.
     fn commit(&self, message: &BorrowedMessage<'_>) {
@@ -710,74 +729,6 @@ impl KafkaConsumer {
         if let Err(error) = closing.await {
             tracing::warn!(%error, "closing the consumer failed");
         }
-    }
-
-    /// Commit, for every partition of the topic, the offset of the first message at or after
-    /// `time`, before joining the group.
-    async fn move_group_to(&self, time: DateTime<Utc>) -> Result<(), ConsumerError> {
-        let consumer = self.consumer.clone();
-        let topic = self.full_topic.clone();
-        let replay_error = |reason: String| ConsumerError::Replay {
-            time: crate::avro::python_isoformat(&time),
-            reason,
-        };
-        let millis = time.timestamp_millis();
-        let outcome = tokio::task::spawn_blocking(move || -> Result<TopicPartitionList, String> {
-            let metadata = consumer
-                .fetch_metadata(Some(&topic), REQUEST_TIMEOUT)
-                .map_err(|e| format!("fetching the partitions of {topic}: {e}"))?;
-            let partitions: Vec<i32> = metadata
-                .topics()
-                .iter()
-                .filter(|t| t.name() == topic && t.error().is_none())
-                .flat_map(|t| t.partitions().iter().map(|p| p.id()))
-                .collect();
-            if partitions.is_empty() {
-                return Err(format!("topic {topic} has no partitions (does it exist?)"));
-            }
-            let mut query = TopicPartitionList::new();
-            for &partition in &partitions {
-                query
-                    .add_partition_offset(&topic, partition, Offset::Offset(millis))
-                    .map_err(|e| e.to_string())?;
-            }
-            let found = consumer
-                .offsets_for_times(query, REQUEST_TIMEOUT)
-                .map_err(|e| format!("looking up offsets for the time: {e}"))?;
-            let mut commit = TopicPartitionList::new();
-            for element in found.elements() {
-                if let Err(e) = element.error() {
-                    return Err(format!("partition {}: {e}", element.partition()));
-                }
-                let offset = match element.offset() {
-                    Offset::Offset(offset) => offset,
-                    // No message at or after the time: start at the end.
-                    _ => {
-                        consumer
-                            .fetch_watermarks(&topic, element.partition(), REQUEST_TIMEOUT)
-                            .map_err(|e| format!("partition {}: {e}", element.partition()))?
-                            .1
-                    }
-                };
-                commit
-                    .add_partition_offset(&topic, element.partition(), Offset::Offset(offset))
-                    .map_err(|e| e.to_string())?;
-            }
-            consumer.commit(&commit, CommitMode::Sync).map_err(|e| {
-                format!("committing the offsets failed (the group must have no active member): {e}")
-            })?;
-            Ok(commit)
-        })
-        .await
-        .map_err(|e| replay_error(e.to_string()))?;
-        let offsets = outcome.map_err(replay_error)?;
-        tracing::info!(
-            time = %crate::avro::python_isoformat(&time),
-            offsets = %describe(&offsets),
-            consumer_group = %self.group_id,
-            "Found offsets for timestamp; the group starts there"
-        );
-        Ok(())
     }
 }
 

@@ -19,6 +19,7 @@ pub mod error;
 pub mod framing;
 pub mod headers;
 pub mod producer;
+pub mod replay;
 
 pub use admin::{KafkaAdmin, TopicSpec};
 pub use consumer::{
