@@ -17,163 +17,33 @@
 //! [`KafkaConsumer::consume_until_signal`]); the event in hand is finished and committed, the
 //! consumer leaves its group and `consume` returns `Ok`.
 
-use super::config::{consumer_config, log_to_tracing};
+mod context;
+mod error;
+mod shutdown;
+
+pub(crate) use context::describe;
+pub use context::EventConsumerContext;
+use context::{is_fatal, is_no_offset};
+pub use error::{ConsumerError, MessageError};
+pub use shutdown::cancel_on_signal;
+
+use super::config::consumer_config;
 use super::dead_letter::{DeadLetter, DeadLetterProducer};
 use super::error::KafkaError;
-use super::framing::{unframe, FramingError};
-use super::headers::{self, header_pairs, HeaderError};
+use super::framing::unframe;
+use super::headers::{self, header_pairs};
 use super::replay::Replay;
-use crate::registry::{self, EventDataError, EventDescriptor, NotSerializable};
+use crate::registry::{self, EventDescriptor};
 use crate::schema_registry::{RegistryError, SchemaRegistryClient};
 use crate::settings::{KafkaSettings, OnError};
 use chrono::{DateTime, Utc};
-use rdkafka::consumer::{CommitMode, Consumer, ConsumerContext, Rebalance, StreamConsumer};
-use rdkafka::error::KafkaResult;
+use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::message::{BorrowedMessage, Message};
-use rdkafka::types::RDKafkaErrorCode;
-use rdkafka::{ClientContext, Offset, TopicPartitionList};
+use rdkafka::Offset;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 pub use tokio_util::sync::CancellationToken;
-
-/// Why one message could not be processed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum MessageError {
-    /// Headers missing, duplicated or invalid.
-    #[error("{0}")]
-    Header(#[from] HeaderError),
-    /// No event type of that name is linked into this program.
-    #[error("unrecognized type {event_type} found on message, cannot determine signal")]
-    UnknownEventType {
-        /// The `ce_type` header.
-        event_type: String,
-    },
-    /// The event type is in-process only.
-    #[error(transparent)]
-    NotSerializable(#[from] NotSerializable),
-    /// The message has no value.
-    #[error("message has no value")]
-    NoValue,
-    /// The value is not in the registry framing.
-    #[error("{0}")]
-    Framing(#[from] FramingError),
-    /// The registry does not know the value's schema id, or holds no usable schema under it.
-    #[error("schema {id}: {source}")]
-    Schema {
-        /// The schema id.
-        id: u32,
-        /// The registry's answer.
-        #[source]
-        source: RegistryError,
-    },
-    /// The value cannot be decoded as the event.
-    #[error("{0}")]
-    Decode(#[from] EventDataError),
-    /// One or more receivers failed.
-    #[error("{failed} receiver(s) out of {receivers} produced errors when handling {event_type}: {details}")]
-    Receivers {
-        /// The event type.
-        event_type: &'static str,
-        /// How many receivers ran.
-        receivers: usize,
-        /// How many failed.
-        failed: usize,
-        /// `name=error` of each failure.
-        details: String,
-    },
-}
-
-impl MessageError {
-    /// A short, stable code of the error, written to the `dlq_error_kind` header.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            MessageError::Header(HeaderError::MissingEventType | HeaderError::MissingId) => {
-                "missing-header"
-            }
-            MessageError::Header(HeaderError::Duplicate { .. }) => "duplicate-header",
-            MessageError::Header(_) => "invalid-header",
-            MessageError::UnknownEventType { .. } => "unknown-event-type",
-            MessageError::NotSerializable(_) => "not-serializable",
-            MessageError::NoValue => "no-value",
-            MessageError::Framing(FramingError::WrongMagicByte { .. }) => "wrong-magic-byte",
-            MessageError::Framing(FramingError::TooShort { .. }) => "too-short",
-            MessageError::Schema { source, .. } if source.is_not_found() => "unknown-schema-id",
-            MessageError::Schema { .. } => "invalid-schema",
-            MessageError::Decode(_) => "decode",
-            MessageError::Receivers { .. } => "receiver-error",
-        }
-    }
-}
-
-/// Why the consumer stopped with an error.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConsumerError {
-    /// The consumer or its dead-letter producer could not be created.
-    #[error(transparent)]
-    Setup(#[from] KafkaError),
-    /// Subscribing failed.
-    #[error("subscribing to {topic}: {source}")]
-    Subscribe {
-        /// The full topic.
-        topic: String,
-        /// librdkafka's error.
-        #[source]
-        source: rdkafka::error::KafkaError,
-    },
-    /// The broker reported a fatal error.
-    #[error("fatal Kafka error: {0}")]
-    Fatal(#[source] rdkafka::error::KafkaError),
-    /// Too many errors in a row (`EVENT_BUS_KAFKA_CONSUMER_CONSECUTIVE_ERRORS_LIMIT`).
-    #[error("too many consecutive errors, exiting ({count} in a row); last: {last}")]
-    TooManyErrors {
-        /// How many.
-        count: u32,
-        /// The last error.
-        last: String,
-    },
-    /// A message could not be processed and the policy is to stop; it is not committed.
-    #[error("message {topic}/{partition}@{offset} could not be processed: {source}")]
-    Message {
-        /// The topic.
-        topic: String,
-        /// The partition.
-        partition: i32,
-        /// The offset.
-        offset: i64,
-        /// What went wrong.
-        #[source]
-        source: MessageError,
-    },
-    /// A failed message could not be dead-lettered; it is not committed.
-    #[error("message {topic}/{partition}@{offset} failed ({error}) and could not be dead-lettered: {source}")]
-    DeadLetter {
-        /// The topic.
-        topic: String,
-        /// The partition.
-        partition: i32,
-        /// The offset.
-        offset: i64,
-        /// Why the message failed.
-        error: String,
-        /// Why the dead letter failed.
-        #[source]
-        source: Box<KafkaError>,
-    },
-    /// Replaying from `offset_time` failed.
-    #[error("replay from {time}: {reason}")]
-    Replay {
-        /// The requested time.
-        time: String,
-        /// What failed.
-        reason: String,
-    },
-    /// Committing offsets at shutdown failed; the last messages may be delivered again.
-    #[error("committing offsets at shutdown: {0}")]
-    Commit(#[source] rdkafka::error::KafkaError),
-}
 
 /// What a consumer run did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -184,82 +54,6 @@ pub struct ConsumeSummary {
     pub dead_lettered: u64,
     /// Times a message was read again after a transient failure.
     pub retried: u64,
-}
-
-/// The consumer's context: commit results, rebalances and librdkafka logs go to `tracing`; a
-/// replay moves newly assigned partitions to its time.
-#[derive(Debug, Default)]
-pub struct EventConsumerContext {
-    replay: Mutex<Option<Replay>>,
-}
-
-impl EventConsumerContext {
-    fn replay(&self) -> std::sync::MutexGuard<'_, Option<Replay>> {
-        self.replay.lock().unwrap_or_else(|e| e.into_inner())
-    }
-}
-
-impl ClientContext for EventConsumerContext {
-    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, facility: &str, message: &str) {
-        log_to_tracing(level, facility, message);
-    }
-
-    fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
-        tracing::error!(target: "librdkafka", %error, reason, "Kafka consumer error");
-    }
-}
-
-impl ConsumerContext for EventConsumerContext {
-    fn post_rebalance(
-        &self,
-        consumer: &rdkafka::consumer::BaseConsumer<Self>,
-        rebalance: &Rebalance<'_>,
-    ) {
-        match rebalance {
-            Rebalance::Assign(tpl) => {
-                tracing::info!(partitions = %describe(tpl), "partitions assigned");
-                if let Some(replay) = self.replay().as_mut() {
-                    replay.on_assign(consumer, tpl);
-                }
-            }
-            Rebalance::Revoke(tpl) => {
-                tracing::info!(partitions = %describe(tpl), "partitions revoked")
-            }
-            Rebalance::Error(error) => tracing::error!(%error, "rebalance failed"),
-        }
-    }
-
-    fn commit_callback(&self, result: KafkaResult<()>, offsets: &TopicPartitionList) {
-        match result {
-            Ok(()) => tracing::trace!(offsets = %describe(offsets), "offsets committed"),
-            Err(error) if is_no_offset(&error) => {}
-            Err(error) => {
-                tracing::warn!(%error, offsets = %describe(offsets), "committing offsets failed")
-            }
-        }
-    }
-}
-
-pub(super) fn describe(tpl: &TopicPartitionList) -> String {
-    tpl.elements()
-        .iter()
-        .map(|e| match e.offset() {
-            Offset::Offset(o) => format!("{}/{}@{o}", e.topic(), e.partition()),
-            _ => format!("{}/{}", e.topic(), e.partition()),
-        })
-        .collect::<Vec<_>>()
-        .join(",")
-}
-
-fn is_no_offset(error: &rdkafka::error::KafkaError) -> bool {
-    error.rdkafka_error_code() == Some(RDKafkaErrorCode::NoOffset)
-}
-
-fn is_fatal(error: &rdkafka::error::KafkaError) -> bool {
-    matches!(
-        error,
-        rdkafka::error::KafkaError::MessageConsumptionFatal(_)
-    ) || error.rdkafka_error_code() == Some(RDKafkaErrorCode::Fatal)
 }
 
 type Inner = StreamConsumer<EventConsumerContext>;
@@ -729,76 +523,5 @@ impl KafkaConsumer {
         if let Err(error) = closing.await {
             tracing::warn!(%error, "closing the consumer failed");
         }
-    }
-}
-
-/// Cancel `token` on SIGTERM or SIGINT.
-pub async fn cancel_on_signal(token: CancellationToken) {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => tracing::info!("SIGINT received, shutting down"),
-                    _ = term.recv() => tracing::info!("SIGTERM received, shutting down"),
-                }
-            }
-            Err(error) => {
-                tracing::warn!(%error, "cannot listen for SIGTERM; only SIGINT stops the consumer");
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
-    }
-    token.cancel();
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn error_kinds_are_stable() {
-        assert_eq!(
-            MessageError::from(FramingError::WrongMagicByte { found: 1 }).kind(),
-            "wrong-magic-byte"
-        );
-        assert_eq!(
-            MessageError::from(FramingError::TooShort { len: 1 }).kind(),
-            "too-short"
-        );
-        assert_eq!(
-            MessageError::from(HeaderError::MissingId).kind(),
-            "missing-header"
-        );
-        assert_eq!(
-            MessageError::from(HeaderError::Duplicate {
-                name: "ce_id".into()
-            })
-            .kind(),
-            "duplicate-header"
-        );
-        assert_eq!(
-            MessageError::UnknownEventType {
-                event_type: "x".into()
-            }
-            .kind(),
-            "unknown-event-type"
-        );
-        let receivers = MessageError::Receivers {
-            event_type: "org.x.v1",
-            receivers: 2,
-            failed: 1,
-            details: "audit=boom".into(),
-        };
-        assert_eq!(receivers.kind(), "receiver-error");
-        assert_eq!(
-            receivers.to_string(),
-            "1 receiver(s) out of 2 produced errors when handling org.x.v1: audit=boom"
-        );
     }
 }
