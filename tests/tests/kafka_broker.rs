@@ -380,6 +380,30 @@ async fn send_batch(
     ids
 }
 
+/// `n` events sent before a time and `n` after it, all consumed once by `group` (so that its
+/// committed offsets are past them); then a collector expecting every one of them again.
+async fn consumed_around_a_time(
+    settings: &KafkaSettings,
+    producer: &KafkaProducer,
+    topic: &str,
+    group: &str,
+    n: usize,
+) -> (DateTime<Utc>, Vec<Uuid>, Collector) {
+    let first = Collector::connect([descriptor(LOGIN)]);
+    let before = send_batch(producer, topic, "before", n, &first).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let time = Utc::now();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let after = send_batch(producer, topic, "after", n, &first).await;
+    let running = Running::start(KafkaConsumer::new(settings, topic, group).unwrap());
+    first.wait_for(2 * n, WAIT).await;
+    running.stop().await.unwrap();
+    drop(first);
+    let again = Collector::connect([descriptor(LOGIN)]);
+    before.iter().chain(&after).for_each(|id| again.expect(*id));
+    (time, after, again)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn replay_from_a_time_processes_again_from_there_and_keeps_consuming() {
     let settings = builder(&unique("replay")).build().unwrap();
@@ -387,25 +411,10 @@ async fn replay_from_a_time_processes_again_from_there_and_keeps_consuming() {
     create_topics(&settings, &[&settings.full_topic(topic)], 2).await;
     let group = unique("g");
     let producer = KafkaProducer::new(&settings).unwrap();
-    let first = Collector::connect([descriptor(LOGIN)]);
-    let before = send_batch(&producer, topic, "before", 5, &first).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let time = Utc::now();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let after = send_batch(&producer, topic, "after", 5, &first).await;
-
-    // The group consumes everything once.
-    let running = Running::start(KafkaConsumer::new(&settings, topic, &group).unwrap());
-    first.wait_for(10, WAIT).await;
-    running.stop().await.unwrap();
-    drop(first);
+    let (time, after, second) =
+        consumed_around_a_time(&settings, &producer, topic, &group, 5).await;
 
     // Replayed from `time`: the events after it again, not those before; then new ones.
-    let second = Collector::connect([descriptor(LOGIN)]);
-    before
-        .iter()
-        .chain(&after)
-        .for_each(|id| second.expect(*id));
     let consumer = KafkaConsumer::new(&settings, topic, &group)
         .unwrap()
         .offset_time(time);
@@ -436,22 +445,9 @@ async fn replay_works_while_the_group_has_other_active_members() {
     .await;
     let group = unique("g");
     let producer = KafkaProducer::new(&settings).unwrap();
-    let first = Collector::connect([descriptor(LOGIN)]);
-    let before = send_batch(&producer, replayed, "before", 4, &first).await;
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let time = Utc::now();
-    tokio::time::sleep(Duration::from_millis(1500)).await;
-    let after = send_batch(&producer, replayed, "after", 4, &first).await;
-    let running = Running::start(KafkaConsumer::new(&settings, replayed, &group).unwrap());
-    first.wait_for(8, WAIT).await;
-    running.stop().await.unwrap();
-    drop(first);
+    let (time, after, second) =
+        consumed_around_a_time(&settings, &producer, replayed, &group, 4).await;
 
-    let second = Collector::connect([descriptor(LOGIN)]);
-    before
-        .iter()
-        .chain(&after)
-        .for_each(|id| second.expect(*id));
     let busy = Running::start(KafkaConsumer::new(&settings, other, &group).unwrap());
     wait_for_group(&settings, &group, 1, WAIT).await;
     let replaying = Running::start(
