@@ -1,11 +1,11 @@
 //! Replay from a time (`offset_time`), as `edx-event-bus-kafka` does it: when partitions are
-//! assigned to the consumer, each one starts at its first message at or after the time (or at its
-//! end when there is none). Each partition is moved once per consumer; later assignments of it use
-//! the group's committed offsets, which by then include what was replayed. It needs no idle group:
-//! other members keep consuming their own partitions.
+//! assigned to the consumer, each one is moved to its first message at or after the time (or to
+//! its end as it is at that moment, when there is none) and that offset is committed, so that any
+//! later assignment of the partition starts there too. Each partition is moved once per consumer.
+//! It needs no idle group: other members keep consuming their own partitions.
 
 use chrono::{DateTime, Utc};
-use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
 use rdkafka::{Offset, TopicPartitionList};
 use std::collections::HashSet;
 use std::time::Duration;
@@ -66,16 +66,18 @@ impl Replay {
                     let key = (element.topic().to_owned(), element.partition());
                     let offset = found
                         .find_partition(&key.0, key.1)
-                        .map_or(Offset::Invalid, |e| match e.offset() {
-                            Offset::Offset(o) => Offset::Offset(o),
-                            // No message at or after the time.
-                            _ => Offset::End,
-                        });
+                        .map_or(Offset::Invalid, |e| e.offset());
                     // Offset::Invalid: the committed offset.
                     if let Err(error) = assignment.add_partition_offset(&key.0, key.1, offset) {
                         self.error = Some(error.to_string());
                         return;
                     }
+                }
+                // Committed, as Python does, so that a later assignment of these partitions (to
+                // this member or another, before anything is processed) starts there too.
+                if let Err(error) = consumer.commit(&found, CommitMode::Sync) {
+                    self.error = Some(format!("committing the replayed offsets: {error}"));
+                    return;
                 }
                 if let Err(error) = consumer.assign(&assignment) {
                     self.error = Some(format!("assigning the replayed offsets: {error}"));
@@ -107,11 +109,27 @@ impl Replay {
         let found = consumer
             .offsets_for_times(query, LOOKUP_TIMEOUT)
             .map_err(|e| format!("looking up offsets for the time: {e}"))?;
+        let mut offsets = TopicPartitionList::new();
         for element in found.elements() {
+            let (topic, partition) = (element.topic(), element.partition());
             if let Err(e) = element.error() {
-                return Err(format!("{}/{}: {e}", element.topic(), element.partition()));
+                return Err(format!("{topic}/{partition}: {e}"));
             }
+            let offset = match element.offset() {
+                Offset::Offset(offset) => offset,
+                // No message at or after the time: the end as it is now, as an absolute offset
+                // (a logical end, resolved later, would skip what arrives in between).
+                _ => {
+                    consumer
+                        .fetch_watermarks(topic, partition, LOOKUP_TIMEOUT)
+                        .map_err(|e| format!("{topic}/{partition}: {e}"))?
+                        .1
+                }
+            };
+            offsets
+                .add_partition_offset(topic, partition, Offset::Offset(offset))
+                .map_err(|e| e.to_string())?;
         }
-        Ok(found)
+        Ok(offsets)
     }
 }
