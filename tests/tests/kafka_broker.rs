@@ -466,6 +466,60 @@ async fn replay_works_while_the_group_has_other_active_members() {
     assert_eq!(got, expected);
 }
 
+/// The replayed offsets are committed: a member that joins later and is given a replayed
+/// partition starts at the time too, so the group processes every event after the time once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replayed_offsets_hold_for_members_that_join_later() {
+    let settings = builder(&unique("replay-join")).build().unwrap();
+    let topic = "replay-join";
+    create_topics(&settings, &[&settings.full_topic(topic)], 2).await;
+    let group = unique("g");
+    let producer = KafkaProducer::new(&settings).unwrap();
+    let (time, after, again) = consumed_around_a_time(&settings, &producer, topic, &group, 6).await;
+
+    // The replaying member's first event takes a while: the second member joins meanwhile, so
+    // at the rebalance the replaying member has processed one event of one partition, and some
+    // member is given a partition it must start from its committed (replayed) offset.
+    let first_call = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let in_first = Arc::new(tokio::sync::Notify::new());
+    let slow = {
+        let (first_call, in_first) = (first_call.clone(), in_first.clone());
+        descriptor(LOGIN)
+            .connect(
+                "slow-first",
+                Arc::new(move |_, _, _| {
+                    let first = first_call.swap(false, std::sync::atomic::Ordering::SeqCst);
+                    let in_first = in_first.clone();
+                    Box::pin(async move {
+                        if first {
+                            in_first.notify_one();
+                            tokio::time::sleep(Duration::from_secs(3)).await;
+                        }
+                        Ok(())
+                    })
+                }),
+            )
+            .unwrap()
+    };
+    let replaying = Running::start(
+        KafkaConsumer::new(&settings, topic, &group)
+            .unwrap()
+            .offset_time(time),
+    );
+    tokio::time::timeout(WAIT, in_first.notified())
+        .await
+        .unwrap();
+    let joining = Running::start(KafkaConsumer::new(&settings, topic, &group).unwrap());
+    again.wait_for(6, WAIT).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let processed =
+        replaying.stop().await.unwrap().processed + joining.stop().await.unwrap().processed;
+    descriptor(LOGIN).disconnect(slow);
+    let got: HashSet<Uuid> = again.received().iter().map(|r| r.metadata.id).collect();
+    assert_eq!(got, after.iter().copied().collect::<HashSet<_>>());
+    assert!(processed >= 6, "{processed}");
+}
+
 /// A message as produced raw.
 #[derive(Debug, Clone)]
 struct Raw {
