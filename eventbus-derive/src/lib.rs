@@ -1,9 +1,9 @@
 //! `#[derive(OpenEdxEvent)]` and `#[derive(EventData)]` for the Open edX event bus.
 //!
 //! Use them through `eventbus_runtime`, which re-exports both and holds the traits they
-//! implement. The layout follows serde_derive: [`ast`] is the parsed model, [`attr`] the attribute
-//! parsing, [`ctxt`] the error collector (every problem is reported at once, each at its own span),
-//! [`check`] the validation of event types and key paths, and [`expand`] the code generation. On
+//! implement. The layout follows serde_derive: `ast` is the parsed model, `attr` the attribute
+//! parsing, `ctxt` the error collector (every problem is reported at once, each at its own span),
+//! `check` the validation of event types and key paths, and `expand` the code generation. On
 //! error the derive emits the errors plus stub impls, so users see the real problem and not a
 //! cascade of missing-trait errors.
 
