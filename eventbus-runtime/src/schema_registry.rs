@@ -7,6 +7,11 @@
 //! - [`SchemaRegistryClient::schema_by_id`]: `GET /schemas/ids/{id}`, parsed as an Avro schema and
 //!   cached by id (ids are immutable).
 //!
+//! The caches belong to the registry (its URL), not to one client: every HTTP client of a registry
+//! in the process shares them, so a schema is registered and fetched once per process however many
+//! producers and consumers there are. Each client keeps its own HTTP connections (they belong to
+//! the async runtime that made them).
+//!
 //! A registry URL `memory://NAME` selects an in-process registry ([`MemoryRegistry`]) shared by
 //! the clients of this process: the embedded default and tests need no server.
 
@@ -155,8 +160,29 @@ enum Backend {
 pub struct SchemaRegistryClient {
     backend: Backend,
     base_url: String,
+    caches: Arc<Caches>,
+}
+
+/// The ids and schemas learnt from one registry.
+#[derive(Default)]
+struct Caches {
     ids: Mutex<HashMap<(String, String), Cell<u32>>>,
     schemas: Mutex<HashMap<u32, Cell<Arc<RegisteredSchema>>>>,
+}
+
+impl Caches {
+    /// The process's caches of the registry at `base_url`.
+    fn of(base_url: &str) -> Arc<Caches> {
+        static BY_URL: std::sync::OnceLock<Mutex<HashMap<String, Arc<Caches>>>> =
+            std::sync::OnceLock::new();
+        BY_URL
+            .get_or_init(Mutex::default)
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(base_url.to_owned())
+            .or_default()
+            .clone()
+    }
 }
 
 impl std::fmt::Debug for SchemaRegistryClient {
@@ -198,11 +224,15 @@ impl SchemaRegistryClient {
     }
 
     fn with_backend(backend: Backend, base_url: String) -> Self {
+        // An in-process registry answers at once and may be unnamed: no shared caches.
+        let caches = match backend {
+            Backend::Http { .. } => Caches::of(&base_url),
+            Backend::Memory(_) => Arc::default(),
+        };
         SchemaRegistryClient {
+            caches,
             backend,
             base_url,
-            ids: Mutex::default(),
-            schemas: Mutex::default(),
         }
     }
 
@@ -220,10 +250,10 @@ impl SchemaRegistryClient {
     }
 
     /// Register `schema` (the exact text) under `subject` and return its id; the id is cached, so
-    /// each (subject, text) pair is registered once per client.
+    /// each (subject, text) pair is registered once per process.
     pub async fn register(&self, subject: &str, schema: &str) -> Result<u32, RegistryError> {
         let cell = {
-            let mut ids = self.ids.lock().unwrap_or_else(|e| e.into_inner());
+            let mut ids = self.caches.ids.lock().unwrap_or_else(|e| e.into_inner());
             ids.entry((subject.to_owned(), schema.to_owned()))
                 .or_default()
                 .clone()
@@ -256,7 +286,11 @@ impl SchemaRegistryClient {
     /// The schema with this id, parsed; cached.
     pub async fn schema_by_id(&self, id: u32) -> Result<Arc<RegisteredSchema>, RegistryError> {
         let cell = {
-            let mut schemas = self.schemas.lock().unwrap_or_else(|e| e.into_inner());
+            let mut schemas = self
+                .caches
+                .schemas
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
             schemas.entry(id).or_default().clone()
         };
         cell.get_or_try_init(|| self.get_schema(id)).await.cloned()
@@ -490,6 +524,26 @@ mod tests {
         // Failures are not cached.
         client.schema_by_id(99).await.unwrap_err();
         assert_eq!(count.load(Ordering::SeqCst), 4);
+    }
+
+    /// Clients of the same registry share what they learnt, even from different async runtimes.
+    #[test]
+    fn clients_of_one_registry_share_their_caches() {
+        let (url, count, _) = serve(|_| (200, r#"{"id": 9}"#.into()));
+        for _ in 0..2 {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let client = SchemaRegistryClient::new(&url, None).unwrap();
+            assert_eq!(
+                runtime
+                    .block_on(client.register("s", "\"string\""))
+                    .unwrap(),
+                9
+            );
+        }
+        assert_eq!(count.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]

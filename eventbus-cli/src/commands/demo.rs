@@ -165,11 +165,14 @@ async fn round_trip(
         recorder(seen.clone(), arrived.clone(), args.verbose),
     );
 
-    // Consumers, one per topic, in a new group.
-    let group_id = format!("eventbus-demo-{}", Uuid::new_v4());
+    // Consumers, one per topic, each in a group of its own, as Open edX runs one consumer
+    // process per topic and group (a group whose members read different topics rebalances all
+    // of them whenever one joins).
+    let run_id = Uuid::new_v4();
     let shutdown = CancellationToken::new();
     let mut consumers = Vec::new();
     for topic in &topics {
+        let group_id = format!("eventbus-demo-{topic}-{run_id}");
         let mut consumer =
             KafkaConsumer::with_registry(settings, topic, &group_id, registry.clone())
                 .map_err(bus_error)?;

@@ -1,8 +1,8 @@
 //! Replay from a time (`offset_time`), as `edx-event-bus-kafka` does it: when partitions are
 //! assigned to the consumer, each one is moved to its first message at or after the time (or to
-//! its end as it is at that moment, when there is none) and that offset is committed, so that any
-//! later assignment of the partition starts there too. Each partition is moved once per consumer.
-//! It needs no idle group: other members keep consuming their own partitions.
+//! its end as it was just before the lookup, when there is none) and that offset is committed, so
+//! that any later assignment of the partition starts there too. Each partition is moved once per
+//! consumer. It needs no idle group: other members keep consuming their own partitions.
 
 use chrono::{DateTime, Utc};
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
@@ -99,6 +99,15 @@ impl Replay {
         consumer: &BaseConsumer<C>,
         partitions: &[(String, i32)],
     ) -> Result<TopicPartitionList, String> {
+        // The ends before the lookup: when no message is at or after the time, the partition
+        // starts there, so that a message written during the lookup is not skipped.
+        let mut ends = std::collections::HashMap::new();
+        for (topic, partition) in partitions {
+            let (_, high) = consumer
+                .fetch_watermarks(topic, *partition, LOOKUP_TIMEOUT)
+                .map_err(|e| format!("{topic}/{partition}: {e}"))?;
+            ends.insert((topic.as_str(), *partition), high);
+        }
         let millis = self.time.timestamp_millis();
         let mut query = TopicPartitionList::new();
         for (topic, partition) in partitions {
@@ -117,14 +126,10 @@ impl Replay {
             }
             let offset = match element.offset() {
                 Offset::Offset(offset) => offset,
-                // No message at or after the time: the end as it is now, as an absolute offset
-                // (a logical end, resolved later, would skip what arrives in between).
-                _ => {
-                    consumer
-                        .fetch_watermarks(topic, partition, LOOKUP_TIMEOUT)
-                        .map_err(|e| format!("{topic}/{partition}: {e}"))?
-                        .1
-                }
+                _ => ends
+                    .get(&(topic, partition))
+                    .copied()
+                    .ok_or_else(|| format!("{topic}/{partition}: not asked for"))?,
             };
             offsets
                 .add_partition_offset(topic, partition, Offset::Offset(offset))
