@@ -1,7 +1,7 @@
 //! Compile-fail (and compile-pass) UI tests for `#[derive(OpenEdxEvent)]` and
 //! `#[derive(EventData)]`. The `.stderr` snapshots hold for the toolchain pinned in
 //! `rust-toolchain.toml`; regenerate them with
-//! `TRYBUILD=overwrite cargo test -p eventbus-tests --test ui` and read every one.
+//! `TRYBUILD=overwrite cargo test -p eventbus-derive-ui --test ui` and read every one.
 
 #[test]
 fn ui() {
