@@ -1,5 +1,6 @@
 //! The producer side of the bus, independent of the transport: the [`EventProducer`] trait that
-//! each backend implements (Kafka in [`crate::kafka`], memory here for tests and embedding).
+//! each backend implements (Kafka in `crate::kafka`, Redis in `crate::redis`, memory here for tests
+//! and embedding).
 
 use crate::key::KeyPathError;
 use crate::metadata::EventsMetadata;
@@ -12,10 +13,12 @@ use std::sync::{Arc, Mutex};
 pub struct Delivery {
     /// The full topic name (with the prefix).
     pub topic: String,
-    /// The partition.
+    /// The Kafka partition (0 for Redis and memory).
     pub partition: i32,
-    /// The offset in the partition.
+    /// The Kafka offset in the partition; the index in the topic in memory; -1 for Redis.
     pub offset: i64,
+    /// The Redis stream entry id (`<ms>-<seq>`); `None` for Kafka and memory.
+    pub entry_id: Option<String>,
 }
 
 /// Why an event could not be produced.
@@ -146,6 +149,7 @@ impl EventProducer for MemoryProducer {
                 topic,
                 partition: 0,
                 offset,
+                entry_id: None,
             })
         })
     }

@@ -30,6 +30,8 @@
 
 pub mod avro;
 pub mod backend;
+#[cfg(any(feature = "kafka", feature = "redis"))]
+pub mod consume;
 pub mod error;
 pub mod event;
 #[cfg(feature = "kafka")]
@@ -37,7 +39,10 @@ pub mod kafka;
 pub mod key;
 pub mod keys;
 pub mod metadata;
+pub mod metadata_fields;
 pub mod producer_config;
+#[cfg(feature = "redis")]
+pub mod redis;
 pub mod registry;
 #[cfg(feature = "kafka")]
 pub mod schema_registry;

@@ -57,8 +57,8 @@ from edx_event_bus_kafka.internal.config import get_full_topic, get_schema_regis
 from edx_event_bus_kafka.internal.consumer import KafkaEventConsumer  # noqa: E402
 from edx_event_bus_kafka.internal.producer import create_producer  # noqa: E402
 from openedx_events.data import EventsMetadata  # noqa: E402
-from openedx_events.event_bus.avro.serializer import AvroSignalSerializer  # noqa: E402
 from openedx_events.tooling import OpenEdxPublicSignal, load_all_signals  # noqa: E402
+from bus_helpers import ErrorRecorder, Received, metadata_json  # noqa: E402
 from event_values import build  # noqa: E402
 
 load_all_signals()
@@ -90,30 +90,6 @@ def _client_with_timeout(self, conf):
 SchemaRegistryClient.__init__ = _client_with_timeout
 
 
-class ErrorRecorder(logging.Handler):
-    """Keeps the ERROR records of the event bus library."""
-
-    def __init__(self):
-        super().__init__(level=logging.ERROR)
-        self.messages = []
-
-    def emit(self, record):
-        self.messages.append(record.getMessage())
-
-
-def metadata_json(metadata):
-    """EventsMetadata.to_json_data with the sourcelib tuple as a list."""
-    data = metadata.to_json_data()
-    data["sourcelib"] = list(data["sourcelib"])
-    return data
-
-
-def all_signals():
-    """Every signal, KNOWN_UNSERIALIZABLE_SIGNALS included: some of them do serialize (the Rust
-    catalog sends external_grader.score.submitted on the bus), and the consumer decides."""
-    return list(OpenEdxPublicSignal.all_events())
-
-
 def start_group_at_beginning(full_topic, group):
     """Commit offset 0 of every partition for the group, so that the consumer reads everything."""
     consumer = Consumer({
@@ -132,22 +108,7 @@ def consume(topic, group, count, out_path):
     """Consume `count` events with the library's consumer loop."""
     full_topic = get_full_topic(topic)
     start_group_at_beginning(full_topic, group)
-    received = []
-    lock = threading.Lock()
-
-    def receiver(signal, sender, **kwargs):  # pylint: disable=unused-argument
-        metadata = kwargs.pop("metadata")
-        from_event_bus = kwargs.pop("from_event_bus")
-        with lock:
-            received.append({
-                "event_type": signal.event_type,
-                "metadata": metadata_json(metadata),
-                "data": AvroSignalSerializer(signal).to_dict(kwargs),
-                "from_event_bus": from_event_bus,
-            })
-
-    for signal in all_signals():
-        signal.connect(receiver, weak=False)
+    received = Received()
 
     # Record the raw messages too: headers and the value read with the writer schema.
     registry = get_schema_registry_client()
@@ -180,21 +141,18 @@ def consume(topic, group, count, out_path):
     thread = threading.Thread(target=consumer.consume_indefinitely, daemon=True)
     thread.start()
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        with lock:
-            if len(received) >= count:
-                break
+    while time.monotonic() < deadline and received.count() < count:
         time.sleep(0.1)
     consumer._shut_down()  # pylint: disable=protected-access
     thread.join(timeout=30)
-    for event in received:
+    for event in received.events:
         event_id = event["metadata"]["id"]
         event.update(raw.get(event_id, {}))
         event["wire"] = wires.get(event_id)
     with open(out_path, "w", encoding="utf-8") as f:
-        json.dump({"events": received, "errors": errors.messages}, f, indent=1, default=str)
-    if len(received) < count:
-        sys.exit(f"received {len(received)} of {count} events; errors: {errors.messages}")
+        json.dump({"events": received.events, "errors": errors.messages}, f, indent=1, default=str)
+    if received.count() < count:
+        sys.exit(f"received {received.count()} of {count} events; errors: {errors.messages}")
 
 
 def produce(topic, in_path, out_path):

@@ -21,7 +21,6 @@ use eventbus_runtime::EventsMetadata;
 use kafka_support::*;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::path::Path;
 use std::process::{Command, Output};
 use std::time::Duration;
 
@@ -71,34 +70,6 @@ fn python_ok(settings: &KafkaSettings, args: &[&str]) -> Output {
     output
 }
 
-fn read_json(path: &Path) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
-/// Where Python's decoder differs from the wire: for an attribute with a default, it replaces a
-/// falsy value (false, 0, "", [], {}) by the default. `expected` is what was sent, `got` what the
-/// Python receiver saw; returns the paths that differ for another reason.
-fn differences(expected: &Value, got: &Value, path: &str, out: &mut Vec<String>) {
-    match (expected, got) {
-        (Value::Object(a), Value::Object(b)) => {
-            for key in a.keys().chain(b.keys()).collect::<BTreeSet<_>>() {
-                let (x, y) = (
-                    a.get(key).unwrap_or(&Value::Null),
-                    b.get(key).unwrap_or(&Value::Null),
-                );
-                differences(x, y, &format!("{path}.{key}"), out);
-            }
-        }
-        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
-            for (i, (x, y)) in a.iter().zip(b).enumerate() {
-                differences(x, y, &format!("{path}[{i}]"), out);
-            }
-        }
-        (a, b) if a == b => {}
-        (a, b) => out.push(format!("{path}: sent {a}, Python received {b}")),
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rust_events_are_consumed_by_the_python_consumer() {
     let settings = builder(&unique("r2p")).build().unwrap();
@@ -134,7 +105,7 @@ async fn rust_events_are_consumed_by_the_python_consumer() {
             out.to_str().unwrap(),
         ],
     );
-    let answer = read_json(&out);
+    let answer = support::read_json(&out);
     assert_eq!(
         answer["errors"],
         json!([]),
@@ -177,18 +148,7 @@ async fn rust_events_are_consumed_by_the_python_consumer() {
             ]
         );
         // What the Python receivers got: the same data, but for the decoder quirk.
-        let mut diff = Vec::new();
-        differences(json, &event["data"], "", &mut diff);
-        for d in &diff {
-            let sent_value = d
-                .split("sent ")
-                .nth(1)
-                .and_then(|v| v.split(", Python").next());
-            assert!(
-                matches!(sent_value, Some("false" | "0" | "\"\"" | "[]" | "{}")),
-                "{event_type}: {d}"
-            );
-        }
+        let diff = support::python_decoder_quirks(event_type, json, &event["data"]);
         if !diff.is_empty() {
             decoder_quirks.insert(*event_type, diff);
         }
@@ -225,7 +185,7 @@ async fn python_events_are_dispatched_by_the_rust_consumer_and_schema_ids_are_sh
             out.to_str().unwrap(),
         ],
     );
-    let produced = read_json(&out);
+    let produced = support::read_json(&out);
     let produced = produced["sent"].as_array().unwrap();
     assert_eq!(produced.len(), events.len());
 
@@ -313,6 +273,6 @@ async fn python_cannot_register_the_redemption_reversed_schema_either() {
         ],
     );
     assert!(!output.status.success(), "Python produced {}", d.event_type);
-    let errors = read_json(&out)["errors"].to_string();
+    let errors = support::read_json(&out)["errors"].to_string();
     assert!(errors.contains("422"), "{errors}");
 }

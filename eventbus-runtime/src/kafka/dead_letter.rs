@@ -155,6 +155,7 @@ impl DeadLetterProducer {
                     topic: self.topic.clone(),
                     partition: delivery.partition,
                     offset: delivery.offset,
+                    entry_id: None,
                 })
             }
             Err((source, _)) => Err(KafkaError::Delivery {

@@ -8,10 +8,10 @@
 //! occurs twice is an error; other missing metadata headers take `EventsMetadata`'s defaults, with
 //! a warning.
 
-use crate::avro::parse_isoformat;
 use crate::metadata::EventsMetadata;
+pub use crate::metadata_fields::{last_value, HeaderError};
+use crate::metadata_fields::{FieldNames, Fields};
 use rdkafka::message::{Header, Headers, OwnedHeaders};
-use uuid::Uuid;
 
 /// `ce_specversion`.
 pub const SPEC_VERSION: &str = "ce_specversion";
@@ -37,71 +37,26 @@ pub const SOURCE_LIB: &str = "sourcelib";
 /// The content type of every event.
 pub const AVRO_CONTENT_TYPE: &str = "application/avro";
 
-/// The headers that carry metadata, in the order Python reads them.
-const METADATA_HEADERS: [&str; 7] = [
-    EVENT_TYPE,
-    ID,
-    SOURCE,
-    TIME,
-    MINOR_VERSION,
-    SOURCE_HOST,
-    SOURCE_LIB,
-];
-
-/// Headers from which no event metadata can be read.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum HeaderError {
-    /// No `ce_type` header.
-    #[error("missing ce_type header on message, cannot determine the event type")]
-    MissingEventType,
-    /// No `ce_id` header.
-    #[error("missing \"ce_id\" header on message, cannot continue")]
-    MissingId,
-    /// A metadata header occurs more than once.
-    #[error("multiple \"{name}\" headers on message, cannot determine the correct metadata")]
-    Duplicate {
-        /// The header name.
-        name: String,
-    },
-    /// A header without a value.
-    #[error("header \"{name}\" has no value")]
-    NoValue {
-        /// The header name.
-        name: String,
-    },
-    /// A header value that is not UTF-8.
-    #[error("header \"{name}\" is not UTF-8")]
-    NotUtf8 {
-        /// The header name.
-        name: String,
-    },
-    /// A header value that cannot be read.
-    #[error("header \"{name}\" has an invalid value {value:?}: {reason}")]
-    Invalid {
-        /// The header name.
-        name: String,
-        /// The value.
-        value: String,
-        /// Why it is invalid.
-        reason: String,
-    },
-}
+/// The names of the headers that carry the metadata.
+pub const NAMES: FieldNames = FieldNames {
+    event_type: EVENT_TYPE,
+    id: ID,
+    source: SOURCE,
+    time: TIME,
+    minor_version: MINOR_VERSION,
+    source_host: SOURCE_HOST,
+    source_lib: SOURCE_LIB,
+};
 
 /// The headers of an event, in Python's order, as (name, value) pairs.
 pub fn metadata_headers(metadata: &EventsMetadata) -> Vec<(&'static str, String)> {
-    vec![
+    let mut headers = vec![
         (SPEC_VERSION, "1.0".to_owned()),
         (CONTENT_TYPE, AVRO_CONTENT_TYPE.to_owned()),
         (DATA_CONTENT_TYPE, AVRO_CONTENT_TYPE.to_owned()),
-        (EVENT_TYPE, metadata.event_type.clone()),
-        (ID, metadata.id.to_string()),
-        (SOURCE, metadata.source.clone()),
-        (TIME, metadata.time_isoformat()),
-        (MINOR_VERSION, metadata.minorversion.to_string()),
-        (SOURCE_HOST, metadata.sourcehost.clone()),
-        (SOURCE_LIB, metadata.sourcelib_string()),
-    ]
+    ];
+    headers.extend(NAMES.values(metadata));
+    headers
 }
 
 /// The headers of an event as rdkafka headers.
@@ -129,136 +84,21 @@ pub fn header_pairs<H: Headers>(headers: Option<&H>) -> Vec<(String, Option<Vec<
         .unwrap_or_default()
 }
 
-fn values<'a>(headers: &'a [(String, Option<Vec<u8>>)], name: &str) -> Vec<&'a Option<Vec<u8>>> {
-    headers
-        .iter()
-        .filter(|(key, _)| key == name)
-        .map(|(_, value)| value)
-        .collect()
-}
-
-fn text(name: &str, value: &Option<Vec<u8>>) -> Result<String, HeaderError> {
-    let bytes = value.as_ref().ok_or_else(|| HeaderError::NoValue {
-        name: name.to_owned(),
-    })?;
-    String::from_utf8(bytes.clone()).map_err(|_| HeaderError::NotUtf8 {
-        name: name.to_owned(),
-    })
-}
-
-/// The single value of a header that must occur at most once; `None` when absent.
-fn single(
-    headers: &[(String, Option<Vec<u8>>)],
-    name: &str,
-) -> Result<Option<String>, HeaderError> {
-    match values(headers, name).as_slice() {
-        [] => Ok(None),
-        [value] => text(name, value).map(Some),
-        _ => Err(HeaderError::Duplicate {
-            name: name.to_owned(),
-        }),
-    }
-}
-
-/// The last value of a header, if any (for logging), as Python's `last_message_header_value`.
-pub fn last_value(headers: &[(String, Option<Vec<u8>>)], name: &str) -> Option<String> {
-    values(headers, name)
-        .last()
-        .and_then(|v| v.as_ref())
-        .map(|v| String::from_utf8_lossy(v).into_owned())
-}
-
 /// The event type: the `ce_type` header, which must occur exactly once.
-pub fn event_type(headers: &[(String, Option<Vec<u8>>)]) -> Result<String, HeaderError> {
-    single(headers, EVENT_TYPE)?.ok_or(HeaderError::MissingEventType)
+pub fn event_type(headers: &Fields) -> Result<String, HeaderError> {
+    NAMES.event_type(headers)
 }
 
 /// Read the event metadata from the headers.
-pub fn metadata_from_headers(
-    headers: &[(String, Option<Vec<u8>>)],
-) -> Result<EventsMetadata, HeaderError> {
-    // Check every metadata header for duplicates first, as Python does in its loop.
-    let mut found: Vec<Option<String>> = Vec::with_capacity(METADATA_HEADERS.len());
-    for name in METADATA_HEADERS {
-        found.push(single(headers, name)?);
-    }
-    let [event_type, id, source, time, minor, host, lib] = <[Option<String>; 7]>::try_from(found)
-        .unwrap_or_else(|_| unreachable!("one entry per metadata header"));
-    let event_type = event_type.ok_or(HeaderError::MissingEventType)?;
-    let id = id.ok_or(HeaderError::MissingId)?;
-    let invalid = |name: &str, value: &str, reason: String| HeaderError::Invalid {
-        name: name.to_owned(),
-        value: value.to_owned(),
-        reason,
-    };
-    let id = Uuid::parse_str(id.trim()).map_err(|e| invalid(ID, &id, e.to_string()))?;
-    let missing = |name: &str| {
-        tracing::warn!(
-            header = name,
-            "missing \"{name}\" header on message, will use EventsMetadata default"
-        );
-    };
-    // The defaults are only computed when a header is missing (they read the clock, the
-    // environment and the host name).
-    let defaults = std::cell::OnceCell::new();
-    let default = || defaults.get_or_init(|| EventsMetadata::new(&event_type, 0));
-    let source = match source {
-        Some(source) => source,
-        None => {
-            missing(SOURCE);
-            default().source.clone()
-        }
-    };
-    let time = match time {
-        Some(time) => parse_isoformat(&time).map_err(|e| invalid(TIME, &time, e.to_string()))?,
-        None => {
-            missing(TIME);
-            default().time
-        }
-    };
-    let minorversion = match minor {
-        Some(minor) => minor
-            .trim()
-            .parse()
-            .map_err(|e| invalid(MINOR_VERSION, &minor, format!("not a minor version ({e})")))?,
-        None => {
-            missing(MINOR_VERSION);
-            0
-        }
-    };
-    let sourcehost = match host {
-        Some(host) => host,
-        None => {
-            missing(SOURCE_HOST);
-            default().sourcehost.clone()
-        }
-    };
-    let sourcelib = match lib {
-        Some(lib) => lib
-            .split('.')
-            .map(|part| part.trim().parse::<u32>())
-            .collect::<Result<_, _>>()
-            .map_err(|e| invalid(SOURCE_LIB, &lib, format!("not dotted numbers ({e})")))?,
-        None => {
-            missing(SOURCE_LIB);
-            default().sourcelib.clone()
-        }
-    };
-    Ok(EventsMetadata {
-        event_type,
-        id,
-        minorversion,
-        source,
-        sourcehost,
-        time,
-        sourcelib,
-    })
+pub fn metadata_from_headers(headers: &Fields) -> Result<EventsMetadata, HeaderError> {
+    NAMES.metadata(headers)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use chrono::{TimeZone, Utc};
+    use uuid::Uuid;
 
     fn sample() -> EventsMetadata {
         EventsMetadata {
@@ -334,15 +174,15 @@ mod tests {
         };
         assert_eq!(
             metadata_from_headers(&without(ID)),
-            Err(HeaderError::MissingId)
+            Err(HeaderError::MissingId { name: ID })
         );
         assert_eq!(
             event_type(&without(EVENT_TYPE)),
-            Err(HeaderError::MissingEventType)
+            Err(HeaderError::MissingEventType { name: EVENT_TYPE })
         );
         assert_eq!(
             metadata_from_headers(&without(EVENT_TYPE)),
-            Err(HeaderError::MissingEventType)
+            Err(HeaderError::MissingEventType { name: EVENT_TYPE })
         );
 
         let mut twice = pairs(&sample());

@@ -175,6 +175,7 @@ impl KafkaProducer {
                     topic: full.clone(),
                     partition: delivery.partition,
                     offset: delivery.offset,
+                    entry_id: None,
                 })
             }
             Err((source, _)) => Err(fail(

@@ -177,12 +177,14 @@ async fn produce(
                 topic: full_topic,
                 partition,
                 offset,
+                entry_id,
             }) => tracing::debug!(
                 event_type,
                 event_id = %metadata.id,
                 topic = %full_topic,
                 partition,
                 offset,
+                entry_id,
                 "event produced"
             ),
             Err(error) => {

@@ -19,13 +19,12 @@
 
 mod context;
 mod error;
-mod shutdown;
 
+pub use crate::consume::{cancel_on_signal, CancellationToken, ConsumeSummary, MessageError};
 pub(crate) use context::describe;
 pub use context::EventConsumerContext;
 use context::{is_fatal, is_no_offset};
-pub use error::{ConsumerError, MessageError};
-pub use shutdown::cancel_on_signal;
+pub use error::ConsumerError;
 
 use super::config::consumer_config;
 use super::dead_letter::{DeadLetter, DeadLetterProducer};
@@ -33,7 +32,8 @@ use super::error::KafkaError;
 use super::framing::unframe;
 use super::headers::{self, header_pairs};
 use super::replay::Replay;
-use crate::registry::{self, EventDescriptor};
+use crate::consume::{sleep_unless_cancelled, ErrorStreak};
+use crate::registry;
 use crate::schema_registry::{RegistryError, SchemaRegistryClient};
 use crate::settings::{KafkaSettings, OnError};
 use chrono::{DateTime, Utc};
@@ -43,18 +43,6 @@ use rdkafka::Offset;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-pub use tokio_util::sync::CancellationToken;
-
-/// What a consumer run did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ConsumeSummary {
-    /// Messages processed successfully.
-    pub processed: u64,
-    /// Messages sent to the dead-letter topic.
-    pub dead_lettered: u64,
-    /// Times a message was read again after a transient failure.
-    pub retried: u64,
-}
 
 type Inner = StreamConsumer<EventConsumerContext>;
 
@@ -219,17 +207,10 @@ impl KafkaConsumer {
         shutdown: &CancellationToken,
         summary: &mut ConsumeSummary,
     ) -> Result<(), ConsumerError> {
-        let limit = self.settings.consumer_consecutive_errors_limit();
-        let mut consecutive_errors = 0u32;
-        let mut last_error = String::new();
+        let mut errors = ErrorStreak::new(self.settings.consumer_consecutive_errors_limit());
         loop {
-            if let Some(limit) = limit {
-                if consecutive_errors >= limit {
-                    return Err(ConsumerError::TooManyErrors {
-                        count: consecutive_errors,
-                        last: last_error,
-                    });
-                }
+            if let Some((count, last)) = errors.exceeded() {
+                return Err(ConsumerError::TooManyErrors { count, last });
             }
             let received = tokio::select! {
                 biased;
@@ -243,15 +224,14 @@ impl KafkaConsumer {
                     if is_fatal(&error) {
                         return Err(ConsumerError::Fatal(error));
                     }
-                    consecutive_errors += 1;
-                    last_error = error.to_string();
+                    errors.failed(&error);
                     tracing::error!(
                         %error,
                         full_topic = %self.full_topic,
                         consumer_group = %self.group_id,
                         "Error consuming event from Kafka -- no event available"
                     );
-                    if self.sleep_after_failure(shutdown).await {
+                    if self.pause(shutdown).await {
                         return Ok(());
                     }
                     continue;
@@ -260,21 +240,19 @@ impl KafkaConsumer {
             };
             match self.process(&message).await {
                 Ok(()) => {
-                    consecutive_errors = 0;
+                    errors.reset();
                     summary.processed += 1;
                     self.commit(&message);
                 }
                 Err(Failure::Message(error)) => {
-                    consecutive_errors += 1;
-                    last_error = error.to_string();
+                    errors.failed(&error);
                     self.record_error(&message, &error);
                     self.handle_failed(&message, error).await?;
                     summary.dead_lettered += 1;
                     self.commit(&message);
                 }
                 Err(Failure::Transient(error)) => {
-                    consecutive_errors += 1;
-                    last_error = error.to_string();
+                    errors.failed(&error);
                     summary.retried += 1;
                     tracing::warn!(
                         %error,
@@ -284,7 +262,7 @@ impl KafkaConsumer {
                         "schema registry unavailable; the message will be read again"
                     );
                     self.rewind(&message);
-                    if self.sleep_after_failure(shutdown).await {
+                    if self.pause(shutdown).await {
                         return Ok(());
                     }
                 }
@@ -293,11 +271,8 @@ impl KafkaConsumer {
     }
 
     /// Sleep the poll-failure time; `true` if shutdown was asked meanwhile.
-    async fn sleep_after_failure(&self, shutdown: &CancellationToken) -> bool {
-        tokio::select! {
-            () = shutdown.cancelled() => true,
-            () = tokio::time::sleep(self.settings.consumer_poll_failure_sleep()) => false,
-        }
+    async fn pause(&self, shutdown: &CancellationToken) -> bool {
+        sleep_unless_cancelled(shutdown, self.settings.consumer_poll_failure_sleep()).await
     }
 
     async fn process(&self, message: &BorrowedMessage<'_>) -> Result<(), Failure> {
@@ -332,30 +307,9 @@ impl KafkaConsumer {
             .map_err(|e| Failure::Message(e.into()))?;
         let metadata =
             headers::metadata_from_headers(&headers).map_err(|e| Failure::Message(e.into()))?;
-        let report = EventDescriptor::dispatch_from_bus(event, metadata).await;
-        let failure = match report {
-            Ok(report) if report.is_ok() => None,
-            Ok(report) => Some(MessageError::Receivers {
-                event_type: descriptor.event_type,
-                receivers: report.receivers,
-                failed: report.failures.len(),
-                details: report
-                    .failures
-                    .iter()
-                    .map(|f| format!("{}={}", f.receiver, f.error))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            }),
-            Err(error) => Some(MessageError::Receivers {
-                event_type: descriptor.event_type,
-                receivers: 1,
-                failed: 1,
-                details: format!("{}={}", error.receiver, error.error),
-            }),
-        };
-        if let Some(failure) = failure {
-            return Err(Failure::Message(failure));
-        }
+        crate::consume::dispatch(event, metadata)
+            .await
+            .map_err(Failure::Message)?;
         if self.settings.audit_logging_enabled() {
             tracing::info!(
                 topic = message.topic(),

@@ -26,7 +26,14 @@
 //! Booleans accept `true/false`, `1/0`, `yes/no`, `on/off` (any case). An empty variable counts as
 //! unset. A value that cannot be read fails [`KafkaSettings::from_env`] with an error naming the
 //! setting. Secrets never appear in `Debug` output or logs.
+//!
+//! The Redis backend's settings are `RedisSettings` (feature `redis`).
 
+#[cfg(feature = "redis")]
+mod redis;
+
+#[cfg(feature = "redis")]
+pub use redis::{redis_names, RedisSettings, RedisSettingsBuilder};
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
@@ -248,12 +255,8 @@ impl KafkaSettings {
                 parse_seconds(names::CONSUMER_COMMIT_INTERVAL, &v)?;
         }
         if let Some(v) = get(names::CONSUMER_CONSECUTIVE_ERRORS_LIMIT) {
-            let limit: u32 = v.trim().parse().map_err(|e| SettingsError::Invalid {
-                setting: names::CONSUMER_CONSECUTIVE_ERRORS_LIMIT,
-                value: v.clone(),
-                reason: format!("not a non-negative integer ({e})"),
-            })?;
-            builder.settings.consumer_consecutive_errors_limit = (limit > 0).then_some(limit);
+            builder.settings.consumer_consecutive_errors_limit =
+                parse_limit(names::CONSUMER_CONSECUTIVE_ERRORS_LIMIT, &v)?;
         }
         if let Some(v) = get(names::CONSUMERS_ENABLED) {
             builder.settings.consumers_enabled = parse_bool(names::CONSUMERS_ENABLED, &v)?;
@@ -262,17 +265,7 @@ impl KafkaSettings {
             builder.settings.audit_logging_enabled = parse_bool(names::AUDIT_LOGGING_ENABLED, &v)?;
         }
         if let Some(v) = get(names::CONSUMER_ON_ERROR) {
-            builder.settings.on_error = match v.trim().to_ascii_lowercase().as_str() {
-                "dead-letter" | "dead_letter" | "deadletter" => OnError::DeadLetter,
-                "stop" => OnError::Stop,
-                _ => {
-                    return Err(SettingsError::Invalid {
-                        setting: names::CONSUMER_ON_ERROR,
-                        value: v,
-                        reason: "expected `dead-letter` or `stop`".into(),
-                    })
-                }
-            };
+            builder.settings.on_error = parse_on_error(names::CONSUMER_ON_ERROR, &v)?;
         }
         builder.settings.dead_letter_topic = get(names::DEAD_LETTER_TOPIC);
         builder.build()
@@ -609,7 +602,7 @@ pub fn valid_topic(name: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
 }
 
-fn parse_seconds(setting: &'static str, value: &str) -> Result<Duration, SettingsError> {
+pub(crate) fn parse_seconds(setting: &'static str, value: &str) -> Result<Duration, SettingsError> {
     let invalid = |reason: &str| SettingsError::Invalid {
         setting,
         value: value.to_owned(),
@@ -625,7 +618,33 @@ fn parse_seconds(setting: &'static str, value: &str) -> Result<Duration, Setting
     Duration::try_from_secs_f64(seconds).map_err(|_| invalid("out of range"))
 }
 
-fn parse_bool(setting: &'static str, value: &str) -> Result<bool, SettingsError> {
+/// A consecutive-errors limit: a non-negative integer, `0` meaning none.
+pub(crate) fn parse_limit(
+    setting: &'static str,
+    value: &str,
+) -> Result<Option<u32>, SettingsError> {
+    let limit: u32 = value.trim().parse().map_err(|e| SettingsError::Invalid {
+        setting,
+        value: value.to_owned(),
+        reason: format!("not a non-negative integer ({e})"),
+    })?;
+    Ok((limit > 0).then_some(limit))
+}
+
+/// A failure policy: `dead-letter` or `stop`.
+pub(crate) fn parse_on_error(setting: &'static str, value: &str) -> Result<OnError, SettingsError> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "dead-letter" | "dead_letter" | "deadletter" => Ok(OnError::DeadLetter),
+        "stop" => Ok(OnError::Stop),
+        _ => Err(SettingsError::Invalid {
+            setting,
+            value: value.to_owned(),
+            reason: "expected `dead-letter` or `stop`".into(),
+        }),
+    }
+}
+
+pub(crate) fn parse_bool(setting: &'static str, value: &str) -> Result<bool, SettingsError> {
     match value.trim().to_ascii_lowercase().as_str() {
         "true" | "1" | "yes" | "on" => Ok(true),
         "false" | "0" | "no" | "off" => Ok(false),

@@ -1,0 +1,239 @@
+//! The event metadata as named text fields of a bus message: Kafka headers (`ce_type`, `ce_id`,
+//! ...) and Redis stream entry fields (`type`, `id`, ...) carry the same seven values in the same
+//! formats, under other names ([`FieldNames`]).
+//!
+//! Read back as the Python libraries do, but stricter: the event type and the id are required, a
+//! metadata field that occurs twice is an error, and the other missing fields take
+//! `EventsMetadata`'s defaults, with a warning.
+
+use crate::avro::parse_isoformat;
+use crate::metadata::EventsMetadata;
+use uuid::Uuid;
+
+/// The fields of a received message: (name, value) pairs in order; a Kafka header may have no
+/// value.
+pub type Fields = [(String, Option<Vec<u8>>)];
+
+/// The names under which a transport carries the metadata.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldNames {
+    /// The event type.
+    pub event_type: &'static str,
+    /// The event id.
+    pub id: &'static str,
+    /// The source (`openedx/{service}/web`).
+    pub source: &'static str,
+    /// The time, as Python's `isoformat()`.
+    pub time: &'static str,
+    /// The minor version.
+    pub minor_version: &'static str,
+    /// The source host.
+    pub source_host: &'static str,
+    /// The source library version, dotted.
+    pub source_lib: &'static str,
+}
+
+impl FieldNames {
+    /// The names in the order Python writes and reads them.
+    pub fn in_order(&self) -> [&'static str; 7] {
+        [
+            self.event_type,
+            self.id,
+            self.source,
+            self.time,
+            self.minor_version,
+            self.source_host,
+            self.source_lib,
+        ]
+    }
+
+    /// The metadata as (name, text) pairs, in Python's order and formats.
+    pub fn values(&self, metadata: &EventsMetadata) -> [(&'static str, String); 7] {
+        [
+            (self.event_type, metadata.event_type.clone()),
+            (self.id, metadata.id.to_string()),
+            (self.source, metadata.source.clone()),
+            (self.time, metadata.time_isoformat()),
+            (self.minor_version, metadata.minorversion.to_string()),
+            (self.source_host, metadata.sourcehost.clone()),
+            (self.source_lib, metadata.sourcelib_string()),
+        ]
+    }
+
+    /// The event type, which must occur exactly once.
+    pub fn event_type(&self, fields: &Fields) -> Result<String, HeaderError> {
+        single(fields, self.event_type)?.ok_or(HeaderError::MissingEventType {
+            name: self.event_type,
+        })
+    }
+
+    /// Read the event metadata.
+    pub fn metadata(&self, fields: &Fields) -> Result<EventsMetadata, HeaderError> {
+        // Check every metadata field for duplicates first, as Python does in its loop.
+        let mut found: Vec<Option<String>> = Vec::with_capacity(7);
+        for name in self.in_order() {
+            found.push(single(fields, name)?);
+        }
+        let [event_type, id, source, time, minor, host, lib] =
+            <[Option<String>; 7]>::try_from(found)
+                .unwrap_or_else(|_| unreachable!("one entry per metadata field"));
+        let event_type = event_type.ok_or(HeaderError::MissingEventType {
+            name: self.event_type,
+        })?;
+        let id = id.ok_or(HeaderError::MissingId { name: self.id })?;
+        let invalid = |name: &str, value: &str, reason: String| HeaderError::Invalid {
+            name: name.to_owned(),
+            value: value.to_owned(),
+            reason,
+        };
+        let id = Uuid::parse_str(id.trim()).map_err(|e| invalid(self.id, &id, e.to_string()))?;
+        let missing = |name: &str| {
+            tracing::warn!(
+                header = name,
+                "missing \"{name}\" header on message, will use EventsMetadata default"
+            );
+        };
+        // The defaults are only computed when a field is missing (they read the clock, the
+        // environment and the host name).
+        let defaults = std::cell::OnceCell::new();
+        let default = || defaults.get_or_init(|| EventsMetadata::new(&event_type, 0));
+        let source = match source {
+            Some(source) => source,
+            None => {
+                missing(self.source);
+                default().source.clone()
+            }
+        };
+        let time = match time {
+            Some(time) => {
+                parse_isoformat(&time).map_err(|e| invalid(self.time, &time, e.to_string()))?
+            }
+            None => {
+                missing(self.time);
+                default().time
+            }
+        };
+        let minorversion = match minor {
+            Some(minor) => minor.trim().parse().map_err(|e| {
+                invalid(
+                    self.minor_version,
+                    &minor,
+                    format!("not a minor version ({e})"),
+                )
+            })?,
+            None => {
+                missing(self.minor_version);
+                0
+            }
+        };
+        let sourcehost = match host {
+            Some(host) => host,
+            None => {
+                missing(self.source_host);
+                default().sourcehost.clone()
+            }
+        };
+        let sourcelib = match lib {
+            Some(lib) => lib
+                .split('.')
+                .map(|part| part.trim().parse::<u32>())
+                .collect::<Result<_, _>>()
+                .map_err(|e| invalid(self.source_lib, &lib, format!("not dotted numbers ({e})")))?,
+            None => {
+                missing(self.source_lib);
+                default().sourcelib.clone()
+            }
+        };
+        Ok(EventsMetadata {
+            event_type,
+            id,
+            minorversion,
+            source,
+            sourcehost,
+            time,
+            sourcelib,
+        })
+    }
+}
+
+/// Message fields from which no event metadata can be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HeaderError {
+    /// No event type field.
+    #[error("missing {name} header on message, cannot determine the event type")]
+    MissingEventType {
+        /// The field name (`ce_type`, `type`).
+        name: &'static str,
+    },
+    /// No id field.
+    #[error("missing \"{name}\" header on message, cannot continue")]
+    MissingId {
+        /// The field name (`ce_id`, `id`).
+        name: &'static str,
+    },
+    /// A metadata field occurs more than once.
+    #[error("multiple \"{name}\" headers on message, cannot determine the correct metadata")]
+    Duplicate {
+        /// The field name.
+        name: String,
+    },
+    /// A field without a value.
+    #[error("header \"{name}\" has no value")]
+    NoValue {
+        /// The field name.
+        name: String,
+    },
+    /// A field value that is not UTF-8.
+    #[error("header \"{name}\" is not UTF-8")]
+    NotUtf8 {
+        /// The field name.
+        name: String,
+    },
+    /// A field value that cannot be read.
+    #[error("header \"{name}\" has an invalid value {value:?}: {reason}")]
+    Invalid {
+        /// The field name.
+        name: String,
+        /// The value.
+        value: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+}
+
+fn values<'a>(fields: &'a Fields, name: &str) -> Vec<&'a Option<Vec<u8>>> {
+    fields
+        .iter()
+        .filter(|(key, _)| key == name)
+        .map(|(_, value)| value)
+        .collect()
+}
+
+fn text(name: &str, value: &Option<Vec<u8>>) -> Result<String, HeaderError> {
+    let bytes = value.as_ref().ok_or_else(|| HeaderError::NoValue {
+        name: name.to_owned(),
+    })?;
+    String::from_utf8(bytes.clone()).map_err(|_| HeaderError::NotUtf8 {
+        name: name.to_owned(),
+    })
+}
+
+/// The single value of a field that must occur at most once; `None` when absent.
+pub fn single(fields: &Fields, name: &str) -> Result<Option<String>, HeaderError> {
+    match values(fields, name).as_slice() {
+        [] => Ok(None),
+        [value] => text(name, value).map(Some),
+        _ => Err(HeaderError::Duplicate {
+            name: name.to_owned(),
+        }),
+    }
+}
+
+/// The last value of a field, if any (for logging), as Python's `last_message_header_value`.
+pub fn last_value(fields: &Fields, name: &str) -> Option<String> {
+    values(fields, name)
+        .last()
+        .and_then(|v| v.as_ref())
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+}

@@ -1,0 +1,22 @@
+//! The Redis backend of the event bus, wire-compatible with `edx-event-bus-redis` 1.1.2: each
+//! topic is a Redis stream, each event a stream entry.
+//!
+//! - [`RedisProducer`]: produce events ([`crate::backend::EventProducer`]) with `XADD`;
+//! - [`RedisConsumer`]: read a stream as a member of a consumer group and send each event to its
+//!   receivers, at least once: an entry is acknowledged (`XACK`) only after its receivers ran, and
+//!   one that cannot be processed goes to a dead-letter stream first (or stops the consumer);
+//! - [`entry`]: the wire format of an entry.
+//!
+//! Configure them with [`crate::settings::RedisSettings`]. There is no schema registry: the
+//! entry carries the Avro data without framing, written with the event type's current schema, as
+//! Python writes it.
+
+mod connection;
+pub mod consumer;
+pub mod entry;
+pub mod error;
+pub mod producer;
+
+pub use consumer::{ConsumerError, RedisConsumer, StartFrom};
+pub use error::RedisError;
+pub use producer::RedisProducer;
