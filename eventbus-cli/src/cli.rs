@@ -1,6 +1,6 @@
 //! The command-line grammar (clap).
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 
 /// The Open edX event bus: events, schemas, producer configuration, producing and consuming.
@@ -24,7 +24,7 @@ pub enum Command {
     /// The producer configuration (`EVENT_BUS_PRODUCER_CONFIG`).
     #[command(subcommand)]
     Config(ConfigCommand),
-    /// Produce one event to a topic (like edx-event-bus-kafka's `produce_event`).
+    /// Produce one event to a topic (like edx-event-bus-kafka's and -redis' `produce_event`).
     Produce(ProduceArgs),
     /// Consume a topic and print each event as a JSON line (like `consume_events`).
     Consume(ConsumeArgs),
@@ -52,9 +52,22 @@ pub enum ConfigCommand {
     },
 }
 
+/// The transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Backend {
+    /// Kafka and a schema registry (`EVENT_BUS_KAFKA_*`), as edx-event-bus-kafka.
+    Kafka,
+    /// Redis streams (`EVENT_BUS_REDIS_*`), as edx-event-bus-redis.
+    Redis,
+}
+
 /// `eventbus produce ...`
 #[derive(Debug, Args)]
 pub struct ProduceArgs {
+    /// The transport (default: redis when EVENT_BUS_PRODUCER names edx_event_bus_redis, else
+    /// kafka).
+    #[arg(long, value_enum)]
+    pub backend: Option<Backend>,
     /// The event type, e.g. org.openedx.learning.course.enrollment.created.v1.
     #[arg(long)]
     pub event_type: String,
@@ -73,18 +86,29 @@ pub struct ProduceArgs {
 /// `eventbus consume ...`
 #[derive(Debug, Args)]
 pub struct ConsumeArgs {
+    /// The transport (default: redis when EVENT_BUS_CONSUMER names edx_event_bus_redis, else
+    /// kafka).
+    #[arg(long, value_enum)]
+    pub backend: Option<Backend>,
     /// The topic, without EVENT_BUS_TOPIC_PREFIX.
     #[arg(long)]
     pub topic: String,
     /// The consumer group id.
     #[arg(long)]
     pub group_id: String,
-    /// Start the group from the first message at or after this time (ISO 8601, e.g.
+    /// Redis: this consumer's name in the group; its pending entries are its own, so keep it
+    /// stable across restarts (default: the host name).
+    #[arg(long)]
+    pub consumer_name: Option<String>,
+    /// Kafka: start the group from the first message at or after this time (ISO 8601, e.g.
     /// 2026-01-02T03:04:05Z), then keep consuming.
     #[arg(long, value_name = "ISO")]
     pub offset_time: Option<String>,
-    /// Extra consumer options as a JSON object, as `consume_events --extra`: `offset_time`
-    /// (ISO string) and `max_messages` (integer) are understood.
+    /// Extra consumer options as a JSON object, as `consume_events --extra`: `max_messages`
+    /// (integer); Kafka: `offset_time` (ISO string); Redis: `check_backlog` (bool: a new group
+    /// starts at the beginning of the stream), `last_read_msg_id` (string: start after this
+    /// entry), `claim_msgs_older_than` (milliseconds: take over other consumers' idle pending
+    /// entries).
     #[arg(long, value_name = "JSON")]
     pub extra: Option<String>,
     /// Stop after this many events (default: run until SIGTERM or Ctrl-C).

@@ -8,6 +8,7 @@ use eventbus_runtime::settings::{names, KafkaSettings};
 use serde_json::Value;
 use std::path::PathBuf;
 
+const REDIS_URL: &str = "EVENT_BUS_REDIS_CONNECTION_URL";
 const XBLOCK_PUBLISHED: &str = "org.openedx.content_authoring.xblock.published.v1";
 const XBLOCK_DATA: &str = r#"{"xblock_info": {"usage_key": "block-v1:edX+DemoX+2026+type@html+block@intro", "block_type": "html"}}"#;
 
@@ -19,6 +20,9 @@ fn eventbus() -> Command {
         names::SCHEMA_REGISTRY_URL,
         names::TOPIC_PREFIX,
         "EVENT_BUS_PRODUCER_CONFIG",
+        "EVENT_BUS_PRODUCER",
+        "EVENT_BUS_CONSUMER",
+        REDIS_URL,
     ] {
         command.env_remove(name);
     }
@@ -247,12 +251,39 @@ fn produce_validates_the_data_before_touching_the_bus() {
 }
 
 #[test]
-fn consume_refuses_unknown_extra_options() {
+fn consume_refuses_unknown_options_and_those_of_the_other_backend() {
+    for (backend, extra, message) in [
+        (
+            "kafka",
+            r#"{"from_start": true}"#,
+            "unknown option `from_start`",
+        ),
+        (
+            "kafka",
+            r#"{"check_backlog": true}"#,
+            "check_backlog only apply to the redis backend",
+        ),
+        (
+            "redis",
+            r#"{"offset_time": "2020-01-01T00:00:00Z"}"#,
+            "offset_time only applies to the kafka backend",
+        ),
+    ] {
+        let out = run(eventbus()
+            .args(["consume", "--topic", "t", "--group-id", "g"])
+            .args(["--backend", backend, "--extra", extra]));
+        assert_eq!(out.code, 2, "{}", out.stderr);
+        assert!(out.stderr.contains(message), "{}", out.stderr);
+    }
+    // Without the Redis URL, the setting is named.
     let out = run(eventbus()
         .args(["consume", "--topic", "t", "--group-id", "g"])
-        .args(["--extra", r#"{"check_backlog": true}"#]));
+        .env(
+            "EVENT_BUS_CONSUMER",
+            "edx_event_bus_redis.RedisEventConsumer",
+        ));
     assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(out.stderr.contains("check_backlog"), "{}", out.stderr);
+    assert!(out.stderr.contains(REDIS_URL), "{}", out.stderr);
 }
 
 #[test]
@@ -338,6 +369,53 @@ fn produce_then_consume_through_the_real_broker() {
         line["data"]["xblock_info"]["usage_key"],
         "block-v1:edX+DemoX+2026+type@html+block@intro"
     );
+    assert!(
+        out.stderr.contains("1 event(s) processed, 0 dead-lettered"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn produce_then_consume_through_redis() {
+    let url = std::env::var(REDIS_URL).unwrap_or_else(|_| {
+        panic!("{REDIS_URL} is not set: run the tests with scripts/test.sh, which starts Redis")
+    });
+    let topic = format!("cli-test-{}", uuid::Uuid::new_v4().simple());
+    let redis = |command: &mut Command| {
+        command
+            .env(REDIS_URL, &url)
+            .env("EVENT_BUS_PRODUCER", "edx_event_bus_redis.create_producer")
+            .env(names::SERVICE_NAME, "eventbus-cli-test");
+    };
+    let mut produce = eventbus();
+    redis(&mut produce);
+    let out = run(produce
+        .args([
+            "produce",
+            "--event-type",
+            XBLOCK_PUBLISHED,
+            "--topic",
+            &topic,
+        ])
+        .args(["--data", XBLOCK_DATA]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let delivery: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(delivery["topic"], topic.as_str());
+    assert!(delivery["entry_id"].as_str().unwrap().contains('-'));
+
+    let mut consume = eventbus();
+    redis(&mut consume);
+    let out = run(consume
+        .args(["consume", "--backend", "redis", "--topic", &topic])
+        .args(["--group-id", "g", "--consumer-name", "cli"])
+        .args(["--extra", r#"{"check_backlog": true, "max_messages": 1}"#])
+        .timeout(std::time::Duration::from_secs(60)));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let line: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(line["event_type"], XBLOCK_PUBLISHED);
+    assert_eq!(line["metadata"]["id"], delivery["id"]);
+    assert_eq!(line["metadata"]["source"], "openedx/eventbus-cli-test/web");
     assert!(
         out.stderr.contains("1 event(s) processed, 0 dead-lettered"),
         "{}",

@@ -1,8 +1,9 @@
 //! What the commands that talk to the bus share: settings, the async runtime, event lines.
 
 use super::CliError;
+use crate::cli::Backend;
 use eventbus_runtime::registry::{self, AnyEvent, AnyReceiver, EventDescriptor};
-use eventbus_runtime::settings::KafkaSettings;
+use eventbus_runtime::settings::{KafkaSettings, RedisSettings};
 use eventbus_runtime::signal::ReceiverId;
 use eventbus_runtime::EventsMetadata;
 use serde_json::{json, Value};
@@ -17,6 +18,25 @@ pub fn settings_from_env() -> Result<KafkaSettings, CliError> {
         eventbus_runtime::metadata::set_service_name(name);
     }
     Ok(settings)
+}
+
+/// The Redis settings from the environment (`EVENT_BUS_REDIS_*`, `EVENT_BUS_TOPIC_PREFIX`...); a
+/// missing or invalid setting is a usage error naming it.
+pub fn redis_settings_from_env() -> Result<RedisSettings, CliError> {
+    let settings = RedisSettings::from_env().map_err(|e| CliError::Usage(e.to_string()))?;
+    if let Some(name) = settings.service_name() {
+        eventbus_runtime::metadata::set_service_name(name);
+    }
+    Ok(settings)
+}
+
+/// The backend: the one asked for, else the one the Django setting `setting` (`EVENT_BUS_PRODUCER`
+/// or `EVENT_BUS_CONSUMER`, a dotted path such as `edx_event_bus_redis.create_producer`) names.
+pub fn backend(asked: Option<Backend>, setting: &str) -> Backend {
+    asked.unwrap_or_else(|| match std::env::var(setting) {
+        Ok(path) if path.starts_with("edx_event_bus_redis") => Backend::Redis,
+        _ => Backend::Kafka,
+    })
 }
 
 /// Run `future` to completion on a multi-threaded tokio runtime.

@@ -1,12 +1,17 @@
 //! `eventbus consume`: read a topic as a member of a consumer group and print each event as a
-//! JSON line on standard output, as edx-event-bus-kafka's `consume_events` (which sends them to
-//! the receivers of a Django process instead).
+//! JSON line on standard output, as edx-event-bus-kafka's and edx-event-bus-redis'
+//! `consume_events` (which send them to the receivers of a Django process instead).
 
-use super::bus::{block_on, event_line, settings_from_env, Connected};
+use super::bus::{
+    backend, block_on, event_line, redis_settings_from_env, settings_from_env, Connected,
+};
 use super::CliError;
-use crate::cli::ConsumeArgs;
+use crate::cli::{Backend, ConsumeArgs};
+use chrono::{DateTime, Utc};
 use eventbus_runtime::avro::parse_isoformat;
-use eventbus_runtime::kafka::{cancel_on_signal, CancellationToken, KafkaConsumer};
+use eventbus_runtime::consume::{cancel_on_signal, CancellationToken, ConsumeSummary};
+use eventbus_runtime::kafka::KafkaConsumer;
+use eventbus_runtime::redis::{RedisConsumer, StartFrom};
 use eventbus_runtime::registry::AnyReceiver;
 use serde_json::Value;
 use std::io::Write;
@@ -19,6 +24,26 @@ use std::sync::Arc;
 struct Extra {
     offset_time: Option<String>,
     max_messages: Option<u64>,
+    check_backlog: bool,
+    last_read_msg_id: Option<String>,
+    claim_msgs_older_than: Option<u64>,
+}
+
+impl Extra {
+    /// The Redis-only options given, by name.
+    fn redis_options(&self) -> Vec<&'static str> {
+        [
+            (self.check_backlog, "check_backlog"),
+            (self.last_read_msg_id.is_some(), "last_read_msg_id"),
+            (
+                self.claim_msgs_older_than.is_some(),
+                "claim_msgs_older_than",
+            ),
+        ]
+        .into_iter()
+        .filter_map(|(given, name)| given.then_some(name))
+        .collect()
+    }
 }
 
 fn parse_extra(text: &str) -> Result<Extra, CliError> {
@@ -46,9 +71,31 @@ fn parse_extra(text: &str) -> Result<Extra, CliError> {
                 })?;
                 extra.max_messages = Some(n);
             }
+            "check_backlog" => {
+                extra.check_backlog = value.as_bool().ok_or_else(|| {
+                    usage(format!("check_backlog must be true or false, not {value}"))
+                })?;
+            }
+            "last_read_msg_id" => {
+                let id = value.as_str().ok_or_else(|| {
+                    usage(format!(
+                        "last_read_msg_id must be a stream entry id string, not {value}"
+                    ))
+                })?;
+                extra.last_read_msg_id = Some(id.to_owned());
+            }
+            "claim_msgs_older_than" => {
+                let ms = value.as_u64().ok_or_else(|| {
+                    usage(format!(
+                        "claim_msgs_older_than must be a number of milliseconds, not {value}"
+                    ))
+                })?;
+                extra.claim_msgs_older_than = Some(ms);
+            }
             other => {
                 return Err(usage(format!(
-                    "unknown option `{other}` (known: offset_time, max_messages)"
+                    "unknown option `{other}` (known: offset_time, max_messages, check_backlog, \
+                     last_read_msg_id, claim_msgs_older_than)"
                 )))
             }
         }
@@ -65,14 +112,29 @@ pub fn run(args: ConsumeArgs) -> Result<ExitCode, CliError> {
         .unwrap_or_default();
     let offset_time = args
         .offset_time
-        .or(extra.offset_time)
+        .as_ref()
+        .or(extra.offset_time.as_ref())
         .map(|t| {
-            parse_isoformat(&t)
+            parse_isoformat(t)
                 .map_err(|e| CliError::Usage(format!("offset time `{t}` is not ISO 8601: {e}")))
         })
         .transpose()?;
     let max_messages = args.max_messages.or(extra.max_messages);
-    let settings = settings_from_env()?;
+    let backend = backend(args.backend, "EVENT_BUS_CONSUMER");
+    match backend {
+        Backend::Kafka if !extra.redis_options().is_empty() => {
+            return Err(CliError::Usage(format!(
+                "{} only apply to the redis backend",
+                extra.redis_options().join(", ")
+            )))
+        }
+        Backend::Redis if offset_time.is_some() => {
+            return Err(CliError::Usage(
+                "offset_time only applies to the kafka backend (redis: last_read_msg_id)".into(),
+            ))
+        }
+        _ => {}
+    }
     let shutdown = CancellationToken::new();
     let seen = Arc::new(AtomicU64::new(0));
     let receiver: AnyReceiver = {
@@ -91,27 +153,19 @@ pub fn run(args: ConsumeArgs) -> Result<ExitCode, CliError> {
         })
     };
     let _connected = Connected::everywhere("eventbus consume", receiver);
-    let result = block_on(async {
-        // The consumer needs the async runtime to be created.
-        let mut consumer = KafkaConsumer::new(&settings, &args.topic, &args.group_id)
-            .map_err(|e| CliError::Usage(e.to_string()))?;
-        if let Some(time) = offset_time {
-            consumer = consumer.offset_time(time);
-        }
-        eprintln!(
-            "consuming {} as group {} (Ctrl-C to stop)",
-            consumer.full_topic(),
-            args.group_id
-        );
-        if max_messages == Some(0) {
-            return Ok(Ok(Default::default()));
-        }
+    if max_messages == Some(0) {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let watched = async {
         let watcher = tokio::spawn(cancel_on_signal(shutdown.clone()));
-        let result = consumer.consume(shutdown).await;
+        let result = match backend {
+            Backend::Kafka => consume_kafka(&args, offset_time, shutdown).await,
+            Backend::Redis => consume_redis(&args, &extra, shutdown).await,
+        };
         watcher.abort();
-        Ok(result)
-    })??;
-    let summary = result.map_err(|e| CliError::Bus(e.to_string()))?;
+        result
+    };
+    let summary = block_on(watched)??;
     eprintln!(
         "{} event(s) processed, {} dead-lettered",
         summary.processed, summary.dead_lettered
@@ -119,6 +173,64 @@ pub fn run(args: ConsumeArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
+async fn consume_kafka(
+    args: &ConsumeArgs,
+    offset_time: Option<DateTime<Utc>>,
+    shutdown: CancellationToken,
+) -> Result<ConsumeSummary, CliError> {
+    let settings = settings_from_env()?;
+    let mut consumer = KafkaConsumer::new(&settings, &args.topic, &args.group_id)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    if let Some(time) = offset_time {
+        consumer = consumer.offset_time(time);
+    }
+    eprintln!(
+        "consuming {} as group {} (Ctrl-C to stop)",
+        consumer.full_topic(),
+        args.group_id
+    );
+    consumer
+        .consume(shutdown)
+        .await
+        .map_err(|e| CliError::Bus(e.to_string()))
+}
+
+async fn consume_redis(
+    args: &ConsumeArgs,
+    extra: &Extra,
+    shutdown: CancellationToken,
+) -> Result<ConsumeSummary, CliError> {
+    let settings = redis_settings_from_env()?;
+    let name = match &args.consumer_name {
+        Some(name) => name.clone(),
+        None => gethostname(),
+    };
+    let mut consumer = RedisConsumer::new(&settings, &args.topic, &args.group_id, &name)
+        .await
+        .map_err(|e| CliError::Bus(e.to_string()))?
+        .start_from(match (&extra.last_read_msg_id, extra.check_backlog) {
+            (Some(id), _) => StartFrom::Id(id.clone()),
+            (None, true) => StartFrom::Beginning,
+            (None, false) => StartFrom::End,
+        });
+    if let Some(ms) = extra.claim_msgs_older_than {
+        consumer = consumer.claim_pending_older_than(std::time::Duration::from_millis(ms));
+    }
+    eprintln!(
+        "consuming {} as group {}, consumer {name} (Ctrl-C to stop)",
+        consumer.full_topic(),
+        args.group_id
+    );
+    consumer
+        .consume(shutdown)
+        .await
+        .map_err(|e| CliError::Bus(e.to_string()))
+}
+
+/// The host name, the default consumer name.
+fn gethostname() -> String {
+    eventbus_runtime::EventsMetadata::new("", 0).sourcehost
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,15 +241,25 @@ mod tests {
             parse_extra(r#"{"offset_time": "2026-01-02T03:04:05Z", "max_messages": 3}"#).unwrap(),
             Extra {
                 offset_time: Some("2026-01-02T03:04:05Z".into()),
-                max_messages: Some(3)
+                max_messages: Some(3),
+                ..Extra::default()
             }
+        );
+        let redis = parse_extra(
+            r#"{"check_backlog": true, "last_read_msg_id": "1-0", "claim_msgs_older_than": 500}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            redis.redis_options(),
+            ["check_backlog", "last_read_msg_id", "claim_msgs_older_than"]
         );
         for (text, message) in [
             ("[1]", "expected a JSON object"),
             ("{", "not JSON"),
+            (r#"{"from_start": true}"#, "unknown option `from_start`"),
             (
-                r#"{"check_backlog": true}"#,
-                "unknown option `check_backlog`",
+                r#"{"check_backlog": 1}"#,
+                "check_backlog must be true or false",
             ),
             (
                 r#"{"offset_time": 5}"#,

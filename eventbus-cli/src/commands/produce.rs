@@ -1,14 +1,18 @@
-//! `eventbus produce`: one event to one topic, as edx-event-bus-kafka's `produce_event`.
+//! `eventbus produce`: one event to one topic, as edx-event-bus-kafka's and edx-event-bus-redis'
+//! `produce_event`.
 
-use super::bus::{block_on, settings_from_env};
+use super::bus::{backend, block_on, redis_settings_from_env, settings_from_env};
 use super::CliError;
-use crate::cli::ProduceArgs;
+use crate::cli::{Backend, ProduceArgs};
+use eventbus_runtime::backend::Delivery;
 use eventbus_runtime::kafka::KafkaProducer;
-use eventbus_runtime::registry;
+use eventbus_runtime::redis::RedisProducer;
+use eventbus_runtime::registry::{self, AnyEvent};
 use eventbus_runtime::EventsMetadata;
 use serde_json::{json, Value};
 use std::io::Read;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 pub fn run(args: ProduceArgs) -> Result<ExitCode, CliError> {
     let descriptor = registry::find(&args.event_type).ok_or_else(|| {
@@ -35,29 +39,58 @@ pub fn run(args: ProduceArgs) -> Result<ExitCode, CliError> {
     event
         .key_at(key_field)
         .map_err(|e| CliError::Refused(format!("--key-field {key_field}: {e}")))?;
-    let settings = settings_from_env()?;
     let metadata = EventsMetadata::new(descriptor.event_type, descriptor.minor_version);
-    let delivery = block_on(async {
-        let producer = KafkaProducer::new(&settings).map_err(|e| CliError::Usage(e.to_string()))?;
-        let delivery = producer
-            .send_event(&args.topic, key_field, event, &metadata)
-            .await;
-        let closed = producer.close().await;
-        let delivery = delivery.map_err(|e| CliError::Bus(e.to_string()))?;
-        closed.map_err(|e| CliError::Bus(e.to_string()))?;
-        Ok::<_, CliError>(delivery)
-    })??;
+    let delivery = match backend(args.backend, "EVENT_BUS_PRODUCER") {
+        Backend::Kafka => produce_kafka(&args.topic, key_field, event, &metadata)?,
+        Backend::Redis => produce_redis(&args.topic, key_field, event, &metadata)?,
+    };
     println!(
         "{}",
         json!({
             "topic": delivery.topic,
             "partition": delivery.partition,
             "offset": delivery.offset,
+            "entry_id": delivery.entry_id,
             "event_type": descriptor.event_type,
             "id": metadata.id.to_string(),
         })
     );
     Ok(ExitCode::SUCCESS)
+}
+
+fn produce_kafka(
+    topic: &str,
+    key_field: &str,
+    event: Arc<dyn AnyEvent>,
+    metadata: &EventsMetadata,
+) -> Result<Delivery, CliError> {
+    let settings = settings_from_env()?;
+    block_on(async {
+        let producer = KafkaProducer::new(&settings).map_err(|e| CliError::Usage(e.to_string()))?;
+        let delivery = producer.send_event(topic, key_field, event, metadata).await;
+        let closed = producer.close().await;
+        let delivery = delivery.map_err(|e| CliError::Bus(e.to_string()))?;
+        closed.map_err(|e| CliError::Bus(e.to_string()))?;
+        Ok(delivery)
+    })?
+}
+
+fn produce_redis(
+    topic: &str,
+    key_field: &str,
+    event: Arc<dyn AnyEvent>,
+    metadata: &EventsMetadata,
+) -> Result<Delivery, CliError> {
+    let settings = redis_settings_from_env()?;
+    block_on(async {
+        let producer = RedisProducer::new(&settings)
+            .await
+            .map_err(|e| CliError::Bus(e.to_string()))?;
+        producer
+            .send_event(topic, key_field, event, metadata)
+            .await
+            .map_err(|e| CliError::Bus(e.to_string()))
+    })?
 }
 
 /// `--data`: JSON text, `@FILE` or `-` (standard input).
