@@ -10,80 +10,31 @@
 //!
 //! `eval "$(scripts/services.sh up)"; cargo bench -p eventbus-tests --bench kafka_throughput`
 //! (`KAFKA_BENCH_EVENTS`, default 20000; `EVENTBUS_PYTHON` for the Python run; set
-//! `KAFKA_BENCH_SKIP_PYTHON=1` to skip it).
+//! `BENCH_SKIP_PYTHON=1` to skip it).
 
-use eventbus_runtime::avro::Example;
+mod common;
+
+use common::{env, rate, workload, Dispatched};
 use eventbus_runtime::kafka::consumer::CancellationToken;
 use eventbus_runtime::kafka::framing::frame;
 use eventbus_runtime::kafka::headers::owned_headers;
 use eventbus_runtime::kafka::{KafkaAdmin, KafkaConsumer, KafkaProducer, TopicSpec};
 use eventbus_runtime::key::key_schema;
-use eventbus_runtime::registry::{self, AnyEvent, EventDescriptor};
 use eventbus_runtime::settings::KafkaSettings;
 use eventbus_runtime::EventsMetadata;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::message::{Message, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::ClientConfig;
-use serde_json::{json, Value};
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
-
-const EVENT_TYPES: [(&str, &str); 5] = [
-    (
-        "org.openedx.learning.auth.session.login.completed.v1",
-        "user.pii.username",
-    ),
-    (
-        "org.openedx.learning.course.enrollment.created.v1",
-        "enrollment.course.course_key",
-    ),
-    (
-        "org.openedx.content_authoring.xblock.published.v1",
-        "xblock_info.usage_key",
-    ),
-    (
-        "org.openedx.learning.certificate.created.v1",
-        "certificate.course.course_key",
-    ),
-    (
-        "org.openedx.content_authoring.course.catalog_info.changed.v1",
-        "catalog_info.course_key",
-    ),
-];
 
 /// A pre-encoded message: framed key, framed value, and the metadata its headers carry.
 type Encoded = Arc<(Vec<u8>, Vec<u8>, EventsMetadata)>;
 
 /// Events in flight at once while producing.
 const IN_FLIGHT: usize = 5000;
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        eprintln!(
-            "{name} is not set: start the services with `eval \"$(scripts/services.sh up)\"`"
-        );
-        std::process::exit(2)
-    })
-}
-
-fn workload() -> Vec<(&'static EventDescriptor, &'static str, Arc<dyn AnyEvent>)> {
-    openedx_events::link();
-    EVENT_TYPES
-        .iter()
-        .map(|(event_type, key)| {
-            let d = registry::find(event_type).unwrap_or_else(|| panic!("{event_type}"));
-            (d, *key, d.example(Example::Full).expect("serializable"))
-        })
-        .collect()
-}
-
-fn rate(n: usize, elapsed: Duration) -> f64 {
-    n as f64 / elapsed.as_secs_f64()
-}
 
 async fn create(settings: &KafkaSettings, topics: &[&str]) {
     let admin = KafkaAdmin::new(settings).expect("admin");
@@ -192,49 +143,16 @@ async fn raw_produce(producer: FutureProducer, topic: &str, messages: &[Encoded]
 /// Consume + dispatch `n` events with the bus consumer: time from the first receiver call to
 /// the n-th.
 async fn bus_consume(settings: &KafkaSettings, topic: &str, n: usize) -> Duration {
-    let count = Arc::new(AtomicUsize::new(0));
-    let times: Arc<Mutex<(Option<Instant>, Option<Instant>)>> = Arc::default();
-    let mut connected = Vec::new();
-    for (d, _, _) in workload() {
-        let (count, times) = (count.clone(), times.clone());
-        let id = d
-            .connect(
-                "bench",
-                Arc::new(move |_event, _metadata, _from_bus| {
-                    let seen = count.fetch_add(1, Ordering::Relaxed) + 1;
-                    let mut times = times.lock().expect("lock");
-                    let now = Instant::now();
-                    times.0.get_or_insert(now);
-                    if seen == n {
-                        times.1 = Some(now);
-                    }
-                    Box::pin(async { Ok(()) })
-                }),
-            )
-            .expect("serializable");
-        connected.push((d, id));
-    }
+    let dispatched = Dispatched::connect(n);
     let consumer = KafkaConsumer::new(settings, topic, &format!("bench-{}", uuid::Uuid::new_v4()))
         .expect("consumer");
     let token = CancellationToken::new();
     let handle = tokio::spawn(consumer.consume(token.clone()));
-    let deadline = Instant::now() + Duration::from_secs(300);
-    while count.load(Ordering::Relaxed) < n {
-        assert!(
-            Instant::now() < deadline,
-            "the bus consumer dispatched {} of {n} events in 300 s",
-            count.load(Ordering::Relaxed)
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let elapsed = dispatched.wait().await;
     token.cancel();
     let summary = handle.await.expect("no panic").expect("consumer ok");
     assert_eq!(summary.dead_lettered, 0);
-    for (d, id) in connected {
-        d.disconnect(id);
-    }
-    let (first, last) = *times.lock().expect("lock");
-    last.expect("last") - first.expect("first")
+    elapsed
 }
 
 /// Read `n` messages with a raw rdkafka consumer (no decoding, no commits): time from the first
@@ -263,56 +181,25 @@ async fn raw_consume(servers: &str, topic: &str, n: usize) -> Duration {
 }
 
 fn python_produce(settings: &KafkaSettings, topic: &str, n: usize) -> Option<(usize, Duration)> {
-    if std::env::var_os("KAFKA_BENCH_SKIP_PYTHON").is_some() {
-        return None;
-    }
-    let python = std::env::var("EVENTBUS_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| {
-            PathBuf::from(env("HOME")).join(".cache/openedx-eventbus/venv/bin/python")
-        });
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let request: Vec<Value> = workload()
-        .iter()
-        .map(|(d, key, event)| json!({"event_type": d.event_type, "key_field": key, "data": event.to_json()}))
-        .collect();
-    let input = std::env::temp_dir().join(format!("kafka-bench-{}.json", std::process::id()));
-    std::fs::write(&input, serde_json::to_string(&request).expect("json")).expect("write");
-    let output = std::process::Command::new(&python)
-        .arg(root.join("python/kafka_bench_producer.py"))
-        .args([topic, input.to_str().expect("utf-8"), &n.to_string()])
-        .env(
-            "EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS",
-            settings.bootstrap_servers(),
-        )
-        .env(
-            "EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL",
-            settings.schema_registry_url(),
-        )
-        .env(
-            "EVENT_BUS_TOPIC_PREFIX",
-            settings.topic_prefix().unwrap_or_default(),
-        )
-        .output();
-    let output = match output {
-        Ok(o) if o.status.success() => o,
-        Ok(o) => {
-            eprintln!(
-                "Python producer failed:\n{}",
-                String::from_utf8_lossy(&o.stderr)
-            );
-            return None;
-        }
-        Err(e) => {
-            eprintln!("cannot run {}: {e}", python.display());
-            return None;
-        }
-    };
-    let answer: Value = serde_json::from_slice(&output.stdout).ok()?;
-    if answer["errors"].as_u64() != Some(0) {
-        eprintln!("the Python producer logged errors: {answer}");
-    }
-    Some((n, Duration::from_secs_f64(answer["seconds"].as_f64()?)))
+    common::python_produce(
+        "kafka",
+        topic,
+        n,
+        &[
+            (
+                "EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS",
+                settings.bootstrap_servers(),
+            ),
+            (
+                "EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL",
+                settings.schema_registry_url(),
+            ),
+            (
+                "EVENT_BUS_TOPIC_PREFIX",
+                settings.topic_prefix().unwrap_or_default(),
+            ),
+        ],
+    )
 }
 
 #[tokio::main(flavor = "multi_thread")]

@@ -37,7 +37,13 @@ use crate::registry;
 use crate::settings::{OnError, RedisSettings};
 use redis::aio::ConnectionManager;
 use redis::Value;
+use std::collections::VecDeque;
 use std::time::Duration;
+
+/// How many entries one read returns at most. They are processed and acknowledged one by one;
+/// those not processed yet when the consumer stops stay pending for its name, and are processed
+/// first when it starts again.
+const READ_BATCH: usize = 100;
 
 /// Dead-letter field: the error text.
 pub const DLQ_ERROR: &str = "dlq_error";
@@ -260,6 +266,8 @@ impl RedisConsumer {
         let mut errors = ErrorStreak::new(self.settings.consumer_consecutive_errors_limit());
         // Entries read but not acknowledged by this consumer come first.
         let mut pending = true;
+        // Entries read and not processed yet (pending in Redis until acknowledged).
+        let mut batch = VecDeque::new();
         let mut claim = self.claim_idle;
         loop {
             if let Some((count, last)) = errors.exceeded() {
@@ -268,39 +276,40 @@ impl RedisConsumer {
             if shutdown.is_cancelled() {
                 return Ok(());
             }
-            let read = if pending {
-                self.read_pending(claim).await
-            } else {
-                tokio::select! {
-                    biased;
-                    () = shutdown.cancelled() => return Ok(()),
-                    read = self.read_new() => read,
-                }
-            };
-            let entry = match read {
-                Ok(Some(entry)) => entry,
-                Ok(None) => {
-                    if pending {
-                        tracing::debug!("No more pending messages.");
-                        pending = false;
-                        claim = None;
+            let Some(entry) = batch.pop_front() else {
+                let read = if pending {
+                    self.read_pending(claim).await
+                } else {
+                    tokio::select! {
+                        biased;
+                        () = shutdown.cancelled() => return Ok(()),
+                        read = self.read_new() => read,
                     }
-                    continue;
-                }
-                Err(error) => {
-                    errors.failed(&error);
-                    tracing::error!(
-                        %error,
-                        full_topic = %self.full_topic,
-                        consumer_group = %self.group_id,
-                        consumer_name = %self.consumer_name,
-                        "Error consuming event from Redis -- no event available"
-                    );
-                    if self.pause(shutdown).await {
-                        return Ok(());
+                };
+                match read {
+                    Ok(entries) if entries.is_empty() => {
+                        if pending {
+                            tracing::debug!("No more pending messages.");
+                            pending = false;
+                            claim = None;
+                        }
                     }
-                    continue;
+                    Ok(entries) => batch.extend(entries),
+                    Err(error) => {
+                        errors.failed(&error);
+                        tracing::error!(
+                            %error,
+                            full_topic = %self.full_topic,
+                            consumer_group = %self.group_id,
+                            consumer_name = %self.consumer_name,
+                            "Error consuming event from Redis -- no event available"
+                        );
+                        if self.pause(shutdown).await {
+                            return Ok(());
+                        }
+                    }
                 }
+                continue;
             };
             let settled = match self.handle(&entry).await {
                 Ok(()) => {
@@ -332,7 +341,9 @@ impl RedisConsumer {
                 // sleep, and processed again (at least once).
                 errors.failed(&error);
                 tracing::warn!(%error, id = %entry.id, "the entry stays pending and will be read again");
+                // Read again from the first pending entry, this one.
                 pending = true;
+                batch.clear();
                 if self.pause(shutdown).await {
                     return Ok(());
                 }
@@ -345,11 +356,11 @@ impl RedisConsumer {
         sleep_unless_cancelled(shutdown, self.settings.consumer_poll_failure_sleep()).await
     }
 
-    /// The first entry pending for this consumer, after claiming idle ones when asked.
+    /// The first entries pending for this consumer, after claiming idle ones when asked.
     async fn read_pending(
         &mut self,
         claim: Option<Duration>,
-    ) -> Result<Option<StreamEntry>, RedisError> {
+    ) -> Result<Vec<StreamEntry>, RedisError> {
         if let Some(idle) = claim {
             let reply: Value = redis::cmd("XAUTOCLAIM")
                 .arg(&self.full_topic)
@@ -381,8 +392,8 @@ impl RedisConsumer {
         self.read_group("0", None).await
     }
 
-    /// The next new entry, waiting up to the poll timeout.
-    async fn read_new(&mut self) -> Result<Option<StreamEntry>, RedisError> {
+    /// The next new entries, waiting up to the poll timeout for one.
+    async fn read_new(&mut self) -> Result<Vec<StreamEntry>, RedisError> {
         let block = self.settings.consumer_poll_timeout();
         self.read_group(">", Some(block)).await
     }
@@ -391,14 +402,14 @@ impl RedisConsumer {
         &mut self,
         id: &str,
         block: Option<Duration>,
-    ) -> Result<Option<StreamEntry>, RedisError> {
+    ) -> Result<Vec<StreamEntry>, RedisError> {
         let mut command = redis::cmd("XREADGROUP");
         command
             .arg("GROUP")
             .arg(&self.group_id)
             .arg(&self.consumer_name)
             .arg("COUNT")
-            .arg(1);
+            .arg(READ_BATCH);
         if let Some(block) = block {
             command
                 .arg("BLOCK")
@@ -414,7 +425,7 @@ impl RedisConsumer {
             stream: self.full_topic.clone(),
             source,
         })?;
-        Ok(entries.into_iter().next())
+        Ok(entries)
     }
 
     async fn handle(&self, entry: &StreamEntry) -> Result<(), MessageError> {
