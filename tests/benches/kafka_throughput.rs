@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::{env, rate, workload, Dispatched};
+use common::{bus_produce, env, in_flight, rate, workload, Dispatched};
 use eventbus_runtime::kafka::consumer::CancellationToken;
 use eventbus_runtime::kafka::framing::frame;
 use eventbus_runtime::kafka::headers::owned_headers;
@@ -28,7 +28,6 @@ use rdkafka::producer::{FutureProducer, FutureRecord};
 use rdkafka::ClientConfig;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::task::JoinSet;
 
 /// A pre-encoded message: framed key, framed value, and the metadata its headers carry.
 type Encoded = Arc<(Vec<u8>, Vec<u8>, EventsMetadata)>;
@@ -40,31 +39,6 @@ async fn create(settings: &KafkaSettings, topics: &[&str]) {
     let admin = KafkaAdmin::new(settings).expect("admin");
     let specs: Vec<_> = topics.iter().map(|t| TopicSpec::new(*t, 3)).collect();
     admin.create_topics(&specs).await.expect("create topics");
-}
-
-async fn bus_produce(producer: Arc<KafkaProducer>, topic: &str, n: usize) -> Duration {
-    let work = workload();
-    let start = Instant::now();
-    let mut tasks = JoinSet::new();
-    for i in 0..n {
-        let (d, key, event) = work[i % work.len()].clone();
-        let producer = producer.clone();
-        let topic = topic.to_owned();
-        tasks.spawn(async move {
-            let metadata = EventsMetadata::new(d.event_type, d.minor_version);
-            producer
-                .send_event(&topic, key, event, &metadata)
-                .await
-                .expect("delivered");
-        });
-        if tasks.len() >= IN_FLIGHT {
-            tasks.join_next().await.expect("a task").expect("no panic");
-        }
-    }
-    while let Some(done) = tasks.join_next().await {
-        done.expect("no panic");
-    }
-    start.elapsed()
 }
 
 /// Pre-encoded messages: key, value and headers as the bus writes them.
@@ -110,13 +84,9 @@ async fn encoded(producer: &KafkaProducer, full_topic: &str, n: usize) -> Vec<En
 }
 
 async fn raw_produce(producer: FutureProducer, topic: &str, messages: &[Encoded]) -> Duration {
-    let start = Instant::now();
-    let mut tasks = JoinSet::new();
-    for message in messages {
-        let producer = producer.clone();
-        let topic = topic.to_owned();
-        let message = message.clone();
-        tasks.spawn(async move {
+    in_flight(messages.len(), IN_FLIGHT, |i| {
+        let (producer, topic, message) = (producer.clone(), topic.to_owned(), messages[i].clone());
+        async move {
             let headers: OwnedHeaders = owned_headers(&message.2);
             producer
                 .send(
@@ -129,15 +99,9 @@ async fn raw_produce(producer: FutureProducer, topic: &str, messages: &[Encoded]
                 .await
                 .map_err(|(e, _)| e)
                 .expect("delivered");
-        });
-        if tasks.len() >= IN_FLIGHT {
-            tasks.join_next().await.expect("a task").expect("no panic");
         }
-    }
-    while let Some(done) = tasks.join_next().await {
-        done.expect("no panic");
-    }
-    start.elapsed()
+    })
+    .await
 }
 
 /// Consume + dispatch `n` events with the bus consumer: time from the first receiver call to
@@ -233,7 +197,7 @@ async fn main() {
 
     let producer = Arc::new(KafkaProducer::new(&settings).expect("producer"));
     // Warm up: registrations, connections, metadata.
-    bus_produce(producer.clone(), bus_topic, 10).await;
+    bus_produce(producer.clone(), bus_topic, 10, IN_FLIGHT).await;
     let messages = encoded(&producer, &full(raw_topic), n).await;
     let raw = eventbus_runtime::kafka::config::producer_config(&settings)
         .create::<FutureProducer>()
@@ -241,7 +205,7 @@ async fn main() {
     raw_produce(raw.clone(), &full(raw_topic), &messages[..10]).await;
 
     println!("kafka_throughput: {n} events, 5 event types, 3 partitions, acks=all, idempotence");
-    let bus = bus_produce(producer.clone(), bus_topic, n).await;
+    let bus = bus_produce(producer.clone(), bus_topic, n, IN_FLIGHT).await;
     let raw_time = raw_produce(raw, &full(raw_topic), &messages).await;
     println!(
         "produce   bus: {:>9.0} events/s   raw rdkafka: {:>9.0} events/s   bus/raw: {:.2}",

@@ -14,7 +14,7 @@
 
 mod common;
 
-use common::{env, rate, workload, Dispatched};
+use common::{bus_produce, env, in_flight, rate, workload, Dispatched};
 use eventbus_runtime::consume::CancellationToken;
 use eventbus_runtime::redis::entry::entry_fields;
 use eventbus_runtime::redis::{RedisConsumer, RedisProducer, StartFrom};
@@ -23,41 +23,9 @@ use eventbus_runtime::EventsMetadata;
 use redis::aio::MultiplexedConnection;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::task::JoinSet;
 
 /// Events in flight at once when producing concurrently.
 const IN_FLIGHT: usize = 256;
-
-/// Produce `n` events through the bus with `in_flight` sends at once.
-async fn bus_produce(
-    producer: &RedisProducer,
-    topic: &str,
-    n: usize,
-    in_flight: usize,
-) -> Duration {
-    let work = workload();
-    let start = Instant::now();
-    let mut tasks = JoinSet::new();
-    for i in 0..n {
-        let (d, key, event) = work[i % work.len()].clone();
-        let producer = producer.clone();
-        let topic = topic.to_owned();
-        tasks.spawn(async move {
-            let metadata = EventsMetadata::new(d.event_type, d.minor_version);
-            producer
-                .send_event(&topic, key, event, &metadata)
-                .await
-                .expect("added");
-        });
-        if tasks.len() >= in_flight {
-            tasks.join_next().await.expect("a task").expect("no panic");
-        }
-    }
-    while let Some(done) = tasks.join_next().await {
-        done.expect("no panic");
-    }
-    start.elapsed()
-}
 
 /// An entry's fields, pre-encoded.
 type Fields = Arc<Vec<(&'static str, Vec<u8>)>>;
@@ -74,19 +42,17 @@ fn encoded(n: usize) -> Vec<Fields> {
         .collect()
 }
 
-/// `XADD` the pre-encoded entries with `in_flight` commands at once.
+/// `XADD` the pre-encoded entries with `limit` commands at once.
 async fn raw_produce(
     connection: &MultiplexedConnection,
     stream: &str,
     entries: &[Fields],
-    in_flight: usize,
+    limit: usize,
 ) -> Duration {
-    let start = Instant::now();
-    let mut tasks = JoinSet::new();
-    for fields in entries {
-        let mut connection = connection.clone();
-        let (stream, fields) = (stream.to_owned(), fields.clone());
-        tasks.spawn(async move {
+    in_flight(entries.len(), limit, |i| {
+        let (mut connection, stream) = (connection.clone(), stream.to_owned());
+        let fields = entries[i].clone();
+        async move {
             let mut command = redis::cmd("XADD");
             command
                 .arg(&stream)
@@ -101,15 +67,9 @@ async fn raw_produce(
                 .query_async::<String>(&mut connection)
                 .await
                 .expect("added");
-        });
-        if tasks.len() >= in_flight {
-            tasks.join_next().await.expect("a task").expect("no panic");
         }
-    }
-    while let Some(done) = tasks.join_next().await {
-        done.expect("no panic");
-    }
-    start.elapsed()
+    })
+    .await
 }
 
 /// Consume + dispatch `n` events with the bus consumer: time from the first receiver call to
@@ -190,7 +150,7 @@ async fn main() {
         .audit_logging_enabled(false)
         .build()
         .expect("settings");
-    let producer = RedisProducer::new(&settings).await.expect("producer");
+    let producer = Arc::new(RedisProducer::new(&settings).await.expect("producer"));
     let connection = redis::Client::open(url.as_str())
         .expect("url")
         .get_multiplexed_async_connection()
@@ -198,7 +158,7 @@ async fn main() {
         .expect("connection");
     let entries = encoded(n);
     // Warm up.
-    bus_produce(&producer, "warm-up", 100, 1).await;
+    bus_produce(producer.clone(), "warm-up", 100, 1).await;
     raw_produce(
         &connection,
         &settings.full_topic("warm-up"),
@@ -210,7 +170,7 @@ async fn main() {
     println!("redis_throughput: {n} events, 5 event types");
     for (label, in_flight) in [("one at a time", 1), ("256 in flight", IN_FLIGHT)] {
         let topic = format!("bus-{in_flight}");
-        let bus = bus_produce(&producer, &topic, n, in_flight).await;
+        let bus = bus_produce(producer.clone(), &topic, n, in_flight).await;
         let raw = raw_produce(
             &connection,
             &settings.full_topic(&format!("raw-{in_flight}")),

@@ -5,13 +5,17 @@
 #![allow(dead_code)]
 
 use eventbus_runtime::avro::Example;
+use eventbus_runtime::backend::EventProducer;
 use eventbus_runtime::registry::{self, AnyEvent, EventDescriptor};
 use eventbus_runtime::signal::ReceiverId;
+use eventbus_runtime::EventsMetadata;
 use serde_json::{json, Value};
+use std::future::Future;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::task::JoinSet;
 
 /// The event types of the workload, with their key fields.
 pub const EVENT_TYPES: [(&str, &str); 5] = [
@@ -185,4 +189,46 @@ impl Drop for Dispatched {
             d.disconnect(id);
         }
     }
+}
+
+/// Run `task(0)`, ..., `task(n - 1)` with at most `limit` at once; the time it took.
+pub async fn in_flight<F, Fut>(n: usize, limit: usize, mut task: F) -> Duration
+where
+    F: FnMut(usize) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    let start = Instant::now();
+    let mut tasks = JoinSet::new();
+    for i in 0..n {
+        tasks.spawn(task(i));
+        if tasks.len() >= limit {
+            tasks.join_next().await.expect("a task").expect("no panic");
+        }
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("no panic");
+    }
+    start.elapsed()
+}
+
+/// Produce `n` workload events through a bus producer, `limit` at once.
+pub async fn bus_produce<P: EventProducer + 'static>(
+    producer: Arc<P>,
+    topic: &str,
+    n: usize,
+    limit: usize,
+) -> Duration {
+    let work = workload();
+    in_flight(n, limit, |i| {
+        let (d, key, event) = work[i % work.len()].clone();
+        let (producer, topic) = (producer.clone(), topic.to_owned());
+        async move {
+            let metadata = EventsMetadata::new(d.event_type, d.minor_version);
+            producer
+                .send(&topic, key, event, &metadata)
+                .await
+                .expect("delivered");
+        }
+    })
+    .await
 }
