@@ -65,7 +65,8 @@ fn node_id() -> [u8; 6] {
     })
 }
 
-fn host_name() -> String {
+/// This host's name (the metadata's `sourcehost`).
+pub fn host_name() -> String {
     static HOST: OnceLock<String> = OnceLock::new();
     HOST.get_or_init(|| gethostname::gethostname().to_string_lossy().into_owned())
         .clone()

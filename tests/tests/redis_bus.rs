@@ -471,6 +471,56 @@ async fn the_consecutive_errors_limit_stops_the_consumer_after_dead_lettering() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_idle_pending_entry_is_claimed_page_by_page() {
+    let settings = builder(&unique("claim")).build().unwrap();
+    let topic = "claim";
+    let stream = settings.full_topic(topic);
+    let d = login();
+    let collector = Collector::connect([d]);
+    let producer = RedisProducer::new(&settings).await.unwrap();
+    let group = unique("g");
+    let mut conn = connection().await;
+    redis::cmd("XGROUP")
+        .arg("CREATE")
+        .arg(&stream)
+        .arg(&group)
+        .arg("0")
+        .arg("MKSTREAM")
+        .query_async::<()>(&mut conn)
+        .await
+        .unwrap();
+    // More than one XAUTOCLAIM page (100), read by a consumer that then died.
+    let n = 250;
+    for _ in 0..n {
+        let metadata = EventsMetadata::new(d.event_type, 0);
+        collector.expect(metadata.id);
+        producer
+            .send_event(topic, "", d.example(Example::Full).unwrap(), &metadata)
+            .await
+            .unwrap();
+    }
+    let _: redis::Value = redis::cmd("XREADGROUP")
+        .arg("GROUP")
+        .arg(&group)
+        .arg("dead")
+        .arg("STREAMS")
+        .arg(&stream)
+        .arg(">")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(pending_count(&stream, &group).await, n);
+    let consumer = RedisConsumer::new(&settings, topic, &group, "heir")
+        .await
+        .unwrap()
+        .claim_pending_older_than(Duration::ZERO);
+    let running = Running::start(consumer);
+    collector.wait_for(n as usize, WAIT).await;
+    assert_eq!(running.stop().await.unwrap().processed, n as u64);
+    assert_eq!(pending_count(&stream, &group).await, 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_while_blocked_returns_promptly_and_disabled_consumers_exit() {
     let settings = builder(&unique("idle"))
         .consumer_poll_timeout(Duration::from_secs(30))

@@ -203,7 +203,7 @@ async fn consume_redis(
     let settings = redis_settings_from_env()?;
     let name = match &args.consumer_name {
         Some(name) => name.clone(),
-        None => gethostname(),
+        None => eventbus_runtime::metadata::host_name(),
     };
     let mut consumer = RedisConsumer::new(&settings, &args.topic, &args.group_id, &name)
         .await
@@ -225,11 +225,6 @@ async fn consume_redis(
         .consume(shutdown)
         .await
         .map_err(|e| CliError::Bus(e.to_string()))
-}
-
-/// The host name, the default consumer name.
-fn gethostname() -> String {
-    eventbus_runtime::EventsMetadata::new("", 0).sourcehost
 }
 #[cfg(test)]
 mod tests {

@@ -27,7 +27,7 @@
 //! is finished and acknowledged.
 
 use super::connection::connect;
-use super::entry::{entries_of_list, entries_of_reply, StreamEntry, NAMES};
+use super::entry::{entries_of_list, entries_of_reply, ReplyError, StreamEntry, NAMES};
 use super::error::RedisError;
 use crate::avro::python_isoformat;
 use crate::consume::{
@@ -294,7 +294,11 @@ impl RedisConsumer {
                             claim = None;
                         }
                     }
-                    Ok(entries) => batch.extend(entries),
+                    Ok(entries) => {
+                        batch.extend(entries);
+                        // Claimed once, at the start.
+                        claim = None;
+                    }
                     Err(error) => {
                         errors.failed(&error);
                         tracing::error!(
@@ -362,34 +366,52 @@ impl RedisConsumer {
         claim: Option<Duration>,
     ) -> Result<Vec<StreamEntry>, RedisError> {
         if let Some(idle) = claim {
+            let claimed = self.claim_idle_entries(idle).await?;
+            if claimed > 0 {
+                tracing::info!(claimed, "claimed the pending entries of idle consumers");
+            }
+        }
+        self.read_group("0", None).await
+    }
+
+    /// Take over every entry other consumers of the group left pending for longer than `idle`
+    /// (`XAUTOCLAIM`, page by page); how many.
+    async fn claim_idle_entries(&mut self, idle: Duration) -> Result<usize, RedisError> {
+        let reply_error = |source| RedisError::Reply {
+            command: "XAUTOCLAIM",
+            stream: self.full_topic.clone(),
+            source,
+        };
+        let mut cursor = "0-0".to_owned();
+        let mut claimed = 0;
+        loop {
             let reply: Value = redis::cmd("XAUTOCLAIM")
                 .arg(&self.full_topic)
                 .arg(&self.group_id)
                 .arg(&self.consumer_name)
                 .arg(u64::try_from(idle.as_millis()).unwrap_or(u64::MAX))
-                .arg("0-0")
+                .arg(&cursor)
                 .arg("COUNT")
-                .arg(100)
+                .arg(READ_BATCH)
                 .query_async(&mut self.connection)
                 .await
                 .map_err(|source| self.command_error("XAUTOCLAIM", source))?;
-            if let Value::Array(parts) = &reply {
-                if let Some(claimed) = parts.get(1) {
-                    let claimed = entries_of_list(claimed).map_err(|source| RedisError::Reply {
-                        command: "XAUTOCLAIM",
-                        stream: self.full_topic.clone(),
-                        source,
-                    })?;
-                    if !claimed.is_empty() {
-                        tracing::info!(
-                            count = claimed.len(),
-                            "claimed pending entries of idle consumers"
-                        );
-                    }
-                }
+            let Value::Array(parts) = &reply else {
+                return Err(reply_error(ReplyError(format!("{reply:?}"))));
+            };
+            let (Some(next), Some(entries)) = (parts.first(), parts.get(1)) else {
+                return Err(reply_error(ReplyError(format!("{reply:?}"))));
+            };
+            claimed += entries_of_list(entries).map_err(reply_error)?.len();
+            cursor = match next {
+                Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
+                Value::SimpleString(s) => s.clone(),
+                other => return Err(reply_error(ReplyError(format!("cursor {other:?}")))),
+            };
+            if cursor == "0-0" {
+                return Ok(claimed);
             }
         }
-        self.read_group("0", None).await
     }
 
     /// The next new entries, waiting up to the poll timeout for one.

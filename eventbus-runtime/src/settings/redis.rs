@@ -168,9 +168,11 @@ impl RedisSettings {
         let url = self.url.expose();
         match (url.find("://"), url.rfind('@')) {
             (Some(scheme), Some(at)) if at > scheme => {
-                let userinfo = &url[scheme + 3..at];
-                let user = userinfo.split_once(':').map_or("", |(user, _)| user);
-                format!("{}{user}:***{}", &url[..scheme + 3], &url[at..])
+                match url[scheme + 3..at].split_once(':') {
+                    Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                    // A user name alone (no password).
+                    None => url.to_owned(),
+                }
             }
             _ => url.to_owned(),
         }
@@ -432,6 +434,10 @@ mod tests {
     fn the_password_never_shows() {
         let settings = from(&[(rn::CONNECTION_URL, "redis://default:s3cret@h:1/0")]).unwrap();
         assert_eq!(settings.url_for_logs(), "redis://default:***@h:1/0");
+        let no_user = from(&[(rn::CONNECTION_URL, "redis://:s3cret@h:1/0")]).unwrap();
+        assert_eq!(no_user.url_for_logs(), "redis://:***@h:1/0");
+        let no_password = from(&[(rn::CONNECTION_URL, "redis://default@h:1/0")]).unwrap();
+        assert_eq!(no_password.url_for_logs(), "redis://default@h:1/0");
         assert!(!format!("{settings:?}").contains("s3cret"));
         let bad = from(&[(rn::CONNECTION_URL, "http://user:s3cret@h:1/")]).unwrap_err();
         assert!(!bad.to_string().contains("s3cret"), "{bad}");
