@@ -12,6 +12,11 @@
 //! - a registry of every event type linked into the program ([`registry`]);
 //! - key-field extraction ([`key`]) as `edx-event-bus-kafka` does it.
 //!
+//! Transports, by feature: `kafka` (the `kafka` module, wire-compatible with
+//! `edx-event-bus-kafka`, and the schema-registry client), `redis` (the `redis` module,
+//! wire-compatible with `edx-event-bus-redis`); producing by configuration
+//! ([`producer_config`]) works with either, through [`backend::EventProducer`].
+//!
 //! ```
 //! use eventbus_runtime::prelude::*;
 //!
