@@ -403,6 +403,7 @@ fn produce_then_consume_through_redis() {
     let delivery: Value = serde_json::from_str(out.stdout.trim()).unwrap();
     assert_eq!(delivery["topic"], topic.as_str());
     assert!(delivery["entry_id"].as_str().unwrap().contains('-'));
+    assert_eq!(delivery.get("offset"), None, "no Kafka offset for Redis");
 
     let mut consume = eventbus();
     redis(&mut consume);

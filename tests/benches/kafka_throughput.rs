@@ -182,7 +182,7 @@ async fn main() {
     let settings = KafkaSettings::builder(&servers, &registry_url)
         .topic_prefix(&prefix)
         .service_name("bench")
-        .audit_logging_enabled(false)
+        .common(|c| c.audit_logging_enabled = false)
         .client_option("auto.offset.reset", "earliest")
         .client_option("linger.ms", "5")
         .build()
@@ -217,7 +217,7 @@ async fn main() {
     let raw_c = raw_consume(&servers, &full(raw_topic), n + 10).await;
     let interval = KafkaSettings::builder(&servers, &registry_url)
         .topic_prefix(&prefix)
-        .audit_logging_enabled(false)
+        .common(|c| c.audit_logging_enabled = false)
         .client_option("auto.offset.reset", "earliest")
         .consumer_commit_interval(Duration::from_secs(1))
         .build()

@@ -147,7 +147,7 @@ async fn main() {
         .topic_prefix(&prefix)
         .service_name("bench")
         .stream_max_len(Some(10_000_000))
-        .audit_logging_enabled(false)
+        .common(|c| c.audit_logging_enabled = false)
         .build()
         .expect("settings");
     let producer = Arc::new(RedisProducer::new(&settings).await.expect("producer"));

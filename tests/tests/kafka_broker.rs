@@ -732,7 +732,7 @@ async fn a_receiver_error_is_dead_lettered() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_error_stop_stops_without_committing_the_message() {
     let settings = builder(&unique("stop"))
-        .on_error(OnError::Stop)
+        .common(|c| c.on_error = OnError::Stop)
         .build()
         .unwrap();
     let topic = "input";
@@ -768,7 +768,7 @@ async fn on_error_stop_stops_without_committing_the_message() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_consecutive_errors_limit_stops_the_consumer() {
     let settings = builder(&unique("limit"))
-        .consumer_consecutive_errors_limit(Some(2))
+        .common(|c| c.consecutive_errors_limit = Some(2))
         .build()
         .unwrap();
     let topic = "input";
@@ -819,7 +819,7 @@ async fn a_fatal_broker_error_stops_the_consumer_with_an_error() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn disabled_consumers_exit_at_once() {
     let settings = builder(&unique("off"))
-        .consumers_enabled(false)
+        .common(|c| c.consumers_enabled = false)
         .build()
         .unwrap();
     let running = Running::start(KafkaConsumer::new(&settings, "any", &unique("g")).unwrap());
@@ -885,7 +885,7 @@ async fn delivery_failures_are_returned_to_the_caller() {
 async fn a_registry_outage_is_retried_not_dead_lettered() {
     use eventbus_runtime::schema_registry::SchemaRegistryClient;
     let settings = builder(&unique("outage"))
-        .consumer_consecutive_errors_limit(Some(3))
+        .common(|c| c.consecutive_errors_limit = Some(3))
         .build()
         .unwrap();
     let topic = "input";

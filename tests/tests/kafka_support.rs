@@ -63,8 +63,10 @@ pub fn builder(prefix: &str) -> KafkaSettingsBuilder {
     KafkaSettings::builder(servers, registry)
         .topic_prefix(prefix)
         .service_name("rust-tests")
-        .consumer_poll_timeout(Duration::from_millis(200))
-        .consumer_poll_failure_sleep(Duration::from_millis(200))
+        .common(|c| {
+            c.poll_timeout = Duration::from_millis(200);
+            c.poll_failure_sleep = Duration::from_millis(200);
+        })
         .client_option("auto.offset.reset", "earliest")
         .client_option("session.timeout.ms", "6000")
         .client_option("linger.ms", "5")

@@ -49,8 +49,10 @@ fn builder(prefix: &str) -> RedisSettingsBuilder {
     RedisSettings::builder(url())
         .topic_prefix(prefix)
         .service_name("rust-tests")
-        .consumer_poll_timeout(Duration::from_millis(300))
-        .consumer_poll_failure_sleep(Duration::from_millis(100))
+        .common(|c| {
+            c.poll_timeout = Duration::from_millis(300);
+            c.poll_failure_sleep = Duration::from_millis(100);
+        })
 }
 
 async fn connection() -> redis::aio::MultiplexedConnection {
@@ -338,7 +340,10 @@ async fn on_error_stop_keeps_the_entry_pending_and_a_restart_processes_it_first(
     let d = login();
     let fail_ids = Arc::new(Mutex::new(HashSet::new()));
     let collector = Collector::connect_failing([d], fail_ids.clone());
-    let settings = builder(&prefix).on_error(OnError::Stop).build().unwrap();
+    let settings = builder(&prefix)
+        .common(|c| c.on_error = OnError::Stop)
+        .build()
+        .unwrap();
     let stream = settings.full_topic(topic);
     let producer = RedisProducer::new(&settings).await.unwrap();
     let first = EventsMetadata::new(d.event_type, 0);
@@ -444,7 +449,7 @@ async fn a_restarted_group_resumes_where_it_was_and_idle_pending_entries_are_cla
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_consecutive_errors_limit_stops_the_consumer_after_dead_lettering() {
     let settings = builder(&unique("limit"))
-        .consumer_consecutive_errors_limit(Some(2))
+        .common(|c| c.consecutive_errors_limit = Some(2))
         .build()
         .unwrap();
     let stream = settings.full_topic("limit");
@@ -523,7 +528,7 @@ async fn every_idle_pending_entry_is_claimed_page_by_page() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_while_blocked_returns_promptly_and_disabled_consumers_exit() {
     let settings = builder(&unique("idle"))
-        .consumer_poll_timeout(Duration::from_secs(30))
+        .common(|c| c.poll_timeout = Duration::from_secs(30))
         .build()
         .unwrap();
     let consumer = RedisConsumer::new(&settings, "idle", "g", "c1")
@@ -536,7 +541,7 @@ async fn shutdown_while_blocked_returns_promptly_and_disabled_consumers_exit() {
     assert!(started.elapsed() < Duration::from_secs(5));
 
     let disabled = builder(&unique("off"))
-        .consumers_enabled(false)
+        .common(|c| c.consumers_enabled = false)
         .build()
         .unwrap();
     let consumer = RedisConsumer::new(&disabled, "off", "g", "c1")

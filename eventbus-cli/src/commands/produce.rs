@@ -44,17 +44,20 @@ pub fn run(args: ProduceArgs) -> Result<ExitCode, CliError> {
         Backend::Kafka => produce_kafka(&args.topic, key_field, event, &metadata)?,
         Backend::Redis => produce_redis(&args.topic, key_field, event, &metadata)?,
     };
-    println!(
-        "{}",
-        json!({
-            "topic": delivery.topic,
-            "partition": delivery.partition,
-            "offset": delivery.offset,
-            "entry_id": delivery.entry_id,
-            "event_type": descriptor.event_type,
-            "id": metadata.id.to_string(),
-        })
-    );
+    let mut line = json!({
+        "topic": delivery.topic,
+        "event_type": descriptor.event_type,
+        "id": metadata.id.to_string(),
+    });
+    // Where it landed: a Redis entry id, or a Kafka partition and offset.
+    match &delivery.entry_id {
+        Some(entry_id) => line["entry_id"] = json!(entry_id),
+        None => {
+            line["partition"] = json!(delivery.partition);
+            line["offset"] = json!(delivery.offset);
+        }
+    }
+    println!("{line}");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -98,7 +98,7 @@ impl KafkaProducer {
             producer,
             registry,
             topic_prefix: settings.topic_prefix().map(str::to_owned),
-            audit_logging: settings.audit_logging_enabled(),
+            audit_logging: settings.common().audit_logging_enabled,
             closed: AtomicBool::new(false),
             ids: Mutex::default(),
         })

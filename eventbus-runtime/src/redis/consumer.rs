@@ -135,9 +135,9 @@ impl RedisConsumer {
         consumer_name: &str,
     ) -> Result<Self, ConsumerError> {
         // A blocking read holds the connection for the poll timeout.
-        let response_timeout = settings.consumer_poll_timeout() + Duration::from_secs(10);
+        let response_timeout = settings.common().poll_timeout + Duration::from_secs(10);
         let connection = connect(settings, response_timeout).await?;
-        let dead_letter = match settings.on_error() {
+        let dead_letter = match settings.common().on_error {
             OnError::DeadLetter => Some(settings.full_topic(&settings.dead_letter_stream(topic))),
             OnError::Stop => None,
         };
@@ -200,7 +200,7 @@ impl RedisConsumer {
         shutdown: CancellationToken,
     ) -> Result<ConsumeSummary, ConsumerError> {
         let mut summary = ConsumeSummary::default();
-        if !self.settings.consumers_enabled() {
+        if !self.settings.common().consumers_enabled {
             tracing::error!("Redis consumers not enabled, exiting.");
             return Ok(summary);
         }
@@ -263,7 +263,7 @@ impl RedisConsumer {
         shutdown: &CancellationToken,
         summary: &mut ConsumeSummary,
     ) -> Result<(), ConsumerError> {
-        let mut errors = ErrorStreak::new(self.settings.consumer_consecutive_errors_limit());
+        let mut errors = ErrorStreak::new(self.settings.common().consecutive_errors_limit);
         // Entries read but not acknowledged by this consumer come first.
         let mut pending = true;
         // Entries read and not processed yet (pending in Redis until acknowledged).
@@ -357,7 +357,7 @@ impl RedisConsumer {
 
     /// Sleep the poll-failure time; `true` if shutdown was asked meanwhile.
     async fn pause(&self, shutdown: &CancellationToken) -> bool {
-        sleep_unless_cancelled(shutdown, self.settings.consumer_poll_failure_sleep()).await
+        sleep_unless_cancelled(shutdown, self.settings.common().poll_failure_sleep).await
     }
 
     /// The first entries pending for this consumer, after claiming idle ones when asked.
@@ -416,7 +416,7 @@ impl RedisConsumer {
 
     /// The next new entries, waiting up to the poll timeout for one.
     async fn read_new(&mut self) -> Result<Vec<StreamEntry>, RedisError> {
-        let block = self.settings.consumer_poll_timeout();
+        let block = self.settings.common().poll_timeout;
         self.read_group(">", Some(block)).await
     }
 
@@ -460,7 +460,7 @@ impl RedisConsumer {
             );
             return Ok(());
         };
-        if self.settings.audit_logging_enabled() {
+        if self.settings.common().audit_logging_enabled {
             tracing::info!(
                 topic = %self.full_topic,
                 message_id = crate::metadata_fields::last_value(fields, NAMES.id),
@@ -476,7 +476,7 @@ impl RedisConsumer {
         let event = descriptor.decode(data, None)?;
         let metadata = NAMES.metadata(fields)?;
         dispatch(event, metadata).await?;
-        if self.settings.audit_logging_enabled() {
+        if self.settings.common().audit_logging_enabled {
             tracing::info!(redis_msg_id = %entry.id, "Message from Redis processed successfully");
         }
         Ok(())

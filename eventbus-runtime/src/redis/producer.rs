@@ -45,7 +45,7 @@ impl RedisProducer {
             connection: connect(settings, RESPONSE_TIMEOUT).await?,
             topic_prefix: settings.topic_prefix().map(str::to_owned),
             stream_max_len: settings.stream_max_len(),
-            audit_logging: settings.audit_logging_enabled(),
+            audit_logging: settings.common().audit_logging_enabled,
         })
     }
 

@@ -29,8 +29,11 @@
 //!
 //! The Redis backend's settings are `RedisSettings` (feature `redis`).
 
+mod common;
 #[cfg(feature = "redis")]
 mod redis;
+
+pub use common::{CommonNames, CommonSettings};
 
 #[cfg(feature = "redis")]
 pub use redis::{redis_names, RedisSettings, RedisSettingsBuilder};
@@ -163,6 +166,15 @@ pub mod names {
     pub const DEAD_LETTER_TOPIC: &str = "EVENT_BUS_KAFKA_DEAD_LETTER_TOPIC";
     /// Seconds between consumer offset commits (0: after every message).
     pub const CONSUMER_COMMIT_INTERVAL: &str = "EVENT_BUS_KAFKA_CONSUMER_COMMIT_INTERVAL";
+    /// The names of Kafka's [`super::CommonSettings`].
+    pub const COMMON: super::CommonNames = super::CommonNames {
+        poll_timeout: CONSUMER_POLL_TIMEOUT,
+        poll_failure_sleep: CONSUMER_POLL_FAILURE_SLEEP,
+        consecutive_errors_limit: CONSUMER_CONSECUTIVE_ERRORS_LIMIT,
+        consumers_enabled: CONSUMERS_ENABLED,
+        audit_logging_enabled: AUDIT_LOGGING_ENABLED,
+        on_error: CONSUMER_ON_ERROR,
+    };
 }
 
 /// The URL scheme of an in-process schema registry in `EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL`:
@@ -179,13 +191,8 @@ pub struct KafkaSettings {
     kafka_credentials: Option<Credentials>,
     topic_prefix: Option<String>,
     service_name: Option<String>,
-    consumer_poll_timeout: Duration,
-    consumer_poll_failure_sleep: Duration,
+    common: CommonSettings,
     consumer_commit_interval: Duration,
-    consumer_consecutive_errors_limit: Option<u32>,
-    consumers_enabled: bool,
-    audit_logging_enabled: bool,
-    on_error: OnError,
     dead_letter_topic: Option<String>,
     client_options: BTreeMap<String, String>,
 }
@@ -204,13 +211,8 @@ impl KafkaSettings {
                 kafka_credentials: None,
                 topic_prefix: None,
                 service_name: None,
-                consumer_poll_timeout: Duration::from_secs(1),
-                consumer_poll_failure_sleep: Duration::from_secs(1),
+                common: CommonSettings::with_poll_timeout(Duration::from_secs(1)),
                 consumer_commit_interval: Duration::ZERO,
-                consumer_consecutive_errors_limit: None,
-                consumers_enabled: true,
-                audit_logging_enabled: true,
-                on_error: OnError::DeadLetter,
                 dead_letter_topic: None,
                 client_options: BTreeMap::new(),
             },
@@ -242,30 +244,10 @@ impl KafkaSettings {
         builder.settings.topic_prefix = get(names::TOPIC_PREFIX);
         builder.settings.service_name =
             get(names::SERVICE_NAME).or_else(|| get(names::SERVICE_VARIANT));
-        if let Some(v) = get(names::CONSUMER_POLL_TIMEOUT) {
-            builder.settings.consumer_poll_timeout =
-                parse_seconds(names::CONSUMER_POLL_TIMEOUT, &v)?;
-        }
-        if let Some(v) = get(names::CONSUMER_POLL_FAILURE_SLEEP) {
-            builder.settings.consumer_poll_failure_sleep =
-                parse_seconds(names::CONSUMER_POLL_FAILURE_SLEEP, &v)?;
-        }
+        builder.settings.common.read(get, &names::COMMON)?;
         if let Some(v) = get(names::CONSUMER_COMMIT_INTERVAL) {
             builder.settings.consumer_commit_interval =
                 parse_seconds(names::CONSUMER_COMMIT_INTERVAL, &v)?;
-        }
-        if let Some(v) = get(names::CONSUMER_CONSECUTIVE_ERRORS_LIMIT) {
-            builder.settings.consumer_consecutive_errors_limit =
-                parse_limit(names::CONSUMER_CONSECUTIVE_ERRORS_LIMIT, &v)?;
-        }
-        if let Some(v) = get(names::CONSUMERS_ENABLED) {
-            builder.settings.consumers_enabled = parse_bool(names::CONSUMERS_ENABLED, &v)?;
-        }
-        if let Some(v) = get(names::AUDIT_LOGGING_ENABLED) {
-            builder.settings.audit_logging_enabled = parse_bool(names::AUDIT_LOGGING_ENABLED, &v)?;
-        }
-        if let Some(v) = get(names::CONSUMER_ON_ERROR) {
-            builder.settings.on_error = parse_on_error(names::CONSUMER_ON_ERROR, &v)?;
         }
         builder.settings.dead_letter_topic = get(names::DEAD_LETTER_TOPIC);
         builder.build()
@@ -309,40 +291,15 @@ impl KafkaSettings {
             .or_else(crate::metadata::service_name)
     }
 
-    /// How long one consumer poll waits for a message.
-    pub fn consumer_poll_timeout(&self) -> Duration {
-        self.consumer_poll_timeout
-    }
-
-    /// How long the consumer sleeps after a failed poll.
-    pub fn consumer_poll_failure_sleep(&self) -> Duration {
-        self.consumer_poll_failure_sleep
+    /// The consumer-loop and audit-logging settings.
+    pub fn common(&self) -> &CommonSettings {
+        &self.common
     }
 
     /// How often the consumer commits the offsets of processed messages; zero: after every
     /// message.
     pub fn consumer_commit_interval(&self) -> Duration {
         self.consumer_commit_interval
-    }
-
-    /// Stop the consumer after this many errors in a row; `None`: never.
-    pub fn consumer_consecutive_errors_limit(&self) -> Option<u32> {
-        self.consumer_consecutive_errors_limit
-    }
-
-    /// Whether consumers run (the kill switch).
-    pub fn consumers_enabled(&self) -> bool {
-        self.consumers_enabled
-    }
-
-    /// Whether each produced and consumed message is logged.
-    pub fn audit_logging_enabled(&self) -> bool {
-        self.audit_logging_enabled
-    }
-
-    /// What a consumer does with a message it cannot process.
-    pub fn on_error(&self) -> OnError {
-        self.on_error
     }
 
     /// The dead-letter topic (without the prefix) for a consumer of `topic`: the configured one,
@@ -397,45 +354,15 @@ impl KafkaSettingsBuilder {
         self
     }
 
-    /// How long one consumer poll waits.
-    pub fn consumer_poll_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.consumer_poll_timeout = timeout;
-        self
-    }
-
-    /// How long the consumer sleeps after a failed poll.
-    pub fn consumer_poll_failure_sleep(mut self, sleep: Duration) -> Self {
-        self.settings.consumer_poll_failure_sleep = sleep;
+    /// Change the consumer-loop and audit-logging settings.
+    pub fn common(mut self, change: impl FnOnce(&mut CommonSettings)) -> Self {
+        change(&mut self.settings.common);
         self
     }
 
     /// How often the consumer commits offsets (zero, the default: after every message).
     pub fn consumer_commit_interval(mut self, interval: Duration) -> Self {
         self.settings.consumer_commit_interval = interval;
-        self
-    }
-
-    /// Stop the consumer after this many errors in a row (`None` or `Some(0)`: never).
-    pub fn consumer_consecutive_errors_limit(mut self, limit: Option<u32>) -> Self {
-        self.settings.consumer_consecutive_errors_limit = limit.filter(|&n| n > 0);
-        self
-    }
-
-    /// The consumer kill switch.
-    pub fn consumers_enabled(mut self, enabled: bool) -> Self {
-        self.settings.consumers_enabled = enabled;
-        self
-    }
-
-    /// Audit logging of every message.
-    pub fn audit_logging_enabled(mut self, enabled: bool) -> Self {
-        self.settings.audit_logging_enabled = enabled;
-        self
-    }
-
-    /// What a consumer does with a message it cannot process.
-    pub fn on_error(mut self, on_error: OnError) -> Self {
-        self.settings.on_error = on_error;
         self
     }
 
@@ -509,30 +436,12 @@ impl KafkaSettingsBuilder {
             });
         }
         settings.schema_registry_url = url;
-        for (setting, value) in [
-            (names::CONSUMER_POLL_TIMEOUT, settings.consumer_poll_timeout),
-            (
-                names::CONSUMER_POLL_FAILURE_SLEEP,
-                settings.consumer_poll_failure_sleep,
-            ),
-            (
-                names::CONSUMER_COMMIT_INTERVAL,
-                settings.consumer_commit_interval,
-            ),
-        ] {
-            if value > Duration::from_secs(24 * 3600) {
-                return Err(SettingsError::Invalid {
-                    setting,
-                    value: format!("{}", value.as_secs_f64()),
-                    reason: "more than a day".into(),
-                });
-            }
-        }
-        if settings.consumer_poll_timeout.is_zero() {
+        settings.common.check(&names::COMMON)?;
+        if settings.consumer_commit_interval > Duration::from_secs(24 * 3600) {
             return Err(SettingsError::Invalid {
-                setting: names::CONSUMER_POLL_TIMEOUT,
-                value: "0".into(),
-                reason: "must be more than 0 seconds".into(),
+                setting: names::CONSUMER_COMMIT_INTERVAL,
+                value: format!("{}", settings.consumer_commit_interval.as_secs_f64()),
+                reason: "more than a day".into(),
             });
         }
         if let Some(topic) = &settings.dead_letter_topic {
@@ -685,16 +594,16 @@ mod tests {
             s.schema_registry_url(),
             "http://127.0.0.1:18081/apis/ccompat/v7"
         );
-        assert_eq!(s.consumer_poll_timeout(), Duration::from_secs(1));
-        assert_eq!(s.consumer_poll_failure_sleep(), Duration::from_secs(1));
-        assert_eq!(s.consumer_consecutive_errors_limit(), None);
-        assert!(s.consumers_enabled());
-        assert!(s.audit_logging_enabled());
+        assert_eq!(s.common().poll_timeout, Duration::from_secs(1));
+        assert_eq!(s.common().poll_failure_sleep, Duration::from_secs(1));
+        assert_eq!(s.common().consecutive_errors_limit, None);
+        assert!(s.common().consumers_enabled);
+        assert!(s.common().audit_logging_enabled);
         assert_eq!(s.topic_prefix(), None);
         assert_eq!(s.full_topic("t"), "t");
         assert!(s.kafka_credentials().is_none());
         assert!(s.schema_registry_credentials().is_none());
-        assert_eq!(s.on_error(), OnError::DeadLetter);
+        assert_eq!(s.common().on_error, OnError::DeadLetter);
         assert_eq!(
             s.dead_letter_topic("user-logins"),
             "user-logins-dead-letter"
@@ -729,13 +638,13 @@ mod tests {
         assert_eq!(s.kafka_credentials().unwrap().secret.expose(), "ks3cret");
         assert_eq!(s.full_topic("user-logins"), "stage-user-logins");
         assert_eq!(s.service_name().as_deref(), Some("cms"));
-        assert_eq!(s.consumer_poll_timeout(), Duration::from_millis(250));
-        assert_eq!(s.consumer_poll_failure_sleep(), Duration::from_secs(2));
+        assert_eq!(s.common().poll_timeout, Duration::from_millis(250));
+        assert_eq!(s.common().poll_failure_sleep, Duration::from_secs(2));
         assert_eq!(s.consumer_commit_interval(), Duration::from_millis(500));
-        assert_eq!(s.consumer_consecutive_errors_limit(), Some(5));
-        assert!(!s.consumers_enabled());
-        assert!(!s.audit_logging_enabled());
-        assert_eq!(s.on_error(), OnError::Stop);
+        assert_eq!(s.common().consecutive_errors_limit, Some(5));
+        assert!(!s.common().consumers_enabled);
+        assert!(!s.common().audit_logging_enabled);
+        assert_eq!(s.common().on_error, OnError::Stop);
         assert_eq!(s.dead_letter_topic("x"), "dlq");
         // Secrets never show in Debug.
         let debug = format!("{s:?}");
@@ -829,7 +738,7 @@ mod tests {
         vars.push((names::CONSUMER_CONSECUTIVE_ERRORS_LIMIT, "0"));
         vars.push((names::TOPIC_PREFIX, ""));
         let s = from(&vars).unwrap();
-        assert_eq!(s.consumer_consecutive_errors_limit(), None);
+        assert_eq!(s.common().consecutive_errors_limit, None);
         assert_eq!(s.topic_prefix(), None);
     }
 
@@ -838,16 +747,16 @@ mod tests {
         let s = KafkaSettings::builder("localhost:9092", "http://r:8081")
             .topic_prefix("dev")
             .kafka_credentials("key", Secret::new("pw"))
-            .consumer_consecutive_errors_limit(Some(0))
+            .common(|c| c.consecutive_errors_limit = Some(0))
             .client_option("session.timeout.ms", "6000")
             .build()
             .unwrap();
         assert_eq!(s.full_topic("t"), "dev-t");
-        assert_eq!(s.consumer_consecutive_errors_limit(), None);
+        assert_eq!(s.common().consecutive_errors_limit, None);
         assert_eq!(s.client_options()["session.timeout.ms"], "6000");
         assert!(KafkaSettings::builder("", "http://r").build().is_err());
         assert!(KafkaSettings::builder("h:1", "http://r")
-            .consumer_poll_timeout(Duration::ZERO)
+            .common(|c| c.poll_timeout = Duration::ZERO)
             .build()
             .is_err());
         assert_eq!(format!("{}", Secret::new("x")), "***");

@@ -18,10 +18,8 @@
 //! The last two are this port's: the Python consumer acknowledges a failing entry after logging
 //! it, so it is lost. The URL may hold a password: `Debug` shows it as `***`.
 
-use super::{
-    names, parse_bool, parse_limit, parse_on_error, parse_seconds, valid_topic, OnError, Secret,
-    SettingsError,
-};
+use super::{names, CommonSettings, Secret, SettingsError};
+use crate::settings::valid_topic;
 use std::fmt;
 use std::time::Duration;
 
@@ -47,6 +45,15 @@ pub mod redis_names {
     pub const CONSUMER_ON_ERROR: &str = "EVENT_BUS_REDIS_CONSUMER_ON_ERROR";
     /// Dead-letter stream.
     pub const DEAD_LETTER_STREAM: &str = "EVENT_BUS_REDIS_DEAD_LETTER_STREAM";
+    /// The names of Redis' [`crate::settings::CommonSettings`].
+    pub const COMMON: crate::settings::CommonNames = crate::settings::CommonNames {
+        poll_timeout: CONSUMER_POLL_TIMEOUT,
+        poll_failure_sleep: CONSUMER_POLL_FAILURE_SLEEP,
+        consecutive_errors_limit: CONSUMER_CONSECUTIVE_ERRORS_LIMIT,
+        consumers_enabled: CONSUMERS_ENABLED,
+        audit_logging_enabled: AUDIT_LOGGING_ENABLED,
+        on_error: CONSUMER_ON_ERROR,
+    };
 }
 
 use redis_names as rn;
@@ -58,12 +65,7 @@ pub struct RedisSettings {
     topic_prefix: Option<String>,
     service_name: Option<String>,
     stream_max_len: Option<u64>,
-    consumer_poll_timeout: Duration,
-    consumer_poll_failure_sleep: Duration,
-    consumer_consecutive_errors_limit: Option<u32>,
-    consumers_enabled: bool,
-    audit_logging_enabled: bool,
-    on_error: OnError,
+    common: CommonSettings,
     dead_letter_stream: Option<String>,
 }
 
@@ -74,18 +76,7 @@ impl fmt::Debug for RedisSettings {
             .field("topic_prefix", &self.topic_prefix)
             .field("service_name", &self.service_name)
             .field("stream_max_len", &self.stream_max_len)
-            .field("consumer_poll_timeout", &self.consumer_poll_timeout)
-            .field(
-                "consumer_poll_failure_sleep",
-                &self.consumer_poll_failure_sleep,
-            )
-            .field(
-                "consumer_consecutive_errors_limit",
-                &self.consumer_consecutive_errors_limit,
-            )
-            .field("consumers_enabled", &self.consumers_enabled)
-            .field("audit_logging_enabled", &self.audit_logging_enabled)
-            .field("on_error", &self.on_error)
+            .field("common", &self.common)
             .field("dead_letter_stream", &self.dead_letter_stream)
             .finish()
     }
@@ -100,12 +91,7 @@ impl RedisSettings {
                 topic_prefix: None,
                 service_name: None,
                 stream_max_len: Some(10_000),
-                consumer_poll_timeout: Duration::from_secs(60),
-                consumer_poll_failure_sleep: Duration::from_secs(1),
-                consumer_consecutive_errors_limit: None,
-                consumers_enabled: true,
-                audit_logging_enabled: true,
-                on_error: OnError::DeadLetter,
+                common: CommonSettings::with_poll_timeout(Duration::from_secs(60)),
                 dead_letter_stream: None,
             },
         }
@@ -134,25 +120,7 @@ impl RedisSettings {
             })?;
             s.stream_max_len = (len > 0).then_some(len);
         }
-        if let Some(v) = get(rn::CONSUMER_POLL_TIMEOUT) {
-            s.consumer_poll_timeout = parse_seconds(rn::CONSUMER_POLL_TIMEOUT, &v)?;
-        }
-        if let Some(v) = get(rn::CONSUMER_POLL_FAILURE_SLEEP) {
-            s.consumer_poll_failure_sleep = parse_seconds(rn::CONSUMER_POLL_FAILURE_SLEEP, &v)?;
-        }
-        if let Some(v) = get(rn::CONSUMER_CONSECUTIVE_ERRORS_LIMIT) {
-            s.consumer_consecutive_errors_limit =
-                parse_limit(rn::CONSUMER_CONSECUTIVE_ERRORS_LIMIT, &v)?;
-        }
-        if let Some(v) = get(rn::CONSUMERS_ENABLED) {
-            s.consumers_enabled = parse_bool(rn::CONSUMERS_ENABLED, &v)?;
-        }
-        if let Some(v) = get(rn::AUDIT_LOGGING_ENABLED) {
-            s.audit_logging_enabled = parse_bool(rn::AUDIT_LOGGING_ENABLED, &v)?;
-        }
-        if let Some(v) = get(rn::CONSUMER_ON_ERROR) {
-            s.on_error = parse_on_error(rn::CONSUMER_ON_ERROR, &v)?;
-        }
+        s.common.read(get, &rn::COMMON)?;
         s.dead_letter_stream = get(rn::DEAD_LETTER_STREAM);
         b.build()
     }
@@ -165,17 +133,7 @@ impl RedisSettings {
 
     /// The URL with its password, if any, as `***`.
     pub fn url_for_logs(&self) -> String {
-        let url = self.url.expose();
-        match (url.find("://"), url.rfind('@')) {
-            (Some(scheme), Some(at)) if at > scheme => {
-                match url[scheme + 3..at].split_once(':') {
-                    Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-                    // A user name alone (no password).
-                    None => url.to_owned(),
-                }
-            }
-            _ => url.to_owned(),
-        }
+        redact(self.url.expose())
     }
 
     /// `EVENT_BUS_TOPIC_PREFIX`, if set.
@@ -198,34 +156,9 @@ impl RedisSettings {
         self.stream_max_len
     }
 
-    /// How long a read blocks waiting for an entry.
-    pub fn consumer_poll_timeout(&self) -> Duration {
-        self.consumer_poll_timeout
-    }
-
-    /// How long to sleep after a failed read.
-    pub fn consumer_poll_failure_sleep(&self) -> Duration {
-        self.consumer_poll_failure_sleep
-    }
-
-    /// Stop after this many errors in a row.
-    pub fn consumer_consecutive_errors_limit(&self) -> Option<u32> {
-        self.consumer_consecutive_errors_limit
-    }
-
-    /// Whether consumers run (the kill switch).
-    pub fn consumers_enabled(&self) -> bool {
-        self.consumers_enabled
-    }
-
-    /// Whether each produced and consumed entry is logged.
-    pub fn audit_logging_enabled(&self) -> bool {
-        self.audit_logging_enabled
-    }
-
-    /// What a consumer does with an entry it cannot process.
-    pub fn on_error(&self) -> OnError {
-        self.on_error
+    /// The consumer-loop and audit-logging settings.
+    pub fn common(&self) -> &CommonSettings {
+        &self.common
     }
 
     /// The dead-letter stream (without the prefix) for a consumer of `topic`: the configured
@@ -262,39 +195,9 @@ impl RedisSettingsBuilder {
         self
     }
 
-    /// How long a read blocks waiting for an entry.
-    pub fn consumer_poll_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.consumer_poll_timeout = timeout;
-        self
-    }
-
-    /// How long to sleep after a failed read.
-    pub fn consumer_poll_failure_sleep(mut self, sleep: Duration) -> Self {
-        self.settings.consumer_poll_failure_sleep = sleep;
-        self
-    }
-
-    /// Stop after this many errors in a row (`None` or `0`: never).
-    pub fn consumer_consecutive_errors_limit(mut self, limit: Option<u32>) -> Self {
-        self.settings.consumer_consecutive_errors_limit = limit.filter(|&n| n > 0);
-        self
-    }
-
-    /// The consumer kill switch.
-    pub fn consumers_enabled(mut self, enabled: bool) -> Self {
-        self.settings.consumers_enabled = enabled;
-        self
-    }
-
-    /// Log every produced and consumed entry.
-    pub fn audit_logging_enabled(mut self, enabled: bool) -> Self {
-        self.settings.audit_logging_enabled = enabled;
-        self
-    }
-
-    /// What a consumer does with an entry it cannot process.
-    pub fn on_error(mut self, on_error: OnError) -> Self {
-        self.settings.on_error = on_error;
+    /// Change the consumer-loop and audit-logging settings.
+    pub fn common(mut self, change: impl FnOnce(&mut CommonSettings)) -> Self {
+        change(&mut self.settings.common);
         self
     }
 
@@ -308,11 +211,7 @@ impl RedisSettingsBuilder {
     pub fn build(self) -> Result<RedisSettings, SettingsError> {
         let mut settings = self.settings;
         let url = settings.url.expose().trim().to_owned();
-        let redacted = RedisSettings {
-            url: Secret::new(url.clone()),
-            ..settings.clone()
-        }
-        .url_for_logs();
+        let redacted = redact(&url);
         let rest = ["redis://", "rediss://", "unix://", "redis+unix://"]
             .iter()
             .find_map(|scheme| url.strip_prefix(scheme));
@@ -331,22 +230,7 @@ impl RedisSettingsBuilder {
             });
         }
         settings.url = Secret::new(url);
-        if settings.consumer_poll_timeout.is_zero()
-            || settings.consumer_poll_timeout > Duration::from_secs(24 * 3600)
-        {
-            return Err(SettingsError::Invalid {
-                setting: rn::CONSUMER_POLL_TIMEOUT,
-                value: format!("{}", settings.consumer_poll_timeout.as_secs_f64()),
-                reason: "must be more than 0 seconds and at most a day".into(),
-            });
-        }
-        if settings.consumer_poll_failure_sleep > Duration::from_secs(24 * 3600) {
-            return Err(SettingsError::Invalid {
-                setting: rn::CONSUMER_POLL_FAILURE_SLEEP,
-                value: format!("{}", settings.consumer_poll_failure_sleep.as_secs_f64()),
-                reason: "more than a day".into(),
-            });
-        }
+        settings.common.check(&rn::COMMON)?;
         if let Some(prefix) = &settings.topic_prefix {
             if !valid_topic(prefix) {
                 return Err(SettingsError::Invalid {
@@ -369,9 +253,22 @@ impl RedisSettingsBuilder {
     }
 }
 
+/// A Redis URL with its password, if any, as `***`.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => match url[scheme + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+            // A user name alone (no password).
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::settings::OnError;
     use std::collections::HashMap;
 
     fn from(vars: &[(&str, &str)]) -> Result<RedisSettings, SettingsError> {
@@ -401,15 +298,12 @@ mod tests {
         assert_eq!(settings.full_topic("xblock"), "dev-xblock");
         assert_eq!(settings.service_name().as_deref(), Some("cms"));
         assert_eq!(settings.stream_max_len(), None);
-        assert_eq!(settings.consumer_poll_timeout(), Duration::from_millis(500));
-        assert_eq!(
-            settings.consumer_poll_failure_sleep(),
-            Duration::from_secs(2)
-        );
-        assert_eq!(settings.consumer_consecutive_errors_limit(), Some(3));
-        assert!(!settings.consumers_enabled());
-        assert!(!settings.audit_logging_enabled());
-        assert_eq!(settings.on_error(), OnError::Stop);
+        assert_eq!(settings.common().poll_timeout, Duration::from_millis(500));
+        assert_eq!(settings.common().poll_failure_sleep, Duration::from_secs(2));
+        assert_eq!(settings.common().consecutive_errors_limit, Some(3));
+        assert!(!settings.common().consumers_enabled);
+        assert!(!settings.common().audit_logging_enabled);
+        assert_eq!(settings.common().on_error, OnError::Stop);
         assert_eq!(settings.dead_letter_stream("xblock"), "dlq");
         assert_eq!(settings.url(), "redis://:s3cret@127.0.0.1:6379/0");
     }
@@ -418,14 +312,11 @@ mod tests {
     fn defaults_are_pythons() {
         let settings = from(&[(rn::CONNECTION_URL, "redis://127.0.0.1:6379/")]).unwrap();
         assert_eq!(settings.stream_max_len(), Some(10_000));
-        assert_eq!(settings.consumer_poll_timeout(), Duration::from_secs(60));
-        assert_eq!(
-            settings.consumer_poll_failure_sleep(),
-            Duration::from_secs(1)
-        );
-        assert_eq!(settings.consumer_consecutive_errors_limit(), None);
-        assert!(settings.consumers_enabled() && settings.audit_logging_enabled());
-        assert_eq!(settings.on_error(), OnError::DeadLetter);
+        assert_eq!(settings.common().poll_timeout, Duration::from_secs(60));
+        assert_eq!(settings.common().poll_failure_sleep, Duration::from_secs(1));
+        assert_eq!(settings.common().consecutive_errors_limit, None);
+        assert!(settings.common().consumers_enabled && settings.common().audit_logging_enabled);
+        assert_eq!(settings.common().on_error, OnError::DeadLetter);
         assert_eq!(settings.dead_letter_stream("t"), "t-dead-letter");
         assert_eq!(settings.full_topic("t"), "t");
     }

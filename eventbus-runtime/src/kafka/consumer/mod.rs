@@ -106,7 +106,7 @@ impl KafkaConsumer {
                 client: "consumer",
                 source,
             })?;
-        let dead_letter = match settings.on_error() {
+        let dead_letter = match settings.common().on_error {
             OnError::DeadLetter => Some(DeadLetterProducer::new(
                 settings,
                 settings.full_topic(&settings.dead_letter_topic(topic)),
@@ -186,7 +186,7 @@ impl KafkaConsumer {
         shutdown: &CancellationToken,
         summary: &mut ConsumeSummary,
     ) -> Result<(), ConsumerError> {
-        if !self.settings.consumers_enabled() {
+        if !self.settings.common().consumers_enabled {
             tracing::error!("Kafka consumers not enabled, exiting.");
             return Ok(());
         }
@@ -207,7 +207,7 @@ impl KafkaConsumer {
         shutdown: &CancellationToken,
         summary: &mut ConsumeSummary,
     ) -> Result<(), ConsumerError> {
-        let mut errors = ErrorStreak::new(self.settings.consumer_consecutive_errors_limit());
+        let mut errors = ErrorStreak::new(self.settings.common().consecutive_errors_limit);
         loop {
             if let Some((count, last)) = errors.exceeded() {
                 return Err(ConsumerError::TooManyErrors { count, last });
@@ -215,7 +215,7 @@ impl KafkaConsumer {
             let received = tokio::select! {
                 biased;
                 () = shutdown.cancelled() => return Ok(()),
-                received = tokio::time::timeout(self.settings.consumer_poll_timeout(), self.consumer.recv()) => received,
+                received = tokio::time::timeout(self.settings.common().poll_timeout, self.consumer.recv()) => received,
             };
             self.check_replay()?;
             let message = match received {
@@ -272,7 +272,7 @@ impl KafkaConsumer {
 
     /// Sleep the poll-failure time; `true` if shutdown was asked meanwhile.
     async fn pause(&self, shutdown: &CancellationToken) -> bool {
-        sleep_unless_cancelled(shutdown, self.settings.consumer_poll_failure_sleep()).await
+        sleep_unless_cancelled(shutdown, self.settings.common().poll_failure_sleep).await
     }
 
     async fn process(&self, message: &BorrowedMessage<'_>) -> Result<(), Failure> {
@@ -310,7 +310,7 @@ impl KafkaConsumer {
         crate::consume::dispatch(event, metadata)
             .await
             .map_err(Failure::Message)?;
-        if self.settings.audit_logging_enabled() {
+        if self.settings.common().audit_logging_enabled {
             tracing::info!(
                 topic = message.topic(),
                 partition = message.partition(),
@@ -322,7 +322,7 @@ impl KafkaConsumer {
     }
 
     fn log_received(&self, message: &BorrowedMessage<'_>, headers: &[(String, Option<Vec<u8>>)]) {
-        if !self.settings.audit_logging_enabled() {
+        if !self.settings.common().audit_logging_enabled {
             return;
         }
         tracing::info!(

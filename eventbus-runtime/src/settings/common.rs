@@ -1,0 +1,104 @@
+//! The settings both transports have, under transport-specific names: the consumer loop (poll
+//! timeout, sleep after a failure, consecutive-errors limit, kill switch, failure policy) and audit
+//! logging. Kafka reads them from `EVENT_BUS_KAFKA_*`, Redis from `EVENT_BUS_REDIS_*`.
+
+use super::{parse_bool, parse_limit, parse_on_error, parse_seconds, OnError, SettingsError};
+use std::time::Duration;
+
+/// The consumer-loop and audit-logging settings of a transport. Change them with the transport
+/// builder's `common` method; the builder's `build` checks them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommonSettings {
+    /// How long one poll (Kafka) or blocking read (Redis) waits for a message; more than zero.
+    pub poll_timeout: Duration,
+    /// How long the consumer sleeps after a failed poll or read.
+    pub poll_failure_sleep: Duration,
+    /// Stop the consumer after this many errors in a row; `None` (or `Some(0)`): never.
+    pub consecutive_errors_limit: Option<u32>,
+    /// Whether consumers run (the kill switch).
+    pub consumers_enabled: bool,
+    /// Whether each produced and consumed message is logged.
+    pub audit_logging_enabled: bool,
+    /// What a consumer does with a message it cannot process.
+    pub on_error: OnError,
+}
+
+impl CommonSettings {
+    /// The defaults, with the transport's default poll timeout (Python's: 1 s for Kafka, 60 s for
+    /// Redis).
+    pub(crate) fn with_poll_timeout(poll_timeout: Duration) -> Self {
+        CommonSettings {
+            poll_timeout,
+            poll_failure_sleep: Duration::from_secs(1),
+            consecutive_errors_limit: None,
+            consumers_enabled: true,
+            audit_logging_enabled: true,
+            on_error: OnError::DeadLetter,
+        }
+    }
+
+    /// Read the settings that `get` has, under `names`.
+    pub(crate) fn read(
+        &mut self,
+        get: impl Fn(&str) -> Option<String>,
+        names: &CommonNames,
+    ) -> Result<(), SettingsError> {
+        if let Some(v) = get(names.poll_timeout) {
+            self.poll_timeout = parse_seconds(names.poll_timeout, &v)?;
+        }
+        if let Some(v) = get(names.poll_failure_sleep) {
+            self.poll_failure_sleep = parse_seconds(names.poll_failure_sleep, &v)?;
+        }
+        if let Some(v) = get(names.consecutive_errors_limit) {
+            self.consecutive_errors_limit = parse_limit(names.consecutive_errors_limit, &v)?;
+        }
+        if let Some(v) = get(names.consumers_enabled) {
+            self.consumers_enabled = parse_bool(names.consumers_enabled, &v)?;
+        }
+        if let Some(v) = get(names.audit_logging_enabled) {
+            self.audit_logging_enabled = parse_bool(names.audit_logging_enabled, &v)?;
+        }
+        if let Some(v) = get(names.on_error) {
+            self.on_error = parse_on_error(names.on_error, &v)?;
+        }
+        Ok(())
+    }
+
+    /// Check the values (an error names the setting) and normalize a limit of 0 to none.
+    pub(crate) fn check(&mut self, names: &CommonNames) -> Result<(), SettingsError> {
+        let day = Duration::from_secs(24 * 3600);
+        if self.poll_timeout.is_zero() || self.poll_timeout > day {
+            return Err(SettingsError::Invalid {
+                setting: names.poll_timeout,
+                value: format!("{}", self.poll_timeout.as_secs_f64()),
+                reason: "must be more than 0 seconds and at most a day".into(),
+            });
+        }
+        if self.poll_failure_sleep > day {
+            return Err(SettingsError::Invalid {
+                setting: names.poll_failure_sleep,
+                value: format!("{}", self.poll_failure_sleep.as_secs_f64()),
+                reason: "more than a day".into(),
+            });
+        }
+        self.consecutive_errors_limit = self.consecutive_errors_limit.filter(|&n| n > 0);
+        Ok(())
+    }
+}
+
+/// The names of a transport's [`CommonSettings`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CommonNames {
+    /// Of [`CommonSettings::poll_timeout`].
+    pub poll_timeout: &'static str,
+    /// Of [`CommonSettings::poll_failure_sleep`].
+    pub poll_failure_sleep: &'static str,
+    /// Of [`CommonSettings::consecutive_errors_limit`].
+    pub consecutive_errors_limit: &'static str,
+    /// Of [`CommonSettings::consumers_enabled`].
+    pub consumers_enabled: &'static str,
+    /// Of [`CommonSettings::audit_logging_enabled`].
+    pub audit_logging_enabled: &'static str,
+    /// Of [`CommonSettings::on_error`].
+    pub on_error: &'static str,
+}
