@@ -4,13 +4,13 @@
 //! (`application/avro`), then `ce_type`, `ce_id`, `ce_source`, `ce_time` (Python's
 //! `isoformat()`), `ce_minorversion`, `sourcehost`, `sourcelib` (`11.2.0`).
 //!
-//! Read back: `ce_type` must occur exactly once and `ce_id` is required; any metadata header that
-//! occurs twice is an error; other missing metadata headers take `EventsMetadata`'s defaults, with
-//! a warning.
+//! Read back with [`NAMES`] ([`FieldNames::event_type`], [`FieldNames::metadata`]): `ce_type`
+//! must occur exactly once and `ce_id` is required; any metadata header that occurs twice is an
+//! error; other missing metadata headers take `EventsMetadata`'s defaults, with a warning.
 
 use crate::metadata::EventsMetadata;
-pub use crate::metadata_fields::{last_value, HeaderError};
-use crate::metadata_fields::{FieldNames, Fields};
+use crate::metadata_fields::FieldNames;
+pub use crate::metadata_fields::HeaderError;
 use rdkafka::message::{Header, Headers, OwnedHeaders};
 
 /// `ce_specversion`.
@@ -84,16 +84,6 @@ pub fn header_pairs<H: Headers>(headers: Option<&H>) -> Vec<(String, Option<Vec<
         .unwrap_or_default()
 }
 
-/// The event type: the `ce_type` header, which must occur exactly once.
-pub fn event_type(headers: &Fields) -> Result<String, HeaderError> {
-    NAMES.event_type(headers)
-}
-
-/// Read the event metadata from the headers.
-pub fn metadata_from_headers(headers: &Fields) -> Result<EventsMetadata, HeaderError> {
-    NAMES.metadata(headers)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,8 +135,11 @@ mod tests {
     #[test]
     fn headers_round_trip() {
         let metadata = sample();
-        assert_eq!(metadata_from_headers(&pairs(&metadata)).unwrap(), metadata);
-        assert_eq!(event_type(&pairs(&metadata)).unwrap(), metadata.event_type);
+        assert_eq!(NAMES.metadata(&pairs(&metadata)).unwrap(), metadata);
+        assert_eq!(
+            NAMES.event_type(&pairs(&metadata)).unwrap(),
+            metadata.event_type
+        );
     }
 
     #[test]
@@ -156,7 +149,7 @@ mod tests {
             .filter(|(k, _)| k == EVENT_TYPE || k == ID)
             .collect();
         let before = Utc::now();
-        let metadata = metadata_from_headers(&headers).unwrap();
+        let metadata = NAMES.metadata(&headers).unwrap();
         assert_eq!(metadata.id, sample().id);
         assert_eq!(metadata.minorversion, 0);
         assert!(metadata.time >= before);
@@ -173,22 +166,22 @@ mod tests {
                 .collect()
         };
         assert_eq!(
-            metadata_from_headers(&without(ID)),
+            NAMES.metadata(&without(ID)),
             Err(HeaderError::MissingId { name: ID })
         );
         assert_eq!(
-            event_type(&without(EVENT_TYPE)),
+            NAMES.event_type(&without(EVENT_TYPE)),
             Err(HeaderError::MissingEventType { name: EVENT_TYPE })
         );
         assert_eq!(
-            metadata_from_headers(&without(EVENT_TYPE)),
+            NAMES.metadata(&without(EVENT_TYPE)),
             Err(HeaderError::MissingEventType { name: EVENT_TYPE })
         );
 
         let mut twice = pairs(&sample());
         twice.push((EVENT_TYPE.into(), Some(b"org.other.v1".to_vec())));
         assert_eq!(
-            event_type(&twice),
+            NAMES.event_type(&twice),
             Err(HeaderError::Duplicate {
                 name: EVENT_TYPE.into()
             })
@@ -196,7 +189,7 @@ mod tests {
         let mut twice = pairs(&sample());
         twice.push((SOURCE_HOST.into(), Some(b"other".to_vec())));
         assert_eq!(
-            metadata_from_headers(&twice),
+            NAMES.metadata(&twice),
             Err(HeaderError::Duplicate {
                 name: SOURCE_HOST.into()
             })
@@ -215,35 +208,35 @@ mod tests {
                 .collect()
         };
         assert!(matches!(
-            metadata_from_headers(&replace(ID, Some(b"nope"))),
+            NAMES.metadata(&replace(ID, Some(b"nope"))),
             Err(HeaderError::Invalid { .. })
         ));
         assert!(matches!(
-            metadata_from_headers(&replace(TIME, Some(b"yesterday"))),
+            NAMES.metadata(&replace(TIME, Some(b"yesterday"))),
             Err(HeaderError::Invalid { .. })
         ));
         assert!(matches!(
-            metadata_from_headers(&replace(MINOR_VERSION, Some(b"-1"))),
+            NAMES.metadata(&replace(MINOR_VERSION, Some(b"-1"))),
             Err(HeaderError::Invalid { .. })
         ));
         assert!(matches!(
-            metadata_from_headers(&replace(SOURCE_LIB, Some(b"1.2.0rc1"))),
+            NAMES.metadata(&replace(SOURCE_LIB, Some(b"1.2.0rc1"))),
             Err(HeaderError::Invalid { .. })
         ));
         assert_eq!(
-            metadata_from_headers(&replace(SOURCE, None)),
+            NAMES.metadata(&replace(SOURCE, None)),
             Err(HeaderError::NoValue {
                 name: SOURCE.into()
             })
         );
         assert_eq!(
-            metadata_from_headers(&replace(SOURCE, Some(b"\xff"))),
+            NAMES.metadata(&replace(SOURCE, Some(b"\xff"))),
             Err(HeaderError::NotUtf8 {
                 name: SOURCE.into()
             })
         );
         assert_eq!(
-            last_value(&pairs(&sample()), ID).as_deref(),
+            crate::metadata_fields::last_value(&pairs(&sample()), ID).as_deref(),
             Some("7d3a1c3e-1f0a-11ef-9a7b-0242ac120002")
         );
     }

@@ -344,6 +344,7 @@ impl RedisConsumer {
                 // Not acknowledged: the entry stays pending and is read again first, after the
                 // sleep, and processed again (at least once).
                 errors.failed(&error);
+                summary.retried += 1;
                 tracing::warn!(%error, id = %entry.id, "the entry stays pending and will be read again");
                 // Read again from the first pending entry, this one.
                 pending = true;

@@ -1,14 +1,9 @@
 //! Errors of the Redis clients.
 
-use crate::settings::SettingsError;
-
 /// A failure of the Redis producer or consumer's connection.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RedisError {
-    /// The settings are invalid.
-    #[error(transparent)]
-    Settings(#[from] SettingsError),
     /// Connecting to Redis failed (the URL is shown without its password).
     #[error("cannot connect to Redis at {url}: {source}")]
     Connect {

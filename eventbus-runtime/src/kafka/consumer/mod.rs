@@ -278,7 +278,9 @@ impl KafkaConsumer {
     async fn process(&self, message: &BorrowedMessage<'_>) -> Result<(), Failure> {
         let headers = header_pairs(message.headers());
         self.log_received(message, &headers);
-        let event_type = headers::event_type(&headers).map_err(|e| Failure::Message(e.into()))?;
+        let event_type = headers::NAMES
+            .event_type(&headers)
+            .map_err(|e| Failure::Message(e.into()))?;
         let descriptor = registry::find(&event_type).ok_or(Failure::Message(
             MessageError::UnknownEventType { event_type },
         ))?;
@@ -305,8 +307,9 @@ impl KafkaConsumer {
         let event = descriptor
             .decode(avro, (!same).then_some(&writer.parsed))
             .map_err(|e| Failure::Message(e.into()))?;
-        let metadata =
-            headers::metadata_from_headers(&headers).map_err(|e| Failure::Message(e.into()))?;
+        let metadata = headers::NAMES
+            .metadata(&headers)
+            .map_err(|e| Failure::Message(e.into()))?;
         crate::consume::dispatch(event, metadata)
             .await
             .map_err(Failure::Message)?;
@@ -329,7 +332,7 @@ impl KafkaConsumer {
             topic = message.topic(),
             partition = message.partition(),
             offset = message.offset(),
-            message_id = headers::last_value(headers, headers::ID),
+            message_id = crate::metadata_fields::last_value(headers, headers::ID),
             key = %message.key().unwrap_or_default().escape_ascii(),
             event_timestamp_ms = message.timestamp().to_millis(),
             "Message received from Kafka"
