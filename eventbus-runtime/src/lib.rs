@@ -45,6 +45,8 @@ pub mod key;
 pub mod keys;
 pub mod metadata;
 pub mod metadata_fields;
+#[cfg(feature = "outbox")]
+pub mod outbox;
 pub mod producer_config;
 #[cfg(feature = "redis")]
 pub mod redis;

@@ -41,6 +41,7 @@ fn topic(topic: &str, event_key_field: &str, enabled: bool) -> TopicConfig {
         topic: topic.to_owned(),
         event_key_field: event_key_field.to_owned(),
         enabled,
+        mode: None,
     }
 }
 
@@ -408,7 +409,7 @@ async fn catalog_events_go_to_enabled_topics_with_prefix_and_key() {
         XBlockPublished::signal().receiver_count(),
         XBlockDeleted::signal().receiver_count(),
     );
-    let producing = ConfiguredProducer::connect(&config, memory.clone());
+    let producing = ConfiguredProducer::connect(&config, memory.clone()).unwrap();
     assert_eq!(
         producing.event_types().collect::<Vec<_>>(),
         [CATALOG, PUBLISHED],
@@ -519,7 +520,7 @@ async fn without_prefix_topics_are_as_configured_and_drop_disconnects() {
     .unwrap();
     let memory = Arc::new(MemoryProducer::new());
     {
-        let _producing = ConfiguredProducer::connect(&config, memory.clone());
+        let _producing = ConfiguredProducer::connect(&config, memory.clone()).unwrap();
         CourseCatalogInfoChanged::signal()
             .send_event(catalog_event("course-v1:edX+A+1"))
             .await
@@ -616,7 +617,7 @@ async fn failures_are_returned_through_the_signal_report_and_other_topics_still_
     }))
     .unwrap();
     let producer = Arc::new(PartlyBroken(MemoryProducer::new()));
-    let _producing = ConfiguredProducer::connect(&config, producer.clone());
+    let _producing = ConfiguredProducer::connect(&config, producer.clone()).unwrap();
     let report = NoteFailing::signal()
         .send_event(NoteFailing {
             note: Note {
@@ -697,7 +698,7 @@ async fn topics_are_produced_to_concurrently() {
         tokio::sync::Barrier::new(2),
         MemoryProducer::with_topic_prefix("stage"),
     ));
-    let producing = ConfiguredProducer::connect(&config, producer.clone());
+    let producing = ConfiguredProducer::connect(&config, producer.clone()).unwrap();
     let send = NoteConcurrent::signal().send_event(NoteConcurrent {
         note: Note {
             id: 1,

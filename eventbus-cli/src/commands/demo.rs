@@ -188,7 +188,8 @@ async fn round_trip(
 
     // Configured producing: the events go to their signals; the configuration sends them on.
     let producer = Arc::new(KafkaProducer::with_registry(settings, registry).map_err(bus_error)?);
-    let producing = ConfiguredProducer::connect(config, producer.clone());
+    let producing = ConfiguredProducer::connect(config, producer.clone())
+        .map_err(|e| CliError::Usage(e.to_string()))?;
     let produced = send_examples(config, args.events).await;
     drop(producing);
     let flushed = producer.flush().await;

@@ -185,6 +185,17 @@ pub enum ProblemKind {
         /// What was found.
         found: String,
     },
+    /// A production mode that is not `immediate`, `on-commit` or `outbox`.
+    #[error("`{setting}` must be `immediate`, `on-commit` or `outbox`, found {found}")]
+    UnknownMode {
+        /// Where: `mode`, or the variable `EVENT_BUS_PRODUCER_MODE`.
+        setting: String,
+        /// What was found.
+        found: String,
+    },
+    /// A topic is produced through the outbox, but the service has no outbox.
+    #[error("`mode` is `outbox` but no outbox is configured (set EVENT_BUS_OUTBOX_URL, or give the producer an outbox)")]
+    OutboxNotConfigured,
     /// A topic's entry has a setting this module does not know.
     #[error("unknown setting `{setting}`{}", suggestion_text(.suggestion))]
     UnknownSetting {

@@ -1,7 +1,8 @@
 //! The generic producing receiver, as openedx-events' `general_signal_handler`: connected to the
 //! signal of every configured event type, it produces each event to the enabled topics.
 
-use super::model::{ProducerConfig, TopicConfig};
+use super::error::{Problem, ProblemKind, ProducerConfigError};
+use super::model::{ProducerConfig, ProductionMode, TopicConfig};
 use crate::backend::{Delivery, EventProducer, ProduceError};
 use crate::metadata::EventsMetadata;
 use crate::registry::{AnyEvent, AnyReceiver, EventDescriptor};
@@ -30,7 +31,7 @@ use std::task::Poll;
 /// use std::sync::Arc;
 ///
 /// let config = ProducerConfig::from_value(&serde_json::json!({}))?;
-/// let producing = ConfiguredProducer::connect(&config, Arc::new(MemoryProducer::new()));
+/// let producing = ConfiguredProducer::connect(&config, Arc::new(MemoryProducer::new()))?;
 /// assert_eq!(producing.event_types().count(), 0);
 /// producing.disconnect();
 /// # Ok::<(), eventbus_runtime::producer_config::ProducerConfigError>(())
@@ -51,11 +52,49 @@ struct Connection {
 
 impl ConfiguredProducer {
     /// Connect a producing receiver to the signal of every event type of `config` that has an
-    /// enabled topic.
-    pub fn connect(config: &ProducerConfig, producer: Arc<dyn EventProducer>) -> Self {
+    /// enabled topic. Fails, naming each topic, when a topic's production mode is `outbox`: use
+    /// [`connect_with_outbox`](Self::connect_with_outbox) then.
+    pub fn connect(
+        config: &ProducerConfig,
+        producer: Arc<dyn EventProducer>,
+    ) -> Result<Self, ProducerConfigError> {
+        let problems: Vec<Problem> = config
+            .outbox_topics()
+            .map(|(event_type, topic)| {
+                Problem::topic(event_type, &topic.topic, ProblemKind::OutboxNotConfigured)
+            })
+            .collect();
+        if !problems.is_empty() {
+            return Err(ProducerConfigError::new(problems));
+        }
+        Ok(Self::connect_receivers(config, producer, None))
+    }
+
+    /// As [`connect`](Self::connect), with the outbox that the topics in `outbox` mode write to
+    /// when an event is sent outside an [`EventTransaction`](crate::outbox::EventTransaction).
+    #[cfg(feature = "outbox")]
+    pub fn connect_with_outbox(
+        config: &ProducerConfig,
+        producer: Arc<dyn EventProducer>,
+        outbox: crate::outbox::Outbox,
+    ) -> Self {
+        Self::connect_receivers(config, producer, Some(outbox))
+    }
+
+    fn connect_receivers(
+        config: &ProducerConfig,
+        producer: Arc<dyn EventProducer>,
+        outbox: Option<OutboxHandle>,
+    ) -> Self {
         let mut connections = Vec::new();
         for event in config.event_types() {
-            let topics: Arc<[TopicConfig]> = event.enabled_topics().cloned().collect();
+            let topics: Arc<[TopicConfig]> = event
+                .enabled_topics()
+                .map(|t| TopicConfig {
+                    mode: Some(config.mode_of(t)),
+                    ..t.clone()
+                })
+                .collect();
             if topics.is_empty() {
                 tracing::info!(
                     event_type = event.event_type(),
@@ -63,12 +102,12 @@ impl ConfiguredProducer {
                 );
                 continue;
             }
-            let receiver = receiver(producer.clone(), topics.clone());
+            let receiver = receiver(producer.clone(), topics.clone(), outbox.clone());
             match event.descriptor().connect(RECEIVER_NAME, receiver) {
                 Ok(id) => {
                     tracing::info!(
                         event_type = event.event_type(),
-                        topics = ?topics.iter().map(|t| t.topic.as_str()).collect::<Vec<_>>(),
+                        topics = ?topics.iter().map(|t| (t.topic.as_str(), t.mode.unwrap_or_default().name())).collect::<Vec<_>>(),
                         "producing the event type to the event bus"
                     );
                     connections.push(Connection {
@@ -137,34 +176,120 @@ impl fmt::Debug for ConfiguredProducer {
     }
 }
 
-fn receiver(producer: Arc<dyn EventProducer>, topics: Arc<[TopicConfig]>) -> AnyReceiver {
+/// The outbox the receivers write to outside a transaction (only with the `outbox` feature).
+#[cfg(feature = "outbox")]
+type OutboxHandle = crate::outbox::Outbox;
+#[cfg(not(feature = "outbox"))]
+type OutboxHandle = std::convert::Infallible;
+
+fn receiver(
+    producer: Arc<dyn EventProducer>,
+    topics: Arc<[TopicConfig]>,
+    outbox: Option<OutboxHandle>,
+) -> AnyReceiver {
     Arc::new(
         move |event: Arc<dyn AnyEvent>, metadata: EventsMetadata, from_event_bus: bool| {
             let producer = producer.clone();
             let topics = topics.clone();
-            Box::pin(
-                async move { produce(&*producer, &topics, event, metadata, from_event_bus).await },
-            ) as BoxFuture<'static, Result<(), ReceiverError>>
+            let outbox = outbox.clone();
+            Box::pin(async move {
+                let event_type = event.descriptor().event_type;
+                if from_event_bus {
+                    tracing::debug!(
+                        event_type,
+                        event_id = %metadata.id,
+                        "not producing an event that came from the event bus (preventing recursion)"
+                    );
+                    return Ok(());
+                }
+                let now = by_mode(
+                    producer.clone(),
+                    &topics,
+                    &event,
+                    &metadata,
+                    outbox.as_ref(),
+                )
+                .await?;
+                if now.is_empty() {
+                    return Ok(());
+                }
+                produce_to(&*producer, &now, event, metadata)
+                    .await
+                    .map_err(|e| Box::new(e) as ReceiverError)
+            }) as BoxFuture<'static, Result<(), ReceiverError>>
         },
     )
 }
 
-async fn produce(
+/// Hand the `outbox` and `on-commit` topics of an event to the transaction it is sent in (or, with
+/// none, write its outbox rows at once); the topics to produce to now.
+#[cfg(feature = "outbox")]
+async fn by_mode(
+    producer: Arc<dyn EventProducer>,
+    topics: &[TopicConfig],
+    event: &Arc<dyn AnyEvent>,
+    metadata: &EventsMetadata,
+    outbox: Option<&OutboxHandle>,
+) -> Result<Vec<TopicConfig>, ReceiverError> {
+    use crate::outbox::OutboxRow;
+    let scope = crate::outbox::current_scope();
+    let mut now = Vec::new();
+    let mut deferred = Vec::new();
+    let mut rows = Vec::new();
+    for topic in topics {
+        match topic.mode.unwrap_or_default() {
+            ProductionMode::Immediate => now.push(topic.clone()),
+            ProductionMode::OnCommit if scope.is_some() => deferred.push(topic.clone()),
+            ProductionMode::OnCommit => now.push(topic.clone()),
+            ProductionMode::Outbox => rows.push(OutboxRow::new(
+                &**event,
+                metadata,
+                &topic.topic,
+                &topic.event_key_field,
+            )?),
+        }
+    }
+    match (&scope, rows.is_empty()) {
+        (_, true) => {}
+        (Some(scope), false) => rows.into_iter().for_each(|row| scope.add_row(row)),
+        (None, false) => {
+            let outbox = outbox.ok_or("the outbox mode needs an outbox (connect_with_outbox)")?;
+            outbox.insert(&rows).await?;
+            tracing::debug!(
+                event_type = event.descriptor().event_type,
+                event_id = %metadata.id,
+                rows = rows.len(),
+                "event written to the outbox"
+            );
+        }
+    }
+    if let (Some(scope), false) = (&scope, deferred.is_empty()) {
+        scope.defer(producer, deferred, event.clone(), metadata.clone());
+    }
+    Ok(now)
+}
+
+/// Without the `outbox` feature every topic is produced at once (`on-commit` with no transaction;
+/// `outbox` topics cannot be connected).
+#[cfg(not(feature = "outbox"))]
+async fn by_mode(
+    _producer: Arc<dyn EventProducer>,
+    topics: &[TopicConfig],
+    _event: &Arc<dyn AnyEvent>,
+    _metadata: &EventsMetadata,
+    _outbox: Option<&OutboxHandle>,
+) -> Result<Vec<TopicConfig>, ReceiverError> {
+    Ok(topics.to_vec())
+}
+
+/// Produce an event to `topics` at once; every failure is logged and returned.
+pub(crate) async fn produce_to(
     producer: &dyn EventProducer,
     topics: &[TopicConfig],
     event: Arc<dyn AnyEvent>,
     metadata: EventsMetadata,
-    from_event_bus: bool,
-) -> Result<(), ReceiverError> {
+) -> Result<(), ProduceFailures> {
     let event_type = event.descriptor().event_type;
-    if from_event_bus {
-        tracing::debug!(
-            event_type,
-            event_id = %metadata.id,
-            "not producing an event that came from the event bus (preventing recursion)"
-        );
-        return Ok(());
-    }
     let sends = topics
         .iter()
         .map(|t| producer.send(&t.topic, &t.event_key_field, event.clone(), &metadata))
@@ -206,17 +331,17 @@ async fn produce(
     if failures.is_empty() {
         Ok(())
     } else {
-        Err(Box::new(ProduceFailures {
+        Err(ProduceFailures {
             event_type,
             event_id: metadata.id,
             topics: topics.len(),
             failures,
-        }))
+        })
     }
 }
 
 /// Run futures concurrently; their outputs in the same order.
-async fn join_all<'a, T>(futures: Vec<BoxFuture<'a, T>>) -> Vec<T> {
+pub(crate) async fn join_all<'a, T>(futures: Vec<BoxFuture<'a, T>>) -> Vec<T> {
     let mut pending: Vec<Option<BoxFuture<'a, T>>> = futures.into_iter().map(Some).collect();
     let mut outputs: Vec<Option<T>> = pending.iter().map(|_| None).collect();
     poll_fn(|cx| {

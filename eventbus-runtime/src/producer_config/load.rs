@@ -3,7 +3,7 @@
 
 use super::error::{describe, Problem, ProblemKind, ProducerConfigError};
 use super::merge::merge_all;
-use super::model::ProducerConfig;
+use super::model::{ProducerConfig, ProductionMode};
 use super::validate;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
@@ -11,6 +11,10 @@ use std::path::{Path, PathBuf};
 /// The environment variable holding the producer configuration as JSON, named after the Django
 /// setting.
 pub const ENV_VAR: &str = "EVENT_BUS_PRODUCER_CONFIG";
+
+/// The environment variable holding the default production mode (`immediate`, `on-commit` or
+/// `outbox`; openedx-events ADR 15), read with [`ConfigSource::env`].
+pub const MODE_ENV_VAR: &str = "EVENT_BUS_PRODUCER_MODE";
 
 /// A configuration file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,7 +95,8 @@ impl ConfigSource {
         ConfigSource::File(path.into())
     }
 
-    /// The `EVENT_BUS_PRODUCER_CONFIG` environment variable.
+    /// The `EVENT_BUS_PRODUCER_CONFIG` environment variable; [`load`] then also reads the default
+    /// production mode from `EVENT_BUS_PRODUCER_MODE`.
     pub fn env() -> Self {
         ConfigSource::Env(ENV_VAR.to_owned())
     }
@@ -196,7 +201,43 @@ pub fn load<I>(sources: I) -> Result<ProducerConfig, ProducerConfigError>
 where
     I: IntoIterator<Item = ConfigSource>,
 {
-    validate::validate(&load_raw(sources)?)
+    let sources: Vec<ConfigSource> = sources.into_iter().collect();
+    let mode = if sources.contains(&ConfigSource::env()) {
+        default_mode_from_env()
+    } else {
+        Ok(ProductionMode::default())
+    };
+    let config = load_raw(sources).and_then(|raw| validate::validate(&raw));
+    match (config, mode) {
+        (Ok(config), Ok(mode)) => Ok(config.with_default_mode(mode)),
+        (Ok(_), Err(problem)) => Err(ProducerConfigError::new(vec![problem])),
+        (Err(error), Ok(_)) => Err(error),
+        (Err(error), Err(problem)) => {
+            let mut problems = vec![problem];
+            problems.extend(error.into_problems());
+            Err(ProducerConfigError::new(problems))
+        }
+    }
+}
+
+/// The default production mode in `EVENT_BUS_PRODUCER_MODE`; `immediate` when unset or blank.
+pub fn default_mode_from_env() -> Result<ProductionMode, Problem> {
+    match std::env::var(MODE_ENV_VAR) {
+        Ok(text) if text.trim().is_empty() => Ok(ProductionMode::default()),
+        Ok(text) => ProductionMode::from_name(&text).ok_or_else(|| {
+            Problem::global(ProblemKind::UnknownMode {
+                setting: MODE_ENV_VAR.to_owned(),
+                found: describe(&Value::String(text)),
+            })
+        }),
+        Err(std::env::VarError::NotPresent) => Ok(ProductionMode::default()),
+        Err(e @ std::env::VarError::NotUnicode(_)) => {
+            Err(Problem::global(ProblemKind::Unreadable {
+                origin: format!("environment variable `{MODE_ENV_VAR}`"),
+                reason: e.to_string(),
+            }))
+        }
+    }
 }
 
 /// Read every source and merge them in order, without validating: the configuration as Python

@@ -36,7 +36,8 @@
 //! ])
 //! .unwrap_or_else(|error| panic!("{error}"));
 //! let producer = Arc::new(MemoryProducer::with_topic_prefix("prod"));
-//! ConfiguredProducer::connect(&config, producer).keep_connected();
+//! ConfiguredProducer::connect(&config, producer)?.keep_connected();
+//! # Ok::<(), eventbus_runtime::producer_config::ProducerConfigError>(())
 //! ```
 
 mod error;
@@ -47,8 +48,11 @@ mod model;
 mod validate;
 
 pub use error::{Problem, ProblemKind, ProducerConfigError};
+pub(crate) use handler::{join_all, produce_to};
 pub use handler::{ConfiguredProducer, ProduceFailures, TopicFailure, RECEIVER_NAME};
-pub use load::{load, load_raw, ConfigSource, Format, ENV_VAR};
+pub use load::{
+    default_mode_from_env, load, load_raw, ConfigSource, Format, ENV_VAR, MODE_ENV_VAR,
+};
 pub use merge::{merge_all, merge_producer_configs};
-pub use model::{EventTypeConfig, ProducerConfig, TopicConfig};
+pub use model::{EventTypeConfig, ProducerConfig, ProductionMode, TopicConfig};
 pub use validate::validate;

@@ -20,6 +20,7 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ProducerConfig {
     pub(crate) event_types: BTreeMap<&'static str, EventTypeConfig>,
+    pub(crate) default_mode: ProductionMode,
 }
 
 impl ProducerConfig {
@@ -67,6 +68,29 @@ impl ProducerConfig {
         self.event_types
             .values()
             .flat_map(|e| e.enabled_topics().map(move |t| (e.event_type(), t)))
+    }
+
+    /// The production mode of topics that do not set `mode` (`EVENT_BUS_PRODUCER_MODE`; by default
+    /// [`ProductionMode::Immediate`]).
+    pub fn default_mode(&self) -> ProductionMode {
+        self.default_mode
+    }
+
+    /// The same configuration with another default production mode.
+    pub fn with_default_mode(mut self, mode: ProductionMode) -> Self {
+        self.default_mode = mode;
+        self
+    }
+
+    /// The production mode of a topic: its own `mode`, else the default.
+    pub fn mode_of(&self, topic: &TopicConfig) -> ProductionMode {
+        topic.mode.unwrap_or(self.default_mode)
+    }
+
+    /// The enabled topics whose events go through the outbox (which must then be configured).
+    pub fn outbox_topics(&self) -> impl Iterator<Item = (&'static str, &TopicConfig)> {
+        self.enabled_topics()
+            .filter(|(_, topic)| self.mode_of(topic) == ProductionMode::Outbox)
     }
 
     /// The configuration as JSON, in the shape it is written in.
@@ -136,7 +160,7 @@ impl Serialize for EventTypeConfig {
 }
 
 /// How one event type is produced to one topic. Serializes as its settings
-/// (`{"event_key_field": ..., "enabled": ...}`): the topic is the key of its entry.
+/// (`{"event_key_field": ..., "enabled": ..., "mode": ...}`): the topic is the key of its entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TopicConfig {
     /// The topic, without the environment prefix (`EVENT_BUS_TOPIC_PREFIX`, which the producer
@@ -147,4 +171,59 @@ pub struct TopicConfig {
     pub event_key_field: String,
     /// Whether events are produced to this topic.
     pub enabled: bool,
+    /// The production mode set for this topic (`mode`); `None`: the configuration's default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<ProductionMode>,
+}
+
+/// When an event reaches the bus: openedx-events ADR 15's production modes, set per topic with
+/// `mode` or for every topic with `EVENT_BUS_PRODUCER_MODE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProductionMode {
+    /// Produced when the event is sent (what Python does): a broker failure is returned to the
+    /// sender and the event is not kept.
+    #[default]
+    Immediate,
+    /// Produced after the sender's database transaction commits, and not at all if it rolls back
+    /// (Django's `transaction.on_commit`); at once when no transaction is open. A broker failure
+    /// after the commit is returned by the commit and the event is not kept.
+    OnCommit,
+    /// Written to the outbox table in the sender's database transaction (or, with no transaction
+    /// open, in one of its own) and published by the outbox relay: committed means published at
+    /// least once, whatever happens to the process or the broker afterwards.
+    Outbox,
+}
+
+impl ProductionMode {
+    /// Every mode, by its name in the configuration.
+    pub const ALL: [(&'static str, ProductionMode); 3] = [
+        ("immediate", ProductionMode::Immediate),
+        ("on-commit", ProductionMode::OnCommit),
+        ("outbox", ProductionMode::Outbox),
+    ];
+
+    /// The mode's name in the configuration: `immediate`, `on-commit` or `outbox`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ProductionMode::Immediate => "immediate",
+            ProductionMode::OnCommit => "on-commit",
+            ProductionMode::Outbox => "outbox",
+        }
+    }
+
+    /// The mode of that name (`on_commit` is accepted for `on-commit`).
+    pub fn from_name(name: &str) -> Option<ProductionMode> {
+        let name = name.trim().to_ascii_lowercase().replace('_', "-");
+        Self::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, mode)| *mode)
+    }
+}
+
+impl std::fmt::Display for ProductionMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }

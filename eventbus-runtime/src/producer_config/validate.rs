@@ -3,13 +3,13 @@
 //! is reported at once.
 
 use super::error::{describe, Problem, ProblemKind, ProducerConfigError};
-use super::model::{EventTypeConfig, ProducerConfig, TopicConfig};
+use super::model::{EventTypeConfig, ProducerConfig, ProductionMode, TopicConfig};
 use crate::key;
 use crate::registry::{self, EventDescriptor};
 use serde_json::{Map, Value};
 
 /// The settings of a topic.
-const SETTINGS: [&str; 2] = ["event_key_field", "enabled"];
+const SETTINGS: [&str; 3] = ["event_key_field", "enabled", "mode"];
 
 /// Validate a configuration of the shape
 /// `{event_type: {topic: {"event_key_field": "a.b", "enabled": true}}}`.
@@ -138,6 +138,7 @@ impl TopicCheck<'_> {
         };
         let event_key_field = self.key_field(settings);
         let enabled = self.enabled(settings);
+        let mode = self.mode(settings);
         for setting in settings.keys() {
             if !SETTINGS.contains(&setting.as_str()) {
                 self.report(ProblemKind::UnknownSetting {
@@ -152,6 +153,7 @@ impl TopicCheck<'_> {
                     topic: self.topic.to_owned(),
                     event_key_field: event_key_field.to_owned(),
                     enabled,
+                    mode,
                 })
             }
             _ => None,
@@ -189,6 +191,19 @@ impl TopicCheck<'_> {
             }
         }
         Some(path)
+    }
+
+    /// The optional `mode`; `None` when absent or wrong (then reported).
+    fn mode(&mut self, settings: &Map<String, Value>) -> Option<ProductionMode> {
+        let value = settings.get("mode")?;
+        let mode = value.as_str().and_then(ProductionMode::from_name);
+        if mode.is_none() {
+            self.report(ProblemKind::UnknownMode {
+                setting: "mode".to_owned(),
+                found: describe(value),
+            });
+        }
+        mode
     }
 
     fn enabled(&mut self, settings: &Map<String, Value>) -> Option<bool> {

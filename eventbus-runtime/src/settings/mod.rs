@@ -565,6 +565,18 @@ pub(crate) fn parse_bool(setting: &'static str, value: &str) -> Result<bool, Set
     }
 }
 
+/// A URL (Redis, database) with its password, if any, as `***`.
+pub(crate) fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => match url[scheme + 3..at].split_once(':') {
+            Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+            // A user name alone (no password).
+            None => url.to_owned(),
+        },
+        _ => url.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,7 @@
 //! The last two are this port's: the Python consumer acknowledges a failing entry after logging
 //! it, so it is lost. The URL may hold a password: `Debug` shows it as `***`.
 
-use super::{names, CommonSettings, Secret, SettingsError};
+use super::{names, redact_url, CommonSettings, Secret, SettingsError};
 use crate::settings::valid_topic;
 use std::fmt;
 use std::time::Duration;
@@ -133,7 +133,7 @@ impl RedisSettings {
 
     /// The URL with its password, if any, as `***`.
     pub fn url_for_logs(&self) -> String {
-        redact(self.url.expose())
+        redact_url(self.url.expose())
     }
 
     /// `EVENT_BUS_TOPIC_PREFIX`, if set.
@@ -211,7 +211,7 @@ impl RedisSettingsBuilder {
     pub fn build(self) -> Result<RedisSettings, SettingsError> {
         let mut settings = self.settings;
         let url = settings.url.expose().trim().to_owned();
-        let redacted = redact(&url);
+        let redacted = redact_url(&url);
         let rest = ["redis://", "rediss://", "unix://", "redis+unix://"]
             .iter()
             .find_map(|scheme| url.strip_prefix(scheme));
@@ -250,18 +250,6 @@ impl RedisSettingsBuilder {
             }
         }
         Ok(settings)
-    }
-}
-
-/// A Redis URL with its password, if any, as `***`.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => match url[scheme + 3..at].split_once(':') {
-            Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
-            // A user name alone (no password).
-            None => url.to_owned(),
-        },
-        _ => url.to_owned(),
     }
 }
 

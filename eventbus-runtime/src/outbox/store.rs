@@ -1,0 +1,370 @@
+//! [`Outbox`]: the outbox tables of one database, for the producing receiver (rows written outside
+//! a transaction), the relay and the operators' commands.
+
+use super::{now_us, Dialect, OutboxDatabase, OutboxError, OutboxRow};
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+use std::sync::Once;
+use std::time::Duration;
+
+/// The environment variable holding the outbox database URL (`sqlite://eventbus.db`,
+/// `mysql://user:password@host/db`, `postgres://user:password@host/db`).
+pub const OUTBOX_URL_ENV_VAR: &str = "EVENT_BUS_OUTBOX_URL";
+
+/// The outbox tables of one database.
+#[derive(Clone)]
+pub struct Outbox {
+    pool: AnyPool,
+    dialect: Dialect,
+    url: String,
+}
+
+/// A row read back for publishing.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredRow {
+    pub(crate) id: i64,
+    pub(crate) row: OutboxRow,
+}
+
+/// What the outbox holds, for operators (`eventbus outbox status`).
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+pub struct OutboxStatus {
+    /// Rows not published yet.
+    pub pending: u64,
+    /// Rows published and not purged yet.
+    pub published: u64,
+    /// Pending rows that failed at least once.
+    pub failing: u64,
+    /// How long the oldest pending row has waited, in seconds.
+    pub oldest_pending_age_seconds: Option<f64>,
+    /// The same, topic by topic (topics with pending rows only).
+    pub topics: Vec<TopicStatus>,
+}
+
+/// The pending rows of one topic.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct TopicStatus {
+    /// The topic (without the prefix).
+    pub topic: String,
+    /// Rows not published yet.
+    pub pending: u64,
+    /// Pending rows that failed at least once.
+    pub failing: u64,
+    /// How long the oldest pending row has waited, in seconds.
+    pub oldest_pending_age_seconds: f64,
+    /// The last error of the topic's failing rows, if any.
+    pub last_error: Option<String>,
+}
+
+impl Outbox {
+    /// Connect to the outbox database. A SQLite file is created when missing (and put in WAL
+    /// mode, so that the application and the relay write concurrently).
+    pub async fn connect(url: &str) -> Result<Outbox, OutboxError> {
+        static DRIVERS: Once = Once::new();
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+        let dialect = Dialect::from_url(url)?;
+        let redacted = crate::settings::redact_url(url);
+        let mut url = url.to_owned();
+        if dialect == Dialect::Sqlite && !url.contains("mode=") && !url.contains(":memory:") {
+            url.push(if url.contains('?') { '&' } else { '?' });
+            url.push_str("mode=rwc");
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(&url)
+            .await
+            .map_err(|source| OutboxError::Connect {
+                url: redacted.clone(),
+                source,
+            })?;
+        if dialect == Dialect::Sqlite {
+            sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&pool)
+                .await
+                .map_err(OutboxError::database("setting SQLite's WAL mode"))?;
+        }
+        tracing::debug!(url = %redacted, ?dialect, "outbox database connected");
+        Ok(Outbox {
+            pool,
+            dialect,
+            url: redacted,
+        })
+    }
+
+    /// Connect to the database named by `EVENT_BUS_OUTBOX_URL`.
+    pub async fn from_env() -> Result<Outbox, OutboxError> {
+        let url = std::env::var(OUTBOX_URL_ENV_VAR).map_err(|_| OutboxError::Setting {
+            setting: OUTBOX_URL_ENV_VAR,
+            reason: "not set: the outbox database URL (e.g. sqlite://eventbus.db)".to_owned(),
+        })?;
+        Outbox::connect(&url).await
+    }
+
+    /// The database's dialect.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The database URL, its password hidden.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The connection pool (sqlx `Any`), e.g. to begin an
+    /// [`EventTransaction`](super::EventTransaction) on the outbox's own database.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Create the outbox tables and index when missing (`migrations/outbox/`).
+    pub async fn migrate(&self) -> Result<(), OutboxError> {
+        for statement in self.dialect.migration() {
+            sqlx::query(&statement)
+                .execute(&self.pool)
+                .await
+                .map_err(OutboxError::database("creating the outbox tables"))?;
+        }
+        Ok(())
+    }
+
+    /// Write rows in a transaction of their own (events sent outside any transaction).
+    pub async fn insert(&self, rows: &[OutboxRow]) -> Result<(), OutboxError> {
+        let mut transaction = self
+            .pool
+            .begin()
+            .await
+            .map_err(OutboxError::database("beginning a transaction"))?;
+        sqlx::Any::insert_rows(&mut transaction, rows)
+            .await
+            .map_err(OutboxError::database("writing the outbox rows"))?;
+        transaction
+            .commit()
+            .await
+            .map_err(OutboxError::database("committing the outbox rows"))
+    }
+
+    fn sql<'s>(&self, sql: &'s str) -> std::borrow::Cow<'s, str> {
+        self.dialect.sql(sql)
+    }
+
+    /// The topics that have rows to publish.
+    pub(crate) async fn pending_topics(&self) -> Result<Vec<String>, OutboxError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT topic FROM eventbus_outbox WHERE published_at_us IS NULL ORDER BY topic",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(OutboxError::database("listing the topics with pending rows"))?;
+        rows.iter()
+            .map(|r| r.try_get::<String, _>(0))
+            .collect::<Result<_, _>>()
+            .map_err(OutboxError::database(
+                "listing the topics with pending rows",
+            ))
+    }
+
+    /// Take or renew the lease of `topic` for `owner` until `lease` from now: true when `owner`
+    /// holds it (it was free, expired, or already its own).
+    pub(crate) async fn claim(
+        &self,
+        topic: &str,
+        owner: &str,
+        lease: Duration,
+    ) -> Result<bool, OutboxError> {
+        let error = OutboxError::database("taking a topic's lease");
+        sqlx::query(&self.sql(self.dialect.insert_lease()))
+            .bind(topic)
+            .execute(&self.pool)
+            .await
+            .map_err(error)?;
+        let now = now_us();
+        let until = now.saturating_add(i64::try_from(lease.as_micros()).unwrap_or(i64::MAX));
+        let done = sqlx::query(&self.sql(
+            "UPDATE eventbus_outbox_lease SET owner = ?, expires_at_us = ? \
+             WHERE topic = ? AND (owner IS NULL OR owner = ? OR expires_at_us < ?)",
+        ))
+        .bind(owner)
+        .bind(until)
+        .bind(topic)
+        .bind(owner)
+        .bind(now)
+        .execute(&self.pool)
+        .await
+        .map_err(OutboxError::database("taking a topic's lease"))?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Give up every lease `owner` holds.
+    pub(crate) async fn release(&self, owner: &str) -> Result<(), OutboxError> {
+        sqlx::query(&self.sql(
+            "UPDATE eventbus_outbox_lease SET owner = NULL, expires_at_us = 0 WHERE owner = ?",
+        ))
+        .bind(owner)
+        .execute(&self.pool)
+        .await
+        .map_err(OutboxError::database("releasing the leases"))?;
+        Ok(())
+    }
+
+    /// The oldest `limit` pending rows of `topic`, in id order.
+    pub(crate) async fn pending(
+        &self,
+        topic: &str,
+        limit: usize,
+    ) -> Result<Vec<StoredRow>, OutboxError> {
+        let rows = sqlx::query(&self.sql(
+            "SELECT id, event_type, topic, event_key_field, event_id, metadata, event_data, created_at_us \
+             FROM eventbus_outbox WHERE published_at_us IS NULL AND topic = ? ORDER BY id LIMIT ?",
+        ))
+        .bind(topic)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(OutboxError::database("reading pending rows"))?;
+        rows.iter()
+            .map(stored_row)
+            .collect::<Result<_, _>>()
+            .map_err(OutboxError::database("reading pending rows"))
+    }
+
+    /// Mark rows published now.
+    pub(crate) async fn mark_published(&self, ids: &[i64]) -> Result<(), OutboxError> {
+        let now = now_us();
+        for chunk in ids.chunks(500) {
+            let sql = format!(
+                "UPDATE eventbus_outbox SET published_at_us = ? WHERE id IN ({})",
+                vec!["?"; chunk.len()].join(", ")
+            );
+            let sql = self.sql(&sql).into_owned();
+            let mut query = sqlx::query(&sql).bind(now);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            query
+                .execute(&self.pool)
+                .await
+                .map_err(OutboxError::database("marking rows published"))?;
+        }
+        Ok(())
+    }
+
+    /// Count a failed attempt to publish a row, with its error.
+    pub(crate) async fn record_failure(&self, id: i64, error: &str) -> Result<(), OutboxError> {
+        let error: String = error.chars().take(2000).collect();
+        sqlx::query(&self.sql(
+            "UPDATE eventbus_outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
+        ))
+        .bind(error)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(OutboxError::database("recording a failed attempt"))?;
+        Ok(())
+    }
+
+    /// Rows pending and published, the oldest pending row's age, and the failing rows, in all and
+    /// topic by topic.
+    pub async fn status(&self) -> Result<OutboxStatus, OutboxError> {
+        let error = || OutboxError::database("reading the outbox status");
+        let now = now_us();
+        let age = |created: i64| (now.saturating_sub(created)).max(0) as f64 / 1e6;
+        let topics = sqlx::query(
+            "SELECT topic, COUNT(*), COUNT(CASE WHEN attempts > 0 THEN 1 END), MIN(created_at_us) \
+             FROM eventbus_outbox WHERE published_at_us IS NULL GROUP BY topic ORDER BY topic",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(error())?;
+        let mut status = OutboxStatus::default();
+        for row in &topics {
+            let topic: String = row.try_get(0).map_err(error())?;
+            let pending = count(row, 1).map_err(error())?;
+            let failing = count(row, 2).map_err(error())?;
+            let oldest: i64 = row.try_get(3).map_err(error())?;
+            let last_error = if failing > 0 {
+                sqlx::query(&self.sql(
+                    "SELECT last_error FROM eventbus_outbox WHERE published_at_us IS NULL \
+                     AND topic = ? AND attempts > 0 ORDER BY id DESC LIMIT 1",
+                ))
+                .bind(&topic)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(error())?
+                .and_then(|r| r.try_get::<Option<String>, _>(0).ok().flatten())
+            } else {
+                None
+            };
+            status.pending += pending;
+            status.failing += failing;
+            let topic_age = age(oldest);
+            status.oldest_pending_age_seconds = Some(
+                status
+                    .oldest_pending_age_seconds
+                    .map_or(topic_age, |a: f64| a.max(topic_age)),
+            );
+            status.topics.push(TopicStatus {
+                topic,
+                pending,
+                failing,
+                oldest_pending_age_seconds: topic_age,
+                last_error,
+            });
+        }
+        let published =
+            sqlx::query("SELECT COUNT(*) FROM eventbus_outbox WHERE published_at_us IS NOT NULL")
+                .fetch_one(&self.pool)
+                .await
+                .map_err(error())?;
+        status.published = count(&published, 0).map_err(error())?;
+        Ok(status)
+    }
+
+    /// Delete the rows published more than `older_than` ago; how many were deleted.
+    pub async fn purge(&self, older_than: Duration) -> Result<u64, OutboxError> {
+        let cutoff =
+            now_us().saturating_sub(i64::try_from(older_than.as_micros()).unwrap_or(i64::MAX));
+        let done = sqlx::query(&self.sql(
+            "DELETE FROM eventbus_outbox WHERE published_at_us IS NOT NULL AND published_at_us < ?",
+        ))
+        .bind(cutoff)
+        .execute(&self.pool)
+        .await
+        .map_err(OutboxError::database("purging published rows"))?;
+        Ok(done.rows_affected())
+    }
+
+    /// Close the pool.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+impl std::fmt::Debug for Outbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outbox")
+            .field("url", &self.url)
+            .field("dialect", &self.dialect)
+            .finish_non_exhaustive()
+    }
+}
+
+fn count(row: &AnyRow, index: usize) -> Result<u64, sqlx::Error> {
+    let n: i64 = row.try_get(index)?;
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+fn stored_row(row: &AnyRow) -> Result<StoredRow, sqlx::Error> {
+    Ok(StoredRow {
+        id: row.try_get(0)?,
+        row: OutboxRow {
+            event_type: row.try_get(1)?,
+            topic: row.try_get(2)?,
+            event_key_field: row.try_get(3)?,
+            event_id: row.try_get(4)?,
+            metadata: row.try_get(5)?,
+            event_data: row.try_get(6)?,
+            created_at_us: row.try_get(7)?,
+        },
+    })
+}
