@@ -28,6 +28,10 @@ pub enum Command {
     Produce(ProduceArgs),
     /// Consume a topic and print each event as a JSON line (like `consume_events`).
     Consume(ConsumeArgs),
+    /// The transactional outbox (openedx-events ADR 15): create its tables, relay its rows to the
+    /// bus, show its backlog, purge published rows. The database is --url or EVENT_BUS_OUTBOX_URL.
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
     /// The main job: produce catalog events by configuration and consume them back into
     /// receivers. With no EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS it runs on an embedded default (a mock
     /// Kafka cluster and an in-memory schema registry, in this process).
@@ -114,6 +118,63 @@ pub struct ConsumeArgs {
     /// Stop after this many events (default: run until SIGTERM or Ctrl-C).
     #[arg(long, value_name = "N")]
     pub max_messages: Option<u64>,
+}
+
+/// `eventbus outbox ...`
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Create the outbox tables and index when missing (safe to run again).
+    Migrate(OutboxDb),
+    /// Publish the outbox rows through the bus until SIGTERM or Ctrl-C (the batch in hand is
+    /// finished and marked first). Tuned by EVENT_BUS_OUTBOX_RELAY_* (batch size, poll interval,
+    /// lease, backoff, relay id); the transport by the Kafka or Redis settings.
+    Relay(RelayArgs),
+    /// Rows pending (with the oldest one's age and the failing ones, by topic) and published.
+    Status {
+        /// The outbox database.
+        #[command(flatten)]
+        db: OutboxDb,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete the rows published more than DURATION ago (e.g. 7d, 12h, 30m).
+    Purge {
+        /// The outbox database.
+        #[command(flatten)]
+        db: OutboxDb,
+        /// Age of the published rows to delete.
+        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        older_than: std::time::Duration,
+    },
+}
+
+/// The outbox database.
+#[derive(Debug, Args)]
+pub struct OutboxDb {
+    /// The database URL: sqlite://FILE, mysql://USER:PASSWORD@HOST/DB, postgres://USER:PASSWORD@HOST/DB.
+    #[arg(
+        long,
+        env = "EVENT_BUS_OUTBOX_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    pub url: String,
+}
+
+/// `eventbus outbox relay ...`
+#[derive(Debug, Args)]
+pub struct RelayArgs {
+    /// The outbox database.
+    #[command(flatten)]
+    pub db: OutboxDb,
+    /// The transport (default: redis when EVENT_BUS_PRODUCER names edx_event_bus_redis, else
+    /// kafka).
+    #[arg(long, value_enum)]
+    pub backend: Option<Backend>,
+    /// Stop when the outbox has no pending row left (default: run until SIGTERM or Ctrl-C).
+    #[arg(long)]
+    pub until_empty: bool,
 }
 
 /// `eventbus demo ...`

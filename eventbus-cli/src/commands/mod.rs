@@ -5,6 +5,7 @@ mod config;
 mod consume;
 mod demo;
 mod events;
+mod outbox;
 mod produce;
 mod schemas;
 
@@ -49,6 +50,7 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Config(command) => config::run(command),
         Command::Produce(args) => produce::run(args),
         Command::Consume(args) => consume::run(args),
+        Command::Outbox(command) => outbox::run(command),
         Command::Demo(args) => demo::run(args),
     }
 }

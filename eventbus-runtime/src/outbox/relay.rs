@@ -31,6 +31,9 @@ pub struct RelayOptions {
     pub min_backoff: Duration,
     /// ...up to this (`EVENT_BUS_OUTBOX_RELAY_MAX_BACKOFF` seconds, 30).
     pub max_backoff: Duration,
+    /// Stop [`Relay::run`] after a pass that found nothing to publish (for a drain or a cron job;
+    /// default: keep polling).
+    pub stop_when_idle: bool,
 }
 
 impl Default for RelayOptions {
@@ -42,6 +45,7 @@ impl Default for RelayOptions {
             lease: Duration::from_secs(30),
             min_backoff: Duration::from_millis(500),
             max_backoff: Duration::from_secs(30),
+            stop_when_idle: false,
         }
     }
 }
@@ -161,8 +165,9 @@ impl Relay {
         &self.options
     }
 
-    /// Publish until `shutdown` is cancelled (SIGTERM in the CLI): the batch in hand is finished
-    /// and marked, the leases are released and the producer flushed. Database errors are retried
+    /// Publish until `shutdown` is cancelled (SIGTERM in the CLI), or, with `stop_when_idle`, until
+    /// a pass finds nothing to publish: the batch in hand is finished and marked, the leases are
+    /// released and the producer flushed. Database errors are retried
     /// like broker errors, with the backoff.
     pub async fn run(&self, shutdown: CancellationToken) -> RelaySummary {
         let mut summary = RelaySummary::default();
@@ -178,6 +183,9 @@ impl Relay {
                         backoff.reset();
                         if pass.published > 0 {
                             continue;
+                        }
+                        if self.options.stop_when_idle {
+                            break;
                         }
                         self.options.poll_interval
                     }

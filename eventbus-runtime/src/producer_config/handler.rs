@@ -2,7 +2,9 @@
 //! signal of every configured event type, it produces each event to the enabled topics.
 
 use super::error::{Problem, ProblemKind, ProducerConfigError};
-use super::model::{ProducerConfig, ProductionMode, TopicConfig};
+#[cfg(feature = "outbox")]
+use super::model::ProductionMode;
+use super::model::{ProducerConfig, TopicConfig};
 use crate::backend::{Delivery, EventProducer, ProduceError};
 use crate::metadata::EventsMetadata;
 use crate::registry::{AnyEvent, AnyReceiver, EventDescriptor};

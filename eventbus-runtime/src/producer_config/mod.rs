@@ -48,6 +48,7 @@ mod model;
 mod validate;
 
 pub use error::{Problem, ProblemKind, ProducerConfigError};
+#[cfg(feature = "outbox")]
 pub(crate) use handler::{join_all, produce_to};
 pub use handler::{ConfiguredProducer, ProduceFailures, TopicFailure, RECEIVER_NAME};
 pub use load::{
