@@ -1,0 +1,179 @@
+# shellcheck shell=bash
+# PostgreSQL for scripts/services.sh: Debian's postgresql (the binaries
+# under /usr/lib/postgresql/MAJOR/bin, never the clusters that
+# postgresql-common manages), a private cluster made with initdb on every
+# start, listening on 127.0.0.1 only, with a database `eventbus` owned by
+# the user eventbus/eventbus (password authentication over TCP).
+# Sourced after common.sh; uses RUN_DIR and START_TIMEOUT.
+#
+# The server refuses to run as root, so when this script runs as root the
+# cluster belongs to, and the server runs as, the `postgres` system user
+# (runuser). That user cannot reach a run dir under root's home (mode 700),
+# so the cluster and its socket live in a private folder made with mktemp
+# under ${TMPDIR:-/tmp}, which $RUN_DIR/postgres/cluster points to; the
+# server's log stays in $RUN_DIR/postgres.
+
+POSTGRES_PORT=${EVENTBUS_POSTGRES_PORT:-15432}
+POSTGRES_RUN=$RUN_DIR/postgres
+POSTGRES_CLUSTER=$POSTGRES_RUN/cluster # symlink to the mktemp folder
+POSTGRES_PIDFILE=$RUN_DIR/postgres.pid
+POSTGRES_LOG=$POSTGRES_RUN/postgres.log
+POSTGRES_URL="postgres://eventbus:eventbus@127.0.0.1:$POSTGRES_PORT/eventbus"
+if ((EUID == 0)); then
+  POSTGRES_AS=(runuser -u postgres --)
+else
+  POSTGRES_AS=()
+fi
+
+# postgres_bin: the bin folder of the newest PostgreSQL installed from
+# Debian's packages; fails when there is none.
+postgres_bin() {
+  local dir
+  dir=$(for d in /usr/lib/postgresql/*/bin; do
+    [[ -x $d/postgres && -x $d/initdb && -x $d/psql && -x $d/pg_isready ]] && echo "$d"
+  done | sort -V | tail -n 1)
+  [[ -n $dir ]] || return 1
+  echo "$dir"
+}
+
+# postgres_fetch: install Debian's postgresql (server and client of the
+# distribution's major version) when missing (see apt_install).
+postgres_fetch() {
+  postgres_bin >/dev/null && return 0
+  apt_install postgres postgresql
+  postgres_bin >/dev/null || die "postgres: no server under /usr/lib/postgresql/*/bin after installing postgresql"
+}
+
+# postgres_dir: the cluster's real folder (data/ and the socket), when set up.
+postgres_dir() {
+  local dir
+  dir=$(readlink "$POSTGRES_CLUSTER" 2>/dev/null) || return 1
+  [[ $dir == */eventbus-postgres.* && -d $dir ]] || return 1
+  echo "$dir"
+}
+
+# postgres_remove_cluster: delete the cluster folder $POSTGRES_CLUSTER points
+# to (only one this script made), and the link.
+postgres_remove_cluster() {
+  local dir
+  if dir=$(postgres_dir); then
+    rm -rf "$dir"
+  fi
+  rm -f "$POSTGRES_CLUSTER"
+}
+
+# postgres_start: make a new cluster (initdb, a second or so), then start the
+# server in the background.
+postgres_start() {
+  local bin dir
+  if pidfile_pid "$POSTGRES_PIDFILE" >/dev/null; then
+    log "postgres: already running (pid $(pidfile_pid "$POSTGRES_PIDFILE")), leaving it as is"
+    return 0
+  fi
+  rm -f "$POSTGRES_PIDFILE"
+  require_free_port postgres "$POSTGRES_PORT"
+  bin=$(postgres_bin) || die "postgres: no PostgreSQL server under /usr/lib/postgresql/*/bin"
+  postgres_remove_cluster
+  rm -rf "$POSTGRES_RUN"
+  mkdir -p "$POSTGRES_RUN"
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/eventbus-postgres.XXXXXX")
+  ln -s "$dir" "$POSTGRES_CLUSTER"
+  ((EUID == 0)) && chown postgres:postgres "$dir"
+  POSTGRES_START_MS=$(now_ms)
+  # The superuser is the OS user running the server (postgres, or the user
+  # running this script), logging in through the socket only (peer); over
+  # TCP only passwords are accepted. --no-sync: a throwaway cluster.
+  if ! "${POSTGRES_AS[@]}" "$bin/initdb" --pgdata="$dir/data" --encoding=UTF8 --no-locale \
+    --auth-local=peer --auth-host=md5 --no-sync --no-instructions \
+    >"$POSTGRES_RUN/initdb.log" 2>&1; then
+    show_log_tail "$POSTGRES_RUN/initdb.log"
+    die "postgres: initdb failed"
+  fi
+  # runuser stays as the server's parent: the PID recorded here is runuser's
+  # until postgres_wait pins the server's own (from postmaster.pid). Both
+  # command lines hold the data dir, which is the marker.
+  nohup "${POSTGRES_AS[@]}" "$bin/postgres" -D "$dir/data" -p "$POSTGRES_PORT" \
+    -c listen_addresses=127.0.0.1 -c unix_socket_directories="$dir" \
+    >"$POSTGRES_LOG" 2>&1 </dev/null &
+  write_pidfile "$POSTGRES_PIDFILE" "$!" "-D $dir/data"
+  log "postgres: started PostgreSQL $("$bin/postgres" --version | awk '{print $3}') (pid $!) on 127.0.0.1:$POSTGRES_PORT"
+}
+
+# postgres_alive: the server accepts connections on its socket.
+postgres_alive() {
+  local dir
+  dir=$(postgres_dir) || return 1
+  "$(postgres_bin)/pg_isready" --quiet --host="$dir" --port="$POSTGRES_PORT" --timeout=2
+}
+
+# postgres_ready: the eventbus user logs in over TCP and sees its database.
+postgres_ready() {
+  [[ $(PGPASSWORD=eventbus PGCONNECT_TIMEOUT=2 "$(postgres_bin)/psql" --no-psqlrc \
+    --host=127.0.0.1 --port="$POSTGRES_PORT" --username=eventbus --dbname=eventbus \
+    --tuples-only --no-align --command='SELECT 1' 2>/dev/null) == 1 ]]
+}
+
+# postgres_pin: when the pid file still names runuser (the server's parent),
+# record the server's own PID (first line of postmaster.pid) instead, so that
+# `down` signals the server itself.
+postgres_pin() {
+  local dir pid server marker
+  dir=$(postgres_dir) || return 0
+  pid=$(pidfile_pid "$POSTGRES_PIDFILE") || return 0
+  marker=$(sed -n 2p "$POSTGRES_PIDFILE")
+  server=$(head -n 1 "$dir/data/postmaster.pid" 2>/dev/null) || return 0
+  if [[ $server != "$pid" ]] && proc_matches "$server" "$marker"; then
+    write_pidfile "$POSTGRES_PIDFILE" "$server" "$marker"
+  fi
+}
+
+# postgres_wait: wait until the server answers, create the user and its
+# database (idempotent, so a second `up` is harmless), pin the pid file to
+# the server itself, then check that the user logs in over TCP.
+postgres_wait() {
+  local start=${POSTGRES_START_MS:-$(now_ms)} dir
+  wait_ready postgres "$POSTGRES_PIDFILE" "$START_TIMEOUT" "$POSTGRES_LOG" postgres_alive || return 1
+  dir=$(postgres_dir)
+  # The superuser logs in through the socket (peer authentication).
+  if ! "${POSTGRES_AS[@]}" "$(postgres_bin)/psql" --no-psqlrc --quiet --host="$dir" \
+    --port="$POSTGRES_PORT" --dbname=postgres --set=ON_ERROR_STOP=1 >"$POSTGRES_RUN/setup.log" 2>&1 <<'EOF'; then
+SELECT 'CREATE ROLE eventbus LOGIN PASSWORD ''eventbus'''
+  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'eventbus') \gexec
+SELECT 'CREATE DATABASE eventbus OWNER eventbus'
+  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'eventbus') \gexec
+EOF
+    show_log_tail "$POSTGRES_RUN/setup.log"
+    die "postgres: creating the eventbus user and database failed"
+  fi
+  postgres_pin
+  if ! postgres_ready; then
+    show_log_tail "$POSTGRES_LOG"
+    die "postgres: the eventbus user cannot log in on 127.0.0.1:$POSTGRES_PORT"
+  fi
+  log "postgres: ready in $(since "$start")"
+}
+
+# postgres_stop: stop the server we started with SIGINT, PostgreSQL's "fast"
+# shutdown (SIGTERM would wait for every client to disconnect), then delete
+# the cluster.
+postgres_stop() {
+  postgres_pin
+  stop_pidfile postgres "$POSTGRES_PIDFILE" 30 INT
+  postgres_remove_cluster
+}
+
+# postgres_status: one line for `services.sh status`; fails when not running.
+postgres_status() {
+  local pid
+  if pid=$(pidfile_pid "$POSTGRES_PIDFILE"); then
+    if postgres_ready; then
+      echo "postgres: running, ready    pid $pid  $POSTGRES_URL"
+    else
+      echo "postgres: running, NOT ready pid $pid  (see $POSTGRES_LOG)"
+      return 1
+    fi
+  else
+    echo "postgres: stopped"
+    return 1
+  fi
+}
