@@ -4,7 +4,11 @@
 # postgresql-common manages), a private cluster made with initdb on every
 # start, listening on 127.0.0.1 only, with a database `eventbus` owned by
 # the user eventbus/eventbus (password authentication over TCP).
-# Sourced after common.sh; uses RUN_DIR and START_TIMEOUT.
+# Sourced after common.sh; uses CACHE_DIR, RUN_DIR and START_TIMEOUT.
+#
+# The cluster initdb makes is the same on every run (and takes seconds on a
+# busy machine), so it is made once per server version into the cache, and
+# each start copies that template.
 #
 # The server refuses to run as root, so when this script runs as root the
 # cluster belongs to, and the server runs as, the `postgres` system user
@@ -24,6 +28,10 @@ if ((EUID == 0)); then
 else
   POSTGRES_AS=()
 fi
+# The superuser is the OS user running the server (postgres, or the user
+# running this script), logging in through the socket only (peer); over TCP
+# only passwords are accepted. --no-sync: a throwaway cluster.
+POSTGRES_INIT_ARGS=(--encoding=UTF8 --no-locale --auth-local=peer --auth-host=md5 --no-sync --no-instructions)
 
 # postgres_bin: the bin folder of the newest PostgreSQL installed from
 # Debian's packages; fails when there is none.
@@ -36,12 +44,58 @@ postgres_bin() {
   echo "$dir"
 }
 
+# postgres_version: e.g. 15.18.
+postgres_version() {
+  "$(postgres_bin)/postgres" --version | awk '{print $3}'
+}
+
+# postgres_template: the cache folder of the template cluster; its name
+# carries the server version, the owner and a hash of initdb's arguments.
+postgres_template() {
+  local version hash
+  version=$(postgres_version)
+  hash=$(printf '%s\n' "$version" "${POSTGRES_AS[@]}" "${POSTGRES_INIT_ARGS[@]}" | sha256sum | cut -c1-10)
+  echo "$CACHE_DIR/postgres-$version-$hash"
+}
+
+# postgres_new_dir: a new private folder under ${TMPDIR:-/tmp} that the
+# server's user owns.
+postgres_new_dir() {
+  local dir
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/eventbus-postgres.XXXXXX")
+  if ((EUID == 0)); then chown postgres:postgres "$dir"; fi
+  echo "$dir"
+}
+
 # postgres_fetch: install Debian's postgresql (server and client of the
-# distribution's major version) when missing (see apt_install).
+# distribution's major version) when missing (see apt_install), and make the
+# template cluster when missing: initdb runs in a folder the server's user
+# can reach, then the cluster moves into the cache (keeping its owner) and is
+# renamed into place only when complete.
 postgres_fetch() {
-  postgres_bin >/dev/null && return 0
-  apt_install postgres postgresql
-  postgres_bin >/dev/null || die "postgres: no server under /usr/lib/postgresql/*/bin after installing postgresql"
+  local template tmp init start
+  if ! postgres_bin >/dev/null; then
+    apt_install postgres postgresql
+    postgres_bin >/dev/null || die "postgres: no server under /usr/lib/postgresql/*/bin after installing postgresql"
+  fi
+  template=$(postgres_template)
+  [[ -f $template/.complete ]] && return 0
+  start=$(now_ms)
+  mkdir -p "$CACHE_DIR"
+  tmp=$(mktemp -d "$CACHE_DIR/.postgres-init.XXXXXX")
+  init=$(postgres_new_dir)
+  if ! "${POSTGRES_AS[@]}" "$(postgres_bin)/initdb" --pgdata="$init/data" "${POSTGRES_INIT_ARGS[@]}" \
+    >"$tmp/initdb.log" 2>&1; then
+    show_log_tail "$tmp/initdb.log"
+    rm -rf "$tmp" "$init"
+    die "postgres: initdb failed"
+  fi
+  mv "$init/data" "$tmp/data"
+  rm -rf "$init"
+  touch "$tmp/.complete"
+  rm -rf "$template"
+  mv "$tmp" "$template"
+  log "postgres: template cluster made in $(since "$start") (first run only): $template"
 }
 
 # postgres_dir: the cluster's real folder (data/ and the socket), when set up.
@@ -62,7 +116,7 @@ postgres_remove_cluster() {
   rm -f "$POSTGRES_CLUSTER"
 }
 
-# postgres_start: make a new cluster (initdb, a second or so), then start the
+# postgres_start: copy the template into a new cluster, then start the
 # server in the background.
 postgres_start() {
   local bin dir
@@ -76,19 +130,11 @@ postgres_start() {
   postgres_remove_cluster
   rm -rf "$POSTGRES_RUN"
   mkdir -p "$POSTGRES_RUN"
-  dir=$(mktemp -d "${TMPDIR:-/tmp}/eventbus-postgres.XXXXXX")
-  ln -s "$dir" "$POSTGRES_CLUSTER"
-  ((EUID == 0)) && chown postgres:postgres "$dir"
   POSTGRES_START_MS=$(now_ms)
-  # The superuser is the OS user running the server (postgres, or the user
-  # running this script), logging in through the socket only (peer); over
-  # TCP only passwords are accepted. --no-sync: a throwaway cluster.
-  if ! "${POSTGRES_AS[@]}" "$bin/initdb" --pgdata="$dir/data" --encoding=UTF8 --no-locale \
-    --auth-local=peer --auth-host=md5 --no-sync --no-instructions \
-    >"$POSTGRES_RUN/initdb.log" 2>&1; then
-    show_log_tail "$POSTGRES_RUN/initdb.log"
-    die "postgres: initdb failed"
-  fi
+  dir=$(postgres_new_dir)
+  ln -s "$dir" "$POSTGRES_CLUSTER"
+  # -a keeps the owner (postgres) and the modes (700) the server insists on.
+  cp -a "$(postgres_template)/data" "$dir/data"
   # runuser stays as the server's parent: the PID recorded here is runuser's
   # until postgres_wait pins the server's own (from postmaster.pid). Both
   # command lines hold the data dir, which is the marker.
@@ -96,7 +142,7 @@ postgres_start() {
     -c listen_addresses=127.0.0.1 -c unix_socket_directories="$dir" \
     >"$POSTGRES_LOG" 2>&1 </dev/null &
   write_pidfile "$POSTGRES_PIDFILE" "$!" "-D $dir/data"
-  log "postgres: started PostgreSQL $("$bin/postgres" --version | awk '{print $3}') (pid $!) on 127.0.0.1:$POSTGRES_PORT"
+  log "postgres: started PostgreSQL $(postgres_version) (pid $!) on 127.0.0.1:$POSTGRES_PORT"
 }
 
 # postgres_alive: the server accepts connections on its socket.
@@ -155,10 +201,16 @@ EOF
 
 # postgres_stop: stop the server we started with SIGINT, PostgreSQL's "fast"
 # shutdown (SIGTERM would wait for every client to disconnect), then delete
-# the cluster.
+# the cluster. Only if the server has not yet written postmaster.pid is the
+# pid file still runuser's: runuser ignores SIGINT and passes SIGTERM on,
+# which is then sent (no client can be connected yet).
 postgres_stop() {
+  local pid signal=INT
   postgres_pin
-  stop_pidfile postgres "$POSTGRES_PIDFILE" 30 INT
+  if pid=$(pidfile_pid "$POSTGRES_PIDFILE") && [[ $(cat "/proc/$pid/comm" 2>/dev/null) == runuser ]]; then
+    signal=TERM
+  fi
+  stop_pidfile postgres "$POSTGRES_PIDFILE" 30 "$signal"
   postgres_remove_cluster
 }
 
