@@ -27,7 +27,8 @@
 #               eval "$(scripts/services.sh env)"
 #
 # Settings (environment variables, all optional):
-#   EVENTBUS_CACHE        downloads + run dir   (default ~/.cache/openedx-eventbus)
+#   EVENTBUS_CACHE        downloads, database templates + run dir
+#                         (default ~/.cache/openedx-eventbus)
 #   EVENTBUS_RUN_DIR      pid files, logs, data (default $EVENTBUS_CACHE/run)
 #   EVENTBUS_KAFKA_PORT=19092  EVENTBUS_KAFKA_CONTROLLER_PORT=19093
 #   EVENTBUS_REGISTRY_PORT=18081  EVENTBUS_REGISTRY_MANAGEMENT_PORT=18082

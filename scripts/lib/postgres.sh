@@ -1,9 +1,9 @@
 # shellcheck shell=bash
 # PostgreSQL for scripts/services.sh: Debian's postgresql (the binaries
 # under /usr/lib/postgresql/MAJOR/bin, never the clusters that
-# postgresql-common manages), a private cluster made with initdb on every
-# start, listening on 127.0.0.1 only, with a database `eventbus` owned by
-# the user eventbus/eventbus (password authentication over TCP).
+# postgresql-common manages), a new private cluster on every start,
+# listening on 127.0.0.1 only, with a database `eventbus` owned by the user
+# eventbus/eventbus (password authentication over TCP).
 # Sourced after common.sh; uses CACHE_DIR, RUN_DIR and START_TIMEOUT.
 #
 # The cluster initdb makes is the same on every run (and takes seconds on a
