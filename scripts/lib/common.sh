@@ -72,12 +72,12 @@ pidfile_pid() {
   echo "$pid"
 }
 
-# stop_pidfile NAME FILE TIMEOUT_S: SIGTERM the recorded process, wait up to
-# TIMEOUT_S seconds for it to exit, then SIGKILL it; removes the pid file.
-# A stale pid file (process gone, or PID reused by something else) is just
-# removed: nothing is signalled in that case.
+# stop_pidfile NAME FILE TIMEOUT_S [SIGNAL]: send SIGNAL (default TERM) to the
+# recorded process, wait up to TIMEOUT_S seconds for it to exit, then SIGKILL
+# it; removes the pid file. A stale pid file (process gone, or PID reused by
+# something else) is just removed: nothing is signalled in that case.
 stop_pidfile() {
-  local name=$1 file=$2 timeout=$3 pid marker start
+  local name=$1 file=$2 timeout=$3 signal=${4:-TERM} pid marker start
   if ! pid=$(pidfile_pid "$file"); then
     [[ -f $file ]] && log "$name: not running (removing stale pid file)"
     rm -f "$file"
@@ -85,8 +85,8 @@ stop_pidfile() {
   fi
   marker=$(sed -n 2p "$file")
   start=$(now_ms)
-  log "$name: stopping pid $pid"
-  kill -TERM "$pid" 2>/dev/null || true
+  log "$name: stopping pid $pid (SIG$signal)"
+  kill -"$signal" "$pid" 2>/dev/null || true
   while proc_matches "$pid" "$marker"; do
     if (($(now_ms) - start > timeout * 1000)); then
       log "$name: still running after ${timeout}s, sending SIGKILL"
@@ -101,6 +101,32 @@ stop_pidfile() {
   fi
   rm -f "$file"
   log "$name: stopped in $(since "$start")"
+}
+
+# apt_install NAME PACKAGE...: install Debian packages with apt-get (after an
+# `apt-get update`), as root or through sudo; the output goes to
+# $RUN_DIR/apt-NAME.log, whose tail is printed on failure. Debian's packages
+# would normally also start a system-wide service; where no init system runs
+# (containers, CI) that start is skipped, and this script never uses it.
+apt_install() {
+  local name=$1 start logfile=$RUN_DIR/apt-$1.log
+  local -a sudo=()
+  shift
+  start=$(now_ms)
+  if ((EUID != 0)); then
+    command -v sudo >/dev/null 2>&1 || die "$name: $* missing; install with: apt-get install $*"
+    sudo=(sudo)
+  fi
+  command -v apt-get >/dev/null 2>&1 || die "$name: $* missing and apt-get is not available"
+  log "$name: installing $* with apt-get (first run only)"
+  mkdir -p "$RUN_DIR"
+  if ! { "${sudo[@]}" apt-get update -q &&
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@"; } \
+    >"$logfile" 2>&1; then
+    show_log_tail "$logfile"
+    die "$name: apt-get install $* failed"
+  fi
+  log "$name: $* installed in $(since "$start")"
 }
 
 # show_log_tail FILE [LINES]: print the end of a log file on stderr (used

@@ -102,8 +102,13 @@ EOF
 kafka_format() {
   local java=$1 libs=$2 cluster_id
   rm -rf "$KAFKA_RUN/data"
-  # A Kafka cluster id is 16 random bytes in URL-safe base64 without padding.
-  cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  # A Kafka cluster id is 16 random bytes in URL-safe base64 without padding;
+  # like Kafka's own Uuid.randomUuid, never one starting with '-', which the
+  # command line would take for an option.
+  cluster_id=-
+  while [[ $cluster_id == -* ]]; do
+    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  done
   # (No log4j2 config here: its default one prints warnings and errors to
   # the console, which goes to format.log.)
   if ! "$java" -Xmx256m -Dlog4j2.level=WARN -cp "$libs/*" \

@@ -12,28 +12,10 @@ REDIS_LOG=$REDIS_RUN/redis.log
 REDIS_MARKER="redis-server 127.0.0.1:$REDIS_PORT"
 
 # redis_fetch: install Debian's redis-server (which brings redis-cli) when it
-# is missing. Needs root, or sudo. Debian's package would normally also start
-# a system-wide redis on port 6379; where no init system runs (containers,
-# CI) that start is skipped, and in any case this script never uses it.
+# is missing (see apt_install).
 redis_fetch() {
-  local start
-  local -a sudo=()
   command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1 && return 0
-  start=$(now_ms)
-  if ((EUID != 0)); then
-    command -v sudo >/dev/null 2>&1 || die "redis: redis-server is missing; install it (apt-get install redis-server)"
-    sudo=(sudo)
-  fi
-  command -v apt-get >/dev/null 2>&1 || die "redis: redis-server is missing and apt-get is not available"
-  log "redis: installing redis-server with apt-get (first run only)"
-  mkdir -p "$RUN_DIR"
-  if ! { "${sudo[@]}" apt-get update -q &&
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends redis-server; } \
-    >"$RUN_DIR/apt-redis.log" 2>&1; then
-    show_log_tail "$RUN_DIR/apt-redis.log"
-    die "redis: apt-get install redis-server failed"
-  fi
-  log "redis: $(redis-server --version | cut -d' ' -f1-3) installed in $(since "$start")"
+  apt_install redis redis-server
 }
 
 # redis_start: start redis-server in the background (foreground mode, so the
