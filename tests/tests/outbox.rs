@@ -77,14 +77,18 @@ fn databases(test: &str) -> Vec<String> {
     ]
 }
 
-/// The outbox of `url`, migrated, with empty tables and an application table `app_items`.
+/// The outbox of `url`, with new tables and an application table `app_items`.
 async fn fresh_outbox(url: &str) -> Outbox {
     let outbox = Outbox::connect(url).await.unwrap();
+    for table in ["eventbus_outbox", "eventbus_outbox_lease"] {
+        sqlx::query(&format!("DROP TABLE IF EXISTS {table}"))
+            .execute(outbox.pool())
+            .await
+            .unwrap();
+    }
     outbox.migrate().await.unwrap();
     outbox.migrate().await.expect("migrating twice is harmless");
     for sql in [
-        "DELETE FROM eventbus_outbox",
-        "DELETE FROM eventbus_outbox_lease",
         "DROP TABLE IF EXISTS app_items",
         "CREATE TABLE app_items (name VARCHAR(100) NOT NULL)",
     ] {

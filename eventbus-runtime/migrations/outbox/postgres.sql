@@ -5,7 +5,7 @@ CREATE TABLE IF NOT EXISTS eventbus_outbox (
     event_type VARCHAR(255) NOT NULL,
     topic VARCHAR(255) NOT NULL,
     event_key_field VARCHAR(255) NOT NULL,
-    event_id CHAR(36) NOT NULL,
+    event_id VARCHAR(36) NOT NULL,
     metadata TEXT NOT NULL,
     event_data BYTEA NOT NULL,
     created_at_us BIGINT NOT NULL,

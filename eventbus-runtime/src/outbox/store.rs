@@ -291,7 +291,7 @@ impl Outbox {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(error())?
-                .and_then(|r| r.try_get::<Option<String>, _>(0).ok().flatten())
+                .and_then(|r| text(&r, 0).ok())
             } else {
                 None
             };
@@ -354,6 +354,21 @@ fn count(row: &AnyRow, index: usize) -> Result<u64, sqlx::Error> {
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
+/// A TEXT column: MySQL reports TEXT as BLOB through sqlx's `Any` driver, so read the bytes when
+/// the string is refused.
+fn text(row: &AnyRow, index: usize) -> Result<String, sqlx::Error> {
+    match row.try_get::<String, _>(index) {
+        Ok(text) => Ok(text),
+        Err(_) => {
+            let bytes: Vec<u8> = row.try_get(index)?;
+            String::from_utf8(bytes).map_err(|e| sqlx::Error::ColumnDecode {
+                index: index.to_string(),
+                source: Box::new(e),
+            })
+        }
+    }
+}
+
 fn stored_row(row: &AnyRow) -> Result<StoredRow, sqlx::Error> {
     Ok(StoredRow {
         id: row.try_get(0)?,
@@ -362,7 +377,7 @@ fn stored_row(row: &AnyRow) -> Result<StoredRow, sqlx::Error> {
             topic: row.try_get(2)?,
             event_key_field: row.try_get(3)?,
             event_id: row.try_get(4)?,
-            metadata: row.try_get(5)?,
+            metadata: text(row, 5)?,
             event_data: row.try_get(6)?,
             created_at_us: row.try_get(7)?,
         },
