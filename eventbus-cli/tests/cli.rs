@@ -22,6 +22,8 @@ fn eventbus() -> Command {
         "EVENT_BUS_PRODUCER_CONFIG",
         "EVENT_BUS_PRODUCER",
         "EVENT_BUS_CONSUMER",
+        "EVENT_BUS_OUTBOX_URL",
+        "EVENT_BUS_PRODUCER_MODE",
         REDIS_URL,
     ] {
         command.env_remove(name);
@@ -106,6 +108,14 @@ fn demo_round_trip_on_the_embedded_default() {
         out.stdout.contains(
             "consumer of content-authoring-xblock-published: 4 processed, 0 dead-lettered"
         ),
+        "{}",
+        out.stdout
+    );
+    // The catalog-info topic goes through the outbox (a SQLite file of the run) and its relay.
+    assert!(out.stdout.contains("produced (outbox)"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains(".db: 4 row(s) published by the relay, 0 failed attempt(s)"),
         "{}",
         out.stdout
     );
@@ -316,6 +326,11 @@ fn demo_round_trip_on_the_real_broker_and_registry() {
     assert!(
         out.stdout
             .contains("ok: 9 event(s) sent, 12 reception(s), 0 missing"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("3 row(s) published by the relay"),
         "{}",
         out.stdout
     );

@@ -14,6 +14,7 @@ use eventbus_runtime::kafka::{
     CancellationToken, ConsumeSummary, EmbeddedKafka, KafkaAdmin, KafkaConsumer, KafkaProducer,
     TopicSpec,
 };
+use eventbus_runtime::outbox::{EventTransaction, Outbox, Relay, RelayOptions, RelaySummary};
 use eventbus_runtime::producer_config::{ConfigSource, ConfiguredProducer, Format, ProducerConfig};
 use eventbus_runtime::registry::{AnyReceiver, EventDescriptor};
 use eventbus_runtime::schema_registry::SchemaRegistryClient;
@@ -139,6 +140,8 @@ struct Outcome {
     foreign: u64,
     /// The consumers' summaries, by topic.
     consumers: BTreeMap<String, ConsumeSummary>,
+    /// The outbox (its URL) and what its relay published.
+    outbox: Option<(String, RelaySummary)>,
     elapsed: Duration,
 }
 
@@ -186,11 +189,34 @@ async fn round_trip(
         ));
     }
 
-    // Configured producing: the events go to their signals; the configuration sends them on.
+    // Configured producing: the events go to their signals; the configuration sends them on, at
+    // once or through the outbox, which the relay publishes.
     let producer = Arc::new(KafkaProducer::with_registry(settings, registry).map_err(bus_error)?);
-    let producing = ConfiguredProducer::connect(config, producer.clone())
-        .map_err(|e| CliError::Usage(e.to_string()))?;
-    let produced = send_examples(config, args.events).await;
+    let outbox = open_outbox(args, config).await?;
+    let (producing, relay) = match &outbox {
+        Some(outbox) => {
+            let relay = Relay::new(
+                outbox.clone(),
+                producer.clone(),
+                RelayOptions {
+                    relay_id: format!("eventbus-demo-{run_id}"),
+                    poll_interval: Duration::from_millis(50),
+                    ..RelayOptions::default()
+                },
+            );
+            let token = shutdown.clone();
+            (
+                ConfiguredProducer::connect_with_outbox(config, producer.clone(), outbox.clone()),
+                Some(tokio::spawn(async move { relay.run(token).await })),
+            )
+        }
+        None => (
+            ConfiguredProducer::connect(config, producer.clone())
+                .map_err(|e| CliError::Usage(e.to_string()))?,
+            None,
+        ),
+    };
+    let produced = send_examples(config, args.events, outbox.as_ref()).await;
     drop(producing);
     let flushed = producer.flush().await;
     let expected = match produced {
@@ -209,6 +235,16 @@ async fn round_trip(
 
     wait_for_receptions(&seen, &arrived, expected, Duration::from_secs(args.timeout)).await;
     shutdown.cancel();
+    let outbox = match (outbox, relay) {
+        (Some(outbox), Some(relay)) => {
+            let summary = relay
+                .await
+                .map_err(|e| CliError::Bus(format!("the outbox relay panicked: {e}")))?;
+            outbox.close().await;
+            Some((outbox.url().to_owned(), summary))
+        }
+        _ => None,
+    };
     let mut summaries = BTreeMap::new();
     for (topic, handle) in consumers {
         let summary = handle
@@ -232,6 +268,7 @@ async fn round_trip(
         missing: expected.saturating_sub(seen.receptions()),
         foreign: seen.foreign,
         consumers: summaries,
+        outbox,
         elapsed: started.elapsed(),
     })
 }
@@ -266,6 +303,23 @@ async fn create_topics(
     }
 }
 
+/// The outbox of the topics in `outbox` mode, migrated; `None` when no topic uses it.
+async fn open_outbox(args: &DemoArgs, config: &ProducerConfig) -> Result<Option<Outbox>, CliError> {
+    if config.outbox_topics().next().is_none() {
+        return Ok(None);
+    }
+    let url = args.outbox.clone().unwrap_or_else(|| {
+        // A file of this run: rows of another run would go to that run's bus.
+        let file =
+            std::env::temp_dir().join(format!("eventbus-demo-outbox-{}.db", std::process::id()));
+        format!("sqlite://{}", file.display())
+    });
+    let outbox = Outbox::connect(&url).await.map_err(bus_error)?;
+    outbox.migrate().await.map_err(bus_error)?;
+    eprintln!("outbox: {}", outbox.url());
+    Ok(Some(outbox))
+}
+
 /// A receiver that records events sent in this process and their receptions from the bus.
 fn recorder(
     seen: Arc<Mutex<Seen>>,
@@ -289,9 +343,14 @@ fn recorder(
     })
 }
 
-/// Send `per_type` example events of every configured event type through their signals; the
-/// number of receptions to expect (one per enabled topic), or what failed.
-async fn send_examples(config: &ProducerConfig, per_type: u32) -> Result<u64, Vec<String>> {
+/// Send `per_type` example events of every configured event type through their signals, each in
+/// a transaction of the outbox database when there is one; the number of receptions to expect
+/// (one per enabled topic), or what failed.
+async fn send_examples(
+    config: &ProducerConfig,
+    per_type: u32,
+    outbox: Option<&Outbox>,
+) -> Result<u64, Vec<String>> {
     let mut expected = 0u64;
     let mut failures = Vec::new();
     for event_config in config.event_types() {
@@ -306,12 +365,28 @@ async fn send_examples(config: &ProducerConfig, per_type: u32) -> Result<u64, Ve
             } else {
                 Example::Minimal
             };
-            let sent = match descriptor.example(kind) {
-                Ok(event) => EventDescriptor::send_event(event).await,
+            let event = match descriptor.example(kind) {
+                Ok(event) => event,
                 Err(e) => {
                     failures.push(e.to_string());
                     continue;
                 }
+            };
+            let sent = match outbox {
+                Some(outbox) => match EventTransaction::begin(outbox.pool()).await {
+                    Ok(transaction) => {
+                        let sent = transaction.scope(EventDescriptor::send_event(event)).await;
+                        if let Err(e) = transaction.commit().await {
+                            failures.push(e.to_string());
+                        }
+                        sent
+                    }
+                    Err(e) => {
+                        failures.push(e.to_string());
+                        continue;
+                    }
+                },
+                None => EventDescriptor::send_event(event).await,
             };
             match sent {
                 Ok(report) if report.is_ok() => expected += copies,
@@ -371,9 +446,9 @@ fn print_summary(config: &ProducerConfig, outcome: &Outcome, per_type: u32) {
         println!("  sent {sent}, read back {received} time(s) from the bus");
         for topic in event.topics() {
             let state = if topic.enabled {
-                "produced"
+                format!("produced ({})", config.mode_of(topic))
             } else {
-                "disabled, not produced"
+                "disabled, not produced".to_owned()
             };
             println!(
                 "  -> {:40} key {:32} {state}",
@@ -385,6 +460,12 @@ fn print_summary(config: &ProducerConfig, outcome: &Outcome, per_type: u32) {
         println!(
             "consumer of {topic}: {} processed, {} dead-lettered",
             summary.processed, summary.dead_lettered
+        );
+    }
+    if let Some((url, relay)) = &outcome.outbox {
+        println!(
+            "outbox {url}: {} row(s) published by the relay, {} failed attempt(s)",
+            relay.published, relay.failed_attempts
         );
     }
     if outcome.foreign > 0 {
