@@ -1,0 +1,247 @@
+//! `eventbus outbox`, run as a process: migrate, status, relay to the real Kafka broker and to the
+//! real Redis (read back with `eventbus consume`), purge, and the errors naming the database.
+
+use assert_cmd::Command;
+use eventbus_runtime::avro::Example;
+use eventbus_runtime::kafka::{KafkaAdmin, TopicSpec};
+use eventbus_runtime::outbox::{Outbox, OutboxRow};
+use eventbus_runtime::registry;
+use eventbus_runtime::settings::{names, KafkaSettings};
+use eventbus_runtime::EventsMetadata;
+use serde_json::Value;
+use std::time::Duration;
+
+const XBLOCK_PUBLISHED: &str = "org.openedx.content_authoring.xblock.published.v1";
+
+fn env(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: run the tests with scripts/test.sh, which starts the services")
+    })
+}
+
+/// The command with the test services' settings, and nothing else of the environment's bus
+/// settings.
+fn eventbus() -> Command {
+    let mut command = Command::cargo_bin("eventbus").unwrap();
+    for name in [
+        names::TOPIC_PREFIX,
+        "EVENT_BUS_PRODUCER",
+        "EVENT_BUS_OUTBOX_URL",
+    ] {
+        command.env_remove(name);
+    }
+    command
+        .env(names::BOOTSTRAP_SERVERS, env(names::BOOTSTRAP_SERVERS))
+        .env(names::SCHEMA_REGISTRY_URL, env(names::SCHEMA_REGISTRY_URL))
+        .env(names::SERVICE_NAME, "eventbus-outbox-test")
+        .env(
+            "EVENT_BUS_REDIS_CONNECTION_URL",
+            env("EVENT_BUS_REDIS_CONNECTION_URL"),
+        )
+        .timeout(Duration::from_secs(120));
+    command
+}
+
+struct Output {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(command: &mut Command) -> Output {
+    let output = command.output().unwrap();
+    Output {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn sqlite_url(test: &str) -> String {
+    let file = std::env::temp_dir().join(format!(
+        "eventbus-cli-outbox-{test}-{}.db",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&file);
+    format!("sqlite://{}", file.display())
+}
+
+/// Write `n` xblock.published rows for `topic` as a service would, with their event ids.
+fn write_rows(url: &str, topic: &str, n: usize) -> Vec<String> {
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let outbox = Outbox::connect(url).await.unwrap();
+        openedx_events::link();
+        let descriptor = registry::find(XBLOCK_PUBLISHED).unwrap();
+        let rows: Vec<OutboxRow> = (0..n)
+            .map(|_| {
+                let event = descriptor.example(Example::Full).unwrap();
+                let metadata = EventsMetadata::new(XBLOCK_PUBLISHED, 0);
+                OutboxRow::new(&*event, &metadata, topic, "xblock_info.usage_key").unwrap()
+            })
+            .collect();
+        outbox.insert(&rows).await.unwrap();
+        outbox.close().await;
+        rows.into_iter().map(|r| r.event_id).collect()
+    })
+}
+
+fn status(url: &str) -> Value {
+    let out = run(eventbus().args(["outbox", "status", "--json", "--url", url]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    serde_json::from_str(out.stdout.trim()).unwrap()
+}
+
+/// The ids of the events `eventbus consume` reads from `topic` (at most `n`).
+fn consumed_ids(backend: &str, topic: &str, n: usize) -> Vec<String> {
+    let extra = if backend == "redis" {
+        format!(r#"{{"check_backlog": true, "max_messages": {n}}}"#)
+    } else {
+        format!(r#"{{"offset_time": "2020-01-01T00:00:00Z", "max_messages": {n}}}"#)
+    };
+    let out = run(eventbus().args([
+        "consume",
+        "--backend",
+        backend,
+        "--topic",
+        topic,
+        "--group-id",
+        &format!("{topic}-reader"),
+        "--extra",
+        &extra,
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    out.stdout
+        .lines()
+        .map(|l| {
+            let line: Value = serde_json::from_str(l).unwrap();
+            line["metadata"]["id"].as_str().unwrap().to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn relay_publishes_every_row_to_kafka_then_purge_deletes_them() {
+    let url = sqlite_url("kafka");
+    let topic = format!("outbox-cli-{}", uuid::Uuid::new_v4().simple());
+    let settings = KafkaSettings::builder(
+        env(names::BOOTSTRAP_SERVERS),
+        env(names::SCHEMA_REGISTRY_URL),
+    )
+    .build()
+    .unwrap();
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        KafkaAdmin::new(&settings)
+            .unwrap()
+            .create_topics(&[TopicSpec::new(&topic, 1)])
+            .await
+            .unwrap();
+    });
+
+    let out = run(eventbus().args(["outbox", "migrate", "--url", &url]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.starts_with("outbox tables ready in sqlite://"),
+        "{}",
+        out.stdout
+    );
+    let ids = write_rows(&url, &topic, 5);
+    let before = status(&url);
+    assert_eq!(before["pending"], 5, "{before}");
+    assert_eq!(before["published"], 0);
+    assert_eq!(before["topics"][0]["topic"], topic.as_str());
+    let text = run(eventbus().args(["outbox", "status", "--url", &url]));
+    assert!(
+        text.stdout
+            .contains(&format!("{topic}: 5 pending, 0 failing, oldest ")),
+        "{}",
+        text.stdout
+    );
+
+    let out = run(eventbus().args(["outbox", "relay", "--until-empty", "--url", &url]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let summary: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(summary["relay"]["published"], 5, "{summary}");
+    assert_eq!(summary["relay"]["failed_attempts"], 0);
+    let after = status(&url);
+    assert_eq!(
+        (after["pending"].as_u64(), after["published"].as_u64()),
+        (Some(0), Some(5))
+    );
+
+    let mut read = consumed_ids("kafka", &topic, 5);
+    read.sort();
+    let mut ids = ids;
+    ids.sort();
+    assert_eq!(read, ids);
+
+    let out = run(eventbus().args(["outbox", "purge", "--older-than", "0s", "--url", &url]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout.trim(),
+        "deleted 5 published row(s) older than 0s"
+    );
+    assert_eq!(status(&url)["published"], 0);
+}
+
+#[test]
+fn relay_publishes_to_redis() {
+    let url = sqlite_url("redis");
+    let topic = format!("outbox-cli-{}", uuid::Uuid::new_v4().simple());
+    assert_eq!(
+        run(eventbus().args(["outbox", "migrate", "--url", &url])).code,
+        0
+    );
+    let ids = write_rows(&url, &topic, 3);
+    let out = run(eventbus().args([
+        "outbox",
+        "relay",
+        "--backend",
+        "redis",
+        "--until-empty",
+        "--url",
+        &url,
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains(r#""published":3"#), "{}", out.stdout);
+    assert_eq!(consumed_ids("redis", &topic, 3), ids, "in order");
+}
+
+#[test]
+fn outbox_errors_name_the_database() {
+    let out = run(eventbus().args(["outbox", "status", "--url", "oracle://scott:tiger@db/x"]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("outbox database `oracle://scott:***@db/x`: unsupported scheme"),
+        "{}",
+        out.stderr
+    );
+    let out = run(eventbus().args([
+        "outbox",
+        "status",
+        "--url",
+        "mysql://eventbus:s3cret@127.0.0.1:1/eventbus",
+    ]));
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "cannot connect to the outbox database `mysql://eventbus:***@127.0.0.1:1/eventbus`"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("s3cret"));
+    let out = run(eventbus().args(["outbox", "status"]));
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("--url"), "{}", out.stderr);
+    let out = run(eventbus().args([
+        "outbox",
+        "purge",
+        "--older-than",
+        "soon",
+        "--url",
+        "sqlite://x.db",
+    ]));
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("--older-than"), "{}", out.stderr);
+}
