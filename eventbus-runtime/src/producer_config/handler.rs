@@ -182,7 +182,12 @@ impl fmt::Debug for ConfiguredProducer {
 #[cfg(feature = "outbox")]
 type OutboxHandle = crate::outbox::Outbox;
 #[cfg(not(feature = "outbox"))]
-type OutboxHandle = std::convert::Infallible;
+type OutboxHandle = NoOutbox;
+
+/// No outbox: there is none without the `outbox` feature.
+#[cfg(not(feature = "outbox"))]
+#[derive(Clone)]
+enum NoOutbox {}
 
 fn receiver(
     producer: Arc<dyn EventProducer>,
