@@ -245,3 +245,67 @@ fn outbox_errors_name_the_database() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("--older-than"), "{}", out.stderr);
 }
+
+#[test]
+fn config_check_shows_the_modes_and_needs_an_outbox_for_the_outbox_mode() {
+    let file = std::env::temp_dir().join(format!("eventbus-modes-{}.yaml", std::process::id()));
+    std::fs::write(
+        &file,
+        format!(
+            "{XBLOCK_PUBLISHED}:\n  a: {{event_key_field: xblock_info.usage_key, enabled: true, mode: outbox}}\n  b: {{event_key_field: xblock_info.usage_key, enabled: true, mode: on-commit}}\n  c: {{event_key_field: xblock_info.usage_key, enabled: true}}\n"
+        ),
+    )
+    .unwrap();
+    let file = file.to_str().unwrap();
+    let check = |mode: Option<&str>, outbox: Option<&str>| {
+        let mut command = eventbus();
+        command
+            .args(["config", "check", "--env", file])
+            .env_remove("EVENT_BUS_PRODUCER_CONFIG")
+            .env_remove("EVENT_BUS_PRODUCER_MODE");
+        if let Some(mode) = mode {
+            command.env("EVENT_BUS_PRODUCER_MODE", mode);
+        }
+        if let Some(url) = outbox {
+            command.env("EVENT_BUS_OUTBOX_URL", url);
+        }
+        run(&mut command)
+    };
+    let out = check(None, None);
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stdout.contains(&format!(
+            "{XBLOCK_PUBLISHED}, topic `a`: `mode` is `outbox` but no outbox is configured"
+        )),
+        "{}",
+        out.stdout
+    );
+    let out = check(None, Some("sqlite://x.db"));
+    assert_eq!(out.code, 0, "{}", out.stdout);
+    let line = |topic: &str| {
+        out.stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(&format!("{topic} ")))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(line("a").ends_with("enabled (outbox)"), "{}", out.stdout);
+    assert!(line("b").ends_with("enabled (on-commit)"), "{}", out.stdout);
+    assert!(line("c").ends_with("enabled"), "{}", out.stdout);
+    // The default mode applies to `c`.
+    let out = check(Some("on-commit"), Some("sqlite://x.db"));
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.trim_start().starts_with("c ") && l.ends_with("enabled (on-commit)")),
+        "{}",
+        out.stdout
+    );
+    let out = check(Some("sometimes"), Some("sqlite://x.db"));
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout.contains("`EVENT_BUS_PRODUCER_MODE` must be `immediate`, `on-commit` or `outbox`, found the string \"sometimes\""),
+        "{}",
+        out.stdout
+    );
+}

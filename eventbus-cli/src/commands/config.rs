@@ -2,7 +2,10 @@
 
 use super::CliError;
 use crate::cli::ConfigCommand;
-use eventbus_runtime::producer_config::{ConfigSource, ProducerConfig, ENV_VAR};
+use eventbus_runtime::producer_config::{
+    ConfigSource, Problem, ProblemKind, ProducerConfig, ProducerConfigError, ProductionMode,
+    ENV_VAR,
+};
 use std::process::ExitCode;
 
 pub fn run(command: ConfigCommand) -> Result<ExitCode, CliError> {
@@ -17,7 +20,23 @@ pub fn run(command: ConfigCommand) -> Result<ExitCode, CliError> {
         sources.push(ConfigSource::env());
     }
     let names: Vec<String> = sources.iter().map(ConfigSource::name).collect();
-    let config = ProducerConfig::load(sources).map_err(|error| {
+    let config = ProducerConfig::load(sources).and_then(|config| {
+        // Checked as the service's start-up would: its outbox comes from the environment.
+        let outbox_set = std::env::var("EVENT_BUS_OUTBOX_URL").is_ok_and(|u| !u.trim().is_empty());
+        let problems: Vec<Problem> = config
+            .outbox_topics()
+            .filter(|_| env && !outbox_set)
+            .map(|(event_type, topic)| {
+                Problem::topic(event_type, &topic.topic, ProblemKind::OutboxNotConfigured)
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(ProducerConfigError::new(problems))
+        }
+    });
+    let config = config.map_err(|error| {
         println!("{error}");
         CliError::Refused(format!(
             "{} problem(s) in the producer configuration ({})",
@@ -34,13 +53,16 @@ pub fn run(command: ConfigCommand) -> Result<ExitCode, CliError> {
     for event in config.event_types() {
         println!("{}", event.event_type());
         for topic in event.topics() {
-            let state = if topic.enabled {
+            let state = match (topic.enabled, config.mode_of(topic)) {
+                (true, ProductionMode::Immediate) => "enabled".to_owned(),
+                (true, mode) => format!("enabled ({mode})"),
+                (false, _) => "disabled".to_owned(),
+            };
+            if topic.enabled {
                 enabled += 1;
-                "enabled"
             } else {
                 disabled += 1;
-                "disabled"
-            };
+            }
             println!(
                 "  {:40} key {:40} {state}",
                 topic.topic, topic.event_key_field
