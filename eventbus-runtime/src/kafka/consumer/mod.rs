@@ -101,7 +101,7 @@ impl KafkaConsumer {
         registry: Arc<SchemaRegistryClient>,
     ) -> Result<Self, ConsumerError> {
         let consumer: Inner = consumer_config(settings, group_id)
-            .create_with_context(EventConsumerContext::default())
+            .create_with_context(EventConsumerContext::new(settings.bootstrap_servers()))
             .map_err(|source| KafkaError::Create {
                 client: "consumer",
                 source,
@@ -236,7 +236,10 @@ impl KafkaConsumer {
                     }
                     continue;
                 }
-                Ok(Ok(message)) => message,
+                Ok(Ok(message)) => {
+                    self.consumer.context().connection_log().connected();
+                    message
+                }
             };
             match self.process(&message).await {
                 Ok(()) => {
