@@ -132,3 +132,33 @@ async fn a_topic_that_exists_is_checked_once_then_produced_to() {
     assert_eq!((second.topic.as_str(), second.offset), (full.as_str(), 1));
     producer.close().await.unwrap();
 }
+
+#[tokio::test]
+async fn a_topic_deleted_after_its_first_event_is_named() {
+    let settings = builder(&unique("fail-fast"))
+        .produce_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    let full = settings.full_topic("deleted");
+    create_topics(&settings, &[&full], 1).await;
+    let producer = KafkaProducer::new(&settings).unwrap();
+    let (event, metadata) = login();
+    producer
+        .send_event("deleted", KEY, event.clone(), &metadata)
+        .await
+        .unwrap();
+    eventbus_runtime::kafka::KafkaAdmin::new(&settings)
+        .unwrap()
+        .delete_topics(&[&full])
+        .await
+        .unwrap();
+    // librdkafka waits for the topic until the produce timeout; the producer then asks again.
+    let error = producer
+        .send_event("deleted", KEY, event, &metadata)
+        .await
+        .unwrap_err();
+    match kafka_error(&error) {
+        KafkaError::UnknownTopic { topic, .. } => assert_eq!(topic, &full),
+        other => panic!("{other:?}"),
+    }
+}

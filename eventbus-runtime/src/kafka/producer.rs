@@ -18,7 +18,10 @@
 //! topic, bounded by [`KafkaSettings::produce_timeout`]), and an event is acknowledged within that
 //! time or fails. Brokers that cannot be reached give [`KafkaError::Unreachable`] (naming the
 //! bootstrap servers and librdkafka's last connection error), a topic that does not exist
-//! [`KafkaError::UnknownTopic`], a broker that does not answer in time [`KafkaError::TimedOut`].
+//! [`KafkaError::UnknownTopic`] (also when it was deleted after its first event: a delivery that
+//! times out has its topic checked again), a broker that does not answer in time
+//! [`KafkaError::TimedOut`]. Each step (metadata, room in librdkafka's queue, acknowledgement)
+//! takes at most the produce timeout.
 
 use super::config::producer_config;
 use super::context::{ConnectionLog, TracingContext};
@@ -203,7 +206,7 @@ impl KafkaProducer {
                     entry_id: None,
                 })
             }
-            Err((source, _)) => Err(fail(self.delivery_error(&full, source), Some(&key))),
+            Err((source, _)) => Err(fail(self.delivery_error(&full, source).await, Some(&key))),
         }
     }
 
@@ -265,13 +268,28 @@ impl KafkaProducer {
         }
     }
 
-    /// The error of a failed delivery to `full_topic`.
-    fn delivery_error(&self, full_topic: &str, source: rdkafka::error::KafkaError) -> KafkaError {
+    /// The error of a failed delivery to `full_topic`. A timeout while the brokers can be
+    /// reached may be a topic deleted since it was checked: it is checked again.
+    async fn delivery_error(
+        &self,
+        full_topic: &str,
+        source: rdkafka::error::KafkaError,
+    ) -> KafkaError {
         match source.rdkafka_error_code() {
             Some(RDKafkaErrorCode::UnknownTopicOrPartition | RDKafkaErrorCode::UnknownTopic) => {
                 self.unknown_topic(full_topic)
             }
-            Some(RDKafkaErrorCode::MessageTimedOut) => self.no_answer(full_topic, source),
+            Some(RDKafkaErrorCode::MessageTimedOut) => {
+                if self.log.connection_error().is_none() {
+                    self.forget_topic(full_topic);
+                    if let Err(error @ KafkaError::UnknownTopic { .. }) =
+                        self.check_topic(full_topic).await
+                    {
+                        return error;
+                    }
+                }
+                self.no_answer(full_topic, source)
+            }
             _ => KafkaError::Delivery {
                 topic: full_topic.to_owned(),
                 source,
@@ -279,11 +297,15 @@ impl KafkaProducer {
         }
     }
 
-    fn unknown_topic(&self, full_topic: &str) -> KafkaError {
+    fn forget_topic(&self, full_topic: &str) {
         self.known_topics
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .remove(full_topic);
+    }
+
+    fn unknown_topic(&self, full_topic: &str) -> KafkaError {
+        self.forget_topic(full_topic);
         KafkaError::UnknownTopic {
             topic: full_topic.to_owned(),
             servers: self.servers().to_owned(),
