@@ -165,6 +165,12 @@ impl ConnectionLog {
         }
     }
 
+    /// Record a problem the client's user saw (such as a poll error) with librdkafka's: `true` the
+    /// first time since the client last worked, when it is to be logged; repeats are counted.
+    pub fn first_sight(&self, problem: &str) -> bool {
+        self.state().filter.observe(problem) == Verdict::Log
+    }
+
     /// The client worked (a delivery, a metadata answer, a message): log the recovery once, with
     /// the number of repeats that were not logged.
     pub fn connected(&self) {
@@ -325,9 +331,13 @@ mod tests {
             log.connection_error().as_deref(),
             Some("127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused")
         );
+        let poll_error = "Message consumption error: AllBrokersDown";
+        assert!(log.first_sight(poll_error));
+        assert!(!log.first_sight(poll_error));
         log.connected();
         assert_eq!(log.connection_error(), None);
         assert_eq!(log.state().filter.recover(), None);
+        assert!(log.first_sight(poll_error));
         assert_eq!(log.servers(), "127.0.0.1:1");
     }
 }

@@ -225,12 +225,16 @@ impl KafkaConsumer {
                         return Err(ConsumerError::Fatal(error));
                     }
                     errors.failed(&error);
-                    tracing::error!(
-                        %error,
-                        full_topic = %self.full_topic,
-                        consumer_group = %self.group_id,
-                        "Error consuming event from Kafka -- no event available"
-                    );
+                    // Once per state change, as librdkafka's own logs (see `ConnectionLog`).
+                    let log = self.consumer.context().connection_log();
+                    if log.first_sight(&error.to_string()) {
+                        tracing::error!(
+                            %error,
+                            full_topic = %self.full_topic,
+                            consumer_group = %self.group_id,
+                            "Error consuming event from Kafka -- no event available"
+                        );
+                    }
                     if self.pause(shutdown).await {
                         return Ok(());
                     }
