@@ -828,7 +828,7 @@ async fn disabled_consumers_exit_at_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn delivery_failures_are_returned_to_the_caller() {
-    // An invalid topic name: the broker refuses the message.
+    // An invalid topic name: the broker has no such topic (the producer asks before sending).
     let settings = builder(&unique("fail"))
         .client_option("message.timeout.ms", "5000")
         .build()
@@ -842,7 +842,11 @@ async fn delivery_failures_are_returned_to_the_caller() {
     match &err {
         ProduceError::Transport { source, .. } => {
             let source = source.downcast_ref::<KafkaError>().expect("a Kafka error");
-            assert!(matches!(source, KafkaError::Delivery { .. }), "{source}");
+            assert!(
+                matches!(source, KafkaError::UnknownTopic { topic, .. }
+                    if *topic == settings.full_topic("bad|topic")),
+                "{source}"
+            );
         }
         other => panic!("expected a transport error, got {other}"),
     }
@@ -862,11 +866,13 @@ async fn delivery_failures_are_returned_to_the_caller() {
         .unwrap_err();
     assert!(matches!(err, ProduceError::Closed), "{err}");
 
-    // An unreachable registry.
+    // An unreachable registry (on a topic that exists: the producer checks it first).
     let (servers, _) = service_env();
     let unreachable = KafkaSettings::builder(servers, "http://127.0.0.1:9")
+        .topic_prefix(settings.topic_prefix().unwrap())
         .build()
         .unwrap();
+    create_topics(&settings, &[&settings.full_topic("t")], 1).await;
     let producer = KafkaProducer::new(&unreachable).unwrap();
     let err = producer
         .send_event("t", "user.pii.username", login_for("x"), &metadata)

@@ -3,17 +3,29 @@
 use super::CliError;
 use crate::cli::Backend;
 use eventbus_runtime::registry::{self, AnyEvent, AnyReceiver, EventDescriptor};
-use eventbus_runtime::settings::{KafkaSettings, RedisSettings};
+use eventbus_runtime::settings::{names, KafkaSettings, RedisSettings};
 use eventbus_runtime::signal::ReceiverId;
 use eventbus_runtime::EventsMetadata;
 use serde_json::{json, Value};
 use std::future::Future;
 
+/// The produce timeout of the command line when `EVENT_BUS_KAFKA_PRODUCE_TIMEOUT` is not set,
+/// in seconds: shorter than the library's, as someone waits for the answer.
+pub const CLI_PRODUCE_TIMEOUT: &str = "10";
+
 /// The Kafka settings from the environment (`EVENT_BUS_KAFKA_*`, `EVENT_BUS_TOPIC_PREFIX`...); a
-/// missing or invalid setting is a usage error naming it.
+/// missing or invalid setting is a usage error naming it. The produce timeout defaults to
+/// [`CLI_PRODUCE_TIMEOUT`].
 /// The service name it holds becomes the `source` of the metadata of events sent here.
 pub fn settings_from_env() -> Result<KafkaSettings, CliError> {
-    let settings = KafkaSettings::from_env().map_err(|e| CliError::Usage(e.to_string()))?;
+    let settings = KafkaSettings::from_lookup(|name| {
+        let value = std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        match value {
+            None if name == names::PRODUCE_TIMEOUT => Some(CLI_PRODUCE_TIMEOUT.to_owned()),
+            value => value,
+        }
+    })
+    .map_err(|e| CliError::Usage(e.to_string()))?;
     if let Some(name) = settings.service_name() {
         eventbus_runtime::metadata::set_service_name(name);
     }

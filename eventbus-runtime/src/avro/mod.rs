@@ -6,6 +6,7 @@
 //! `AvroSignalSerializer.to_dict` builds) and an example value.
 
 mod binary;
+mod bounds;
 mod compat;
 mod containers;
 mod primitives;

@@ -1,7 +1,8 @@
 //! Topic administration: create the topics the bus uses (with the partition count you choose)
 //! and delete them.
 
-use super::config::{admin_config, TracingContext};
+use super::config::admin_config;
+use super::context::TracingContext;
 use super::error::KafkaError;
 use crate::settings::KafkaSettings;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
@@ -49,7 +50,10 @@ impl KafkaAdmin {
     /// An admin client configured by `settings`.
     pub fn new(settings: &KafkaSettings) -> Result<Self, KafkaError> {
         let client = admin_config(settings)
-            .create_with_context(TracingContext)
+            .create_with_context(TracingContext::new(
+                "admin client",
+                settings.bootstrap_servers(),
+            ))
             .map_err(|source| KafkaError::Create {
                 client: "admin client",
                 source,

@@ -29,12 +29,21 @@ fn with_overrides(mut config: ClientConfig, settings: &KafkaSettings) -> ClientC
     config
 }
 
-/// The producer configuration: the common settings plus `acks=all` and
-/// `enable.idempotence=true` (Python leaves librdkafka's defaults).
+/// The producer configuration: the common settings plus `acks=all`, `enable.idempotence=true`
+/// (Python leaves librdkafka's defaults) and `message.timeout.ms` = the produce timeout (Python
+/// leaves librdkafka's 300 s).
 pub fn producer_config(settings: &KafkaSettings) -> ClientConfig {
     let mut config = common_config(settings);
-    config.set("acks", "all").set("enable.idempotence", "true");
+    config
+        .set("acks", "all")
+        .set("enable.idempotence", "true")
+        .set("message.timeout.ms", millis(settings.produce_timeout()));
     with_overrides(config, settings)
+}
+
+/// A duration as librdkafka's milliseconds: at least 1 (0 would mean forever).
+fn millis(duration: std::time::Duration) -> String {
+    duration.as_millis().clamp(1, i32::MAX as u128).to_string()
 }
 
 /// The consumer configuration: the common settings plus the group, the classic group protocol,
@@ -52,10 +61,9 @@ pub fn consumer_config(settings: &KafkaSettings, group_id: &str) -> ClientConfig
     if interval.is_zero() {
         config.set("enable.auto.commit", "false");
     } else {
-        config.set("enable.auto.commit", "true").set(
-            "auto.commit.interval.ms",
-            interval.as_millis().max(1).to_string(),
-        );
+        config
+            .set("enable.auto.commit", "true")
+            .set("auto.commit.interval.ms", millis(interval));
     }
     with_overrides(config, settings)
 }
@@ -85,6 +93,7 @@ mod tests {
         assert_eq!(producer.get("sasl.mechanism"), Some("PLAIN"));
         assert_eq!(producer.get("sasl.username"), Some("key"));
         assert_eq!(producer.get("enable.idempotence"), Some("true"));
+        assert_eq!(producer.get("message.timeout.ms"), Some("30000"));
         // Explicit options win.
         assert_eq!(producer.get("acks"), Some("1"));
         let consumer = consumer_config(&settings, "g");
@@ -103,42 +112,14 @@ mod tests {
         assert_eq!(consumer.get("enable.auto.commit"), Some("true"));
         assert_eq!(consumer.get("auto.commit.interval.ms"), Some("1500"));
         assert_eq!(consumer.get("enable.auto.offset.store"), Some("false"));
-    }
-}
-
-/// A client context that sends librdkafka's logs and errors to `tracing`.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct TracingContext;
-
-impl rdkafka::ClientContext for TracingContext {
-    fn log(&self, level: rdkafka::config::RDKafkaLogLevel, facility: &str, message: &str) {
-        log_to_tracing(level, facility, message);
-    }
-
-    fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
-        tracing::error!(target: "librdkafka", %error, reason, "Kafka client error");
-    }
-}
-
-/// Forward one librdkafka log line to `tracing`, at the matching level.
-pub(crate) fn log_to_tracing(
-    level: rdkafka::config::RDKafkaLogLevel,
-    facility: &str,
-    message: &str,
-) {
-    use rdkafka::config::RDKafkaLogLevel as L;
-    // Options shared by every client (see `KafkaSettingsBuilder::client_option`) make librdkafka
-    // warn that a consumer option is ignored by a producer and the other way round.
-    if facility == "CONFWARN" && message.contains("will be ignored by this") {
-        tracing::debug!(target: "librdkafka", facility, "{message}");
-        return;
-    }
-    match level {
-        L::Emerg | L::Alert | L::Critical | L::Error => {
-            tracing::error!(target: "librdkafka", facility, "{message}")
-        }
-        L::Warning => tracing::warn!(target: "librdkafka", facility, "{message}"),
-        L::Notice | L::Info => tracing::info!(target: "librdkafka", facility, "{message}"),
-        L::Debug => tracing::debug!(target: "librdkafka", facility, "{message}"),
+        let quick = KafkaSettings::builder("k:9092", "http://r")
+            .produce_timeout(std::time::Duration::from_millis(2500))
+            .build()
+            .unwrap();
+        assert_eq!(
+            producer_config(&quick).get("message.timeout.ms"),
+            Some("2500")
+        );
+        assert_eq!(consumer_config(&quick, "g").get("message.timeout.ms"), None);
     }
 }

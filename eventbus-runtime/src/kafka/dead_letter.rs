@@ -4,7 +4,8 @@
 //! A dead-lettered message can be inspected, fixed and produced again to its source topic: its
 //! original headers come first, in their order, then the `dlq_*` headers.
 
-use super::config::{producer_config, TracingContext};
+use super::config::producer_config;
+use super::context::{ConnectionLog, TracingContext};
 use super::error::KafkaError;
 use crate::avro::python_isoformat;
 use crate::backend::Delivery;
@@ -12,6 +13,7 @@ use crate::settings::KafkaSettings;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use rdkafka::util::Timeout;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Header: the error text.
@@ -78,6 +80,7 @@ pub fn dead_letter_headers(
 /// Produces dead letters to one topic, waiting for the broker's acknowledgement of each.
 pub struct DeadLetterProducer {
     producer: FutureProducer<TracingContext>,
+    log: Arc<ConnectionLog>,
     topic: String,
     group_id: String,
 }
@@ -98,13 +101,15 @@ impl DeadLetterProducer {
         topic: String,
         group_id: String,
     ) -> Result<Self, KafkaError> {
+        let context = TracingContext::new("dead-letter producer", settings.bootstrap_servers());
         let producer = producer_config(settings)
-            .create_with_context(TracingContext)
+            .create_with_context(context.clone())
             .map_err(|source| KafkaError::Create {
                 client: "dead-letter producer",
                 source,
             })?;
         Ok(DeadLetterProducer {
+            log: Arc::clone(context.connection_log()),
             producer,
             topic,
             group_id,
@@ -141,6 +146,7 @@ impl DeadLetterProducer {
             .await
         {
             Ok(delivery) => {
+                self.log.connected();
                 tracing::warn!(
                     dead_letter_topic = %self.topic,
                     dead_letter_partition = delivery.partition,

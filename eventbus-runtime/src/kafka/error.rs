@@ -3,6 +3,7 @@
 use crate::key::KeyPathError;
 use crate::schema_registry::RegistryError;
 use crate::settings::SettingsError;
+use std::time::Duration;
 
 /// A failure of the Kafka producer, admin helper or dead-letter producer.
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +35,43 @@ pub enum KafkaError {
         /// librdkafka's error.
         #[source]
         source: rdkafka::error::KafkaError,
+    },
+    /// No broker could be reached within the produce timeout.
+    #[error(
+        "cannot reach the Kafka bootstrap servers {servers} within {timeout:?} \
+         (EVENT_BUS_KAFKA_PRODUCE_TIMEOUT): {reason}"
+    )]
+    Unreachable {
+        /// The bootstrap servers.
+        servers: String,
+        /// The produce timeout.
+        timeout: Duration,
+        /// The last connection failure librdkafka reported.
+        reason: String,
+    },
+    /// The topic does not exist (and the broker does not create topics when they are first used).
+    #[error("topic {topic} does not exist on the Kafka brokers {servers}")]
+    UnknownTopic {
+        /// The full topic.
+        topic: String,
+        /// The bootstrap servers.
+        servers: String,
+    },
+    /// The brokers could be reached but did not answer (metadata or acknowledgement) within the
+    /// produce timeout.
+    #[error(
+        "no answer from the Kafka brokers {servers} about {topic} within {timeout:?} \
+         (EVENT_BUS_KAFKA_PRODUCE_TIMEOUT): {reason}"
+    )]
+    TimedOut {
+        /// The full topic.
+        topic: String,
+        /// The bootstrap servers.
+        servers: String,
+        /// The produce timeout.
+        timeout: Duration,
+        /// librdkafka's error.
+        reason: String,
     },
     /// Flushing the producer failed or timed out.
     #[error("flushing the producer failed: {0}")]

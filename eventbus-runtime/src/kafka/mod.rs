@@ -13,6 +13,7 @@
 pub mod admin;
 pub mod config;
 pub mod consumer;
+pub mod context;
 pub mod dead_letter;
 pub mod embedded;
 pub mod error;
@@ -25,6 +26,7 @@ pub use admin::{KafkaAdmin, TopicSpec};
 pub use consumer::{
     cancel_on_signal, CancellationToken, ConsumeSummary, ConsumerError, KafkaConsumer, MessageError,
 };
+pub use context::{ConnectionLog, TracingContext};
 pub use dead_letter::{DeadLetter, DeadLetterProducer};
 pub use embedded::EmbeddedKafka;
 pub use error::KafkaError;

@@ -13,9 +13,18 @@
 //! Unlike Python, delivery failures are returned to the caller (as well as logged with the event
 //! data and metadata as JSON, so the event can be sent again), and the producer asks for
 //! `acks=all` and idempotence.
+//!
+//! It also fails fast: before the first event to a topic it reads the topic's metadata (once per
+//! topic, bounded by [`KafkaSettings::produce_timeout`]), and an event is acknowledged within that
+//! time or fails. Brokers that cannot be reached give [`KafkaError::Unreachable`] (naming the
+//! bootstrap servers and librdkafka's last connection error), a topic that does not exist
+//! [`KafkaError::UnknownTopic`] (also when it was deleted after its first event: a delivery that
+//! times out has its topic checked again), a broker that does not answer in time
+//! [`KafkaError::TimedOut`]. Each step (metadata, room in librdkafka's queue, acknowledgement)
+//! takes at most the produce timeout.
 
 use super::config::producer_config;
-use super::config::TracingContext;
+use super::context::{ConnectionLog, TracingContext};
 use super::error::KafkaError;
 use super::framing::frame;
 use super::headers::owned_headers;
@@ -27,14 +36,12 @@ use crate::schema_registry::SchemaRegistryClient;
 use crate::settings::KafkaSettings;
 use crate::signal::BoxFuture;
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::util::Timeout;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-
-/// How long `send` waits for room in librdkafka's queue when it is full.
-const QUEUE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// The registry subject of an event's value: `{full topic}-{event type}.CloudEvent`.
 pub fn value_subject(full_topic: &str, event_type: &str) -> String {
@@ -62,8 +69,14 @@ pub struct KafkaProducer {
     registry: Arc<SchemaRegistryClient>,
     topic_prefix: Option<String>,
     audit_logging: bool,
+    /// librdkafka's logs, shared with the producer's context.
+    log: Arc<ConnectionLog>,
+    /// The produce timeout: metadata, queue and acknowledgement.
+    timeout: Duration,
     closed: AtomicBool,
     ids: Mutex<IdCache>,
+    /// Full topics whose metadata the brokers gave.
+    known_topics: Mutex<HashSet<String>>,
 }
 
 impl std::fmt::Debug for KafkaProducer {
@@ -71,6 +84,8 @@ impl std::fmt::Debug for KafkaProducer {
         f.debug_struct("KafkaProducer")
             .field("topic_prefix", &self.topic_prefix)
             .field("registry", &self.registry.base_url())
+            .field("servers", &self.servers())
+            .field("timeout", &self.timeout)
             .field("closed", &self.closed.load(Ordering::Relaxed))
             .finish_non_exhaustive()
     }
@@ -88,8 +103,9 @@ impl KafkaProducer {
         settings: &KafkaSettings,
         registry: Arc<SchemaRegistryClient>,
     ) -> Result<Self, KafkaError> {
+        let context = TracingContext::new("producer", settings.bootstrap_servers());
         let producer: FutureProducer<TracingContext> = producer_config(settings)
-            .create_with_context(TracingContext)
+            .create_with_context(context.clone())
             .map_err(|source| KafkaError::Create {
                 client: "producer",
                 source,
@@ -99,9 +115,17 @@ impl KafkaProducer {
             registry,
             topic_prefix: settings.topic_prefix().map(str::to_owned),
             audit_logging: settings.common().audit_logging_enabled,
+            timeout: settings.produce_timeout(),
+            log: Arc::clone(context.connection_log()),
             closed: AtomicBool::new(false),
             ids: Mutex::default(),
+            known_topics: Mutex::default(),
         })
+    }
+
+    /// The bootstrap servers.
+    pub fn servers(&self) -> &str {
+        self.log.servers()
     }
 
     /// The producer's registry client.
@@ -145,6 +169,9 @@ impl KafkaProducer {
         let key = event
             .key_at(event_key_field)
             .map_err(|source| ProduceError::KeyField { event_type, source })?;
+        self.check_topic(&full)
+            .await
+            .map_err(|e| fail(e, Some(&key)))?;
         let ids = self
             .schema_ids(event_type, &full, event_key_field, schema)
             .await
@@ -157,10 +184,11 @@ impl KafkaProducer {
             .headers(owned_headers(metadata));
         match self
             .producer
-            .send(record, Timeout::After(QUEUE_TIMEOUT))
+            .send(record, Timeout::After(self.timeout))
             .await
         {
             Ok(delivery) => {
+                self.log.connected();
                 if self.audit_logging {
                     tracing::info!(
                         topic = %full,
@@ -178,13 +206,126 @@ impl KafkaProducer {
                     entry_id: None,
                 })
             }
-            Err((source, _)) => Err(fail(
-                KafkaError::Delivery {
-                    topic: full.clone(),
-                    source,
-                },
-                Some(&key),
-            )),
+            Err((source, _)) => Err(fail(self.delivery_error(&full, source).await, Some(&key))),
+        }
+    }
+
+    /// Make sure the brokers know `full_topic`, once per topic: read its metadata, within the
+    /// produce timeout.
+    async fn check_topic(&self, full_topic: &str) -> Result<(), KafkaError> {
+        let known = |topics: &Mutex<HashSet<String>>| {
+            topics
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains(full_topic)
+        };
+        if known(&self.known_topics) {
+            return Ok(());
+        }
+        let producer = self.producer.clone();
+        let topic = full_topic.to_owned();
+        let timeout = self.timeout;
+        let metadata = tokio::task::spawn_blocking(move || {
+            producer
+                .client()
+                .fetch_metadata(Some(&topic), Timeout::After(timeout))
+                .map(|metadata| {
+                    metadata
+                        .topics()
+                        .iter()
+                        .find(|t| t.name() == topic)
+                        .map(|t| t.error().map(RDKafkaErrorCode::from))
+                })
+        })
+        .await
+        .unwrap_or_else(|join| {
+            tracing::error!(error = %join, "topic metadata task failed");
+            Err(rdkafka::error::KafkaError::Canceled)
+        });
+        match metadata {
+            // The brokers answered, with the topic.
+            Ok(Some(None)) => {
+                self.log.connected();
+                self.known_topics
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(full_topic.to_owned());
+                Ok(())
+            }
+            Ok(Some(Some(
+                RDKafkaErrorCode::UnknownTopicOrPartition | RDKafkaErrorCode::UnknownTopic,
+            ))) => {
+                self.log.connected();
+                Err(self.unknown_topic(full_topic))
+            }
+            // Another answer (a topic being created has no leader yet...): librdkafka waits for
+            // it when the event is sent, within the produce timeout; check again next time.
+            Ok(_) => {
+                self.log.connected();
+                Ok(())
+            }
+            Err(source) => Err(self.no_answer(full_topic, source)),
+        }
+    }
+
+    /// The error of a failed delivery to `full_topic`. A timeout while the brokers can be
+    /// reached may be a topic deleted since it was checked: it is checked again.
+    async fn delivery_error(
+        &self,
+        full_topic: &str,
+        source: rdkafka::error::KafkaError,
+    ) -> KafkaError {
+        match source.rdkafka_error_code() {
+            Some(RDKafkaErrorCode::UnknownTopicOrPartition | RDKafkaErrorCode::UnknownTopic) => {
+                self.unknown_topic(full_topic)
+            }
+            Some(RDKafkaErrorCode::MessageTimedOut) => {
+                if self.log.connection_error().is_none() {
+                    self.forget_topic(full_topic);
+                    if let Err(error @ KafkaError::UnknownTopic { .. }) =
+                        self.check_topic(full_topic).await
+                    {
+                        return error;
+                    }
+                }
+                self.no_answer(full_topic, source)
+            }
+            _ => KafkaError::Delivery {
+                topic: full_topic.to_owned(),
+                source,
+            },
+        }
+    }
+
+    fn forget_topic(&self, full_topic: &str) {
+        self.known_topics
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(full_topic);
+    }
+
+    fn unknown_topic(&self, full_topic: &str) -> KafkaError {
+        self.forget_topic(full_topic);
+        KafkaError::UnknownTopic {
+            topic: full_topic.to_owned(),
+            servers: self.servers().to_owned(),
+        }
+    }
+
+    /// No answer within the timeout: unreachable brokers if librdkafka could not connect.
+    fn no_answer(&self, full_topic: &str, source: rdkafka::error::KafkaError) -> KafkaError {
+        match self.log.connection_error() {
+            Some(reason) => KafkaError::Unreachable {
+                servers: self.servers().to_owned(),
+                timeout: self.timeout,
+                reason,
+            },
+            None => KafkaError::TimedOut {
+                topic: full_topic.to_owned(),
+                servers: self.servers().to_owned(),
+                timeout: self.timeout,
+                reason: source.to_string(),
+            },
         }
     }
 

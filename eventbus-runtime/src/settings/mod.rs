@@ -17,7 +17,12 @@
 //! | `EVENT_BUS_KAFKA_CONSUMER_ON_ERROR` | `dead-letter` | what a consumer does with a message it cannot process: `dead-letter` or `stop` |
 //! | `EVENT_BUS_KAFKA_DEAD_LETTER_TOPIC` | `{topic}-dead-letter` | dead-letter topic (the prefix is added) |
 //! | `EVENT_BUS_KAFKA_CONSUMER_COMMIT_INTERVAL` | `0` | seconds between offset commits; `0`: commit after every message |
+//! | `EVENT_BUS_KAFKA_PRODUCE_TIMEOUT` | `30` | seconds a produced event may take to be acknowledged (librdkafka `message.timeout.ms`) and a topic's metadata to be read, before the producer returns an error |
 //!
+//! The produce timeout is this port's too: Python leaves librdkafka's `message.timeout.ms` of 300 s,
+//! during which an unreachable broker or a topic that does not exist only shows in logs. Here the
+//! producer checks each topic's metadata once (bounded by the timeout) before its first event, and
+//! fails with an error naming the bootstrap servers or the missing topic.
 //! The last three are this port's: the Python consumer logs a failing message and commits it, and
 //! commits after every message. With a commit interval, the offset of each message is still stored
 //! only after its receivers ran and librdkafka commits the stored offsets every interval, on
@@ -166,6 +171,8 @@ pub mod names {
     pub const DEAD_LETTER_TOPIC: &str = "EVENT_BUS_KAFKA_DEAD_LETTER_TOPIC";
     /// Seconds between consumer offset commits (0: after every message).
     pub const CONSUMER_COMMIT_INTERVAL: &str = "EVENT_BUS_KAFKA_CONSUMER_COMMIT_INTERVAL";
+    /// Seconds a produced event may wait for the broker's acknowledgement.
+    pub const PRODUCE_TIMEOUT: &str = "EVENT_BUS_KAFKA_PRODUCE_TIMEOUT";
     /// The names of Kafka's [`super::CommonSettings`].
     pub const COMMON: super::CommonNames = super::CommonNames {
         poll_timeout: CONSUMER_POLL_TIMEOUT,
@@ -194,8 +201,14 @@ pub struct KafkaSettings {
     common: CommonSettings,
     consumer_commit_interval: Duration,
     dead_letter_topic: Option<String>,
+    produce_timeout: Duration,
     client_options: BTreeMap<String, String>,
 }
+
+/// The default of [`KafkaSettings::produce_timeout`]: long enough for a broker that restarts or a
+/// leader election, short enough that a caller (such as an outbox relay) gets an error it can retry
+/// with backoff instead of waiting librdkafka's 300 s.
+pub const DEFAULT_PRODUCE_TIMEOUT: Duration = Duration::from_secs(30);
 
 impl KafkaSettings {
     /// Start building settings in code, with the two required settings.
@@ -214,6 +227,7 @@ impl KafkaSettings {
                 common: CommonSettings::with_poll_timeout(Duration::from_secs(1)),
                 consumer_commit_interval: Duration::ZERO,
                 dead_letter_topic: None,
+                produce_timeout: DEFAULT_PRODUCE_TIMEOUT,
                 client_options: BTreeMap::new(),
             },
             registry_key: None,
@@ -250,6 +264,9 @@ impl KafkaSettings {
                 parse_seconds(names::CONSUMER_COMMIT_INTERVAL, &v)?;
         }
         builder.settings.dead_letter_topic = get(names::DEAD_LETTER_TOPIC);
+        if let Some(v) = get(names::PRODUCE_TIMEOUT) {
+            builder.settings.produce_timeout = parse_seconds(names::PRODUCE_TIMEOUT, &v)?;
+        }
         builder.build()
     }
 
@@ -308,6 +325,13 @@ impl KafkaSettings {
         self.dead_letter_topic
             .clone()
             .unwrap_or_else(|| format!("{topic}-dead-letter"))
+    }
+
+    /// How long the producer waits for a topic's metadata and for the acknowledgement of an event
+    /// before it returns an error (`EVENT_BUS_KAFKA_PRODUCE_TIMEOUT`, default
+    /// [`DEFAULT_PRODUCE_TIMEOUT`]).
+    pub fn produce_timeout(&self) -> Duration {
+        self.produce_timeout
     }
 
     /// Extra librdkafka properties given with [`KafkaSettingsBuilder::client_option`].
@@ -369,6 +393,12 @@ impl KafkaSettingsBuilder {
     /// The dead-letter topic, without the prefix.
     pub fn dead_letter_topic(mut self, topic: impl Into<String>) -> Self {
         self.settings.dead_letter_topic = Some(topic.into());
+        self
+    }
+
+    /// How long the producer waits for a topic's metadata and an acknowledgement; more than zero.
+    pub fn produce_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.produce_timeout = timeout;
         self
     }
 
@@ -442,6 +472,16 @@ impl KafkaSettingsBuilder {
                 setting: names::CONSUMER_COMMIT_INTERVAL,
                 value: format!("{}", settings.consumer_commit_interval.as_secs_f64()),
                 reason: "more than a day".into(),
+            });
+        }
+        // librdkafka's `message.timeout.ms` is an i32 of milliseconds, 0 meaning forever.
+        if settings.produce_timeout < Duration::from_millis(1)
+            || settings.produce_timeout > Duration::from_secs(24 * 3600)
+        {
+            return Err(SettingsError::Invalid {
+                setting: names::PRODUCE_TIMEOUT,
+                value: format!("{}", settings.produce_timeout.as_secs_f64()),
+                reason: "must be at least a millisecond and at most a day".into(),
             });
         }
         if let Some(topic) = &settings.dead_letter_topic {
@@ -621,6 +661,7 @@ mod tests {
             s.dead_letter_topic("user-logins"),
             "user-logins-dead-letter"
         );
+        assert_eq!(s.produce_timeout(), Duration::from_secs(30));
     }
 
     #[test]
@@ -641,6 +682,7 @@ mod tests {
             (names::AUDIT_LOGGING_ENABLED, "off"),
             (names::CONSUMER_ON_ERROR, "stop"),
             (names::DEAD_LETTER_TOPIC, "dlq"),
+            (names::PRODUCE_TIMEOUT, "2.5"),
         ]);
         let s = from(&vars).unwrap();
         assert_eq!(s.schema_registry_credentials().unwrap().key, "rk");
@@ -659,6 +701,7 @@ mod tests {
         assert!(!s.common().audit_logging_enabled);
         assert_eq!(s.common().on_error, OnError::Stop);
         assert_eq!(s.dead_letter_topic("x"), "dlq");
+        assert_eq!(s.produce_timeout(), Duration::from_millis(2500));
         // Secrets never show in Debug.
         let debug = format!("{s:?}");
         assert!(!debug.contains("s3cret"), "{debug}");
@@ -702,6 +745,14 @@ mod tests {
         assert!(err((names::CONSUMER_ON_ERROR, "ignore"))
             .to_string()
             .contains(names::CONSUMER_ON_ERROR));
+        for bad in ["0", "-1", "soon", "86401"] {
+            let e = err((names::PRODUCE_TIMEOUT, bad));
+            assert!(
+                matches!(&e, SettingsError::Invalid { setting, value, .. }
+                    if *setting == names::PRODUCE_TIMEOUT && value == bad),
+                "{bad}: {e}"
+            );
+        }
         assert!(err((names::DEAD_LETTER_TOPIC, "bad topic"))
             .to_string()
             .contains(names::DEAD_LETTER_TOPIC));

@@ -1,6 +1,6 @@
 //! The consumer's librdkafka context: logs, rebalances (and replay), commit results.
 
-use super::super::config::log_to_tracing;
+use super::super::context::ConnectionLog;
 use super::super::replay::Replay;
 use rdkafka::consumer::{ConsumerContext, Rebalance};
 use rdkafka::error::KafkaResult;
@@ -8,14 +8,29 @@ use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use std::sync::Mutex;
 
-/// The consumer's context: commit results, rebalances and librdkafka logs go to `tracing`; a
-/// replay moves newly assigned partitions to its time.
-#[derive(Debug, Default)]
+/// The consumer's context: commit results, rebalances and librdkafka logs go to `tracing`
+/// (repeated errors once, see [`ConnectionLog`]); a replay moves newly assigned partitions to its
+/// time.
+#[derive(Debug)]
 pub struct EventConsumerContext {
     replay: Mutex<Option<Replay>>,
+    log: ConnectionLog,
 }
 
 impl EventConsumerContext {
+    /// The context of a consumer of the bootstrap `servers`.
+    pub fn new(servers: impl Into<String>) -> Self {
+        EventConsumerContext {
+            replay: Mutex::default(),
+            log: ConnectionLog::new("consumer", servers),
+        }
+    }
+
+    /// Its log.
+    pub fn connection_log(&self) -> &ConnectionLog {
+        &self.log
+    }
+
     pub(super) fn replay(&self) -> std::sync::MutexGuard<'_, Option<Replay>> {
         self.replay.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -23,11 +38,11 @@ impl EventConsumerContext {
 
 impl ClientContext for EventConsumerContext {
     fn log(&self, level: rdkafka::config::RDKafkaLogLevel, facility: &str, message: &str) {
-        log_to_tracing(level, facility, message);
+        self.log.log(level, facility, message);
     }
 
     fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
-        tracing::error!(target: "librdkafka", %error, reason, "Kafka consumer error");
+        self.log.error(&error, reason);
     }
 }
 

@@ -101,7 +101,7 @@ impl KafkaConsumer {
         registry: Arc<SchemaRegistryClient>,
     ) -> Result<Self, ConsumerError> {
         let consumer: Inner = consumer_config(settings, group_id)
-            .create_with_context(EventConsumerContext::default())
+            .create_with_context(EventConsumerContext::new(settings.bootstrap_servers()))
             .map_err(|source| KafkaError::Create {
                 client: "consumer",
                 source,
@@ -225,18 +225,25 @@ impl KafkaConsumer {
                         return Err(ConsumerError::Fatal(error));
                     }
                     errors.failed(&error);
-                    tracing::error!(
-                        %error,
-                        full_topic = %self.full_topic,
-                        consumer_group = %self.group_id,
-                        "Error consuming event from Kafka -- no event available"
-                    );
+                    // Once per state change, as librdkafka's own logs (see `ConnectionLog`).
+                    let log = self.consumer.context().connection_log();
+                    if log.first_sight(&error.to_string()) {
+                        tracing::error!(
+                            %error,
+                            full_topic = %self.full_topic,
+                            consumer_group = %self.group_id,
+                            "Error consuming event from Kafka -- no event available"
+                        );
+                    }
                     if self.pause(shutdown).await {
                         return Ok(());
                     }
                     continue;
                 }
-                Ok(Ok(message)) => message,
+                Ok(Ok(message)) => {
+                    self.consumer.context().connection_log().connected();
+                    message
+                }
             };
             match self.process(&message).await {
                 Ok(()) => {
