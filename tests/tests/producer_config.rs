@@ -10,8 +10,8 @@ use eventbus_runtime::key::KeyValue;
 use eventbus_runtime::prelude::*;
 use eventbus_runtime::producer_config::{
     load_raw, merge_producer_configs, ConfigSource, ConfiguredProducer, Format, Problem,
-    ProblemKind, ProduceFailures, ProducerConfig, ProducerConfigError, TopicConfig, ENV_VAR,
-    RECEIVER_NAME,
+    ProblemKind, ProduceFailures, ProducerConfig, ProducerConfigError, ProductionMode, TopicConfig,
+    ENV_VAR, RECEIVER_NAME,
 };
 use eventbus_runtime::registry::AnyEvent;
 use eventbus_runtime::signal::BoxFuture;
@@ -417,8 +417,11 @@ async fn catalog_events_go_to_enabled_topics_with_prefix_and_key() {
     );
     assert_eq!(
         producing.topics(CATALOG),
-        [topic("course-catalog", "catalog_info.course_key", true)],
-        "the disabled topic is not even kept"
+        [TopicConfig {
+            mode: Some(ProductionMode::Immediate),
+            ..topic("course-catalog", "catalog_info.course_key", true)
+        }],
+        "the disabled topic is not even kept; the mode is resolved"
     );
     assert_eq!(
         (

@@ -130,7 +130,8 @@ impl ConfiguredProducer {
         self.connections.iter().map(|c| c.descriptor.event_type)
     }
 
-    /// The enabled topics an event type is produced to; empty if it is not produced.
+    /// The enabled topics an event type is produced to, each with its production mode (its own, or
+    /// the configuration's default); empty if it is not produced.
     pub fn topics(&self, event_type: &str) -> &[TopicConfig] {
         self.connections
             .iter()
