@@ -610,3 +610,45 @@ fn consume_stops_on_a_closed_pipe_without_committing_or_dead_lettering() {
         (Some(3), 0)
     );
 }
+
+const REDEMPTION_REVERSED: &str = "org.openedx.enterprise.subsidy.redemption-reversed.v1";
+
+#[test]
+fn the_schema_registry_refusal_of_a_dash_in_a_namespace_is_explained() {
+    let cause =
+        format!("the namespace `{REDEMPTION_REVERSED}` holds `-`, which Avro names do not allow");
+    let out = run(eventbus().args(["events", "show", REDEMPTION_REVERSED]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(&format!(
+            "schema registry: refused as invalid (error 42201) by registries that check Avro names, \
+             such as Apicurio, so it cannot be produced to Kafka there (from Python either): {cause}"
+        )),
+        "{}",
+        out.stdout
+    );
+    let out = run(eventbus().args(["events", "show", XBLOCK_PUBLISHED]));
+    assert!(!out.stdout.contains("schema registry:"), "{}", out.stdout);
+
+    let topic = format!("cli-dash-{}", uuid::Uuid::new_v4().simple());
+    let out = run(eventbus_on_services()
+        .args([
+            "produce",
+            "--event-type",
+            REDEMPTION_REVERSED,
+            "--topic",
+            &topic,
+        ])
+        .args(["--key-field", "redemption.subsidy_identifier"])
+        .args([
+            "--data",
+            r#"{"redemption": {"subsidy_identifier": "s", "content_key": "c", "lms_user_id": 1}}"#,
+        ]));
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(out.stderr.contains("error 42201"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!("; the cause: {cause}")),
+        "{}",
+        out.stderr
+    );
+}

@@ -64,6 +64,18 @@ pub enum RegistryError {
         /// The registry's `message`.
         message: String,
     },
+    /// The registry refused a schema as invalid (error 42201) and the schema breaks the Avro
+    /// naming rules, which is why.
+    #[error("{source}; the cause: {cause}")]
+    InvalidNames {
+        /// The subject the schema was registered under.
+        subject: String,
+        /// What breaks the rules ([`crate::avro::schema::name_problems`]).
+        cause: String,
+        /// The registry's answer.
+        #[source]
+        source: Box<RegistryError>,
+    },
     /// The registry answered something this client cannot read.
     #[error("schema registry answered {status} to {method} {url} with an unexpected body: {body}")]
     UnexpectedResponse {
@@ -278,7 +290,10 @@ impl SchemaRegistryClient {
             .post(&url)
             .header("Content-Type", CONTENT_TYPE)
             .body(body.to_string());
-        let response: IdResponse = self.send("POST", &url, request).await?;
+        let response: IdResponse = match self.send("POST", &url, request).await {
+            Ok(response) => response,
+            Err(error) => return Err(explain_refusal(subject, schema, error)),
+        };
         tracing::info!(subject, schema_id = response.id, "schema registered");
         Ok(response.id)
     }
@@ -368,6 +383,24 @@ impl SchemaRegistryClient {
                 Err(_) => Err(unexpected()),
             }
         }
+    }
+}
+
+/// A registry's refusal of an invalid schema (HTTP 422, error 42201) with the cause added when
+/// the schema breaks the Avro naming rules; other errors as they are.
+fn explain_refusal(subject: &str, schema: &str, error: RegistryError) -> RegistryError {
+    let refused = matches!(error, RegistryError::Api { status: 422, .. })
+        || matches!(error, RegistryError::Api { error_code, .. } if error_code / 100 == 422);
+    let problems = serde_json::from_str(schema)
+        .map(|json| crate::avro::schema::name_problems(&json))
+        .unwrap_or_default();
+    if !refused || problems.is_empty() {
+        return error;
+    }
+    RegistryError::InvalidNames {
+        subject: subject.to_owned(),
+        cause: problems.join("; "),
+        source: Box::new(error),
     }
 }
 

@@ -103,6 +103,15 @@ fn show(event_type: &str) -> Result<(), CliError> {
         outln!("in-process only: this event cannot travel on the bus")?;
         return Ok(());
     };
+    let problems = eventbus_runtime::avro::schema::name_problems(schema.json());
+    if !problems.is_empty() {
+        outln!(
+            "schema registry: refused as invalid (error 42201) by registries that check Avro \
+             names, such as Apicurio, so it cannot be produced to Kafka there (from Python \
+             either): {}",
+            problems.join("; ")
+        )?;
+    }
     let mut lines = Vec::new();
     fields(schema.json(), 2, &mut lines);
     outln!("fields:\n{}", lines.join("\n"))?;
