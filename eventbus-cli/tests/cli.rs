@@ -319,6 +319,21 @@ fn every_command_has_help() {
 }
 
 #[test]
+fn consume_help_says_where_a_new_group_starts() {
+    let out = run(eventbus().args(["consume", "--help"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let help = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        "a new consumer group starts at the END of the topic, as Python's consumer does",
+        "--offset-time 2020-01-01T00:00:00Z (Kafka)",
+        r#"--extra '{"check_backlog": true}' (Redis)"#,
+        "Without it a new group starts at the end of the topic",
+    ] {
+        assert!(help.contains(expected), "{expected:?} not in:\n{help}");
+    }
+}
+
+#[test]
 fn demo_round_trip_on_the_real_broker_and_registry() {
     let out = run(eventbus_on_services().args(["demo", "--events", "3"]));
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
@@ -648,6 +663,23 @@ fn the_schema_registry_refusal_of_a_dash_in_a_namespace_is_explained() {
     assert!(out.stderr.contains("error 42201"), "{}", out.stderr);
     assert!(
         out.stderr.contains(&format!("; the cause: {cause}")),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn produce_names_an_invalid_surrogate_in_the_json() {
+    let out = run(eventbus()
+        .args(["produce", "--event-type", XBLOCK_PUBLISHED, "--topic", "t"])
+        .args(["--data", "-"])
+        .write_stdin("{\"xblock_info\": {\n  \"block_type\": \"h\\udc00tml\"}}"));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error: standard input is not JSON: the string escape `\\udc00` at line 2, column 19 \
+             is an invalid surrogate (a low surrogate without a high one before it)"
+        ),
         "{}",
         out.stderr
     );

@@ -5,6 +5,7 @@ mod config;
 mod consume;
 mod demo;
 mod events;
+mod json_text;
 mod produce;
 mod schemas;
 

@@ -112,5 +112,5 @@ fn read_data(arg: &str) -> Result<Value, CliError> {
     } else {
         ("--data".to_owned(), arg.to_owned())
     };
-    serde_json::from_str(&text).map_err(|e| CliError::Refused(format!("{origin} is not JSON: {e}")))
+    super::json_text::parse(&origin, &text)
 }
