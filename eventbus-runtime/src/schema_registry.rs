@@ -6,6 +6,12 @@
 //!   (subject, schema text); concurrent first uses wait for one registration.
 //! - [`SchemaRegistryClient::schema_by_id`]: `GET /schemas/ids/{id}`, parsed as an Avro schema and
 //!   cached by id (ids are immutable).
+//! - [`SchemaRegistryClient::versions`]: `GET /subjects/{subject}/versions`.
+//!
+//! The texts registered are Python's, byte for byte (`json.dumps(schema, sort_keys=True)` for
+//! values, and for keys the key field's definition, e.g. `{"name": "usage_key", "type":
+//! "string"}`), so a registry that compares texts rather than parsed schemas holds one version
+//! per subject whichever side registered first.
 //!
 //! The caches belong to the registry (its URL), not to one client: every HTTP client of a registry
 //! in the process shares them, so a schema is registered and fetched once per process however many
@@ -296,6 +302,24 @@ impl SchemaRegistryClient {
         };
         tracing::info!(subject, schema_id = response.id, "schema registered");
         Ok(response.id)
+    }
+
+    /// The version numbers a subject holds (`GET /subjects/{subject}/versions`), oldest first: a
+    /// registry that compares schema texts makes a new version for every distinct text.
+    pub async fn versions(&self, subject: &str) -> Result<Vec<u32>, RegistryError> {
+        let http = match &self.backend {
+            Backend::Http { http, .. } => http,
+            Backend::Memory(registry) => {
+                let count = registry.versions(subject).len() as u32;
+                return Ok((1..=count).collect());
+            }
+        };
+        let url = format!(
+            "{}/subjects/{}/versions",
+            self.base_url,
+            encode_path_segment(subject)
+        );
+        self.send("GET", &url, http.get(&url)).await
     }
 
     /// The schema with this id, parsed; cached.
