@@ -684,3 +684,57 @@ fn produce_names_an_invalid_surrogate_in_the_json() {
         out.stderr
     );
 }
+
+#[test]
+fn redis_consume_stops_on_a_closed_pipe_with_the_entry_still_pending() {
+    let url = std::env::var(REDIS_URL).unwrap_or_else(|_| {
+        panic!("{REDIS_URL} is not set: run the tests with scripts/test.sh, which starts Redis")
+    });
+    let topic = format!("cli-pipe-{}", uuid::Uuid::new_v4().simple());
+    let mut produce = eventbus_std();
+    produce.env(REDIS_URL, &url).args([
+        "produce",
+        "--backend",
+        "redis",
+        "--event-type",
+        XBLOCK_PUBLISHED,
+        "--topic",
+        &topic,
+        "--data",
+        XBLOCK_DATA,
+    ]);
+    let out = run(&mut Command::from_std(produce));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let delivery: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    let consume = |extra: &str| {
+        let mut command = eventbus_std();
+        command.env(REDIS_URL, &url).args([
+            "consume",
+            "--backend",
+            "redis",
+            "--topic",
+            &topic,
+            "--group-id",
+            "g",
+            "--consumer-name",
+            "cli",
+            "--extra",
+            extra,
+        ]);
+        command
+    };
+    let out = run_with_closed_stdout(&mut consume(r#"{"check_backlog": true}"#));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stderr.contains("error"), "{}", out.stderr);
+    // Not acknowledged: the same consumer reads the entry again first.
+    let out = run(Command::from_std(consume(r#"{"max_messages": 1}"#))
+        .timeout(std::time::Duration::from_secs(60)));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let line: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(line["metadata"]["id"], delivery["id"]);
+    assert!(
+        out.stderr.contains("1 event(s) processed, 0 dead-lettered"),
+        "{}",
+        out.stderr
+    );
+}
