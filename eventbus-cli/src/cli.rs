@@ -27,6 +27,12 @@ pub enum Command {
     /// Produce one event to a topic (like edx-event-bus-kafka's and -redis' `produce_event`).
     Produce(ProduceArgs),
     /// Consume a topic and print each event as a JSON line (like `consume_events`).
+    ///
+    /// Where it starts: a new consumer group starts at the END of the topic, as Python's
+    /// consumer does, so it prints only events produced after it joined (and nothing until
+    /// then). To read what the topic already holds, give a time before it: --offset-time
+    /// 2020-01-01T00:00:00Z (Kafka), or --extra '{"check_backlog": true}' (Redis). An existing
+    /// group resumes after its last committed event.
     Consume(ConsumeArgs),
     /// The transactional outbox (openedx-events ADR 15): create its tables, relay its rows to the
     /// bus, show its backlog, purge published rows. The database is --url or EVENT_BUS_OUTBOX_URL.
@@ -105,7 +111,8 @@ pub struct ConsumeArgs {
     #[arg(long)]
     pub consumer_name: Option<String>,
     /// Kafka: start the group from the first message at or after this time (ISO 8601, e.g.
-    /// 2026-01-02T03:04:05Z), then keep consuming.
+    /// 2026-01-02T03:04:05Z), then keep consuming; a time in the past reads the topic from its
+    /// beginning. Without it a new group starts at the end of the topic.
     #[arg(long, value_name = "ISO")]
     pub offset_time: Option<String>,
     /// Extra consumer options as a JSON object, as `consume_events --extra`: `max_messages`

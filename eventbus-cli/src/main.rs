@@ -2,10 +2,12 @@
 //!
 //! Exit codes: 0 success; 1 a check found problems (schemas, configuration) or an event was
 //! refused; 2 bad usage (unknown command, missing or invalid argument, invalid setting); 3 the bus
-//! failed (broker or registry unreachable, delivery failed).
+//! failed (broker or registry unreachable, delivery failed). A closed standard output (`| head`)
+//! ends any command quietly with 0; `consume` then stops without committing what it did not print.
 
 mod cli;
 mod commands;
+mod stdout;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -22,8 +24,9 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     match commands::run(cli) {
         Ok(code) => code,
+        Err(commands::CliError::StdoutClosed) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            stdout::noteln!("error: {error}");
             error.exit_code()
         }
     }

@@ -14,7 +14,12 @@ const XBLOCK_DATA: &str = r#"{"xblock_info": {"usage_key": "block-v1:edX+DemoX+2
 
 /// The command with no bus settings at all: the embedded default.
 fn eventbus() -> Command {
-    let mut command = Command::cargo_bin("eventbus").unwrap();
+    Command::from_std(eventbus_std())
+}
+
+/// [`eventbus`] as a plain process command.
+fn eventbus_std() -> std::process::Command {
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin!("eventbus"));
     for name in [
         names::BOOTSTRAP_SERVERS,
         names::SCHEMA_REGISTRY_URL,
@@ -33,8 +38,13 @@ fn eventbus() -> Command {
 
 /// The command pointed at the test services.
 fn eventbus_on_services() -> Command {
+    Command::from_std(eventbus_on_services_std())
+}
+
+/// [`eventbus_on_services`] as a plain process command.
+fn eventbus_on_services_std() -> std::process::Command {
     let (servers, registry) = services();
-    let mut command = eventbus();
+    let mut command = eventbus_std();
     command
         .env(names::BOOTSTRAP_SERVERS, servers)
         .env(names::SCHEMA_REGISTRY_URL, registry)
@@ -319,6 +329,21 @@ fn every_command_has_help() {
 }
 
 #[test]
+fn consume_help_says_where_a_new_group_starts() {
+    let out = run(eventbus().args(["consume", "--help"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let help = out.stdout.split_whitespace().collect::<Vec<_>>().join(" ");
+    for expected in [
+        "a new consumer group starts at the END of the topic, as Python's consumer does",
+        "--offset-time 2020-01-01T00:00:00Z (Kafka)",
+        r#"--extra '{"check_backlog": true}' (Redis)"#,
+        "Without it a new group starts at the end of the topic",
+    ] {
+        assert!(help.contains(expected), "{expected:?} not in:\n{help}");
+    }
+}
+
+#[test]
 fn demo_round_trip_on_the_real_broker_and_registry() {
     let out = run(eventbus_on_services().args(["demo", "--events", "3"]));
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
@@ -432,6 +457,296 @@ fn produce_then_consume_through_redis() {
     assert_eq!(line["event_type"], XBLOCK_PUBLISHED);
     assert_eq!(line["metadata"]["id"], delivery["id"]);
     assert_eq!(line["metadata"]["source"], "openedx/eventbus-cli-test/web");
+    assert!(
+        out.stderr.contains("1 event(s) processed, 0 dead-lettered"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Run `command` with its standard output closed before it writes anything (as `| head -0`
+/// would), so its first write fails with a broken pipe.
+fn run_with_closed_stdout(command: &mut std::process::Command) -> Output {
+    let mut child = command
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .stdin(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    Output {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::new(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn every_printing_command_exits_quietly_on_a_closed_pipe() {
+    let schemas_dir =
+        std::env::temp_dir().join(format!("eventbus-cli-pipe-{}", std::process::id()));
+    for args in [
+        vec!["events", "list"],
+        vec!["events", "list", "--json"],
+        vec!["events", "show", XBLOCK_PUBLISHED],
+        vec!["schemas", "check"],
+        vec![
+            "schemas",
+            "generate",
+            "--dir",
+            schemas_dir.to_str().unwrap(),
+        ],
+        vec!["demo", "--events", "1", "--verbose"],
+    ] {
+        let out = run_with_closed_stdout(eventbus_std().args(&args));
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert!(!out.stderr.contains("panicked"), "{args:?}: {}", out.stderr);
+        assert!(!out.stderr.contains("error"), "{args:?}: {}", out.stderr);
+    }
+    let out = run_with_closed_stdout(
+        eventbus_std()
+            .args(["config", "check"])
+            .arg(fixture("producer.toml")),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stderr, "");
+    // A check that fails still says so on standard error, with its exit code.
+    let out = run_with_closed_stdout(
+        eventbus_std()
+            .args(["config", "check"])
+            .arg(fixture("invalid.yaml")),
+    );
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    let _ = std::fs::remove_dir_all(schemas_dir);
+}
+
+/// The offset committed by `group` on partition 0 of `topic`, if any, and the number of
+/// messages in `dead_letter_topic` (0 when it does not exist).
+fn committed_and_dead_letters(
+    group: &str,
+    topic: &str,
+    dead_letter_topic: &str,
+) -> (Option<i64>, i64) {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let (servers, _) = services();
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", &servers)
+        .set("group.id", group)
+        .create()
+        .unwrap();
+    let mut partitions = rdkafka::TopicPartitionList::new();
+    partitions.add_partition(topic, 0);
+    let timeout = std::time::Duration::from_secs(30);
+    let committed = consumer.committed_offsets(partitions, timeout).unwrap();
+    let offset = match committed.find_partition(topic, 0).unwrap().offset() {
+        rdkafka::Offset::Offset(n) => Some(n),
+        _ => None,
+    };
+    let metadata = consumer
+        .fetch_metadata(Some(dead_letter_topic), timeout)
+        .unwrap();
+    let exists = metadata.topics().iter().any(|t| {
+        t.name() == dead_letter_topic && t.error().is_none() && !t.partitions().is_empty()
+    });
+    let dead_letters = if exists {
+        let (low, high) = consumer
+            .fetch_watermarks(dead_letter_topic, 0, timeout)
+            .unwrap();
+        high - low
+    } else {
+        0
+    };
+    (offset, dead_letters)
+}
+
+#[test]
+fn consume_stops_on_a_closed_pipe_without_committing_or_dead_lettering() {
+    let (servers, registry) = services();
+    let topic = format!("cli-pipe-{}", uuid::Uuid::new_v4().simple());
+    let group = format!("{topic}-group");
+    let settings = KafkaSettings::builder(servers, registry).build().unwrap();
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        KafkaAdmin::new(&settings)
+            .unwrap()
+            .create_topics(&[TopicSpec::new(&topic, 1)])
+            .await
+            .unwrap();
+    });
+    for _ in 0..3 {
+        let out = run(eventbus_on_services()
+            .args([
+                "produce",
+                "--event-type",
+                XBLOCK_PUBLISHED,
+                "--topic",
+                &topic,
+            ])
+            .args(["--data", XBLOCK_DATA]));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    let consume = |extra: &str| {
+        let mut command = eventbus_on_services_std();
+        command.args([
+            "consume",
+            "--topic",
+            &topic,
+            "--group-id",
+            &group,
+            "--extra",
+            extra,
+        ]);
+        command
+    };
+    let dead_letter_topic = format!("{topic}-dead-letter");
+
+    // Standard output closed before the first event: nothing printed, nothing committed past
+    // the start, nothing dead-lettered, a quiet exit.
+    let out = run_with_closed_stdout(&mut consume(r#"{"offset_time": "2020-01-01T00:00:00Z"}"#));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stderr.contains("error"), "{}", out.stderr);
+    assert!(!out.stderr.contains("dead-letter"), "{}", out.stderr);
+    // The replay placed the group at offset 0 (the next message to read): the first event.
+    assert_eq!(
+        committed_and_dead_letters(&group, &topic, &dead_letter_topic),
+        (Some(0), 0)
+    );
+
+    // One event printed and committed; then a closed pipe leaves the commit where it was.
+    let out = run(Command::from_std(consume(
+        r#"{"offset_time": "2020-01-01T00:00:00Z", "max_messages": 1}"#,
+    ))
+    .timeout(std::time::Duration::from_secs(60)));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.lines().count(), 1, "{}", out.stdout);
+    assert_eq!(
+        committed_and_dead_letters(&group, &topic, &dead_letter_topic),
+        (Some(1), 0)
+    );
+    let out = run_with_closed_stdout(&mut consume("{}"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        committed_and_dead_letters(&group, &topic, &dead_letter_topic),
+        (Some(1), 0)
+    );
+    // The events not printed are still there for the next run.
+    let out = run(Command::from_std(consume(r#"{"max_messages": 2}"#))
+        .timeout(std::time::Duration::from_secs(60)));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.lines().count(), 2, "{}", out.stdout);
+    assert_eq!(
+        committed_and_dead_letters(&group, &topic, &dead_letter_topic),
+        (Some(3), 0)
+    );
+}
+
+const REDEMPTION_REVERSED: &str = "org.openedx.enterprise.subsidy.redemption-reversed.v1";
+
+#[test]
+fn the_schema_registry_refusal_of_a_dash_in_a_namespace_is_explained() {
+    let cause =
+        format!("the namespace `{REDEMPTION_REVERSED}` holds `-`, which Avro names do not allow");
+    let out = run(eventbus().args(["events", "show", REDEMPTION_REVERSED]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains(&format!(
+            "schema registry: refused as invalid (error 42201) by registries that check Avro names, \
+             such as Apicurio, so it cannot be produced to Kafka there (from Python either): {cause}"
+        )),
+        "{}",
+        out.stdout
+    );
+    let out = run(eventbus().args(["events", "show", XBLOCK_PUBLISHED]));
+    assert!(!out.stdout.contains("schema registry:"), "{}", out.stdout);
+
+    let topic = format!("cli-dash-{}", uuid::Uuid::new_v4().simple());
+    let out = run(eventbus_on_services()
+        .args([
+            "produce",
+            "--event-type",
+            REDEMPTION_REVERSED,
+            "--topic",
+            &topic,
+        ])
+        .args(["--key-field", "redemption.subsidy_identifier"])
+        .args([
+            "--data",
+            r#"{"redemption": {"subsidy_identifier": "s", "content_key": "c", "lms_user_id": 1}}"#,
+        ]));
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    assert!(out.stderr.contains("error 42201"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!("; the cause: {cause}")),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn produce_names_an_invalid_surrogate_in_the_json() {
+    let out = run(eventbus()
+        .args(["produce", "--event-type", XBLOCK_PUBLISHED, "--topic", "t"])
+        .args(["--data", "-"])
+        .write_stdin("{\"xblock_info\": {\n  \"block_type\": \"h\\udc00tml\"}}"));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "error: standard input is not JSON: the string escape `\\udc00` at line 2, column 19 \
+             is an invalid surrogate (a low surrogate without a high one before it)"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn redis_consume_stops_on_a_closed_pipe_with_the_entry_still_pending() {
+    let url = std::env::var(REDIS_URL).unwrap_or_else(|_| {
+        panic!("{REDIS_URL} is not set: run the tests with scripts/test.sh, which starts Redis")
+    });
+    let topic = format!("cli-pipe-{}", uuid::Uuid::new_v4().simple());
+    let mut produce = eventbus_std();
+    produce.env(REDIS_URL, &url).args([
+        "produce",
+        "--backend",
+        "redis",
+        "--event-type",
+        XBLOCK_PUBLISHED,
+        "--topic",
+        &topic,
+        "--data",
+        XBLOCK_DATA,
+    ]);
+    let out = run(&mut Command::from_std(produce));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let delivery: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    let consume = |extra: &str| {
+        let mut command = eventbus_std();
+        command.env(REDIS_URL, &url).args([
+            "consume",
+            "--backend",
+            "redis",
+            "--topic",
+            &topic,
+            "--group-id",
+            "g",
+            "--consumer-name",
+            "cli",
+            "--extra",
+            extra,
+        ]);
+        command
+    };
+    let out = run_with_closed_stdout(&mut consume(r#"{"check_backlog": true}"#));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stderr.contains("error"), "{}", out.stderr);
+    // Not acknowledged: the same consumer reads the entry again first.
+    let out = run(Command::from_std(consume(r#"{"max_messages": 1}"#))
+        .timeout(std::time::Duration::from_secs(60)));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let line: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(line["metadata"]["id"], delivery["id"]);
     assert!(
         out.stderr.contains("1 event(s) processed, 0 dead-lettered"),
         "{}",

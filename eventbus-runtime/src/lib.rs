@@ -69,7 +69,7 @@ pub use avro::EventData;
 
 /// What an application needs to define and send events: the derives, the traits and the value types.
 pub mod prelude {
-    pub use crate::avro::{EventData, Example};
+    pub use crate::avro::{EventData, EventDateTime, Example};
     pub use crate::event::OpenEdxEvent;
     pub use crate::keys::{
         CcxLocator, CourseKey, LibraryCollectionLocator, LibraryContainerLocator, LibraryLocatorV2,

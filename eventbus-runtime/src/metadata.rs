@@ -1,6 +1,7 @@
 //! Event metadata (OEP-41), as openedx-events' `EventsMetadata`.
 
 use crate::avro::{parse_isoformat, python_isoformat};
+use crate::settings::SettingsError;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use std::sync::{OnceLock, RwLock};
@@ -21,7 +22,8 @@ pub struct EventsMetadata {
     pub sourcehost: String,
     /// When the event happened, in UTC.
     pub time: DateTime<Utc>,
-    /// The version of the library that sent it, as numbers (`[0, 1, 0]`).
+    /// The version of openedx-events whose event definitions the sender follows, as numbers
+    /// (`[11, 2, 0]`): see [`sourcelib`].
     pub sourcelib: Vec<u32>,
 }
 
@@ -47,13 +49,51 @@ pub fn service_name() -> Option<String> {
     })
 }
 
-/// This library's version as numbers, for `sourcelib`.
-pub fn library_version() -> Vec<u32> {
-    env!("CARGO_PKG_VERSION")
-        .split(['.', '-', '+'])
-        .take(3)
-        .map(|part| part.parse().unwrap_or(0))
-        .collect()
+/// The openedx-events version whose event definitions the catalog (`openedx-events` crate) and
+/// the wire format mirror; the default `sourcelib` of the events sent here, as every Python
+/// service sends its openedx-events version. Checked against the Python package by the parity
+/// test.
+pub const OPENEDX_EVENTS_VERSION: &str = "11.2.0";
+
+/// The setting that overrides `sourcelib` (dotted numbers, e.g. `11.3.0`), for a program whose
+/// events follow other definitions than the catalog's.
+pub const SOURCELIB_SETTING: &str = "EVENT_BUS_SOURCELIB";
+
+static SOURCELIB: RwLock<Option<Vec<u32>>> = RwLock::new(None);
+
+/// Read a `sourcelib` value: dotted numbers (`11.2.0`), as Python consumers parse it.
+pub fn parse_sourcelib(text: &str) -> Result<Vec<u32>, SettingsError> {
+    text.trim()
+        .split('.')
+        .map(|part| part.parse::<u32>())
+        .collect::<Result<Vec<u32>, _>>()
+        .map_err(|e| SettingsError::Invalid {
+            setting: SOURCELIB_SETTING,
+            value: text.to_owned(),
+            reason: format!("not dotted numbers such as 11.2.0 ({e})"),
+        })
+}
+
+/// Set the `sourcelib` of the events sent from now on (overrides [`SOURCELIB_SETTING`]).
+pub fn set_sourcelib(version: Vec<u32>) {
+    *SOURCELIB.write().unwrap_or_else(|e| e.into_inner()) = Some(version);
+}
+
+/// The `sourcelib` of events sent here: the one set with [`set_sourcelib`], else the
+/// [`SOURCELIB_SETTING`] variable, else [`OPENEDX_EVENTS_VERSION`]. An unreadable variable is
+/// logged and ignored here; `KafkaSettings::from_env` and `RedisSettings::from_env` refuse it.
+pub fn sourcelib() -> Vec<u32> {
+    if let Some(version) = SOURCELIB.read().unwrap_or_else(|e| e.into_inner()).clone() {
+        return version;
+    }
+    let default = || parse_sourcelib(OPENEDX_EVENTS_VERSION).expect("a valid version");
+    match std::env::var(SOURCELIB_SETTING) {
+        Ok(text) if !text.trim().is_empty() => parse_sourcelib(&text).unwrap_or_else(|error| {
+            tracing::error!(%error, "using sourcelib {OPENEDX_EVENTS_VERSION}");
+            default()
+        }),
+        _ => default(),
+    }
 }
 
 fn node_id() -> [u8; 6] {
@@ -90,7 +130,7 @@ impl EventsMetadata {
             ),
             sourcehost: host_name(),
             time,
-            sourcelib: library_version(),
+            sourcelib: sourcelib(),
         }
     }
 
@@ -99,7 +139,7 @@ impl EventsMetadata {
         python_isoformat(&self.time)
     }
 
-    /// `sourcelib` as dotted numbers (the `sourcelib` header): `0.1.0`.
+    /// `sourcelib` as dotted numbers (the `sourcelib` header): `11.2.0`.
     pub fn sourcelib_string(&self) -> String {
         self.sourcelib
             .iter()
@@ -165,11 +205,21 @@ mod tests {
         assert_eq!(metadata.source, "openedx/cms/web");
         assert_eq!(metadata.minorversion, 2);
         assert!(metadata.time >= before);
-        assert_eq!(metadata.sourcelib, library_version());
-        assert_eq!(metadata.sourcelib_string(), env!("CARGO_PKG_VERSION"));
+        assert_eq!(metadata.sourcelib, [11, 2, 0]);
+        assert_eq!(metadata.sourcelib_string(), OPENEDX_EVENTS_VERSION);
         assert!(!metadata.sourcehost.is_empty());
         let round_trip = EventsMetadata::from_json(&metadata.to_json()).unwrap();
         assert_eq!(round_trip.time, metadata.time.with_nanosecond_truncated());
+    }
+
+    #[test]
+    fn sourcelib_values_are_dotted_numbers() {
+        assert_eq!(parse_sourcelib("11.3.0").unwrap(), [11, 3, 0]);
+        assert_eq!(parse_sourcelib(" 12.0 ").unwrap(), [12, 0]);
+        for bad in ["11.2.0rc1", "", "11..2", "v11"] {
+            let error = parse_sourcelib(bad).unwrap_err().to_string();
+            assert!(error.contains(SOURCELIB_SETTING), "{bad}: {error}");
+        }
     }
 
     trait Truncate {

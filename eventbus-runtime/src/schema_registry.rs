@@ -6,6 +6,12 @@
 //!   (subject, schema text); concurrent first uses wait for one registration.
 //! - [`SchemaRegistryClient::schema_by_id`]: `GET /schemas/ids/{id}`, parsed as an Avro schema and
 //!   cached by id (ids are immutable).
+//! - [`SchemaRegistryClient::versions`]: `GET /subjects/{subject}/versions`.
+//!
+//! The texts registered are Python's, byte for byte (`json.dumps(schema, sort_keys=True)` for
+//! values, and for keys the key field's definition, e.g. `{"name": "usage_key", "type":
+//! "string"}`), so a registry that compares texts rather than parsed schemas holds one version
+//! per subject whichever side registered first.
 //!
 //! The caches belong to the registry (its URL), not to one client: every HTTP client of a registry
 //! in the process shares them, so a schema is registered and fetched once per process however many
@@ -63,6 +69,18 @@ pub enum RegistryError {
         error_code: i64,
         /// The registry's `message`.
         message: String,
+    },
+    /// The registry refused a schema as invalid (error 42201) and the schema breaks the Avro
+    /// naming rules, which is why.
+    #[error("{source}; the cause: {cause}")]
+    InvalidNames {
+        /// The subject the schema was registered under.
+        subject: String,
+        /// What breaks the rules ([`crate::avro::schema::name_problems`]).
+        cause: String,
+        /// The registry's answer.
+        #[source]
+        source: Box<RegistryError>,
     },
     /// The registry answered something this client cannot read.
     #[error("schema registry answered {status} to {method} {url} with an unexpected body: {body}")]
@@ -278,9 +296,30 @@ impl SchemaRegistryClient {
             .post(&url)
             .header("Content-Type", CONTENT_TYPE)
             .body(body.to_string());
-        let response: IdResponse = self.send("POST", &url, request).await?;
+        let response: IdResponse = match self.send("POST", &url, request).await {
+            Ok(response) => response,
+            Err(error) => return Err(explain_refusal(subject, schema, error)),
+        };
         tracing::info!(subject, schema_id = response.id, "schema registered");
         Ok(response.id)
+    }
+
+    /// The version numbers a subject holds (`GET /subjects/{subject}/versions`), oldest first: a
+    /// registry that compares schema texts makes a new version for every distinct text.
+    pub async fn versions(&self, subject: &str) -> Result<Vec<u32>, RegistryError> {
+        let http = match &self.backend {
+            Backend::Http { http, .. } => http,
+            Backend::Memory(registry) => {
+                let count = registry.versions(subject).len() as u32;
+                return Ok((1..=count).collect());
+            }
+        };
+        let url = format!(
+            "{}/subjects/{}/versions",
+            self.base_url,
+            encode_path_segment(subject)
+        );
+        self.send("GET", &url, http.get(&url)).await
     }
 
     /// The schema with this id, parsed; cached.
@@ -368,6 +407,24 @@ impl SchemaRegistryClient {
                 Err(_) => Err(unexpected()),
             }
         }
+    }
+}
+
+/// A registry's refusal of an invalid schema (HTTP 422, error 42201) with the cause added when
+/// the schema breaks the Avro naming rules; other errors as they are.
+fn explain_refusal(subject: &str, schema: &str, error: RegistryError) -> RegistryError {
+    let refused = matches!(error, RegistryError::Api { status: 422, .. })
+        || matches!(error, RegistryError::Api { error_code, .. } if error_code / 100 == 422);
+    let problems = serde_json::from_str(schema)
+        .map(|json| crate::avro::schema::name_problems(&json))
+        .unwrap_or_default();
+    if !refused || problems.is_empty() {
+        return error;
+    }
+    RegistryError::InvalidNames {
+        subject: subject.to_owned(),
+        cause: problems.join("; "),
+        source: Box::new(error),
     }
 }
 

@@ -101,6 +101,27 @@ pub struct SendError {
     pub error: ReceiverError,
 }
 
+/// The error a receiver of events from the bus returns to stop the consumer without settling the
+/// message in hand: the message is neither committed (Kafka) nor acknowledged (Redis) nor
+/// dead-lettered, and the consumer returns `Ok` as after a shutdown, with the messages before it
+/// committed; the next run reads the message again. For a receiver whose output went away (a
+/// closed pipe). Sent in-process, it is an error like any other (logged at debug level).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the receiver asked the consumer to stop: {reason}")]
+pub struct StopConsuming {
+    /// Why, for the log.
+    pub reason: String,
+}
+
+impl StopConsuming {
+    /// A stop request with its reason.
+    pub fn new(reason: impl Into<String>) -> Self {
+        StopConsuming {
+            reason: reason.into(),
+        }
+    }
+}
+
 static NEXT_RECEIVER_ID: AtomicU64 = AtomicU64::new(1);
 
 impl<E: Send + Sync + 'static> Signal<E> {
@@ -251,13 +272,23 @@ impl<E: Send + Sync + 'static> Signal<E> {
                 },
             };
             if let Err(error) = outcome {
-                tracing::warn!(
-                    event_type = self.event_type,
-                    event_id = %envelope.metadata.id,
-                    receiver = %receiver.name,
-                    %error,
-                    "receiver failed"
-                );
+                if error.is::<StopConsuming>() {
+                    tracing::debug!(
+                        event_type = self.event_type,
+                        event_id = %envelope.metadata.id,
+                        receiver = %receiver.name,
+                        %error,
+                        "receiver asked to stop consuming"
+                    );
+                } else {
+                    tracing::warn!(
+                        event_type = self.event_type,
+                        event_id = %envelope.metadata.id,
+                        receiver = %receiver.name,
+                        %error,
+                        "receiver failed"
+                    );
+                }
                 if !robust {
                     return Err(SendError {
                         event_type: self.event_type,

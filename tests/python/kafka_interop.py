@@ -15,8 +15,10 @@ EVENT_BUS_TOPIC_PREFIX).
 
   kafka_interop.py produce TOPIC IN.json OUT.json
       IN: [{"event_type", "key_field", "data" (the to_dict form)}]. Sends each event with
-      create_producer().send(...), flushes, and writes [{"event_type", "metadata"}] (the metadata
-      it generated, to_json_data). Exits non-zero if the library logged a delivery error.
+      create_producer().send(...), flushes, and writes {"sent": [{"event_type", "metadata"}] (the
+      metadata it generated, to_json_data), "errors", "registered": [{"subject", "request"}] (the
+      body of each schema registration the serializers sent)}. Exits non-zero if the library
+      logged a delivery error.
 
   kafka_interop.py register SUBJECT SCHEMA_TEXT
       Register a schema with confluent-kafka's client, as the AvroSerializer does, and print the
@@ -88,6 +90,19 @@ def _client_with_timeout(self, conf):
 
 
 SchemaRegistryClient.__init__ = _client_with_timeout
+
+# Every schema registration the AvroSerializers ask for: the subject and the request body.
+REGISTERED = []
+_original_register = SchemaRegistryClient.register_schema_full_response
+
+
+def _recording_register(self, subject_name, schema, *args, **kwargs):
+    """Record the body of the registration request (`schema.to_dict()`), then register."""
+    REGISTERED.append({"subject": subject_name, "request": schema.to_dict()})
+    return _original_register(self, subject_name, schema, *args, **kwargs)
+
+
+SchemaRegistryClient.register_schema_full_response = _recording_register
 
 
 def start_group_at_beginning(full_topic, group):
@@ -176,7 +191,7 @@ def produce(topic, in_path, out_path):
     # Let the polling thread run the last delivery callbacks.
     time.sleep(0.5)
     with open(out_path, "w", encoding="utf-8") as f:
-        json.dump({"sent": sent, "errors": errors.messages}, f, indent=1)
+        json.dump({"sent": sent, "errors": errors.messages, "registered": REGISTERED}, f, indent=1)
     if errors.messages:
         sys.exit("the producer logged errors:\n" + "\n".join(errors.messages))
 

@@ -3,7 +3,7 @@ Answer the Rust parity test (tests/tests/python_parity.rs) with what openedx-eve
 
 Input (argv[1], JSON): {event_type: {"samples": [{"json": <to_dict form>, "rust_hex": <bytes>}]}}.
 Output (argv[2], JSON):
-  {"event_types": [every signal's type], "unserializable": [...],
+  {"openedx_events_version": "11.2.0", "event_types": [every signal's type], "unserializable": [...],
    "events": {event_type: {"schema": <AvroSignalSerializer(signal).schema> or {"error": ...},
                            "samples": [{"python_hex": ..., "decoded_rust": ...} or {"error": ...}]}}}
 Each sample is built into attrs objects (with the library's own deserializers for opaque keys,
@@ -22,6 +22,8 @@ import sys
 import traceback
 
 import fastavro
+
+import openedx_events
 
 import openedx_env  # noqa: F401  (configures Django, loads the signals)
 from openedx_env import KNOWN_UNSERIALIZABLE_SIGNALS, OpenEdxPublicSignal
@@ -68,6 +70,7 @@ def main():
                 samples.append({"error": traceback.format_exc(limit=3)})
         events[event_type] = {"schema": schema, "samples": samples}
     answer = {
+        "openedx_events_version": openedx_events.__version__,
         "event_types": sorted(s.event_type for s in OpenEdxPublicSignal.all_events()),
         "unserializable": sorted(KNOWN_UNSERIALIZABLE_SIGNALS),
         "events": events,

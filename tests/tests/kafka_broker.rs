@@ -79,6 +79,19 @@ fn assert_registry_refused(
             Some(KafkaError::Registry(RegistryError::Api { status, .. })) => {
                 assert_eq!(*status, 422, "{event_type}: {source}")
             }
+            // A refusal explained: the name at fault.
+            Some(KafkaError::Registry(RegistryError::InvalidNames { cause, source, .. })) => {
+                assert!(
+                    matches!(**source, RegistryError::Api { status: 422, .. }),
+                    "{event_type}: {source}"
+                );
+                assert_eq!(
+                    *cause,
+                    format!(
+                        "the namespace `{event_type}` holds `-`, which Avro names do not allow"
+                    )
+                );
+            }
             _ => panic!("{event_type}: expected the registry to refuse the schema: {source}"),
         },
         other => panic!("{event_type}: expected the registry to refuse the schema: {other:?}"),

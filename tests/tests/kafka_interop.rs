@@ -12,10 +12,14 @@ mod kafka_support;
 mod support;
 
 use chrono::{SubsecRound, Utc};
+use eventbus_runtime::avro::schema::python_json;
 use eventbus_runtime::avro::Example;
 use eventbus_runtime::kafka::framing::unframe;
+use eventbus_runtime::kafka::producer::{key_subject, value_subject};
 use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer};
+use eventbus_runtime::key::key_schema;
 use eventbus_runtime::registry::{self, EventDescriptor};
+use eventbus_runtime::schema_registry::SchemaRegistryClient;
 use eventbus_runtime::settings::KafkaSettings;
 use eventbus_runtime::EventsMetadata;
 use kafka_support::*;
@@ -212,6 +216,46 @@ async fn python_events_are_dispatched_by_the_rust_consumer_and_schema_ids_are_sh
         assert!(r.from_event_bus);
     }
 
+    // The texts Python registered are ours, byte for byte: a registry that compares texts
+    // (Confluent's, without normalization) would otherwise make a second version.
+    let mut python_texts: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for registration in support::read_json(&out)["registered"].as_array().unwrap() {
+        python_texts
+            .entry(registration["subject"].as_str().unwrap().to_owned())
+            .or_default()
+            .insert(
+                registration["request"]["schema"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned(),
+            );
+    }
+    let mut rust_texts: HashMap<String, BTreeSet<String>> = HashMap::new();
+    for d in &events {
+        let schema = d.schema().unwrap();
+        let key = key_schema(schema.json(), &key_path(d)).unwrap();
+        rust_texts
+            .entry(value_subject(&full, d.event_type))
+            .or_default()
+            .insert(schema.registry_text().to_owned());
+        // Key subjects are shared (`<topic>-string`): each key field registers its definition.
+        rust_texts
+            .entry(key_subject(&full, &key))
+            .or_default()
+            .insert(python_json(&key));
+    }
+    assert_eq!(python_texts.len(), rust_texts.len());
+    for (subject, texts) in &rust_texts {
+        assert_eq!(
+            python_texts.get(subject),
+            Some(texts),
+            "{subject}: Python registered other texts"
+        );
+    }
+    let key_texts = &rust_texts[&format!("{full}-string")];
+    assert!(key_texts.contains(r#"{"name": "usage_key", "type": "string"}"#));
+    assert!(key_texts.len() > 5, "{key_texts:?}");
+
     // The Rust producer registers the same texts under the same subjects: same schema ids.
     let producer = KafkaProducer::new(&settings).unwrap();
     for d in &events {
@@ -242,6 +286,12 @@ async fn python_events_are_dispatched_by_the_rust_consumer_and_schema_ids_are_sh
             1,
             "{event_type}: Python and Rust used different schema ids {pairs:?}"
         );
+    }
+    // And one version per subject after both produced (Apicurio compares the parsed schemas:
+    // the key texts of one shared key subject are all the schema `"string"`).
+    let registry = SchemaRegistryClient::from_settings(&settings).unwrap();
+    for subject in rust_texts.keys() {
+        assert_eq!(registry.versions(subject).await.unwrap(), [1], "{subject}");
     }
 }
 

@@ -221,7 +221,7 @@ async fn every_catalog_event_round_trips_in_pythons_entry_format() {
         let (event, metadata) = &sent[&id];
         assert_eq!(field(fields, "event_data"), event.encode().as_slice());
         assert_eq!(field(fields, "time"), metadata.time_isoformat().as_bytes());
-        assert_eq!(field(fields, "sourcelib"), b"0.1.0");
+        assert_eq!(field(fields, "sourcelib"), b"11.2.0");
     }
 
     let group = unique("g");

@@ -164,7 +164,10 @@ async fn send_event_builds_openedx_metadata() {
     assert_eq!(m.id.get_version_num(), 1);
     assert_eq!(m.source, "openedx/lms/web");
     assert!(m.time >= before && m.time <= Utc::now());
-    assert_eq!(m.sourcelib_string(), env!("CARGO_PKG_VERSION"));
+    assert_eq!(
+        m.sourcelib_string(),
+        eventbus_runtime::metadata::OPENEDX_EVENTS_VERSION
+    );
     assert_ne!(then.metadata.id, m.id);
     assert_eq!(
         then.metadata.time_isoformat(),

@@ -2,6 +2,7 @@
 
 use super::CliError;
 use crate::cli::ConfigCommand;
+use crate::stdout::outln;
 use eventbus_runtime::producer_config::{
     ConfigSource, Problem, ProblemKind, ProducerConfig, ProducerConfigError, ProductionMode,
     ENV_VAR,
@@ -36,22 +37,26 @@ pub fn run(command: ConfigCommand) -> Result<ExitCode, CliError> {
             Err(ProducerConfigError::new(problems))
         }
     });
-    let config = config.map_err(|error| {
-        println!("{error}");
-        CliError::Refused(format!(
-            "{} problem(s) in the producer configuration ({})",
-            error.problems().len(),
-            names.join(", ")
-        ))
-    })?;
+    let config = match config {
+        Ok(config) => config,
+        Err(error) => {
+            // The problems; the exit code says there are some even if nobody reads them.
+            let _ = outln!("{error}");
+            return Err(CliError::Refused(format!(
+                "{} problem(s) in the producer configuration ({})",
+                error.problems().len(),
+                names.join(", ")
+            )));
+        }
+    };
     if json {
         let text = serde_json::to_string_pretty(&config.to_json()).expect("JSON values print");
-        println!("{text}");
+        outln!("{text}")?;
         return Ok(ExitCode::SUCCESS);
     }
     let (mut enabled, mut disabled) = (0, 0);
     for event in config.event_types() {
-        println!("{}", event.event_type());
+        outln!("{}", event.event_type())?;
         for topic in event.topics() {
             let state = match (topic.enabled, config.mode_of(topic)) {
                 (true, ProductionMode::Immediate) => "enabled".to_owned(),
@@ -63,16 +68,17 @@ pub fn run(command: ConfigCommand) -> Result<ExitCode, CliError> {
             } else {
                 disabled += 1;
             }
-            println!(
+            outln!(
                 "  {:40} key {:40} {state}",
-                topic.topic, topic.event_key_field
-            );
+                topic.topic,
+                topic.event_key_field
+            )?;
         }
     }
-    println!(
+    outln!(
         "valid: {} event type(s), {enabled} enabled topic(s), {disabled} disabled ({})",
         config.event_types().count(),
         names.join(", ")
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }

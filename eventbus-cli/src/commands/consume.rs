@@ -7,17 +7,19 @@ use super::bus::{
 };
 use super::CliError;
 use crate::cli::{Backend, ConsumeArgs};
+use crate::stdout::{noteln, outln};
 use chrono::{DateTime, Utc};
 use eventbus_runtime::avro::parse_isoformat;
-use eventbus_runtime::consume::{cancel_on_signal, CancellationToken, ConsumeSummary};
+use eventbus_runtime::consume::{
+    cancel_on_signal, CancellationToken, ConsumeSummary, StopConsuming,
+};
 use eventbus_runtime::kafka::KafkaConsumer;
 use eventbus_runtime::redis::{RedisConsumer, StartFrom};
 use eventbus_runtime::registry::AnyReceiver;
 use serde_json::Value;
-use std::io::Write;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// The options `--extra` may hold.
 #[derive(Debug, Default, PartialEq)]
@@ -137,17 +139,28 @@ pub fn run(args: ConsumeArgs) -> Result<ExitCode, CliError> {
     }
     let shutdown = CancellationToken::new();
     let seen = Arc::new(AtomicU64::new(0));
+    // Why standard output could not be written, once it could not: the consumer then stops
+    // with the message in hand neither committed nor dead-lettered.
+    let closed: Arc<Mutex<Option<CliError>>> = Arc::default();
     let receiver: AnyReceiver = {
-        let (shutdown, seen) = (shutdown.clone(), seen.clone());
+        let (shutdown, seen, closed) = (shutdown.clone(), seen.clone(), closed.clone());
         Arc::new(move |event, metadata, _from_bus| {
             let line = event_line(event.as_ref(), &metadata).to_string();
-            let count = seen.fetch_add(1, Ordering::SeqCst) + 1;
-            if max_messages.is_some_and(|max| count >= max) {
-                shutdown.cancel();
-            }
+            let (shutdown, seen, closed) = (shutdown.clone(), seen.clone(), closed.clone());
             Box::pin(async move {
-                let mut out = std::io::stdout().lock();
-                writeln!(out, "{line}").and_then(|()| out.flush())?;
+                if let Err(error) = outln!("{line}") {
+                    let reason = error.to_string();
+                    closed
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .get_or_insert(error);
+                    shutdown.cancel();
+                    return Err(StopConsuming::new(reason).into());
+                }
+                let count = seen.fetch_add(1, Ordering::SeqCst) + 1;
+                if max_messages.is_some_and(|max| count >= max) {
+                    shutdown.cancel();
+                }
                 Ok(())
             })
         })
@@ -166,9 +179,13 @@ pub fn run(args: ConsumeArgs) -> Result<ExitCode, CliError> {
         result
     };
     let summary = block_on(watched)??;
-    eprintln!(
+    if let Some(error) = closed.lock().unwrap_or_else(|e| e.into_inner()).take() {
+        return Err(error);
+    }
+    noteln!(
         "{} event(s) processed, {} dead-lettered",
-        summary.processed, summary.dead_lettered
+        summary.processed,
+        summary.dead_lettered
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -184,7 +201,7 @@ async fn consume_kafka(
     if let Some(time) = offset_time {
         consumer = consumer.offset_time(time);
     }
-    eprintln!(
+    noteln!(
         "consuming {} as group {} (Ctrl-C to stop)",
         consumer.full_topic(),
         args.group_id
@@ -216,7 +233,7 @@ async fn consume_redis(
     if let Some(ms) = extra.claim_msgs_older_than {
         consumer = consumer.claim_pending_older_than(std::time::Duration::from_millis(ms));
     }
-    eprintln!(
+    noteln!(
         "consuming {} as group {}, consumer {name} (Ctrl-C to stop)",
         consumer.full_topic(),
         args.group_id

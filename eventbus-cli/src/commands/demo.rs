@@ -8,6 +8,7 @@
 use super::bus::{block_on, event_line, settings_from_env, Connected};
 use super::CliError;
 use crate::cli::DemoArgs;
+use crate::stdout::{noteln, outln};
 use eventbus_runtime::avro::Example;
 use eventbus_runtime::backend::EventProducer;
 use eventbus_runtime::kafka::{
@@ -81,12 +82,12 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, CliError> {
         (Bus::Embedded(embedded), settings, registry)
     };
     match &bus {
-        Bus::Embedded(embedded) => eprintln!(
+        Bus::Embedded(embedded) => noteln!(
             "embedded default: mock Kafka cluster at {}, in-memory schema registry {}",
             embedded.bootstrap_servers(),
             embedded.schema_registry_url()
         ),
-        Bus::External => eprintln!(
+        Bus::External => noteln!(
             "Kafka at {}, schema registry at {}",
             settings.bootstrap_servers(),
             settings.schema_registry_url()
@@ -97,7 +98,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, CliError> {
     }
     let outcome = block_on(round_trip(&args, &config, &bus, &settings, registry))??;
     drop(bus);
-    print_summary(&config, &outcome, args.events);
+    print_summary(&config, &outcome, args.events)?;
     if outcome.missing == 0 {
         Ok(ExitCode::SUCCESS)
     } else {
@@ -316,7 +317,7 @@ async fn open_outbox(args: &DemoArgs, config: &ProducerConfig) -> Result<Option<
     });
     let outbox = Outbox::connect(&url).await.map_err(bus_error)?;
     outbox.migrate().await.map_err(bus_error)?;
-    eprintln!("outbox: {}", outbox.url());
+    noteln!("outbox: {}", outbox.url());
     Ok(Some(outbox))
 }
 
@@ -333,7 +334,9 @@ fn recorder(
         } else if seen.sent.contains_key(&metadata.id) {
             *seen.received.entry(metadata.id).or_default() += 1;
             if verbose {
-                println!("{}", event_line(event.as_ref(), &metadata));
+                // A closed standard output ends the demo at its summary; the receptions are
+                // still counted.
+                let _ = outln!("{}", event_line(event.as_ref(), &metadata));
             }
             arrived.notify_one();
         } else {
@@ -399,7 +402,7 @@ async fn send_examples(
                 Err(e) => failures.push(e.to_string()),
             }
         }
-        eprintln!(
+        noteln!(
             "sent {per_type} {} event(s) to {copies} topic(s)",
             descriptor.event_type
         );
@@ -427,7 +430,7 @@ async fn wait_for_receptions(
             return;
         }
         if last_report.elapsed() >= Duration::from_secs(2) {
-            eprintln!("read back {received}/{expected} event(s)...");
+            noteln!("read back {received}/{expected} event(s)...");
             last_report = Instant::now();
         }
         // Wake on an arrival, or after a while to report progress.
@@ -436,47 +439,54 @@ async fn wait_for_receptions(
     }
 }
 
-fn print_summary(config: &ProducerConfig, outcome: &Outcome, per_type: u32) {
-    println!("event bus round trip ({per_type} event(s) per event type)");
+fn print_summary(
+    config: &ProducerConfig,
+    outcome: &Outcome,
+    per_type: u32,
+) -> Result<(), CliError> {
+    outln!("event bus round trip ({per_type} event(s) per event type)")?;
     for event in config.event_types() {
         let event_type = event.event_type();
         let sent = outcome.sent.get(event_type).copied().unwrap_or(0);
         let received = outcome.received.get(event_type).copied().unwrap_or(0);
-        println!("{event_type}");
-        println!("  sent {sent}, read back {received} time(s) from the bus");
+        outln!("{event_type}")?;
+        outln!("  sent {sent}, read back {received} time(s) from the bus")?;
         for topic in event.topics() {
             let state = if topic.enabled {
                 format!("produced ({})", config.mode_of(topic))
             } else {
                 "disabled, not produced".to_owned()
             };
-            println!(
+            outln!(
                 "  -> {:40} key {:32} {state}",
-                topic.topic, topic.event_key_field
-            );
+                topic.topic,
+                topic.event_key_field
+            )?;
         }
     }
     for (topic, summary) in &outcome.consumers {
-        println!(
+        outln!(
             "consumer of {topic}: {} processed, {} dead-lettered",
-            summary.processed, summary.dead_lettered
-        );
+            summary.processed,
+            summary.dead_lettered
+        )?;
     }
     if let Some((url, relay)) = &outcome.outbox {
-        println!(
+        outln!(
             "outbox {url}: {} row(s) published by the relay, {} failed attempt(s)",
-            relay.published, relay.failed_attempts
-        );
+            relay.published,
+            relay.failed_attempts
+        )?;
     }
     if outcome.foreign > 0 {
-        println!(
+        outln!(
             "{} event(s) of earlier runs were read too (not counted)",
             outcome.foreign
-        );
+        )?;
     }
     let sent: u32 = outcome.sent.values().sum();
     let received: u32 = outcome.received.values().sum();
-    println!(
+    outln!(
         "{}: {sent} event(s) sent, {received} reception(s), {} missing, in {:.1} s",
         if outcome.missing == 0 {
             "ok"
@@ -485,5 +495,5 @@ fn print_summary(config: &ProducerConfig, outcome: &Outcome, per_type: u32) {
         },
         outcome.missing,
         outcome.elapsed.as_secs_f64()
-    );
+    )
 }

@@ -2,6 +2,7 @@
 
 use super::CliError;
 use crate::cli::EventsCommand;
+use crate::stdout::outln;
 use eventbus_runtime::avro::Example;
 use eventbus_runtime::registry::{self, EventDescriptor};
 use serde_json::{json, Value};
@@ -9,17 +10,17 @@ use std::process::ExitCode;
 
 pub fn run(command: EventsCommand) -> Result<ExitCode, CliError> {
     match command {
-        EventsCommand::List { json } => list(json),
+        EventsCommand::List { json } => list(json)?,
         EventsCommand::Show { event_type } => show(&event_type)?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn list(as_json: bool) {
+fn list(as_json: bool) -> Result<(), CliError> {
     let all: Vec<&EventDescriptor> = registry::all().collect();
     if as_json {
         for d in &all {
-            println!(
+            outln!(
                 "{}",
                 json!({
                     "event_type": d.event_type,
@@ -27,21 +28,21 @@ fn list(as_json: bool) {
                     "default_key_field": d.default_key_field,
                     "serializable": d.is_serializable(),
                 })
-            );
+            )?;
         }
-        return;
+        return Ok(());
     }
     let width = all.iter().map(|d| d.event_type.len()).max().unwrap_or(10);
-    println!("{:width$}  MINOR  KEY FIELD", "EVENT TYPE");
+    outln!("{:width$}  MINOR  KEY FIELD", "EVENT TYPE")?;
     for d in &all {
         let key = match (d.default_key_field, d.is_serializable()) {
             (_, false) => "(in-process only)",
             (Some(key), true) => key,
             (None, true) => "-",
         };
-        println!("{:width$}  {:>5}  {key}", d.event_type, d.minor_version);
+        outln!("{:width$}  {:>5}  {key}", d.event_type, d.minor_version)?;
     }
-    println!("{} event types", all.len());
+    outln!("{} event types", all.len())
 }
 
 /// Find an event type or fail with the closest names.
@@ -93,23 +94,32 @@ fn fields(schema: &Value, indent: usize, out: &mut Vec<String>) {
 
 fn show(event_type: &str) -> Result<(), CliError> {
     let d = find(event_type)?;
-    println!("{}", d.event_type);
-    println!("  {}", d.description.replace('\n', "\n  "));
-    println!("minor version: {}", d.minor_version);
-    println!("default key field: {}", d.default_key_field.unwrap_or("-"));
-    println!("rust type: {}", d.rust_type);
+    outln!("{}", d.event_type)?;
+    outln!("  {}", d.description.replace('\n', "\n  "))?;
+    outln!("minor version: {}", d.minor_version)?;
+    outln!("default key field: {}", d.default_key_field.unwrap_or("-"))?;
+    outln!("rust type: {}", d.rust_type)?;
     let Ok(schema) = d.schema() else {
-        println!("in-process only: this event cannot travel on the bus");
+        outln!("in-process only: this event cannot travel on the bus")?;
         return Ok(());
     };
+    let problems = eventbus_runtime::avro::schema::name_problems(schema.json());
+    if !problems.is_empty() {
+        outln!(
+            "schema registry: refused as invalid (error 42201) by registries that check Avro \
+             names, such as Apicurio, so it cannot be produced to Kafka there (from Python \
+             either): {}",
+            problems.join("; ")
+        )?;
+    }
     let mut lines = Vec::new();
     fields(schema.json(), 2, &mut lines);
-    println!("fields:\n{}", lines.join("\n"));
+    outln!("fields:\n{}", lines.join("\n"))?;
     let example = d.example(Example::Full).expect("serializable");
-    println!(
+    outln!(
         "example data:\n{}",
         serde_json::to_string_pretty(&example.to_json()).expect("JSON")
-    );
-    println!("schema:\n{}", schema.avsc_text());
+    )?;
+    outln!("schema:\n{}", schema.avsc_text())?;
     Ok(())
 }

@@ -5,6 +5,7 @@ mod config;
 mod consume;
 mod demo;
 mod events;
+mod json_text;
 mod outbox;
 mod produce;
 mod schemas;
@@ -21,15 +22,30 @@ pub enum CliError {
     Refused(String),
     /// The bus failed (exit 3).
     Bus(String),
+    /// Standard output was closed (a reader such as `head` went away): exit 0, quietly.
+    StdoutClosed,
+    /// Standard output could not be written for another reason (exit 1).
+    Output(String),
 }
 
 impl CliError {
     /// The process exit code.
     pub fn exit_code(&self) -> ExitCode {
         match self {
-            CliError::Refused(_) => ExitCode::from(1),
+            CliError::StdoutClosed => ExitCode::SUCCESS,
+            CliError::Refused(_) | CliError::Output(_) => ExitCode::from(1),
             CliError::Usage(_) => ExitCode::from(2),
             CliError::Bus(_) => ExitCode::from(3),
+        }
+    }
+}
+
+impl CliError {
+    /// The error of a failed write to standard output.
+    pub fn from_stdout(error: std::io::Error) -> Self {
+        match error.kind() {
+            std::io::ErrorKind::BrokenPipe => CliError::StdoutClosed,
+            _ => CliError::Output(error.to_string()),
         }
     }
 }
@@ -38,6 +54,8 @@ impl std::fmt::Display for CliError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CliError::Usage(m) | CliError::Refused(m) | CliError::Bus(m) => f.write_str(m),
+            CliError::StdoutClosed => f.write_str("standard output is closed"),
+            CliError::Output(m) => write!(f, "cannot write to standard output: {m}"),
         }
     }
 }

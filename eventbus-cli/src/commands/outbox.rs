@@ -3,6 +3,7 @@
 use super::bus::{backend, block_on, redis_settings_from_env, settings_from_env};
 use super::CliError;
 use crate::cli::{Backend, OutboxCommand, OutboxDb, RelayArgs};
+use crate::stdout::outln;
 use eventbus_runtime::backend::EventProducer;
 use eventbus_runtime::consume::{cancel_on_signal, CancellationToken};
 use eventbus_runtime::kafka::KafkaProducer;
@@ -18,15 +19,15 @@ pub fn run(command: OutboxCommand) -> Result<ExitCode, CliError> {
             OutboxCommand::Migrate(db) => {
                 let outbox = connect(&db).await?;
                 outbox.migrate().await.map_err(bus_error)?;
-                println!("outbox tables ready in {}", outbox.url());
+                outln!("outbox tables ready in {}", outbox.url())?;
                 Ok(ExitCode::SUCCESS)
             }
             OutboxCommand::Status { db, json } => {
                 let status = connect(&db).await?.status().await.map_err(bus_error)?;
                 if json {
-                    println!("{}", json!(status));
+                    outln!("{}", json!(status))?;
                 } else {
-                    print!("{}", status_text(&db, &status));
+                    outln!("{}", status_text(&db, &status).trim_end())?;
                 }
                 Ok(ExitCode::SUCCESS)
             }
@@ -36,10 +37,10 @@ pub fn run(command: OutboxCommand) -> Result<ExitCode, CliError> {
                     .purge(older_than)
                     .await
                     .map_err(bus_error)?;
-                println!(
+                outln!(
                     "deleted {deleted} published row(s) older than {}",
                     humantime::format_duration(older_than)
-                );
+                )?;
                 Ok(ExitCode::SUCCESS)
             }
             OutboxCommand::Relay(args) => relay(args).await,
@@ -80,7 +81,7 @@ async fn relay(args: RelayArgs) -> Result<ExitCode, CliError> {
         .await;
     watcher.abort();
     outbox.close().await;
-    println!("{}", json!({ "relay": summary }));
+    outln!("{}", json!({ "relay": summary }))?;
     Ok(ExitCode::SUCCESS)
 }
 

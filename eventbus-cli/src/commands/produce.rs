@@ -4,6 +4,7 @@
 use super::bus::{backend, block_on, redis_settings_from_env, settings_from_env};
 use super::CliError;
 use crate::cli::{Backend, ProduceArgs};
+use crate::stdout::outln;
 use eventbus_runtime::backend::Delivery;
 use eventbus_runtime::kafka::KafkaProducer;
 use eventbus_runtime::redis::RedisProducer;
@@ -57,7 +58,7 @@ pub fn run(args: ProduceArgs) -> Result<ExitCode, CliError> {
             line["offset"] = json!(delivery.offset);
         }
     }
-    println!("{line}");
+    outln!("{line}")?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -111,5 +112,5 @@ fn read_data(arg: &str) -> Result<Value, CliError> {
     } else {
         ("--data".to_owned(), arg.to_owned())
     };
-    serde_json::from_str(&text).map_err(|e| CliError::Refused(format!("{origin} is not JSON: {e}")))
+    super::json_text::parse(&origin, &text)
 }

@@ -9,12 +9,14 @@ mod binary;
 mod bounds;
 mod compat;
 mod containers;
+mod date_time;
 mod primitives;
 mod resolve;
 pub mod schema;
 
 pub use binary::{write_bytes, write_long, write_string, Reader};
 pub use compat::{check_compatibility, Incompatibility};
+pub use date_time::EventDateTime;
 pub use primitives::{parse_isoformat, python_isoformat};
 pub use resolve::resolve_to_reader;
 pub use schema::{EventSchema, SchemaNames};
@@ -36,11 +38,12 @@ pub enum Example {
 ///
 /// Implemented by `#[derive(EventData)]` for records, and here for `bool`, `i32`, `i64`, `u32`,
 /// `f64`, `String`, `Vec<u8>` (Avro `bytes`), `Vec<T>`, `BTreeMap<String, T>`,
-/// `HashMap<String, T>`, `Option<T>`, `DateTime<Utc>`, `Uuid` and the opaque keys.
+/// `HashMap<String, T>`, `Option<T>`, [`EventDateTime`], `DateTime<Utc>`, `Uuid` and the opaque
+/// keys.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be carried by an Open edX event",
     label = "unsupported field type",
-    note = "event fields may be bool, i32, i64, u32, f64, String, Vec<u8>, Vec<T>, BTreeMap<String, T>, HashMap<String, T>, Option<T>, DateTime<Utc>, Uuid, an opaque key (CourseKey, UsageKey, ...) or a struct that derives `EventData`"
+    note = "event fields may be bool, i32, i64, u32, f64, String, Vec<u8>, Vec<T>, BTreeMap<String, T>, HashMap<String, T>, Option<T>, EventDateTime, DateTime<Utc>, Uuid, an opaque key (CourseKey, UsageKey, ...) or a struct that derives `EventData`"
 )]
 pub trait EventData: Sized + Send + Sync + 'static {
     /// Whether a field of this type is optional: `["null", T]` with `"default": null`.

@@ -1,9 +1,10 @@
 //! `EventData` for the scalar types: numbers, booleans, strings, bytes, dates and UUIDs.
 
+use super::EventDateTime;
 use super::{write_bytes, write_long, write_string, EventData, Example, Reader, SchemaNames};
 use crate::error::{DataError, DataErrorKind};
 use crate::key::{KeyPathError, KeyValue};
-use chrono::{DateTime, NaiveDateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -187,69 +188,56 @@ impl EventData for u8 {
     }
 }
 
-/// Format a date-time as Python's `datetime.isoformat()` does for a UTC value:
+/// Format a UTC date-time as Python's `datetime.isoformat()` does:
 /// `2024-01-02T03:04:05.678901+00:00`, no fraction when the microseconds are 0. Nanoseconds
 /// beyond the microsecond are dropped, as Python cannot hold them.
 pub fn python_isoformat(time: &DateTime<Utc>) -> String {
-    let micros = time.timestamp_subsec_micros();
-    let secs = time.to_rfc3339_opts(SecondsFormat::Secs, false);
-    let (base, offset) = secs.split_at(secs.len() - 6);
-    if micros == 0 {
-        format!("{base}{offset}")
-    } else {
-        format!("{base}.{micros:06}{offset}")
-    }
+    EventDateTime::from(*time).isoformat()
 }
 
-/// Parse what Python's `datetime.fromisoformat` accepts for the dates on the bus: RFC 3339 with an
-/// offset or `Z` (converted to UTC), or a naive date-time, taken as UTC.
+/// Parse a date-time as [`EventDateTime::parse`] does and take its instant: a value with an
+/// offset is converted to UTC, a naive one is taken as UTC.
 pub fn parse_isoformat(s: &str) -> Result<DateTime<Utc>, DataError> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    for format in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(s, format) {
-            return Ok(t.and_utc());
-        }
-    }
-    if let Ok(t) = DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f%:z") {
-        return Ok(t.with_timezone(&Utc));
-    }
-    Err(DataError::invalid(format!(
-        "{s:?} is not an ISO 8601 date-time"
-    )))
+    EventDateTime::parse(s).map(|t| t.to_utc())
 }
 
-impl EventData for DateTime<Utc> {
-    fn avro_schema(_: &mut SchemaNames) -> Value {
-        Value::from("string")
-    }
-    fn encode(&self, out: &mut Vec<u8>) {
-        write_string(out, &python_isoformat(self));
-    }
-    fn decode(input: &mut Reader<'_>) -> Result<Self, DataError> {
-        parse_isoformat(input.read_str()?)
-    }
-    fn to_json(&self) -> Value {
-        Value::String(python_isoformat(self))
-    }
-    fn from_json(value: &Value) -> Result<Self, DataError> {
-        let s = value
-            .as_str()
-            .ok_or_else(|| DataError::wrong_type("an ISO 8601 date-time string", value))?;
-        parse_isoformat(s)
-    }
-    fn example(kind: Example) -> Self {
-        let text = match kind {
-            Example::Full => "2024-01-02T03:04:05.678901+00:00",
-            Example::Minimal => "2024-01-02T03:04:05+00:00",
-        };
-        parse_isoformat(text).expect("valid example date")
-    }
-    fn key_at(&self, path: &[&str]) -> Result<KeyValue, KeyPathError> {
-        key_leaf(path, || KeyValue::String(python_isoformat(self)))
-    }
+/// Date-times as they travel in Python: a string written by `isoformat()`, read by
+/// `fromisoformat()`. [`EventDateTime`] keeps the offset (or its absence) it was written with.
+macro_rules! date_time {
+    ($($ty:ty),*) => {$(
+        impl EventData for $ty {
+            fn avro_schema(_: &mut SchemaNames) -> Value {
+                Value::from("string")
+            }
+            fn encode(&self, out: &mut Vec<u8>) {
+                write_string(out, &EventDateTime::from(*self).isoformat());
+            }
+            fn decode(input: &mut Reader<'_>) -> Result<Self, DataError> {
+                EventDateTime::parse(input.read_str()?).map(Self::from)
+            }
+            fn to_json(&self) -> Value {
+                Value::String(EventDateTime::from(*self).isoformat())
+            }
+            fn from_json(value: &Value) -> Result<Self, DataError> {
+                let s = value
+                    .as_str()
+                    .ok_or_else(|| DataError::wrong_type("an ISO 8601 date-time string", value))?;
+                EventDateTime::parse(s).map(Self::from)
+            }
+            fn example(kind: Example) -> Self {
+                let text = match kind {
+                    Example::Full => "2024-01-02T03:04:05.678901+00:00",
+                    Example::Minimal => "2024-01-02T03:04:05+00:00",
+                };
+                EventDateTime::parse(text).map(Self::from).expect("valid example date")
+            }
+            fn key_at(&self, path: &[&str]) -> Result<KeyValue, KeyPathError> {
+                key_leaf(path, || KeyValue::String(EventDateTime::from(*self).isoformat()))
+            }
+        }
+    )*};
 }
+date_time!(EventDateTime, DateTime<Utc>);
 
 impl EventData for Uuid {
     fn avro_schema(_: &mut SchemaNames) -> Value {
@@ -299,9 +287,10 @@ mod tests {
         assert_eq!(python_isoformat(&t), "2024-01-02T03:04:05.678901+00:00");
         let t = parse_isoformat("2024-01-02T03:04:05+00:00").unwrap();
         assert_eq!(python_isoformat(&t), "2024-01-02T03:04:05+00:00");
+        // A `DateTime<Utc>` field keeps the instant only: the offset becomes +00:00.
         let t = parse_isoformat("2024-01-02T05:04:05.000100+02:00").unwrap();
         assert_eq!(python_isoformat(&t), "2024-01-02T03:04:05.000100+00:00");
-        // Naive date-times, which Python producers sometimes send, are taken as UTC.
+        // Naive date-times, which Python producers sometimes send, are taken as UTC there.
         let t = parse_isoformat("2024-01-02T03:04:05.5").unwrap();
         assert_eq!(python_isoformat(&t), "2024-01-02T03:04:05.500000+00:00");
         assert!(parse_isoformat("yesterday").is_err());

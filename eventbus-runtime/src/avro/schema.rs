@@ -131,6 +131,56 @@ pub fn parse_schema(json: &Value) -> Result<apache_avro::Schema, apache_avro::Er
     apache_avro::Schema::parse(&clean(json))
 }
 
+/// Where a schema breaks the Avro naming rules (a name is `[A-Za-z_][A-Za-z0-9_]*`, a namespace
+/// such names joined by `.`), which registries that check names refuse (error 42201) and
+/// fastavro lets through: one sentence per problem, naming the name and the character at fault.
+pub fn name_problems(json: &Value) -> Vec<String> {
+    fn bad_char(name: &str) -> Option<char> {
+        let mut chars = name.chars();
+        match chars.next() {
+            None => Some(' '),
+            Some(c) if !(c.is_ascii_alphabetic() || c == '_') => Some(c),
+            _ => chars.find(|c| !(c.is_ascii_alphanumeric() || *c == '_')),
+        }
+    }
+    fn describe(c: char) -> String {
+        match c {
+            ' ' => "an empty part".to_owned(),
+            c => format!("`{c}`"),
+        }
+    }
+    fn walk(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                if let Some(Value::String(namespace)) = map.get("namespace") {
+                    if let Some(c) = namespace.split('.').find_map(bad_char) {
+                        out.push(format!(
+                            "the namespace `{namespace}` holds {}, which Avro names do not allow",
+                            describe(c)
+                        ));
+                    }
+                }
+                if let Some(Value::String(name)) = map.get("name") {
+                    // A record's name may carry its namespace: check each part.
+                    if let Some(c) = name.split('.').find_map(bad_char) {
+                        out.push(format!(
+                            "the name `{name}` holds {}, which Avro names do not allow",
+                            describe(c)
+                        ));
+                    }
+                }
+                map.values().for_each(|v| walk(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(json, &mut out);
+    out.dedup();
+    out
+}
+
 /// [`parse_schema`] of a schema's text, as a registry returns it.
 pub fn parse_schema_str(text: &str) -> Result<apache_avro::Schema, apache_avro::Error> {
     let json: Value = serde_json::from_str(text)
@@ -243,6 +293,27 @@ mod tests {
         assert_eq!(
             python_json_indented(&value),
             "{\n  \"b\": [\n    1,\n    {\n      \"y\": null,\n      \"x\": \"\\u00e9\"\n    }\n  ],\n  \"a\": {},\n  \"c\": []\n}"
+        );
+    }
+
+    #[test]
+    fn name_problems_name_the_character() {
+        let schema = json!({"name": "CloudEvent", "type": "record",
+            "namespace": "org.openedx.enterprise.subsidy.redemption-reversed.v1",
+            "fields": [{"name": "ok_1", "type": "string"}, {"name": "9lives", "type": "long"}]});
+        assert_eq!(
+            name_problems(&schema),
+            [
+                "the namespace `org.openedx.enterprise.subsidy.redemption-reversed.v1` holds `-`, \
+                 which Avro names do not allow",
+                "the name `9lives` holds `9`, which Avro names do not allow"
+            ]
+        );
+        assert_eq!(
+            name_problems(
+                &json!({"name": "A", "type": "record", "namespace": "a.b", "fields": []})
+            ),
+            Vec::<String>::new()
         );
     }
 

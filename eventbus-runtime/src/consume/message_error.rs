@@ -55,6 +55,13 @@ pub enum MessageError {
         /// `name=error` of each failure.
         details: String,
     },
+    /// A receiver asked the consumer to stop ([`super::StopConsuming`]): the message is left
+    /// unsettled and the consumer stops.
+    #[error("a receiver asked the consumer to stop: {reason}")]
+    Stopped {
+        /// The receiver's reason.
+        reason: String,
+    },
 }
 
 impl MessageError {
@@ -79,6 +86,7 @@ impl MessageError {
             MessageError::Schema { .. } => "invalid-schema",
             MessageError::Decode(_) => "decode",
             MessageError::Receivers { .. } => "receiver-error",
+            MessageError::Stopped { .. } => "stopped",
         }
     }
 }

@@ -6,11 +6,14 @@ mod message_error;
 mod shutdown;
 
 pub use message_error::MessageError;
+
 pub use shutdown::cancel_on_signal;
 pub use tokio_util::sync::CancellationToken;
 
 use crate::metadata::EventsMetadata;
 use crate::registry::{AnyEvent, EventDescriptor};
+use crate::signal::ReceiverFailure;
+pub use crate::signal::StopConsuming;
 use std::sync::Arc;
 
 /// What a consumer run did.
@@ -22,35 +25,50 @@ pub struct ConsumeSummary {
     pub dead_lettered: u64,
     /// Times a message was read again after a transient failure.
     pub retried: u64,
+    /// Whether a receiver stopped the consumer ([`StopConsuming`]); the message it was given is
+    /// left unsettled.
+    pub stopped_by_receiver: bool,
 }
 
 /// Send an event read from the bus to its receivers (as from the bus); any receiver error makes
-/// the message fail, as `edx-event-bus-kafka`'s `_check_receiver_results` does.
+/// the message fail, as `edx-event-bus-kafka`'s `_check_receiver_results` does, except a
+/// [`StopConsuming`], which makes it [`MessageError::Stopped`].
 pub(crate) async fn dispatch(
     event: Arc<dyn AnyEvent>,
     metadata: EventsMetadata,
 ) -> Result<(), MessageError> {
     let event_type = event.descriptor().event_type;
-    match EventDescriptor::dispatch_from_bus(event, metadata).await {
-        Ok(report) if report.is_ok() => Ok(()),
-        Ok(report) => Err(MessageError::Receivers {
-            event_type,
-            receivers: report.receivers,
-            failed: report.failures.len(),
-            details: report
-                .failures
-                .iter()
-                .map(|f| format!("{}={}", f.receiver, f.error))
-                .collect::<Vec<_>>()
-                .join(", "),
-        }),
-        Err(error) => Err(MessageError::Receivers {
-            event_type,
-            receivers: 1,
-            failed: 1,
-            details: format!("{}={}", error.receiver, error.error),
-        }),
+    let (receivers, failures) = match EventDescriptor::dispatch_from_bus(event, metadata).await {
+        Ok(report) => (report.receivers, report.failures),
+        Err(error) => (
+            1,
+            vec![ReceiverFailure {
+                receiver: error.receiver,
+                error: error.error,
+            }],
+        ),
+    };
+    if failures.is_empty() {
+        return Ok(());
     }
+    if let Some(stop) = failures
+        .iter()
+        .find_map(|f| f.error.downcast_ref::<StopConsuming>())
+    {
+        return Err(MessageError::Stopped {
+            reason: stop.reason.clone(),
+        });
+    }
+    Err(MessageError::Receivers {
+        event_type,
+        receivers,
+        failed: failures.len(),
+        details: failures
+            .iter()
+            .map(|f| format!("{}={}", f.receiver, f.error))
+            .collect::<Vec<_>>()
+            .join(", "),
+    })
 }
 
 /// Errors in a row, against the consecutive-errors limit.

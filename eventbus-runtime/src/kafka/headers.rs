@@ -154,7 +154,7 @@ mod tests {
         assert_eq!(metadata.minorversion, 0);
         assert!(metadata.time >= before);
         assert!(metadata.source.starts_with("openedx/"));
-        assert_eq!(metadata.sourcelib, crate::metadata::library_version());
+        assert_eq!(metadata.sourcelib, crate::metadata::sourcelib());
     }
 
     #[test]

@@ -24,7 +24,8 @@
 //!
 //! Redis errors (connection lost, timeouts) are retried after the poll-failure sleep; the
 //! connection reconnects by itself. Shutdown: cancel the [`CancellationToken`]; the entry in hand
-//! is finished and acknowledged.
+//! is finished and acknowledged. A receiver that returns [`crate::consume::StopConsuming`] stops
+//! the consumer with the entry it was given still pending.
 
 use super::connection::connect;
 use super::entry::{entries_of_list, entries_of_reply, ReplyError, StreamEntry, NAMES};
@@ -320,6 +321,15 @@ impl RedisConsumer {
                     errors.reset();
                     summary.processed += 1;
                     self.ack(&entry.id).await
+                }
+                Err(MessageError::Stopped { reason }) => {
+                    tracing::info!(
+                        %reason,
+                        id = %entry.id,
+                        "a receiver stopped the consumer; the entry stays pending"
+                    );
+                    summary.stopped_by_receiver = true;
+                    return Ok(());
                 }
                 Err(error) => {
                     errors.failed(&error);

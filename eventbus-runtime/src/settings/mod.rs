@@ -9,6 +9,7 @@
 //! | `EVENT_BUS_KAFKA_API_KEY` / `_SECRET` | none | SASL_SSL + PLAIN credentials |
 //! | `EVENT_BUS_TOPIC_PREFIX` | none | topics become `{prefix}-{topic}` |
 //! | `EVENTS_SERVICE_NAME` | `SERVICE_VARIANT` | Kafka `client.id`, metadata `source` |
+//! | `EVENT_BUS_SOURCELIB` | `11.2.0` | metadata `sourcelib`: the openedx-events version the events follow |
 //! | `EVENT_BUS_KAFKA_CONSUMER_POLL_TIMEOUT` | `1.0` | seconds a poll waits for a message |
 //! | `EVENT_BUS_KAFKA_CONSUMER_POLL_FAILURE_SLEEP` | `1.0` | seconds to sleep after a failed poll |
 //! | `EVENT_BUS_KAFKA_CONSUMER_CONSECUTIVE_ERRORS_LIMIT` | none | stop after this many errors in a row (`0`: none) |
@@ -154,6 +155,9 @@ pub mod names {
     pub const SERVICE_NAME: &str = "EVENTS_SERVICE_NAME";
     /// Fallback service name.
     pub const SERVICE_VARIANT: &str = "SERVICE_VARIANT";
+    /// The metadata's `sourcelib` (default: the openedx-events version the catalog mirrors).
+    /// Checked by `from_env`; applied where metadata is made ([`crate::metadata::sourcelib`]).
+    pub const SOURCELIB: &str = crate::metadata::SOURCELIB_SETTING;
     /// Consumer poll timeout, seconds.
     pub const CONSUMER_POLL_TIMEOUT: &str = "EVENT_BUS_KAFKA_CONSUMER_POLL_TIMEOUT";
     /// Sleep after a failed poll, seconds.
@@ -258,6 +262,9 @@ impl KafkaSettings {
         builder.settings.topic_prefix = get(names::TOPIC_PREFIX);
         builder.settings.service_name =
             get(names::SERVICE_NAME).or_else(|| get(names::SERVICE_VARIANT));
+        if let Some(v) = get(names::SOURCELIB) {
+            crate::metadata::parse_sourcelib(&v)?;
+        }
         builder.settings.common.read(get, &names::COMMON)?;
         if let Some(v) = get(names::CONSUMER_COMMIT_INTERVAL) {
             builder.settings.consumer_commit_interval =
@@ -756,6 +763,11 @@ mod tests {
         assert!(err((names::DEAD_LETTER_TOPIC, "bad topic"))
             .to_string()
             .contains(names::DEAD_LETTER_TOPIC));
+        assert_eq!(
+            err((names::SOURCELIB, "11.2.0rc1")).to_string(),
+            "setting EVENT_BUS_SOURCELIB: invalid value \"11.2.0rc1\": not dotted numbers such as \
+             11.2.0 (invalid digit found in string)"
+        );
         assert_eq!(
             err((names::API_KEY, "k")),
             SettingsError::Incomplete {

@@ -6,6 +6,7 @@
 //! | `EVENT_BUS_REDIS_CONNECTION_URL` | required | `redis://[[user]:password@]host[:port][/db]` |
 //! | `EVENT_BUS_TOPIC_PREFIX` | none | streams become `{prefix}-{topic}` |
 //! | `EVENTS_SERVICE_NAME` | `SERVICE_VARIANT` | metadata `source` |
+//! | `EVENT_BUS_SOURCELIB` | `11.2.0` | metadata `sourcelib` |
 //! | `EVENT_BUS_REDIS_STREAM_MAX_LEN` | `10000` | streams are trimmed to about this many entries (`MAXLEN ~`) |
 //! | `EVENT_BUS_REDIS_CONSUMER_POLL_TIMEOUT` | `60` | seconds a read blocks waiting for an entry |
 //! | `EVENT_BUS_REDIS_CONSUMER_POLL_FAILURE_SLEEP` | `1.0` | seconds to sleep after a failed read |
@@ -112,6 +113,9 @@ impl RedisSettings {
         let s = &mut b.settings;
         s.topic_prefix = get(names::TOPIC_PREFIX);
         s.service_name = get(names::SERVICE_NAME).or_else(|| get(names::SERVICE_VARIANT));
+        if let Some(v) = get(names::SOURCELIB) {
+            crate::metadata::parse_sourcelib(&v)?;
+        }
         if let Some(v) = get(rn::STREAM_MAX_LEN) {
             let len: u64 = v.trim().parse().map_err(|e| SettingsError::Invalid {
                 setting: rn::STREAM_MAX_LEN,

@@ -8,7 +8,7 @@ pub struct TrackingLogData {
     /// Name of the tracking event.
     pub name: String,
     /// When the tracking event happened.
-    pub timestamp: DateTime<Utc>,
+    pub timestamp: EventDateTime,
     /// The event's extra data, as a JSON object serialized to a string.
     pub data: String,
     /// The event's context (course, user, request...), as a JSON object serialized to a string.

@@ -13,15 +13,15 @@ pub struct CourseData {
 #[derive(Debug, Clone, PartialEq, EventData)]
 pub struct CourseScheduleData {
     /// When the course starts.
-    pub start: DateTime<Utc>,
+    pub start: EventDateTime,
     /// How the course is paced: `instructor` or `self`.
     pub pacing: String,
     /// When the course ends, if it has an end date.
-    pub end: Option<DateTime<Utc>>,
+    pub end: Option<EventDateTime>,
     /// When enrollment opens, if set.
-    pub enrollment_start: Option<DateTime<Utc>>,
+    pub enrollment_start: Option<EventDateTime>,
     /// When enrollment closes, if set.
-    pub enrollment_end: Option<DateTime<Utc>>,
+    pub enrollment_end: Option<EventDateTime>,
 }
 
 /// The catalog-relevant information of a course, as seen by catalog consumers.

@@ -19,9 +19,9 @@ pub struct BaseLedgerTransaction {
     /// Primary identifier of the record.
     pub uuid: Uuid,
     /// When the record was created.
-    pub created: DateTime<Utc>,
+    pub created: EventDateTime,
     /// When the record was last modified.
-    pub modified: DateTime<Utc>,
+    pub modified: EventDateTime,
     /// Value chosen by the client so that repeating the operation has no further effect.
     pub idempotency_key: String,
     /// Amount of value moved, in units such as USD cents.
@@ -37,9 +37,9 @@ pub struct LedgerTransactionReversal {
     /// Primary identifier of the record.
     pub uuid: Uuid,
     /// When the record was created.
-    pub created: DateTime<Utc>,
+    pub created: EventDateTime,
     /// When the record was last modified.
-    pub modified: DateTime<Utc>,
+    pub modified: EventDateTime,
     /// Value chosen by the client so that repeating the operation has no further effect.
     pub idempotency_key: String,
     /// Amount of value the reversal gives back, in units such as USD cents.
@@ -55,9 +55,9 @@ pub struct LedgerTransaction {
     /// Primary identifier of the record.
     pub uuid: Uuid,
     /// When the record was created.
-    pub created: DateTime<Utc>,
+    pub created: EventDateTime,
     /// When the record was last modified.
-    pub modified: DateTime<Utc>,
+    pub modified: EventDateTime,
     /// Value chosen by the client so that repeating the operation has no further effect.
     pub idempotency_key: String,
     /// Amount of value moved, in units such as USD cents.
@@ -86,9 +86,9 @@ pub struct EnterpriseCustomerUser {
     /// Primary identifier of the record.
     pub id: i64,
     /// When the record was created.
-    pub created: DateTime<Utc>,
+    pub created: EventDateTime,
     /// When the record was last modified.
-    pub modified: DateTime<Utc>,
+    pub modified: EventDateTime,
     /// Identifier of the enterprise customer the learner is linked to.
     pub enterprise_customer_uuid: Uuid,
     /// LMS user id of the learner.
@@ -111,9 +111,9 @@ pub struct EnterpriseCourseEnrollment {
     /// Primary identifier of the record.
     pub id: i64,
     /// When the record was created.
-    pub created: DateTime<Utc>,
+    pub created: EventDateTime,
     /// When the record was last modified.
-    pub modified: DateTime<Utc>,
+    pub modified: EventDateTime,
     /// The enterprise learner who is enrolled.
     pub enterprise_customer_user: EnterpriseCustomerUser,
     /// Key of the course the learner is enrolled in.
@@ -125,7 +125,7 @@ pub struct EnterpriseCourseEnrollment {
     /// Whether the matching LMS enrollment was unenrolled, if known.
     pub unenrolled: Option<bool>,
     /// When the matching LMS enrollment was unenrolled, if it was.
-    pub unenrolled_at: Option<DateTime<Utc>>,
+    pub unenrolled_at: Option<EventDateTime>,
 }
 
 /// The fields common to the ways an enterprise subsidy fulfills an enrollment (edx-enterprise's
@@ -135,9 +135,9 @@ pub struct BaseEnterpriseFulfillment {
     /// Primary identifier of the record.
     pub uuid: Uuid,
     /// When the record was created.
-    pub created: DateTime<Utc>,
+    pub created: EventDateTime,
     /// When the record was last modified.
-    pub modified: DateTime<Utc>,
+    pub modified: EventDateTime,
     /// Kind of subsidy, such as `license`, `learner_credit` or `coupon_code`.
     pub fulfillment_type: String,
     /// Whether the subsidy was revoked (e.g. the learner's license was revoked).
@@ -155,9 +155,9 @@ pub struct LearnerCreditEnterpriseCourseEnrollment {
     /// Primary identifier of the record.
     pub uuid: Uuid,
     /// When the record was created.
-    pub created: DateTime<Utc>,
+    pub created: EventDateTime,
     /// When the record was last modified.
-    pub modified: DateTime<Utc>,
+    pub modified: EventDateTime,
     /// Kind of subsidy, such as `license`, `learner_credit` or `coupon_code`.
     pub fulfillment_type: String,
     /// Whether the subsidy was revoked (e.g. the learner unenrolled).
@@ -177,9 +177,9 @@ pub struct LicensedEnterpriseCourseEnrollment {
     /// Primary identifier of the record.
     pub uuid: Uuid,
     /// When the record was created.
-    pub created: DateTime<Utc>,
+    pub created: EventDateTime,
     /// When the record was last modified.
-    pub modified: DateTime<Utc>,
+    pub modified: EventDateTime,
     /// Kind of subsidy, such as `license`, `learner_credit` or `coupon_code`.
     pub fulfillment_type: String,
     /// Whether the subsidy was revoked (e.g. the learner's license was revoked).

@@ -13,7 +13,9 @@ pub struct SubsidyRedeemed {
 }
 
 /// Sent when a redemption of an enterprise subsidy is reversed (no Open edX service sends it yet).
-/// Its event type has a `-`, which Avro names do not allow but fastavro and the registry accept.
+/// Its event type, the schema's namespace, holds a `-`, which Avro names do not allow: fastavro
+/// encodes it, but a schema registry that checks names (Apicurio) refuses the schema (error
+/// 42201), so it cannot be produced to Kafka there, from Python either.
 #[derive(Debug, Clone, PartialEq, OpenEdxEvent)]
 #[openedx_event(event_type = "org.openedx.enterprise.subsidy.redemption-reversed.v1")]
 pub struct SubsidyRedemptionReversed {

@@ -44,9 +44,9 @@ pub struct CourseData {
     /// The course's display name (empty when unknown).
     pub display_name: String,
     /// When the course starts, if set.
-    pub start: Option<DateTime<Utc>>,
+    pub start: Option<EventDateTime>,
     /// When the course ends, if set.
-    pub end: Option<DateTime<Utc>>,
+    pub end: Option<EventDateTime>,
 }
 
 /// A Custom Course for edX (CCX) derived from a master course.
@@ -80,7 +80,7 @@ pub struct CourseEnrollmentData {
     /// Whether the enrollment is active.
     pub is_active: bool,
     /// When the enrollment was created.
-    pub creation_date: DateTime<Utc>,
+    pub creation_date: EventDateTime,
     /// Who created the enrollment, when known.
     pub created_by: Option<UserData>,
 }
@@ -163,7 +163,7 @@ pub struct PersistentCourseGradeData {
     /// The graded course.
     pub course: CourseData,
     /// When the course was last edited.
-    pub course_edited_timestamp: DateTime<Utc>,
+    pub course_edited_timestamp: EventDateTime,
     /// Version of the course the grade was computed on.
     pub course_version: String,
     /// Hash of the grading policy used.
@@ -173,7 +173,7 @@ pub struct PersistentCourseGradeData {
     /// The letter grade.
     pub letter_grade: String,
     /// When the learner passed the course.
-    pub passed_timestamp: DateTime<Utc>,
+    pub passed_timestamp: EventDateTime,
 }
 
 /// A learner's feedback on which skills tagged on an XBlock are right.
@@ -229,7 +229,7 @@ pub struct ProgramCertificateData {
     /// URL of the learner's credential.
     pub url: String,
     /// From when the learner may see the credential, if restricted.
-    pub certificate_available_date: Option<DateTime<Utc>>,
+    pub certificate_available_date: Option<EventDateTime>,
 }
 
 /// An attempt at a special (timed or proctored) exam, as reported by edx-exams.
@@ -351,9 +351,9 @@ pub struct ORASubmissionData {
     /// Which attempt this is.
     pub attempt_number: i64,
     /// When the submission was created.
-    pub created_at: DateTime<Utc>,
+    pub created_at: EventDateTime,
     /// When the submission was submitted.
-    pub submitted_at: DateTime<Utc>,
+    pub submitted_at: EventDateTime,
     /// The submitted answer.
     pub answer: ORASubmissionAnswer,
 }
@@ -421,7 +421,7 @@ pub struct VerificationAttemptData {
     /// The name being verified, if known.
     pub name: Option<String>,
     /// When the verification expires, if set.
-    pub expiration_date: Option<DateTime<Utc>>,
+    pub expiration_date: Option<EventDateTime>,
 }
 
 /// A score that an external grader (XQueue) gave to a submission.

@@ -13,6 +13,9 @@
 //! committing it ([`OnError`]). A registry that cannot be reached is retried (the message is read
 //! again after the poll-failure sleep), not dead-lettered.
 //!
+//! A receiver that returns [`StopConsuming`] stops the consumer the same way, without committing
+//! the message it was given.
+//!
 //! Shutdown: cancel the [`CancellationToken`] (or send SIGTERM/SIGINT to
 //! [`KafkaConsumer::consume_until_signal`]); the event in hand is finished and committed, the
 //! consumer leaves its group and `consume` returns `Ok`.
@@ -20,7 +23,9 @@
 mod context;
 mod error;
 
-pub use crate::consume::{cancel_on_signal, CancellationToken, ConsumeSummary, MessageError};
+pub use crate::consume::{
+    cancel_on_signal, CancellationToken, ConsumeSummary, MessageError, StopConsuming,
+};
 pub(crate) use context::describe;
 pub use context::EventConsumerContext;
 use context::{is_fatal, is_no_offset};
@@ -250,6 +255,17 @@ impl KafkaConsumer {
                     errors.reset();
                     summary.processed += 1;
                     self.commit(&message);
+                }
+                Err(Failure::Message(MessageError::Stopped { reason })) => {
+                    tracing::info!(
+                        %reason,
+                        topic = message.topic(),
+                        partition = message.partition(),
+                        offset = message.offset(),
+                        "a receiver stopped the consumer; the message is not committed"
+                    );
+                    summary.stopped_by_receiver = true;
+                    return Ok(());
                 }
                 Err(Failure::Message(error)) => {
                     errors.failed(&error);

@@ -1,0 +1,438 @@
+//! [`EventDateTime`]: a date-time as Python's `datetime` carries it on the bus, with its offset as
+//! written (or none: naive), so that what a Python producer wrote is written back byte for byte.
+
+use crate::error::DataError;
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike, Utc};
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::str::FromStr;
+
+const MICROS_PER_SECOND: i64 = 1_000_000;
+/// Python's `timezone` accepts offsets strictly within a day.
+const MAX_OFFSET_MICROS: i64 = 24 * 3600 * MICROS_PER_SECOND;
+
+/// A date-time field of an event: an instant plus the UTC offset it was written with, or no
+/// offset at all (a naive `datetime`, which Python producers sometimes send).
+///
+/// It is written as Python's `datetime.isoformat()` writes the same value:
+/// `YYYY-MM-DDTHH:MM:SS[.ffffff][+HH:MM[:SS[.ffffff]]]`, the offset kept (`+02:00` stays `+02:00`)
+/// and a naive value staying naive. So an event read from the bus and sent again has the same
+/// bytes, and Python receivers get back the kind of `datetime` the producer sent.
+///
+/// As an instant: [`EventDateTime::to_utc`], `Deref` to `DateTime<Utc>` (e.g. `.timestamp()`),
+/// `From<DateTime<Utc>>` (`+00:00`) and `From<DateTime<FixedOffset>>`. A naive value is taken
+/// as UTC there. Equality and ordering follow Python's: aware values compare as instants
+/// (`09:08+02:00 == 07:08+00:00`), naive ones by their wall-clock time, and a naive value is
+/// never equal to (nor ordered with) an aware one. Precision is the microsecond, as in Python.
+#[derive(Clone, Copy)]
+pub struct EventDateTime {
+    /// The instant; for a naive value, its wall-clock time read as UTC.
+    utc: DateTime<Utc>,
+    /// Microseconds east of UTC, `None` for a naive value.
+    offset: Option<i64>,
+}
+
+impl EventDateTime {
+    /// The current time, in UTC (`+00:00`).
+    pub fn now() -> Self {
+        Utc::now().into()
+    }
+
+    /// A naive date-time (no offset), written without one.
+    pub fn naive(local: NaiveDateTime) -> Self {
+        EventDateTime {
+            utc: truncate_to_micros(local.and_utc()),
+            offset: None,
+        }
+    }
+
+    /// The same instant written with `offset` (east of UTC, less than a day either way, a whole
+    /// number of microseconds). `None` if the offset is out of range.
+    pub fn with_offset(instant: DateTime<Utc>, offset: TimeDelta) -> Option<Self> {
+        let micros = offset.num_microseconds()?;
+        (micros.abs() < MAX_OFFSET_MICROS).then(|| EventDateTime {
+            utc: truncate_to_micros(instant),
+            offset: Some(micros),
+        })
+    }
+
+    /// Parse what Python's `datetime.isoformat()` writes, and the other ISO 8601 shapes that
+    /// `datetime.fromisoformat` reads for a date-time: a date alone; `T` or a space before the
+    /// time; `HH:MM`, `HH:MM:SS` or `HH:MM:SS.f` (1 to 9 digits, cut to microseconds); then
+    /// nothing (naive), `Z`, `±HH:MM`, `±HHMM`, `±HH:MM:SS` or `±HH:MM:SS.ffffff`.
+    pub fn parse(text: &str) -> Result<Self, DataError> {
+        Parser::new(text).date_time().ok_or_else(|| {
+            DataError::invalid(format!(
+                "{text:?} is not an ISO 8601 date-time (as Python's isoformat writes: \
+                 YYYY-MM-DDTHH:MM:SS[.ffffff][+HH:MM])"
+            ))
+        })
+    }
+
+    /// The instant, in UTC; a naive value is taken as UTC.
+    pub fn to_utc(&self) -> DateTime<Utc> {
+        self.utc
+    }
+
+    /// The offset from UTC it was written with; `None` for a naive value.
+    pub fn utc_offset(&self) -> Option<TimeDelta> {
+        self.offset.map(TimeDelta::microseconds)
+    }
+
+    /// Whether it has no offset (a naive Python `datetime`).
+    pub fn is_naive(&self) -> bool {
+        self.offset.is_none()
+    }
+
+    /// The date and time as written, without the offset.
+    pub fn local(&self) -> NaiveDateTime {
+        (self.utc + TimeDelta::microseconds(self.offset.unwrap_or(0))).naive_utc()
+    }
+
+    /// The text Python's `isoformat()` writes for this value.
+    pub fn isoformat(&self) -> String {
+        let local = self.local();
+        let mut out = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
+            local.year(),
+            local.month(),
+            local.day(),
+            local.hour(),
+            local.minute(),
+            local.second()
+        );
+        let micros = local.nanosecond() / 1000;
+        if micros != 0 {
+            out.push_str(&format!(".{micros:06}"));
+        }
+        if let Some(offset) = self.offset {
+            // Python's _format_offset.
+            let sign = if offset < 0 { '-' } else { '+' };
+            let offset = offset.abs();
+            let (seconds, micros) = (offset / MICROS_PER_SECOND, offset % MICROS_PER_SECOND);
+            out.push_str(&format!(
+                "{sign}{:02}:{:02}",
+                seconds / 3600,
+                seconds / 60 % 60
+            ));
+            if seconds % 60 != 0 || micros != 0 {
+                out.push_str(&format!(":{:02}", seconds % 60));
+            }
+            if micros != 0 {
+                out.push_str(&format!(".{micros:06}"));
+            }
+        }
+        out
+    }
+}
+
+fn truncate_to_micros(time: DateTime<Utc>) -> DateTime<Utc> {
+    let nanos = time.nanosecond();
+    time.with_nanosecond(nanos - nanos % 1000).unwrap_or(time)
+}
+
+impl From<DateTime<Utc>> for EventDateTime {
+    fn from(instant: DateTime<Utc>) -> Self {
+        EventDateTime {
+            utc: truncate_to_micros(instant),
+            offset: Some(0),
+        }
+    }
+}
+
+impl From<DateTime<chrono::FixedOffset>> for EventDateTime {
+    fn from(time: DateTime<chrono::FixedOffset>) -> Self {
+        EventDateTime {
+            utc: truncate_to_micros(time.with_timezone(&Utc)),
+            offset: Some(i64::from(time.offset().local_minus_utc()) * MICROS_PER_SECOND),
+        }
+    }
+}
+
+impl From<EventDateTime> for DateTime<Utc> {
+    fn from(time: EventDateTime) -> Self {
+        time.utc
+    }
+}
+
+impl std::ops::Deref for EventDateTime {
+    type Target = DateTime<Utc>;
+
+    fn deref(&self) -> &DateTime<Utc> {
+        &self.utc
+    }
+}
+
+impl PartialEq for EventDateTime {
+    fn eq(&self, other: &Self) -> bool {
+        self.is_naive() == other.is_naive() && self.utc == other.utc
+    }
+}
+
+impl Eq for EventDateTime {}
+
+impl Hash for EventDateTime {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.is_naive().hash(state);
+        self.utc.hash(state);
+    }
+}
+
+impl PartialOrd for EventDateTime {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        (self.is_naive() == other.is_naive()).then(|| self.utc.cmp(&other.utc))
+    }
+}
+
+impl PartialEq<DateTime<Utc>> for EventDateTime {
+    /// Equal when aware and the same instant.
+    fn eq(&self, other: &DateTime<Utc>) -> bool {
+        !self.is_naive() && self.utc == *other
+    }
+}
+
+impl fmt::Display for EventDateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.isoformat())
+    }
+}
+
+impl fmt::Debug for EventDateTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "EventDateTime({})", self.isoformat())
+    }
+}
+
+impl FromStr for EventDateTime {
+    type Err = DataError;
+
+    fn from_str(text: &str) -> Result<Self, DataError> {
+        EventDateTime::parse(text)
+    }
+}
+
+/// A cursor over the text being parsed; every method returns `None` on a mismatch.
+struct Parser<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Parser<'a> {
+    fn new(text: &'a str) -> Self {
+        Parser {
+            bytes: text.as_bytes(),
+            at: 0,
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.bytes.get(self.at).copied()
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        let found = self.peek() == Some(byte);
+        self.at += usize::from(found);
+        found
+    }
+
+    /// Exactly `n` digits as a number.
+    fn digits(&mut self, n: usize) -> Option<u32> {
+        let digits = self.bytes.get(self.at..self.at + n)?;
+        if !digits.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        self.at += n;
+        Some(
+            digits
+                .iter()
+                .fold(0, |acc, d| acc * 10 + u32::from(d - b'0')),
+        )
+    }
+
+    /// A fraction of a second after the `.`: 1 to 9 digits, as microseconds (cut, as Python).
+    fn fraction(&mut self) -> Option<u32> {
+        let start = self.at;
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.at += 1;
+        }
+        let digits = &self.bytes[start..self.at];
+        if digits.is_empty() || digits.len() > 9 {
+            return None;
+        }
+        Some(
+            (0..6)
+                .map(|i| digits.get(i).map_or(0, |d| u32::from(d - b'0')))
+                .fold(0, |acc, d| acc * 10 + d),
+        )
+    }
+
+    fn date_time(mut self) -> Option<EventDateTime> {
+        let year = self.digits(4)?;
+        let month = (self.eat(b'-')).then(|| self.digits(2))??;
+        let day = (self.eat(b'-')).then(|| self.digits(2))??;
+        let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
+        if self.peek().is_none() {
+            return Some(EventDateTime::naive(date.and_time(NaiveTime::MIN)));
+        }
+        if !(self.eat(b'T') || self.eat(b' ')) {
+            return None;
+        }
+        let hour = self.digits(2)?;
+        let minute = (self.eat(b':')).then(|| self.digits(2))??;
+        let (second, micros) = if self.eat(b':') {
+            let second = self.digits(2)?;
+            let micros = if self.eat(b'.') { self.fraction()? } else { 0 };
+            (second, micros)
+        } else {
+            (0, 0)
+        };
+        let local = date.and_time(NaiveTime::from_hms_micro_opt(hour, minute, second, micros)?);
+        let offset = self.offset()?;
+        if self.at != self.bytes.len() {
+            return None;
+        }
+        match offset {
+            None => Some(EventDateTime::naive(local)),
+            Some(offset) => EventDateTime::with_offset(
+                local.and_utc() - TimeDelta::microseconds(offset),
+                TimeDelta::microseconds(offset),
+            ),
+        }
+    }
+
+    /// `Some(None)`: no offset (naive); `Some(Some(micros))`: an offset; `None`: malformed.
+    fn offset(&mut self) -> Option<Option<i64>> {
+        let sign = match self.peek() {
+            None => return Some(None),
+            Some(b'Z' | b'z') => {
+                self.at += 1;
+                return Some(Some(0));
+            }
+            Some(b'+') => 1,
+            Some(b'-') => -1,
+            Some(_) => return None,
+        };
+        self.at += 1;
+        let hours = i64::from(self.digits(2)?);
+        let colon = self.eat(b':');
+        let minutes = i64::from(self.digits(2)?);
+        let (seconds, micros) = if colon && self.eat(b':') {
+            let seconds = i64::from(self.digits(2)?);
+            let micros = if self.eat(b'.') {
+                i64::from(self.digits(6)?)
+            } else {
+                0
+            };
+            (seconds, micros)
+        } else {
+            (0, 0)
+        };
+        if minutes >= 60 || seconds >= 60 {
+            return None;
+        }
+        let total = ((hours * 60 + minutes) * 60 + seconds) * MICROS_PER_SECOND + micros;
+        Some(Some(sign * total))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round_trip(text: &str) -> String {
+        EventDateTime::parse(text).unwrap().isoformat()
+    }
+
+    #[test]
+    fn every_isoformat_shape_is_written_back_as_read() {
+        for text in [
+            "2024-05-06T09:08:09+02:00",
+            "2024-05-06T09:08:09.000001+02:00",
+            "2024-05-06T07:08:09",
+            "2024-05-06T07:08:09.123456",
+            "2024-05-06T07:08:09+00:00",
+            "2024-05-06T07:08:09-05:30",
+            "2024-05-06T07:08:09.5000+05:30:15"
+                .replace(".5000", ".500000")
+                .as_str(),
+            "2024-05-06T07:08:09+05:30:15.000250",
+            "2024-05-06T07:08:09-00:00:01",
+            "0001-01-01T00:00:00",
+            "9999-12-31T23:59:59.999999+00:00",
+        ] {
+            assert_eq!(round_trip(text), text);
+        }
+    }
+
+    #[test]
+    fn other_iso_shapes_are_written_as_python_writes_them() {
+        for (text, python) in [
+            ("2024-05-06T07:08:09Z", "2024-05-06T07:08:09+00:00"),
+            ("2024-05-06T07:08:09.5Z", "2024-05-06T07:08:09.500000+00:00"),
+            ("2024-05-06 07:08:09", "2024-05-06T07:08:09"),
+            ("2024-05-06T07:08", "2024-05-06T07:08:00"),
+            ("2024-05-06", "2024-05-06T00:00:00"),
+            (
+                "2024-05-06T07:08:09.123456789",
+                "2024-05-06T07:08:09.123456",
+            ),
+            ("2024-05-06T07:08:09+0200", "2024-05-06T07:08:09+02:00"),
+            ("2024-05-06T07:08:09-00:00", "2024-05-06T07:08:09+00:00"),
+        ] {
+            assert_eq!(round_trip(text), python, "{text}");
+        }
+    }
+
+    #[test]
+    fn malformed_text_is_refused() {
+        for text in [
+            "",
+            "yesterday",
+            "2024-13-01T00:00:00",
+            "2024-02-30T00:00:00",
+            "2024-05-06T24:00:00",
+            "2024-05-06T07:08:09+",
+            "2024-05-06T07:08:09+24:00",
+            "2024-05-06T07:08:09+02:60",
+            "2024-05-06T07:08:09.",
+            "2024-05-06T07:08:09.1234567890",
+            "2024-05-06T07:08:09 ",
+            "2024-05-06X07:08:09",
+        ] {
+            let error = EventDateTime::parse(text).unwrap_err();
+            assert!(
+                error.to_string().contains("not an ISO 8601 date-time"),
+                "{text}"
+            );
+        }
+    }
+
+    #[test]
+    fn values_are_instants_with_python_equality() {
+        let plus_two = EventDateTime::parse("2024-05-06T09:08:09+02:00").unwrap();
+        let utc = EventDateTime::parse("2024-05-06T07:08:09+00:00").unwrap();
+        let naive = EventDateTime::parse("2024-05-06T07:08:09").unwrap();
+        assert_eq!(plus_two, utc);
+        assert_eq!(plus_two.to_utc(), utc.to_utc());
+        assert_eq!(plus_two.timestamp(), 1_714_979_289);
+        assert_eq!(plus_two.utc_offset(), Some(TimeDelta::hours(2)));
+        assert_eq!(plus_two.local().hour(), 9);
+        assert_ne!(naive, utc);
+        assert_eq!(naive.partial_cmp(&utc), None);
+        assert!(naive.is_naive());
+        assert_eq!(naive.to_utc(), utc.to_utc());
+        assert_eq!(utc, utc.to_utc());
+        let from_utc = EventDateTime::from(utc.to_utc());
+        assert_eq!(from_utc.isoformat(), "2024-05-06T07:08:09+00:00");
+        let fixed = DateTime::parse_from_rfc3339("2024-05-06T09:08:09+02:00").unwrap();
+        assert_eq!(
+            EventDateTime::from(fixed).isoformat(),
+            "2024-05-06T09:08:09+02:00"
+        );
+        assert_eq!(
+            EventDateTime::with_offset(utc.to_utc(), TimeDelta::hours(24)),
+            None
+        );
+        assert!(plus_two < EventDateTime::parse("2024-05-06T07:08:10Z").unwrap());
+    }
+}
