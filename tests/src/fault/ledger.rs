@@ -1,0 +1,339 @@
+//! Counting: what was sent and how each send resolved ([`SendLedger`]), what a topic or stream
+//! holds against that ([`DeliveryReport`]), and what a consumer processed against what was there
+//! ([`RedeliveryReport`]). Each report prints its counts (`Display`) and asserts the exact rules
+//! of one delivery guarantee; every event is identified by its sequence number and metadata id
+//! (see [`super::events`]).
+
+use super::processed::Processed;
+use std::collections::BTreeSet;
+use std::fmt;
+use uuid::Uuid;
+
+/// The events of a produce run, by sequence number (`0..n`): the metadata id each was sent with,
+/// and how its send resolved.
+#[derive(Debug, Clone)]
+pub struct SendLedger {
+    ids: Vec<Option<Uuid>>,
+    outcomes: Vec<Option<Result<(), String>>>,
+}
+
+impl SendLedger {
+    /// A ledger of `n` events, none sent yet.
+    pub fn new(n: usize) -> Self {
+        SendLedger {
+            ids: vec![None; n],
+            outcomes: vec![None; n],
+        }
+    }
+
+    /// How many events it has room for.
+    pub fn len(&self) -> usize {
+        self.outcomes.len()
+    }
+
+    /// Whether it has room for none.
+    pub fn is_empty(&self) -> bool {
+        self.outcomes.is_empty()
+    }
+
+    /// Record that event `seq`, sent with metadata id `id`, resolved with `outcome` (the error
+    /// as text).
+    pub fn record(&mut self, seq: u64, id: Uuid, outcome: Result<(), String>) {
+        let i = usize::try_from(seq).expect("a sequence number is an index");
+        self.ids[i] = Some(id);
+        self.outcomes[i] = Some(outcome);
+    }
+
+    /// How many sends resolved `Ok`.
+    pub fn ok(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| matches!(o, Some(Ok(()))))
+            .count()
+    }
+
+    /// How many sends resolved with an error.
+    pub fn failed(&self) -> usize {
+        self.outcomes
+            .iter()
+            .filter(|o| matches!(o, Some(Err(_))))
+            .count()
+    }
+
+    /// The distinct error texts and how many sends got each (at most `limit` texts).
+    pub fn errors(&self, limit: usize) -> Vec<(String, usize)> {
+        let mut counts: Vec<(String, usize)> = Vec::new();
+        for error in self
+            .outcomes
+            .iter()
+            .flatten()
+            .filter_map(|o| o.as_ref().err())
+        {
+            if let Some((_, n)) = counts.iter_mut().find(|(text, _)| text == error) {
+                *n += 1;
+            } else if counts.len() < limit {
+                counts.push((error.clone(), 1));
+            }
+        }
+        counts
+    }
+
+    /// The metadata id event `seq` was sent with.
+    pub fn id(&self, seq: u64) -> Option<Uuid> {
+        usize::try_from(seq)
+            .ok()
+            .and_then(|i| self.ids.get(i).copied().flatten())
+    }
+}
+
+/// Copies of each sequence number in `items` (index = seq; items outside `0..n` are returned
+/// apart), and the items whose id differs from the one sent.
+fn tally(ledger: &SendLedger, items: &[Processed]) -> (Vec<usize>, Vec<Processed>) {
+    let mut copies = vec![0usize; ledger.len()];
+    let mut unknown = Vec::new();
+    for item in items {
+        match usize::try_from(item.seq).ok().filter(|&i| i < copies.len()) {
+            Some(i) if ledger.id(item.seq) == Some(item.id) => copies[i] += 1,
+            _ => unknown.push(*item),
+        }
+    }
+    (copies, unknown)
+}
+
+/// What a topic or stream holds, checked against the sends of a produce run.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    /// Events of the run.
+    pub sent: usize,
+    /// Sends that resolved `Ok`.
+    pub ok: usize,
+    /// Sends that resolved with an error.
+    pub failed: usize,
+    /// Sends that never resolved.
+    pub unresolved: Vec<u64>,
+    /// Messages read (all copies).
+    pub read: usize,
+    /// Distinct events delivered.
+    pub delivered: usize,
+    /// `Ok` events not delivered.
+    pub ok_lost: Vec<u64>,
+    /// `Ok` events delivered more than once.
+    pub ok_duplicated: Vec<u64>,
+    /// Failed events delivered anyway (an error can be ambiguous: the broker may have written
+    /// the event and the acknowledgement been lost).
+    pub failed_delivered: usize,
+    /// Failed events delivered more than once.
+    pub failed_duplicated: Vec<u64>,
+    /// Failed events not delivered (returned to the caller, not on the bus).
+    pub failed_not_delivered: usize,
+    /// Messages that are no event of the run (unknown sequence number, or another metadata id).
+    pub unknown: Vec<Processed>,
+}
+
+impl DeliveryReport {
+    /// Check what was read (`delivered`, in any order, all copies) against `ledger`.
+    pub fn new(ledger: &SendLedger, delivered: &[Processed]) -> Self {
+        let (copies, unknown) = tally(ledger, delivered);
+        let mut report = DeliveryReport {
+            sent: ledger.len(),
+            ok: ledger.ok(),
+            failed: ledger.failed(),
+            read: delivered.len(),
+            unknown,
+            ..DeliveryReport::default()
+        };
+        for (seq, (&n, outcome)) in (0u64..).zip(copies.iter().zip(&ledger.outcomes)) {
+            report.delivered += usize::from(n > 0);
+            match outcome {
+                None => report.unresolved.push(seq),
+                Some(Ok(())) if n == 0 => report.ok_lost.push(seq),
+                Some(Ok(())) if n > 1 => report.ok_duplicated.push(seq),
+                Some(Ok(())) => {}
+                Some(Err(_)) if n == 0 => report.failed_not_delivered += 1,
+                Some(Err(_)) => {
+                    report.failed_delivered += 1;
+                    if n > 1 {
+                        report.failed_duplicated.push(seq);
+                    }
+                }
+            }
+        }
+        report
+    }
+
+    /// The rules of `immediate` producing: every send resolved; every `Ok` event delivered
+    /// exactly once; every failed one at most once; nothing delivered that was not sent; so
+    /// delivered + failed-and-not-delivered == sent (none silently lost).
+    pub fn assert_immediate(&self) {
+        assert!(self.unresolved.is_empty(), "unresolved sends: {self}");
+        assert!(self.ok_lost.is_empty(), "acknowledged events lost: {self}");
+        assert!(
+            self.ok_duplicated.is_empty(),
+            "acknowledged events delivered twice: {self}"
+        );
+        assert!(
+            self.failed_duplicated.is_empty(),
+            "failed events delivered twice: {self}"
+        );
+        assert!(self.unknown.is_empty(), "unknown messages: {self}");
+        assert_eq!(self.ok + self.failed, self.sent, "{self}");
+        assert_eq!(
+            self.delivered + self.failed_not_delivered,
+            self.sent,
+            "{self}"
+        );
+        assert_eq!(self.read, self.delivered, "{self}");
+    }
+
+    /// The rule of a guaranteed producer (the outbox): every event delivered exactly once.
+    pub fn assert_all_delivered_once(&self) {
+        assert!(self.unknown.is_empty(), "unknown messages: {self}");
+        assert_eq!(self.delivered, self.sent, "{self}");
+        assert_eq!(self.read, self.sent, "{self}");
+    }
+}
+
+impl fmt::Display for DeliveryReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "sent {}: ok {}, failed {}, unresolved {}; read {} messages, {} distinct events; \
+             ok lost {}, ok duplicated {}, failed delivered {}, failed duplicated {}, failed not \
+             delivered {}, unknown {}",
+            self.sent,
+            self.ok,
+            self.failed,
+            self.unresolved.len(),
+            self.read,
+            self.delivered,
+            self.ok_lost.len(),
+            self.ok_duplicated.len(),
+            self.failed_delivered,
+            self.failed_duplicated.len(),
+            self.failed_not_delivered,
+            self.unknown.len(),
+        )?;
+        let first = |v: &[u64]| v.iter().take(10).map(u64::to_string).collect::<Vec<_>>();
+        for (name, list) in [
+            ("unresolved", &self.unresolved),
+            ("ok lost", &self.ok_lost),
+            ("ok duplicated", &self.ok_duplicated),
+            ("failed duplicated", &self.failed_duplicated),
+        ] {
+            if !list.is_empty() {
+                write!(f, "; first {name}: {}", first(list).join(","))?;
+            }
+        }
+        if !self.unknown.is_empty() {
+            write!(
+                f,
+                "; first unknown: {:?}",
+                &self.unknown[..self.unknown.len().min(5)]
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// What a consumer processed (all its runs) against the events that were there, with the events
+/// each killed run left processed but not committed or acknowledged (`in_flight[k]` for the
+/// `k`-th kill): at least once means every event processed, and an event processed again only
+/// because a kill left it in flight, once per such kill.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RedeliveryReport {
+    /// Events that were there.
+    pub events: usize,
+    /// Events processed (all copies).
+    pub processed: usize,
+    /// Distinct events processed.
+    pub distinct: usize,
+    /// Events never processed.
+    pub lost: Vec<u64>,
+    /// Extra copies (processed − distinct).
+    pub duplicates: usize,
+    /// Events in flight at each kill.
+    pub in_flight: Vec<usize>,
+    /// Events whose number of copies is not 1 + the number of kills that left them in flight:
+    /// (seq, copies, expected).
+    pub unexplained: Vec<(u64, usize, usize)>,
+    /// Processed items that are no event of the run.
+    pub unknown: Vec<Processed>,
+}
+
+impl RedeliveryReport {
+    /// Check `processed` (all runs, all copies) against the `ledger` of the events that were
+    /// there, given the events in flight at each kill.
+    pub fn new(ledger: &SendLedger, processed: &[Processed], in_flight: &[BTreeSet<u64>]) -> Self {
+        let (copies, unknown) = tally(ledger, processed);
+        let mut report = RedeliveryReport {
+            events: ledger.len(),
+            processed: processed.len(),
+            in_flight: in_flight.iter().map(BTreeSet::len).collect(),
+            unknown,
+            ..RedeliveryReport::default()
+        };
+        for (seq, &n) in (0u64..).zip(&copies) {
+            if n == 0 {
+                report.lost.push(seq);
+                continue;
+            }
+            report.distinct += 1;
+            report.duplicates += n - 1;
+            let expected = 1 + in_flight.iter().filter(|set| set.contains(&seq)).count();
+            if n != expected {
+                report.unexplained.push((seq, n, expected));
+            }
+        }
+        report
+    }
+
+    /// 0 lost, nothing unknown, and every duplicate explained by a kill that left that event in
+    /// flight (so duplicates == the sum of the in-flight counts).
+    pub fn assert_exact(&self) {
+        assert!(self.lost.is_empty(), "events lost: {self}");
+        assert!(self.unknown.is_empty(), "unknown events processed: {self}");
+        assert!(
+            self.unexplained.is_empty(),
+            "duplicates not explained by the kills: {self}"
+        );
+        assert_eq!(self.distinct, self.events, "{self}");
+        assert_eq!(
+            self.duplicates,
+            self.in_flight.iter().sum::<usize>(),
+            "{self}"
+        );
+    }
+}
+
+impl fmt::Display for RedeliveryReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "events {}: processed {} ({} distinct), lost {}, duplicates {} (in flight at the \
+             kills: {:?}), unexplained {}, unknown {}",
+            self.events,
+            self.processed,
+            self.distinct,
+            self.lost.len(),
+            self.duplicates,
+            self.in_flight,
+            self.unexplained.len(),
+            self.unknown.len()
+        )?;
+        if !self.lost.is_empty() {
+            write!(
+                f,
+                "; first lost: {:?}",
+                &self.lost[..self.lost.len().min(10)]
+            )?;
+        }
+        if !self.unexplained.is_empty() {
+            write!(
+                f,
+                "; first unexplained (seq, copies, expected): {:?}",
+                &self.unexplained[..self.unexplained.len().min(10)]
+            )?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,48 @@
+//! The fault-injection harness of the fault tests (`tests/tests/fault_*.rs`): servers and
+//! consumers the test owns and can kill, freeze and restart, and exact counting of what was sent,
+//! delivered and processed.
+//!
+//! - [`PrivateKafka`]: a single-node KRaft broker of the test's own (free ports, data that
+//!   survives restarts): `bootstrap`, `pid`, `kill` (SIGKILL and reap), `pause`/`resume`
+//!   (SIGSTOP/SIGCONT), `restart` (same ports and data, waits until ready), `create_topic`.
+//! - [`PrivateRedis`]: a redis-server of the test's own with AOF persistence (`appendfsync
+//!   always`): `url`, `pid`, `kill`, `pause`/`resume`, `restart`.
+//! - [`ConsumerProcess`]: the `fault_consumer` binary (the runtime's Kafka or Redis consumer,
+//!   recording each processed event in a file before its receiver returns) as a process to
+//!   SIGKILL and restart in the same group; Kafka members use static membership.
+//! - [`events`]: the numbered events (`user.id` = sequence number) every test sends.
+//! - [`SendLedger`], [`DeliveryReport`], [`RedeliveryReport`]: the counts, printed, and the
+//!   exact assertions of `immediate` producing, of a guaranteed producer, and of at-least-once
+//!   consuming.
+//! - [`kafka_read`], [`redis_read`]: what a topic or stream holds, committed offsets, pending
+//!   entries.
+//!
+//! Rules: the harness signals only processes it started, by the PID of the child it holds and
+//! has not reaped; every wait is bounded ([`wait_for`]); servers and scratch directories are
+//! stopped and deleted on drop (`EVENTBUS_FAULT_KEEP=1` keeps the directories, with the servers'
+//! logs). Hold [`exclusive`] for the whole of a fault test so a binary's fault tests run one at a
+//! time.
+//!
+//! The servers are started by `scripts/fault-node.sh`, which reuses `scripts/lib/*.sh` (same jars
+//! and broker configuration as `scripts/services.sh`; Redis with the AOF settings above).
+
+pub mod consumer;
+pub mod error;
+pub mod events;
+pub mod kafka;
+pub mod kafka_read;
+pub mod ledger;
+pub mod process;
+pub mod processed;
+pub mod redis;
+pub mod redis_read;
+pub mod support;
+
+pub use consumer::{ConsumerProcess, ConsumerTransport};
+pub use error::HarnessError;
+pub use kafka::PrivateKafka;
+pub use ledger::{DeliveryReport, RedeliveryReport, SendLedger};
+pub use process::{OwnedProcess, Signal};
+pub use processed::Processed;
+pub use redis::PrivateRedis;
+pub use support::{exclusive, free_port, wait_for, ScratchDir};
