@@ -23,18 +23,18 @@ pub struct KafkaDelivered {
     pub event: Processed,
 }
 
-fn client(bootstrap: &str, group: Option<&str>) -> Result<BaseConsumer, HarnessError> {
-    let mut config = ClientConfig::new();
-    config
+/// A client in `group` that never joins it nor commits (librdkafka wants a group even to read
+/// assigned partitions).
+fn client(bootstrap: &str, group: &str) -> Result<BaseConsumer, HarnessError> {
+    ClientConfig::new()
         .set("bootstrap.servers", bootstrap)
+        .set("group.id", group)
         .set("enable.auto.commit", "false")
-        .set("enable.partition.eof", "false");
-    if let Some(group) = group {
-        config.set("group.id", group);
-    }
-    config.create().map_err(HarnessError::client(format!(
-        "creating a client of {bootstrap}"
-    )))
+        .set("enable.partition.eof", "false")
+        .create()
+        .map_err(HarnessError::client(format!(
+            "creating a client of {bootstrap}"
+        )))
 }
 
 /// The partition ids of a topic.
@@ -59,7 +59,7 @@ pub fn read_topic(
     timeout: Duration,
 ) -> Result<Vec<KafkaDelivered>, HarnessError> {
     let start = Instant::now();
-    let consumer = client(bootstrap, None)?;
+    let consumer = client(bootstrap, &format!("fault-reader-{}", uuid::Uuid::new_v4()))?;
     let mut assignment = TopicPartitionList::new();
     let mut remaining: HashMap<i32, i64> = HashMap::new();
     for partition in partitions(&consumer, topic)? {
@@ -132,7 +132,7 @@ pub fn committed_offsets(
     group: &str,
     topic: &str,
 ) -> Result<HashMap<i32, i64>, HarnessError> {
-    let consumer = client(bootstrap, Some(group))?;
+    let consumer = client(bootstrap, group)?;
     let mut list = TopicPartitionList::new();
     for partition in partitions(&consumer, topic)? {
         list.add_partition(topic, partition);

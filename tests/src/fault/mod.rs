@@ -10,7 +10,8 @@
 //! - [`ConsumerProcess`]: the `fault_consumer` binary (the runtime's Kafka or Redis consumer,
 //!   recording each processed event in a file before its receiver returns) as a process to
 //!   SIGKILL and restart in the same group; Kafka members use static membership.
-//! - [`events`]: the numbered events (`user.id` = sequence number) every test sends.
+//! - [`events`]: the numbered events (`user.id` = sequence number) every test sends, and
+//!   [`produce_numbered`]: sending them through any `EventProducer` with bounded concurrency.
 //! - [`SendLedger`], [`DeliveryReport`], [`RedeliveryReport`]: the counts, printed, and the
 //!   exact assertions of `immediate` producing, of a guaranteed producer, and of at-least-once
 //!   consuming.
@@ -34,6 +35,7 @@ pub mod kafka_read;
 pub mod ledger;
 pub mod process;
 pub mod processed;
+pub mod produce;
 pub mod redis;
 pub mod redis_read;
 pub mod support;
@@ -44,5 +46,6 @@ pub use kafka::PrivateKafka;
 pub use ledger::{DeliveryReport, RedeliveryReport, SendLedger};
 pub use process::{OwnedProcess, Signal};
 pub use processed::Processed;
+pub use produce::{produce_numbered, Pacing, Resolved};
 pub use redis::PrivateRedis;
 pub use support::{exclusive, free_port, wait_for, ScratchDir};
