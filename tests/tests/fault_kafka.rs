@@ -279,6 +279,15 @@ async fn consumer_killed_three_times_loses_nothing_and_redelivers_only_what_was_
         ));
         in_flight.push(uncommitted);
         consumer.restart().expect("restart the consumer");
+        let restarted = Instant::now();
+        consumer
+            .wait_progress(end + 1, Duration::from_secs(60))
+            .await
+            .expect("the restarted consumer processes again");
+        kills.push(format!(
+            "  restarted: processing again {:.1?} after the restart",
+            restarted.elapsed()
+        ));
     }
     let expected = CONSUMED as usize + in_flight.iter().map(BTreeSet::len).sum::<usize>();
     let finished = consumer

@@ -210,6 +210,15 @@ async fn consumer_killed_three_times_with_pending_entries_loses_nothing() {
         );
         in_flight.push(unacknowledged);
         consumer.restart().expect("restart the consumer");
+        let restarted = Instant::now();
+        consumer
+            .wait_progress(end + 1, Duration::from_secs(60))
+            .await
+            .expect("the restarted consumer processes again");
+        kills.push(format!(
+            "  restarted: processing again {:.1?} after the restart",
+            restarted.elapsed()
+        ));
     }
     let expected = CONSUMED as usize + in_flight.iter().map(BTreeSet::len).sum::<usize>();
     let finished = consumer

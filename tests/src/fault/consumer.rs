@@ -14,7 +14,7 @@
 
 use super::error::HarnessError;
 use super::process::OwnedProcess;
-use super::processed::{count_processed, read_processed, Processed};
+use super::processed::{read_processed, Processed, ProgressCounter};
 use super::support::wait_for;
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
@@ -61,6 +61,7 @@ impl ConsumerTransport {
 pub struct ConsumerProcess {
     process: OwnedProcess,
     output: PathBuf,
+    progress: ProgressCounter,
     run_ends: Vec<usize>,
 }
 
@@ -106,6 +107,7 @@ impl ConsumerProcess {
         process.start()?;
         Ok(ConsumerProcess {
             process,
+            progress: ProgressCounter::new(&output),
             output,
             run_ends: Vec::new(),
         })
@@ -122,8 +124,8 @@ impl ConsumerProcess {
     }
 
     /// How many events were processed so far (lines of the output file, all runs).
-    pub fn progress(&self) -> Result<usize, HarnessError> {
-        count_processed(&self.output)
+    pub fn progress(&mut self) -> Result<usize, HarnessError> {
+        self.progress.count()
     }
 
     /// Every processed event, all runs, in order.
@@ -145,10 +147,9 @@ impl ConsumerProcess {
         timeout: Duration,
     ) -> Result<usize, HarnessError> {
         let what = format!("{} processing {count} events", self.process.name());
-        let output = self.output.clone();
         let result = wait_for(&what, timeout, Duration::from_millis(20), || {
             let alive = self.process.check_running();
-            let progress = count_processed(&output);
+            let progress = self.progress.count();
             async move {
                 alive?;
                 let progress = progress?;
@@ -189,7 +190,8 @@ impl ConsumerProcess {
             .ok_or_else(|| HarnessError::NotRunning {
                 what: self.process.name().to_owned(),
             })?;
-        self.run_ends.push(self.progress()?);
+        let end = self.progress()?;
+        self.run_ends.push(end);
         if status.success() {
             Ok(status)
         } else {

@@ -6,8 +6,8 @@
 
 use super::error::HarnessError;
 use std::fs::{File, OpenOptions};
-use std::io::Write;
-use std::path::Path;
+use std::io::{Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use uuid::Uuid;
 
@@ -78,11 +78,38 @@ pub fn read_processed(path: &Path) -> Result<Vec<Processed>, HarnessError> {
         .collect()
 }
 
-/// How many lines the file has (0 if it does not exist yet): the consumer's progress.
-pub fn count_processed(path: &Path) -> Result<usize, HarnessError> {
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(bytes.iter().filter(|&&b| b == b'\n').count()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(0),
-        Err(e) => Err(HarnessError::io(format!("reading {}", path.display()))(e)),
+/// Counts the lines of the file as it grows (the consumer's progress), reading only what was
+/// appended since the last count.
+#[derive(Debug)]
+pub struct ProgressCounter {
+    path: PathBuf,
+    read: u64,
+    lines: usize,
+}
+
+impl ProgressCounter {
+    /// A counter of `path` (which may not exist yet).
+    pub fn new(path: &Path) -> Self {
+        ProgressCounter {
+            path: path.to_owned(),
+            read: 0,
+            lines: 0,
+        }
+    }
+
+    /// How many lines the file has now (0 while it does not exist).
+    pub fn count(&mut self) -> Result<usize, HarnessError> {
+        let mut file = match File::open(&self.path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(HarnessError::io(format!("reading {}", self.path.display()))(e)),
+        };
+        let mut appended = Vec::new();
+        file.seek(SeekFrom::Start(self.read))
+            .and_then(|_| file.read_to_end(&mut appended))
+            .map_err(HarnessError::io(format!("reading {}", self.path.display())))?;
+        self.read += appended.len() as u64;
+        self.lines += appended.iter().filter(|&&b| b == b'\n').count();
+        Ok(self.lines)
     }
 }
