@@ -175,6 +175,7 @@ async fn consumer_killed_three_times_with_pending_entries_loses_nothing() {
     .expect("consumer process");
     let mut in_flight: Vec<BTreeSet<u64>> = Vec::new();
     let mut kills = Vec::new();
+    let mut pending_at_kills = 0;
     for quarter in 1..=3 {
         let target = CONSUMED as usize * quarter / 4;
         consumer
@@ -200,14 +201,11 @@ async fn consumer_killed_three_times_with_pending_entries_loses_nothing() {
             unacknowledged.len()
         ));
         assert!(
-            !pending.is_empty(),
-            "kill {quarter}: the consumer had no pending entries"
-        );
-        assert!(
             unacknowledged.len() <= 1,
             "kill {quarter}: more than the entry in hand was processed and not acknowledged: \
              {unacknowledged:?}"
         );
+        pending_at_kills += pending.len();
         in_flight.push(unacknowledged);
         consumer.restart().expect("restart the consumer");
         let restarted = Instant::now();
@@ -220,6 +218,12 @@ async fn consumer_killed_three_times_with_pending_entries_loses_nothing() {
             restarted.elapsed()
         ));
     }
+    // It reads 100 entries at a time: a kill finds none pending only if it falls between the
+    // acknowledgement of a batch's last entry and the next read.
+    assert!(
+        pending_at_kills > 0,
+        "no kill found entries pending for the consumer"
+    );
     let expected = CONSUMED as usize + in_flight.iter().map(BTreeSet::len).sum::<usize>();
     let finished = consumer
         .wait_progress(expected, Duration::from_secs(120))

@@ -10,13 +10,33 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, MutexGuard};
 
-/// A TCP port on 127.0.0.1 that was free a moment ago (the kernel's choice among its ephemeral
-/// ports, so never one of the shared services' fixed ports).
+/// A TCP port on 127.0.0.1 that was free a moment ago, chosen at random in 20000..32000 outside
+/// the kernel's ephemeral range (`/proc/sys/net/ipv4/ip_local_port_range`), so never one of the
+/// shared services' ports (16379, 18081, 18082, 19092, 19093), and never the local port of an
+/// outgoing connection: while a private server is down, a client reconnecting to its port could
+/// otherwise be given that very port and hold it (or connect to itself), and the restart would
+/// fail to bind.
 pub fn free_port() -> Result<u16, HarnessError> {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .map_err(HarnessError::io("finding a free port on 127.0.0.1"))
+    let (low, high) = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|text| {
+            let mut bounds = text.split_whitespace().map(str::parse::<u16>);
+            Some((bounds.next()?.ok()?, bounds.next()?.ok()?))
+        })
+        .unwrap_or((32768, 60999));
+    for _ in 0..200 {
+        let port = 20000 + (uuid::Uuid::new_v4().as_u128() % 12000) as u16;
+        if (low..=high).contains(&port) {
+            continue;
+        }
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return Ok(port);
+        }
+    }
+    Err(HarnessError::Io {
+        what: "finding a free port on 127.0.0.1 in 20000..32000".into(),
+        source: std::io::Error::from(std::io::ErrorKind::AddrInUse),
+    })
 }
 
 /// A directory under the system's temporary directory, deleted with everything in it on drop.
