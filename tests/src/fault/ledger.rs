@@ -337,3 +337,82 @@ impl fmt::Display for RedeliveryReport {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ledger(outcomes: &[bool]) -> SendLedger {
+        let mut ledger = SendLedger::new(outcomes.len());
+        for (seq, ok) in (0u64..).zip(outcomes) {
+            let outcome = if *ok { Ok(()) } else { Err("down".into()) };
+            ledger.record(seq, Uuid::from_u128(u128::from(seq) + 1), outcome);
+        }
+        ledger
+    }
+
+    fn item(seq: u64) -> Processed {
+        Processed {
+            seq,
+            id: Uuid::from_u128(u128::from(seq) + 1),
+        }
+    }
+
+    #[test]
+    fn delivery_report_classifies_every_event() {
+        // 0, 1: ok; 2, 3, 4: failed. 0 delivered, 1 lost; 2 delivered anyway, 3 twice, 4 not.
+        let ledger = ledger(&[true, true, false, false, false]);
+        let foreign = Processed {
+            seq: 0,
+            id: Uuid::from_u128(99),
+        };
+        let report = DeliveryReport::new(
+            &ledger,
+            &[item(0), item(2), item(3), item(3), item(7), foreign],
+        );
+        assert_eq!((report.sent, report.ok, report.failed), (5, 2, 3));
+        assert_eq!(report.read, 6);
+        assert_eq!(report.delivered, 3);
+        assert_eq!(report.ok_lost, vec![1]);
+        assert!(report.ok_duplicated.is_empty());
+        assert_eq!(report.failed_delivered, 2);
+        assert_eq!(report.failed_duplicated, vec![3]);
+        assert_eq!(report.failed_not_delivered, 1);
+        assert_eq!(report.unknown, vec![item(7), foreign]);
+        assert_eq!(ledger.errors(5), vec![("down".to_owned(), 3)]);
+    }
+
+    #[test]
+    fn immediate_rules_accept_an_ambiguous_failure_and_refuse_a_lost_ok() {
+        let ledger = ledger(&[true, false, false]);
+        // The failed event 1 was written anyway: allowed, counted.
+        let report = DeliveryReport::new(&ledger, &[item(0), item(1)]);
+        report.assert_immediate();
+        assert_eq!(report.delivered + report.failed_not_delivered, 3);
+        let lost = DeliveryReport::new(&ledger, &[item(1)]);
+        let refused = std::panic::catch_unwind(|| lost.assert_immediate());
+        assert!(refused.is_err(), "{lost}");
+        let unresolved = DeliveryReport::new(&SendLedger::new(1), &[]);
+        assert_eq!(unresolved.unresolved, vec![0]);
+        assert!(std::panic::catch_unwind(|| unresolved.assert_immediate()).is_err());
+    }
+
+    #[test]
+    fn redelivery_report_explains_each_copy_by_a_kill() {
+        let ledger = ledger(&[true; 4]);
+        // 1 was in flight at the first kill and processed again; 2 at both kills.
+        let in_flight = [BTreeSet::from([1, 2]), BTreeSet::from([2])];
+        let processed = [0, 1, 2, 1, 2, 2, 3].map(item);
+        let report = RedeliveryReport::new(&ledger, &processed, &in_flight);
+        assert_eq!(report.duplicates, 3);
+        assert_eq!(report.in_flight, vec![2, 1]);
+        assert!(report.unexplained.is_empty(), "{report}");
+        report.assert_exact();
+        // A copy no kill explains, and a lost event.
+        let processed = [0, 0, 1, 1, 2, 2, 2].map(item);
+        let report = RedeliveryReport::new(&ledger, &processed, &in_flight);
+        assert_eq!(report.lost, vec![3]);
+        assert_eq!(report.unexplained, vec![(0, 2, 1)]);
+        assert!(std::panic::catch_unwind(|| report.assert_exact()).is_err());
+    }
+}

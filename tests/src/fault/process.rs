@@ -211,7 +211,7 @@ impl OwnedProcess {
         self.signal(Signal::Cont)
     }
 
-    /// SIGTERM it (and SIGCONT, in case it is stopped), wait up to `grace` for it to exit, then
+    /// SIGCONT (in case it is stopped) and SIGTERM it, wait up to `grace` for it to exit, then
     /// SIGKILL it; reap it and return its exit status. `Ok(None)` if it was not running.
     pub fn terminate(&mut self, grace: Duration) -> Result<Option<ExitStatus>, HarnessError> {
         if self.child.is_none() {
@@ -220,8 +220,15 @@ impl OwnedProcess {
         if let Err(HarnessError::Exited { status, .. }) = self.check_running() {
             return Ok(Some(status));
         }
-        self.signal(Signal::Term)?;
-        self.signal(Signal::Cont)?;
+        // SIGCONT first, so that a stopped process gets the SIGTERM at once; it may exit by
+        // itself in between, or right after the SIGTERM.
+        for signal in [Signal::Cont, Signal::Term] {
+            match self.signal(signal) {
+                Ok(()) => {}
+                Err(HarnessError::Exited { status, .. }) => return Ok(Some(status)),
+                Err(error) => return Err(error),
+            }
+        }
         let name = self.name.clone();
         let child = self.child.as_mut().expect("checked running");
         let start = Instant::now();
@@ -269,4 +276,53 @@ pub fn log_tail(path: &Path, lines: usize) -> String {
         path.display(),
         tail.join("\n")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fault::ScratchDir;
+    use std::os::unix::process::ExitStatusExt;
+
+    /// The state letter of /proc/PID/stat (R, S, T...).
+    fn state(pid: u32) -> char {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+        let after_name = &stat[stat.rfind(')').unwrap() + 2..];
+        after_name.chars().next().unwrap()
+    }
+
+    #[test]
+    fn signals_reach_only_the_owned_child_and_kill_reaps_it() {
+        let dir = ScratchDir::new("process-test").unwrap();
+        let mut sleeper = OwnedProcess::new("sleeper", "sleep", dir.path().join("log")).arg("30");
+        assert!(matches!(
+            sleeper.pause(),
+            Err(HarnessError::NotRunning { .. })
+        ));
+        let pid = sleeper.start().unwrap();
+        assert_eq!(sleeper.pid(), Some(pid));
+        sleeper.pause().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while state(pid) != 'T' {
+            assert!(Instant::now() < deadline, "not stopped: {}", state(pid));
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        sleeper.resume().unwrap();
+        while state(pid) == 'T' {
+            assert!(Instant::now() < deadline, "still stopped");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let status = sleeper.kill().unwrap();
+        assert_eq!(status.signal(), Some(9));
+        assert_eq!(sleeper.pid(), None);
+        assert!(!Path::new(&format!("/proc/{pid}")).exists(), "reaped");
+        // Started again with the same command; SIGTERM stops it.
+        sleeper.start().unwrap();
+        let status = sleeper.terminate(Duration::from_secs(5)).unwrap().unwrap();
+        assert_eq!(status.signal(), Some(15));
+        assert_eq!(sleeper.starts(), 2);
+        assert!(sleeper.terminate(Duration::from_secs(1)).unwrap().is_none());
+        let log = std::fs::read_to_string(sleeper.log_path()).unwrap();
+        assert!(log.contains("sleeper: start 2"), "{log}");
+    }
 }

@@ -113,3 +113,49 @@ impl ProgressCounter {
         Ok(self.lines)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fault::ScratchDir;
+
+    #[test]
+    fn lines_round_trip_and_are_counted_as_they_grow() {
+        let dir = ScratchDir::new("processed-test").unwrap();
+        let path = dir.path().join("out");
+        let mut counter = ProgressCounter::new(&path);
+        assert_eq!(counter.count().unwrap(), 0);
+        assert!(read_processed(&path).unwrap().is_empty());
+        let items: Vec<Processed> = (0..3)
+            .map(|seq| Processed {
+                seq,
+                id: Uuid::new_v4(),
+            })
+            .collect();
+        let writer = ProcessedWriter::open(&path).unwrap();
+        writer.record(items[0]).unwrap();
+        assert_eq!(counter.count().unwrap(), 1);
+        // A restart appends to the same file.
+        drop(writer);
+        let writer = ProcessedWriter::open(&path).unwrap();
+        writer.record(items[1]).unwrap();
+        writer.record(items[2]).unwrap();
+        assert_eq!(counter.count().unwrap(), 3);
+        assert_eq!(read_processed(&path).unwrap(), items);
+    }
+
+    #[test]
+    fn a_partial_or_bad_line_is_reported() {
+        let dir = ScratchDir::new("processed-test").unwrap();
+        let path = dir.path().join("out");
+        std::fs::write(&path, format!("1\t{}\n2\t", Uuid::nil())).unwrap();
+        let error = read_processed(&path).unwrap_err().to_string();
+        assert!(error.contains("incomplete"), "{error}");
+        std::fs::write(&path, "x\ty\n").unwrap();
+        let error = read_processed(&path).unwrap_err().to_string();
+        assert!(
+            error.contains("line 1") && error.contains("sequence"),
+            "{error}"
+        );
+    }
+}
