@@ -24,6 +24,51 @@
 //! logs). Hold [`exclusive`] for the whole of a fault test so a binary's fault tests run one at a
 //! time.
 //!
+//! A fault test, in short (see `tests/tests/fault_kafka.rs` for the real ones):
+//!
+//! ```no_run
+//! # async fn fault_test() -> Result<(), eventbus_tests::fault::HarnessError> {
+//! use eventbus_runtime::backend::EventProducer;
+//! use eventbus_runtime::kafka::KafkaProducer;
+//! use eventbus_runtime::settings::KafkaSettings;
+//! use eventbus_tests::fault::kafka_read::read_topic;
+//! use eventbus_tests::fault::*;
+//! use std::sync::Arc;
+//! use std::time::Duration;
+//!
+//! let _one_at_a_time = exclusive().await;
+//! let mut kafka = PrivateKafka::start().await?;
+//! kafka.create_topic("fault-events", 3).await?;
+//! let registry = std::env::var("EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL").expect("the registry");
+//! let settings = KafkaSettings::builder(kafka.bootstrap(), registry)
+//!     .topic_prefix("fault")
+//!     .build()
+//!     .expect("settings");
+//! let producer: Arc<dyn EventProducer> = Arc::new(KafkaProducer::new(&settings).expect("producer"));
+//! let resolved = Resolved::default();
+//! let pacing = Pacing { in_flight: 1_000, per_second: None };
+//! let sending = tokio::spawn(produce_numbered(producer, "events", 10_000, pacing, resolved.clone()));
+//! resolved.wait_for(5_000, Duration::from_secs(60)).await.expect("half resolved");
+//! kafka.kill()?;
+//! tokio::time::sleep(Duration::from_secs(10)).await;
+//! kafka.restart().await?;
+//! let ledger = tokio::time::timeout(Duration::from_secs(120), sending)
+//!     .await
+//!     .expect("every send resolves within the bound")
+//!     .expect("no panic");
+//! let bootstrap = kafka.bootstrap();
+//! let delivered = tokio::task::spawn_blocking(move || {
+//!     read_topic(&bootstrap, "fault-events", Duration::from_secs(60))
+//! })
+//! .await
+//! .expect("reader")?;
+//! let events: Vec<Processed> = delivered.iter().map(|d| d.event).collect();
+//! let report = DeliveryReport::new(&ledger, &events);
+//! println!("{report}");
+//! report.assert_immediate(); // a guaranteed producer: report.assert_all_delivered_once()
+//! # Ok(()) }
+//! ```
+//!
 //! The servers are started by `scripts/fault-node.sh`, which reuses `scripts/lib/*.sh` (same jars
 //! and broker configuration as `scripts/services.sh`; Redis with the AOF settings above).
 
