@@ -4,7 +4,10 @@
 //! 1. the server SIGKILLed while 20 000 events are produced (`immediate` sends, at a fixed rate so
 //!    that sends happen before, during and after the outage) and restarted 2 s later on the same
 //!    AOF: every `Ok` entry is in the stream exactly once, every failed one at most once, nothing
-//!    else ([`DeliveryReport::assert_immediate`]), and the producer reconnects by itself;
+//!    else ([`DeliveryReport::assert_immediate`]), and the producer reconnects by itself. Sends
+//!    fail with the requests in flight when the server dies ("broken pipe": some of these were
+//!    written and fsynced nonetheless, and are counted as failed but delivered), while it is down
+//!    ("Connection refused"), and while the restarted server loads its AOF ("LOADING");
 //! 2. a consumer process SIGKILLed three times while it works through 10 000 entries, each time
 //!    with entries read and not acknowledged (pending for its name), and restarted with the same
 //!    consumer name: 0 lost, and each duplicate is an entry the killed run had processed but not

@@ -163,33 +163,64 @@ impl DeliveryReport {
 
     /// The rules of `immediate` producing: every send resolved; every `Ok` event delivered
     /// exactly once; every failed one at most once; nothing delivered that was not sent; so
-    /// delivered + failed-and-not-delivered == sent (none silently lost).
+    /// delivered + failed-and-not-delivered == sent (none silently lost). `Err` names the broken
+    /// rules and gives the counts.
+    pub fn check_immediate(&self) -> Result<(), String> {
+        verdict(
+            &[
+                (self.unresolved.is_empty(), "every send resolved"),
+                (self.ok_lost.is_empty(), "no acknowledged event lost"),
+                (self.ok_duplicated.is_empty(), "no acknowledged event twice"),
+                (self.failed_duplicated.is_empty(), "no failed event twice"),
+                (self.unknown.is_empty(), "nothing unknown"),
+                (self.read == self.delivered, "no copies"),
+                (
+                    self.delivered + self.failed_not_delivered == self.sent,
+                    "delivered + failed not delivered == sent",
+                ),
+            ],
+            self,
+        )
+    }
+
+    /// Panics unless [`DeliveryReport::check_immediate`] passes.
     pub fn assert_immediate(&self) {
-        assert!(self.unresolved.is_empty(), "unresolved sends: {self}");
-        assert!(self.ok_lost.is_empty(), "acknowledged events lost: {self}");
-        assert!(
-            self.ok_duplicated.is_empty(),
-            "acknowledged events delivered twice: {self}"
-        );
-        assert!(
-            self.failed_duplicated.is_empty(),
-            "failed events delivered twice: {self}"
-        );
-        assert!(self.unknown.is_empty(), "unknown messages: {self}");
-        assert_eq!(self.ok + self.failed, self.sent, "{self}");
-        assert_eq!(
-            self.delivered + self.failed_not_delivered,
-            self.sent,
-            "{self}"
-        );
-        assert_eq!(self.read, self.delivered, "{self}");
+        if let Err(broken) = self.check_immediate() {
+            panic!("{broken}");
+        }
     }
 
     /// The rule of a guaranteed producer (the outbox): every event delivered exactly once.
+    pub fn check_all_delivered_once(&self) -> Result<(), String> {
+        verdict(
+            &[
+                (self.unknown.is_empty(), "nothing unknown"),
+                (self.delivered == self.sent, "every event delivered"),
+                (self.read == self.sent, "no copies"),
+            ],
+            self,
+        )
+    }
+
+    /// Panics unless [`DeliveryReport::check_all_delivered_once`] passes.
     pub fn assert_all_delivered_once(&self) {
-        assert!(self.unknown.is_empty(), "unknown messages: {self}");
-        assert_eq!(self.delivered, self.sent, "{self}");
-        assert_eq!(self.read, self.sent, "{self}");
+        if let Err(broken) = self.check_all_delivered_once() {
+            panic!("{broken}");
+        }
+    }
+}
+
+/// `Ok` if every rule holds, else the names of the broken ones and the report.
+fn verdict(rules: &[(bool, &str)], report: &dyn fmt::Display) -> Result<(), String> {
+    let broken: Vec<&str> = rules
+        .iter()
+        .filter(|(holds, _)| !holds)
+        .map(|(_, name)| *name)
+        .collect();
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("broken: {}; {report}", broken.join(", ")))
     }
 }
 
@@ -294,33 +325,55 @@ impl RedeliveryReport {
 
     /// 0 lost, nothing unknown, and every duplicate explained by a kill that left that event in
     /// flight (so duplicates == the sum of the in-flight counts).
+    pub fn check_exact(&self) -> Result<(), String> {
+        verdict(
+            &[
+                (self.lost.is_empty(), "nothing lost"),
+                (self.unknown.is_empty(), "nothing unknown"),
+                (self.distinct == self.events, "every event processed"),
+                (
+                    self.unexplained.is_empty(),
+                    "copies == 1 + kills that left the event in flight",
+                ),
+                (
+                    self.duplicates == self.in_flight.iter().sum::<usize>(),
+                    "duplicates == sum of the in-flight counts",
+                ),
+            ],
+            self,
+        )
+    }
+
+    /// Panics unless [`RedeliveryReport::check_exact`] passes.
     pub fn assert_exact(&self) {
-        assert!(self.lost.is_empty(), "events lost: {self}");
-        assert!(self.unknown.is_empty(), "unknown events processed: {self}");
-        assert!(
-            self.unexplained.is_empty(),
-            "duplicates not explained by the kills: {self}"
-        );
-        assert_eq!(self.distinct, self.events, "{self}");
-        assert_eq!(
-            self.duplicates,
-            self.in_flight.iter().sum::<usize>(),
-            "{self}"
-        );
+        if let Err(broken) = self.check_exact() {
+            panic!("{broken}");
+        }
     }
 
     /// 0 lost, nothing unknown, and no event processed more often than 1 + the number of kills
     /// that left it in flight: for a process that may or may not have delivered what was in flight
     /// when it died (a relay killed mid-batch: `in_flight` is the unacknowledged batch).
+    pub fn check_bounded(&self) -> Result<(), String> {
+        verdict(
+            &[
+                (self.lost.is_empty(), "nothing lost"),
+                (self.unknown.is_empty(), "nothing unknown"),
+                (self.distinct == self.events, "every event processed"),
+                (
+                    self.over_bound.is_empty(),
+                    "copies <= 1 + kills that left the event in flight",
+                ),
+            ],
+            self,
+        )
+    }
+
+    /// Panics unless [`RedeliveryReport::check_bounded`] passes.
     pub fn assert_bounded(&self) {
-        assert!(self.lost.is_empty(), "events lost: {self}");
-        assert!(self.unknown.is_empty(), "unknown events processed: {self}");
-        assert!(
-            self.over_bound.is_empty(),
-            "duplicates beyond what was in flight: {self}; first (seq, copies, bound): {:?}",
-            &self.over_bound[..self.over_bound.len().min(10)]
-        );
-        assert_eq!(self.distinct, self.events, "{self}");
+        if let Err(broken) = self.check_bounded() {
+            panic!("{broken}");
+        }
     }
 }
 
@@ -351,6 +404,13 @@ impl fmt::Display for RedeliveryReport {
                 f,
                 "; first unexplained (seq, copies, expected): {:?}",
                 &self.unexplained[..self.unexplained.len().min(10)]
+            )?;
+        }
+        if !self.over_bound.is_empty() {
+            write!(
+                f,
+                "; first over the bound (seq, copies, bound): {:?}",
+                &self.over_bound[..self.over_bound.len().min(10)]
             )?;
         }
         Ok(())
@@ -409,11 +469,16 @@ mod tests {
         report.assert_immediate();
         assert_eq!(report.delivered + report.failed_not_delivered, 3);
         let lost = DeliveryReport::new(&ledger, &[item(1)]);
-        let refused = std::panic::catch_unwind(|| lost.assert_immediate());
-        assert!(refused.is_err(), "{lost}");
+        let broken = lost.check_immediate().unwrap_err();
+        assert!(
+            broken.starts_with(
+                "broken: no acknowledged event lost, delivered + failed not delivered == sent;"
+            ),
+            "{broken}"
+        );
         let unresolved = DeliveryReport::new(&SendLedger::new(1), &[]);
         assert_eq!(unresolved.unresolved, vec![0]);
-        assert!(std::panic::catch_unwind(|| unresolved.assert_immediate()).is_err());
+        assert!(unresolved.check_immediate().is_err());
     }
 
     #[test]
@@ -433,8 +498,8 @@ mod tests {
         assert_eq!(report.lost, vec![3]);
         assert_eq!(report.unexplained, vec![(0, 2, 1)]);
         assert_eq!(report.over_bound, vec![(0, 2, 1)]);
-        assert!(std::panic::catch_unwind(|| report.assert_exact()).is_err());
-        assert!(std::panic::catch_unwind(|| report.assert_bounded()).is_err());
+        assert!(report.check_exact().is_err());
+        assert!(report.check_bounded().is_err());
         // In flight but delivered only once (the relay died before sending it): within the bound,
         // not exact.
         let processed = [0, 1, 2, 2, 3].map(item);
@@ -442,6 +507,6 @@ mod tests {
         assert_eq!(report.unexplained, vec![(1, 1, 2), (2, 2, 3)]);
         assert!(report.over_bound.is_empty());
         report.assert_bounded();
-        assert!(std::panic::catch_unwind(|| report.assert_exact()).is_err());
+        assert!(report.check_exact().is_err());
     }
 }
