@@ -119,6 +119,21 @@ kafka_format() {
   fi
 }
 
+# kafka_command JAVA HOME: sets the array KAFKA_COMMAND to the broker's command
+# line for the run dir $KAFKA_RUN: JVM flags as in Kafka's own
+# kafka-run-class.sh (G1, headless), with a small heap; logging goes to
+# $KAFKA_RUN/logs/server.log via log4j2. Also used by scripts/fault-node.sh.
+kafka_command() {
+  local java=$1 home=$2
+  # shellcheck disable=SC2206 # KAFKA_HEAP is a list of JVM flags
+  KAFKA_COMMAND=("$java" $KAFKA_HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20
+    -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent
+    -Djava.awt.headless=true "$KAFKA_MARKER"
+    -Dkafka.logs.dir="$KAFKA_RUN/logs"
+    -Dlog4j2.configurationFile="$KAFKA_SRC/log4j2.properties"
+    -cp "$home/libs/*" kafka.Kafka "$KAFKA_RUN/server.properties")
+}
+
 # kafka_start: (re)create the run folder, format storage and start the broker
 # in the background; `kafka_wait` then waits for it.
 kafka_start() {
@@ -137,17 +152,9 @@ kafka_start() {
   kafka_write_config
   kafka_format "$java" "$home/libs"
   KAFKA_START_MS=$(now_ms)
-  # JVM flags as in Kafka's own kafka-run-class.sh (G1, headless), with a
-  # small heap; logging goes to $KAFKA_RUN/logs/server.log via log4j2, and
-  # stdout/stderr (JVM errors only) to kafka.out.
-  # shellcheck disable=SC2086 # KAFKA_HEAP is a list of JVM flags
-  nohup "$java" $KAFKA_HEAP -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
-    -XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent \
-    -Djava.awt.headless=true "$KAFKA_MARKER" \
-    -Dkafka.logs.dir="$KAFKA_RUN/logs" \
-    -Dlog4j2.configurationFile="$KAFKA_SRC/log4j2.properties" \
-    -cp "$home/libs/*" kafka.Kafka "$KAFKA_RUN/server.properties" \
-    >"$KAFKA_RUN/kafka.out" 2>&1 </dev/null &
+  kafka_command "$java" "$home"
+  # stdout/stderr (JVM errors only) go to kafka.out.
+  nohup "${KAFKA_COMMAND[@]}" >"$KAFKA_RUN/kafka.out" 2>&1 </dev/null &
   write_pidfile "$KAFKA_PIDFILE" "$!" "$KAFKA_MARKER"
   log "kafka: started Apache Kafka $KAFKA_VERSION (pid $!) on 127.0.0.1:$KAFKA_PORT (controller :$KAFKA_CONTROLLER_PORT)"
 }

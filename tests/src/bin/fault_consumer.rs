@@ -1,0 +1,131 @@
+//! The consumer process of the fault tests (see `eventbus_tests::fault::ConsumerProcess`): the
+//! runtime's Kafka or Redis consumer with one receiver, on the fault tests' event type, that
+//! appends `{seq}\t{metadata id}` to OUTPUT before it returns. Runs until SIGTERM/SIGINT (then
+//! finishes the event in hand, commits or acknowledges it, prints a summary and exits 0) or an
+//! error (exit 3). A receiver that cannot write stops the consumer (`on_error = stop`).
+//!
+//! ```text
+//! fault_consumer kafka TOPIC GROUP OUTPUT [LIBRDKAFKA_KEY=VALUE]...
+//!     EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS, EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL
+//! fault_consumer redis STREAM GROUP OUTPUT CONSUMER_NAME
+//!     EVENT_BUS_REDIS_CONNECTION_URL
+//! ```
+//!
+//! Logs (`tracing`, `RUST_LOG`, default `warn`) go to stderr.
+
+use eventbus_runtime::kafka::KafkaConsumer;
+use eventbus_runtime::redis::{RedisConsumer, StartFrom};
+use eventbus_runtime::settings::{KafkaSettings, OnError, RedisSettings};
+use eventbus_runtime::OpenEdxEvent;
+use eventbus_tests::fault::events::sequence;
+use eventbus_tests::fault::processed::{Processed, ProcessedWriter};
+use openedx_events::learning::SessionLoginCompleted;
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+const USAGE: &str = "usage: fault_consumer kafka TOPIC GROUP OUTPUT [KEY=VALUE]... | \
+                     fault_consumer redis STREAM GROUP OUTPUT CONSUMER_NAME";
+
+type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+fn env(name: &str) -> Result<String, Failure> {
+    std::env::var(name).map_err(|_| format!("{name} is not set").into())
+}
+
+/// Connect the receiver that records each event in `output`.
+fn record_into(output: &Path) -> Result<(), Failure> {
+    let writer = Arc::new(
+        ProcessedWriter::open(output).map_err(|e| format!("opening {}: {e}", output.display()))?,
+    );
+    SessionLoginCompleted::signal().connect("fault-consumer", move |envelope| {
+        let seq = sequence(&envelope.data)?;
+        writer.record(Processed {
+            seq,
+            id: envelope.metadata.id,
+        })?;
+        Ok(())
+    });
+    Ok(())
+}
+
+async fn run(args: &[String]) -> Result<String, Failure> {
+    match args {
+        [transport, topic, group, output, rest @ ..] if transport == "kafka" => {
+            let mut builder = KafkaSettings::builder(
+                env("EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS")?,
+                env("EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL")?,
+            )
+            .service_name("fault-consumer")
+            .common(|c| {
+                c.poll_timeout = Duration::from_millis(200);
+                c.poll_failure_sleep = Duration::from_millis(200);
+                c.audit_logging_enabled = false;
+                c.on_error = OnError::Stop;
+            })
+            .client_option("auto.offset.reset", "earliest");
+            for option in rest {
+                let (key, value) = option
+                    .split_once('=')
+                    .ok_or_else(|| format!("{option:?} is not KEY=VALUE; {USAGE}"))?;
+                builder = builder.client_option(key, value);
+            }
+            record_into(Path::new(output))?;
+            let consumer = KafkaConsumer::new(&builder.build()?, topic, group)?;
+            let summary = consumer.consume_until_signal().await?;
+            Ok(format!("{summary:?}"))
+        }
+        [transport, stream, group, output, name] if transport == "redis" => {
+            let settings = RedisSettings::builder(env("EVENT_BUS_REDIS_CONNECTION_URL")?)
+                .service_name("fault-consumer")
+                .common(|c| {
+                    c.poll_timeout = Duration::from_millis(500);
+                    c.poll_failure_sleep = Duration::from_millis(200);
+                    c.audit_logging_enabled = false;
+                    c.on_error = OnError::Stop;
+                })
+                .build()?;
+            record_into(Path::new(output))?;
+            let consumer = RedisConsumer::new(&settings, stream, group, name)
+                .await?
+                .start_from(StartFrom::Beginning);
+            let summary = consumer.consume_until_signal().await?;
+            Ok(format!("{summary:?}"))
+        }
+        _ => Err(USAGE.into()),
+    }
+}
+
+fn main() -> ExitCode {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    openedx_events::link();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("fault_consumer: cannot start the runtime: {error}");
+            return ExitCode::from(3);
+        }
+    };
+    match runtime.block_on(run(&args)) {
+        Ok(summary) => {
+            println!("fault_consumer: stopped: {summary}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("fault_consumer: {error}");
+            ExitCode::from(3)
+        }
+    }
+}

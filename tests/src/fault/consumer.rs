@@ -1,0 +1,210 @@
+//! [`ConsumerProcess`]: the `fault_consumer` binary of this package (the runtime's
+//! `KafkaConsumer` or `RedisConsumer` with a receiver that records each event in a
+//! [`super::processed`] file) run as a process the test can SIGKILL and start again in the same
+//! group.
+//!
+//! Integration tests of the `eventbus-tests` package get the binary's path from
+//! `env!("CARGO_BIN_EXE_fault_consumer")`.
+//!
+//! Kafka: a SIGKILLed member stays in its group until its session times out
+//! (`session.timeout.ms`, 45 s by default), and a new member's join waits for it: a restart would
+//! stall that long. [`ConsumerTransport::kafka`] therefore gives the process static membership
+//! (`group.instance.id`, the same on every restart): the restarted process takes the dead
+//! member's place at once and gets its partitions back.
+
+use super::error::HarnessError;
+use super::process::OwnedProcess;
+use super::processed::{read_processed, Processed, ProgressCounter};
+use super::support::wait_for;
+use std::path::{Path, PathBuf};
+use std::process::ExitStatus;
+use std::time::Duration;
+
+/// How the consumer process reaches its transport.
+#[derive(Debug, Clone)]
+pub enum ConsumerTransport {
+    /// The runtime's `KafkaConsumer`: settings built from these, plus `auto.offset.reset =
+    /// earliest`, fast polls, and `EVENT_BUS_KAFKA_CONSUMER_ON_ERROR=stop` (a failing receiver
+    /// stops the process instead of dead-lettering).
+    Kafka {
+        /// `bootstrap.servers`.
+        bootstrap: String,
+        /// The schema registry URL.
+        registry_url: String,
+        /// Extra librdkafka properties (`KafkaSettingsBuilder::client_option`).
+        options: Vec<(String, String)>,
+    },
+    /// The runtime's `RedisConsumer` (new group: from the beginning of the stream), with
+    /// `on_error = stop`.
+    Redis {
+        /// The connection URL.
+        url: String,
+        /// The consumer's name in its group; the same on every restart, so it reads its own
+        /// pending entries first.
+        consumer_name: String,
+    },
+}
+
+impl ConsumerTransport {
+    /// Kafka with static membership: `group.instance.id = instance_id` (see the module docs).
+    pub fn kafka(bootstrap: &str, registry_url: &str, instance_id: &str) -> Self {
+        ConsumerTransport::Kafka {
+            bootstrap: bootstrap.to_owned(),
+            registry_url: registry_url.to_owned(),
+            options: vec![("group.instance.id".to_owned(), instance_id.to_owned())],
+        }
+    }
+}
+
+/// A consumer process and its output file.
+#[derive(Debug)]
+pub struct ConsumerProcess {
+    process: OwnedProcess,
+    output: PathBuf,
+    progress: ProgressCounter,
+    run_ends: Vec<usize>,
+}
+
+impl ConsumerProcess {
+    /// Start `program` (the `fault_consumer` binary) on `topic` (the full name: topic or stream)
+    /// in `group`; its output file and log go to `dir`.
+    pub fn start(
+        program: &Path,
+        dir: &Path,
+        transport: &ConsumerTransport,
+        topic: &str,
+        group: &str,
+    ) -> Result<Self, HarnessError> {
+        let output = dir.join(format!("{group}.processed"));
+        let log = dir.join(format!("{group}.log"));
+        let mut process = OwnedProcess::new(format!("consumer process of {group}"), program, log);
+        process = match transport {
+            ConsumerTransport::Kafka {
+                bootstrap,
+                registry_url,
+                options,
+            } => {
+                let mut p = process
+                    .env("EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS", bootstrap)
+                    .env("EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL", registry_url)
+                    .arg("kafka")
+                    .arg(topic)
+                    .arg(group)
+                    .arg(&output);
+                for (key, value) in options {
+                    p = p.arg(format!("{key}={value}"));
+                }
+                p
+            }
+            ConsumerTransport::Redis { url, consumer_name } => process
+                .env("EVENT_BUS_REDIS_CONNECTION_URL", url)
+                .arg("redis")
+                .arg(topic)
+                .arg(group)
+                .arg(&output)
+                .arg(consumer_name),
+        };
+        process.start()?;
+        Ok(ConsumerProcess {
+            process,
+            progress: ProgressCounter::new(&output),
+            output,
+            run_ends: Vec::new(),
+        })
+    }
+
+    /// The process's PID while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.process.pid()
+    }
+
+    /// The output file.
+    pub fn output(&self) -> &Path {
+        &self.output
+    }
+
+    /// How many events were processed so far (lines of the output file, all runs).
+    pub fn progress(&mut self) -> Result<usize, HarnessError> {
+        self.progress.count()
+    }
+
+    /// Every processed event, all runs, in order.
+    pub fn processed(&self) -> Result<Vec<Processed>, HarnessError> {
+        read_processed(&self.output)
+    }
+
+    /// Where each run that ended (killed or stopped) ended: the number of lines of the output
+    /// file then. Run `k` wrote lines `run_ends[k - 1]..run_ends[k]` (from 0 for the first).
+    pub fn run_ends(&self) -> &[usize] {
+        &self.run_ends
+    }
+
+    /// Wait until at least `count` events were processed (at most `timeout`; the process must
+    /// keep running): the progress then.
+    pub async fn wait_progress(
+        &mut self,
+        count: usize,
+        timeout: Duration,
+    ) -> Result<usize, HarnessError> {
+        let what = format!("{} processing {count} events", self.process.name());
+        let result = wait_for(&what, timeout, Duration::from_millis(20), || {
+            let alive = self.process.check_running();
+            let progress = self.progress.count();
+            async move {
+                alive?;
+                let progress = progress?;
+                Ok((progress >= count).then_some(progress))
+            }
+        })
+        .await;
+        result.map_err(|error| match error {
+            HarnessError::Timeout { what, after, .. } => HarnessError::Timeout {
+                what,
+                after,
+                log: self.process.log_tail(30),
+            },
+            other => other,
+        })
+    }
+
+    /// SIGKILL it and reap it: how many events were processed then (all runs).
+    pub fn kill(&mut self) -> Result<usize, HarnessError> {
+        self.process.kill()?;
+        let end = self.progress()?;
+        self.run_ends.push(end);
+        Ok(end)
+    }
+
+    /// Start it again with the same arguments (same group, same consumer name or instance id,
+    /// same output file).
+    pub fn restart(&mut self) -> Result<u32, HarnessError> {
+        self.process.start()
+    }
+
+    /// Stop it gracefully (SIGTERM: the consumer finishes the event in hand, commits or
+    /// acknowledges it and exits; SIGKILL after `grace`) and check that it exited with success.
+    pub fn stop(&mut self, grace: Duration) -> Result<ExitStatus, HarnessError> {
+        let status = self
+            .process
+            .terminate(grace)?
+            .ok_or_else(|| HarnessError::NotRunning {
+                what: self.process.name().to_owned(),
+            })?;
+        let end = self.progress()?;
+        self.run_ends.push(end);
+        if status.success() {
+            Ok(status)
+        } else {
+            Err(HarnessError::Exited {
+                what: self.process.name().to_owned(),
+                status,
+                log: self.process.log_tail(30),
+            })
+        }
+    }
+
+    /// The end of its log.
+    pub fn log_tail(&self, lines: usize) -> String {
+        self.process.log_tail(lines)
+    }
+}

@@ -1,0 +1,153 @@
+//! Reading back what a Kafka topic holds ([`read_topic`]) and where a consumer group is
+//! ([`committed_offsets`]), with plain rdkafka clients (no group membership, nothing committed).
+
+use super::error::HarnessError;
+use super::events::sequence_of_avro;
+use super::processed::Processed;
+use eventbus_runtime::kafka::framing::unframe;
+use eventbus_runtime::kafka::headers::{header_pairs, NAMES};
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::Message;
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+/// One message of a topic: where it is and which event it holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KafkaDelivered {
+    /// Its partition.
+    pub partition: i32,
+    /// Its offset.
+    pub offset: i64,
+    /// Its event's sequence number (from the value) and metadata id (`ce_id`).
+    pub event: Processed,
+}
+
+/// A client in `group` that never joins it nor commits (librdkafka wants a group even to read
+/// assigned partitions).
+fn client(bootstrap: &str, group: &str) -> Result<BaseConsumer, HarnessError> {
+    ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .set("enable.partition.eof", "false")
+        .create()
+        .map_err(HarnessError::client(format!(
+            "creating a client of {bootstrap}"
+        )))
+}
+
+/// The partition ids of a topic.
+fn partitions(client: &BaseConsumer, topic: &str) -> Result<Vec<i32>, HarnessError> {
+    let metadata = client
+        .fetch_metadata(Some(topic), Duration::from_secs(10))
+        .map_err(HarnessError::client(format!("metadata of {topic}")))?;
+    Ok(metadata
+        .topics()
+        .iter()
+        .filter(|t| t.name() == topic)
+        .flat_map(|t| t.partitions().iter().map(|p| p.id()))
+        .collect())
+}
+
+/// Every message of `topic` (full name), from the start of each partition up to its high
+/// watermark as it is when the read starts, decoded as fault-test events (at most `timeout`).
+/// Blocking: call it from `spawn_blocking` in async code.
+pub fn read_topic(
+    bootstrap: &str,
+    topic: &str,
+    timeout: Duration,
+) -> Result<Vec<KafkaDelivered>, HarnessError> {
+    let start = Instant::now();
+    let consumer = client(bootstrap, &format!("fault-reader-{}", uuid::Uuid::new_v4()))?;
+    let mut assignment = TopicPartitionList::new();
+    let mut remaining: HashMap<i32, i64> = HashMap::new();
+    for partition in partitions(&consumer, topic)? {
+        let (low, high) = consumer
+            .fetch_watermarks(topic, partition, Duration::from_secs(10))
+            .map_err(HarnessError::client(format!(
+                "watermarks of {topic}/{partition}"
+            )))?;
+        if high > low {
+            remaining.insert(partition, high);
+            assignment
+                .add_partition_offset(topic, partition, Offset::Beginning)
+                .map_err(HarnessError::client("assigning partitions"))?;
+        }
+    }
+    consumer
+        .assign(&assignment)
+        .map_err(HarnessError::client(format!("assigning {topic}")))?;
+    let mut messages = Vec::new();
+    while !remaining.is_empty() {
+        if start.elapsed() > timeout {
+            return Err(HarnessError::Timeout {
+                what: format!(
+                    "reading {topic} ({} messages read, partitions left: {remaining:?})",
+                    messages.len()
+                ),
+                after: timeout,
+                log: String::new(),
+            });
+        }
+        let Some(message) = consumer.poll(Duration::from_millis(200)) else {
+            continue;
+        };
+        let message = message.map_err(HarnessError::client(format!("reading {topic}")))?;
+        let (partition, offset) = (message.partition(), message.offset());
+        let at = format!("{topic}/{partition}@{offset}");
+        let corrupt = |reason: String| HarnessError::Corrupt {
+            what: at.clone(),
+            reason,
+        };
+        let metadata = NAMES
+            .metadata(&header_pairs(message.headers()))
+            .map_err(|e| corrupt(e.to_string()))?;
+        let value = message
+            .payload()
+            .ok_or_else(|| corrupt("no value".into()))?;
+        let (_, avro) = unframe(value).map_err(|e| corrupt(e.to_string()))?;
+        messages.push(KafkaDelivered {
+            partition,
+            offset,
+            event: Processed {
+                seq: sequence_of_avro(avro)?,
+                id: metadata.id,
+            },
+        });
+        if remaining
+            .get(&partition)
+            .is_some_and(|&high| offset + 1 >= high)
+        {
+            remaining.remove(&partition);
+        }
+    }
+    Ok(messages)
+}
+
+/// The offsets `group` has committed for each partition of `topic` (full name); a partition
+/// without a committed offset is absent. Blocking: call it from `spawn_blocking` in async code.
+pub fn committed_offsets(
+    bootstrap: &str,
+    group: &str,
+    topic: &str,
+) -> Result<HashMap<i32, i64>, HarnessError> {
+    let consumer = client(bootstrap, group)?;
+    let mut list = TopicPartitionList::new();
+    for partition in partitions(&consumer, topic)? {
+        list.add_partition(topic, partition);
+    }
+    let committed = consumer
+        .committed_offsets(list, Duration::from_secs(10))
+        .map_err(HarnessError::client(format!(
+            "committed offsets of {group} on {topic}"
+        )))?;
+    Ok(committed
+        .elements()
+        .iter()
+        .filter_map(|e| match e.offset() {
+            Offset::Offset(offset) => Some((e.partition(), offset)),
+            _ => None,
+        })
+        .collect())
+}

@@ -1,0 +1,314 @@
+//! Fault tests of the Kafka transport (issue 9), on real servers, with exact counts (printed):
+//!
+//! 1. a private broker SIGKILLed half-way through 100 000 events produced with `immediate`
+//!    sends and restarted 10 s later;
+//! 2. the same broker SIGSTOPped for 30 s, then SIGCONT;
+//! 3. a consumer process SIGKILLed three times while it works through 50 000 events, restarted
+//!    in the same group each time.
+//!
+//! For 1 and 2 every send resolves `Ok` or `Err` within the test's bound, and the topic, read back
+//! from the start, holds every `Ok` event exactly once, every failed one at most once, nothing
+//! else: delivered + failed-and-not-delivered == 100 000 ([`DeliveryReport::assert_immediate`]).
+//!
+//! For 3 nothing is lost, and the duplicates are exactly the events each killed run had processed
+//! but whose offsets the group had not committed when it died (read from the group after each
+//! kill). That is the bound: the runtime commits after every message, asynchronously, so a kill
+//! redelivers the message in hand plus those whose commits were still on their way to the
+//! broker; the test prints these counts.
+//!
+//! Needs the shared schema registry and broker (`eval "$(scripts/services.sh up)"`); tests 1 and
+//! 2 start a broker of their own (`scripts/fault-node.sh`). `cargo test -p eventbus-tests --test
+//! fault_kafka -- --nocapture` shows the counts.
+
+#[path = "kafka_support.rs"]
+mod kafka_support;
+
+use eventbus_runtime::backend::EventProducer;
+use eventbus_runtime::kafka::KafkaProducer;
+use eventbus_runtime::settings::KafkaSettings;
+use eventbus_tests::fault::kafka_read::{committed_offsets, read_topic, KafkaDelivered};
+use eventbus_tests::fault::{
+    exclusive, produce_numbered, ConsumerProcess, ConsumerTransport, DeliveryReport, Pacing,
+    PrivateKafka, RedeliveryReport, Resolved, ScratchDir, SendLedger,
+};
+use kafka_support::{create_topics, init_tracing, service_env, unique};
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Events of tests 1 and 2.
+const PRODUCED: u64 = 100_000;
+/// Events of test 3.
+const CONSUMED: u64 = 50_000;
+/// Unresolved sends at most at once.
+const IN_FLIGHT: usize = 2_000;
+/// librdkafka's `message.timeout.ms` for tests 1 and 2: a send fails if not delivered within
+/// 90 s (librdkafka's default is 300 s). Longer than the outages, so sends are expected to
+/// succeed, but an error is counted, not a failure.
+const MESSAGE_TIMEOUT_MS: &str = "90000";
+/// The bound of the produce phase of tests 1 and 2 (outage, restart, and the message timeout).
+const PRODUCE_BOUND: Duration = Duration::from_secs(200);
+/// The bound of reading a topic back.
+const READ_BOUND: Duration = Duration::from_secs(90);
+
+/// What happens to the broker half-way through producing.
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    /// SIGKILL, restart after this long.
+    Kill(Duration),
+    /// SIGSTOP, SIGCONT after this long.
+    Stop(Duration),
+}
+
+/// Produce [`PRODUCED`] events to a private broker while `fault` happens to it once half of
+/// the sends resolved; read the topic back and assert the `immediate` rules.
+async fn produce_through(fault: Fault) {
+    init_tracing();
+    let started = Instant::now();
+    let (_, registry) = service_env();
+    let mut kafka = PrivateKafka::start().await.expect("private broker");
+    let broker_start = started.elapsed();
+    let prefix = unique("fault");
+    let topic = "events";
+    let full_topic = format!("{prefix}-{topic}");
+    kafka.create_topic(&full_topic, 3).await.expect("topic");
+    let settings = KafkaSettings::builder(kafka.bootstrap(), registry)
+        .topic_prefix(&prefix)
+        .service_name("fault-tests")
+        .common(|c| c.audit_logging_enabled = false)
+        .client_option("message.timeout.ms", MESSAGE_TIMEOUT_MS)
+        .build()
+        .expect("settings");
+    let producer: Arc<dyn EventProducer> =
+        Arc::new(KafkaProducer::new(&settings).expect("producer"));
+    let resolved = Resolved::default();
+    let producing = tokio::spawn({
+        let (producer, resolved) = (producer.clone(), resolved.clone());
+        async move {
+            let pacing = Pacing {
+                in_flight: IN_FLIGHT,
+                per_second: None,
+            };
+            produce_numbered(producer, topic, PRODUCED, pacing, resolved).await
+        }
+    });
+    let produce_start = Instant::now();
+
+    let at = resolved
+        .wait_for(PRODUCED as usize / 2, PRODUCE_BOUND)
+        .await
+        .expect("half of the sends resolve");
+    let fault_at = produce_start.elapsed();
+    let recovery = match fault {
+        Fault::Kill(down) => {
+            kafka.kill().expect("SIGKILL the broker");
+            tokio::time::sleep(down).await;
+            let restart = kafka.restart().await.expect("restart the broker");
+            format!("SIGKILL, restarted after {down:?}, ready in {restart:.1?}")
+        }
+        Fault::Stop(stopped) => {
+            kafka.pause().expect("SIGSTOP the broker");
+            tokio::time::sleep(stopped).await;
+            kafka.resume().expect("SIGCONT the broker");
+            format!("SIGSTOP for {stopped:?}, then SIGCONT")
+        }
+    };
+    assert!(
+        at < PRODUCED as usize,
+        "the fault came after every send resolved ({at}): nothing was tested"
+    );
+    let ledger: SendLedger = tokio::time::timeout(PRODUCE_BOUND, producing)
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "the sends did not all resolve within {PRODUCE_BOUND:?} ({} resolved)",
+                resolved.get()
+            )
+        })
+        .expect("the producing task does not panic");
+    let produced_in = produce_start.elapsed();
+
+    let bootstrap = kafka.bootstrap();
+    let read_from = full_topic.clone();
+    let delivered: Vec<KafkaDelivered> =
+        tokio::task::spawn_blocking(move || read_topic(&bootstrap, &read_from, READ_BOUND))
+            .await
+            .expect("reader task")
+            .expect("read the topic back");
+    let events: Vec<_> = delivered.iter().map(|d| d.event).collect();
+    let report = DeliveryReport::new(&ledger, &events);
+    println!(
+        "[fault] kafka immediate, broker {recovery} when {at} of {PRODUCED} sends had resolved \
+         ({fault_at:.1?} in): {report}"
+    );
+    for (error, count) in ledger.errors(5) {
+        println!("[fault]   {count} sends failed with: {error}");
+    }
+    println!(
+        "[fault]   times: broker start {broker_start:.1?}, produce {produced_in:.1?}, total {:.1?}",
+        started.elapsed()
+    );
+    report.assert_immediate();
+}
+
+/// Test 1: the broker SIGKILLed half-way through 100 000 events and restarted 10 s later.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broker_killed_and_restarted_while_producing_loses_nothing_silently() {
+    let _one_at_a_time = exclusive().await;
+    produce_through(Fault::Kill(Duration::from_secs(10))).await;
+}
+
+/// Test 2: the broker SIGSTOPped for 30 s half-way through 100 000 events, then SIGCONT.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broker_stopped_for_30_s_while_producing_loses_nothing_silently() {
+    let _one_at_a_time = exclusive().await;
+    produce_through(Fault::Stop(Duration::from_secs(30))).await;
+}
+
+/// The offsets `group` committed on `topic`, once two reads 500 ms apart agree (at most 15 s):
+/// commit requests the killed process had already written to its socket may still reach the
+/// broker and be applied just after the kill.
+async fn settled_commits(bootstrap: &str, group: &str, topic: &str) -> HashMap<i32, i64> {
+    let read = || {
+        let (servers, group, topic) = (bootstrap.to_owned(), group.to_owned(), topic.to_owned());
+        async move {
+            tokio::task::spawn_blocking(move || committed_offsets(&servers, &group, &topic))
+                .await
+                .expect("offsets task")
+                .expect("committed offsets")
+        }
+    };
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut last = read().await;
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = read().await;
+        if now == last {
+            return now;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the committed offsets of {group} still move 15 s after the kill: {now:?}"
+        );
+        last = now;
+    }
+}
+
+/// Test 3: a consumer process SIGKILLed at about 25 %, 50 % and 75 % of 50 000 events and
+/// restarted in the same group (static membership, so the restart does not wait for the dead
+/// member's session to expire): 0 lost, and each duplicate is an event a killed run had
+/// processed beyond its group's committed offset.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consumer_killed_three_times_loses_nothing_and_redelivers_only_what_was_in_flight() {
+    let _one_at_a_time = exclusive().await;
+    init_tracing();
+    let started = Instant::now();
+    let (bootstrap, registry) = service_env();
+    let prefix = unique("fault");
+    let topic = "consumed";
+    let full_topic = format!("{prefix}-{topic}");
+    let settings = KafkaSettings::builder(&bootstrap, &registry)
+        .topic_prefix(&prefix)
+        .service_name("fault-tests")
+        .common(|c| c.audit_logging_enabled = false)
+        .build()
+        .expect("settings");
+    create_topics(&settings, &[&full_topic], 3).await;
+    let producer: Arc<dyn EventProducer> =
+        Arc::new(KafkaProducer::new(&settings).expect("producer"));
+    let pacing = Pacing {
+        in_flight: IN_FLIGHT,
+        per_second: None,
+    };
+    let ledger = tokio::time::timeout(
+        PRODUCE_BOUND,
+        produce_numbered(producer, topic, CONSUMED, pacing, Resolved::default()),
+    )
+    .await
+    .expect("producing is bounded");
+    assert_eq!(ledger.ok(), CONSUMED as usize, "{:?}", ledger.errors(5));
+    let read_from = full_topic.clone();
+    let servers = bootstrap.clone();
+    let on_topic =
+        tokio::task::spawn_blocking(move || read_topic(&servers, &read_from, READ_BOUND))
+            .await
+            .expect("reader task")
+            .expect("read the topic");
+    let events: Vec<_> = on_topic.iter().map(|d| d.event).collect();
+    DeliveryReport::new(&ledger, &events).assert_all_delivered_once();
+    let position: HashMap<u64, (i32, i64)> = on_topic
+        .iter()
+        .map(|d| (d.event.seq, (d.partition, d.offset)))
+        .collect();
+    let produced_in = started.elapsed();
+
+    let dir = ScratchDir::new("kafka-consumer").expect("scratch dir");
+    let group = unique("fault-group");
+    let transport = ConsumerTransport::kafka(&bootstrap, &registry, &unique("fault-member"));
+    let mut consumer = ConsumerProcess::start(
+        env!("CARGO_BIN_EXE_fault_consumer").as_ref(),
+        dir.path(),
+        &transport,
+        &full_topic,
+        &group,
+    )
+    .expect("consumer process");
+    let mut in_flight: Vec<BTreeSet<u64>> = Vec::new();
+    let mut kills = Vec::new();
+    for quarter in 1..=3 {
+        let target = CONSUMED as usize * quarter / 4;
+        consumer
+            .wait_progress(target, Duration::from_secs(120))
+            .await
+            .expect("the consumer makes progress");
+        let run_start = consumer.run_ends().last().copied().unwrap_or(0);
+        let end = consumer.kill().expect("SIGKILL the consumer");
+        let committed = settled_commits(&bootstrap, &group, &full_topic).await;
+        let processed = consumer.processed().expect("processed events");
+        let uncommitted: BTreeSet<u64> = processed[run_start..end]
+            .iter()
+            .filter(|p| {
+                let (partition, offset) = position[&p.seq];
+                offset >= committed.get(&partition).copied().unwrap_or(0)
+            })
+            .map(|p| p.seq)
+            .collect();
+        kills.push(format!(
+            "kill {quarter} at {end} processed: {} in flight (committed {committed:?})",
+            uncommitted.len()
+        ));
+        in_flight.push(uncommitted);
+        consumer.restart().expect("restart the consumer");
+        let restarted = Instant::now();
+        consumer
+            .wait_progress(end + 1, Duration::from_secs(60))
+            .await
+            .expect("the restarted consumer processes again");
+        kills.push(format!(
+            "  restarted: processing again {:.1?} after the restart",
+            restarted.elapsed()
+        ));
+    }
+    let expected = CONSUMED as usize + in_flight.iter().map(BTreeSet::len).sum::<usize>();
+    let finished = consumer
+        .wait_progress(expected, Duration::from_secs(120))
+        .await;
+    consumer
+        .stop(Duration::from_secs(20))
+        .expect("the consumer stops cleanly");
+    let report = RedeliveryReport::new(
+        &ledger,
+        &consumer.processed().expect("processed events"),
+        &in_flight,
+    );
+    println!("[fault] kafka consumer SIGKILLed 3 times: {report}");
+    for kill in &kills {
+        println!("[fault]   {kill}");
+    }
+    println!(
+        "[fault]   times: produce and read back {produced_in:.1?}, total {:.1?}",
+        started.elapsed()
+    );
+    report.assert_exact();
+    finished.expect("every event processed");
+}
