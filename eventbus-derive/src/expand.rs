@@ -79,33 +79,21 @@ fn event_data_impl(cont: &Container, schema: Schema) -> TokenStream {
     let ident = cont.ident;
     let idents: Vec<_> = cont.fields.iter().map(|f| f.ident).collect();
     let names: Vec<_> = cont.fields.iter().map(|f| f.name.as_str()).collect();
-    // `<T as EventData>` spanned at the field's type, so an unsupported type is reported there.
-    let as_data: Vec<_> = cont
-        .fields
-        .iter()
-        .map(|f| {
-            let ty = f.ty;
-            quote_spanned!(ty.span()=> <#ty as #rt::EventData>)
-        })
+    // One constant per field holds the operations of its type, `<T as EventData>::FIELD`, spanned
+    // at the field's type: the only place the generated code needs `T: EventData`, so an
+    // unsupported type is one error there, not one per method below.
+    let ops: Vec<_> = (0..cont.fields.len())
+        .map(|i| Ident::new(&format!("__FIELD_{i}"), Span::call_site()))
         .collect();
-    // `json_field`'s `T: EventData` bound, spanned likewise and preceded by a use of `<T as
-    // EventData>` in the same function, so rustc merges its error into the one at the field's type
-    // instead of reporting the unsupported type a second time, at the derive.
-    let from_json_fields: Vec<_> = cont
-        .fields
-        .iter()
-        .map(|f| {
-            let (ty, name) = (f.ty, &f.name);
-            quote_spanned! {ty.span()=> {
-                let _: bool = <#ty as #rt::EventData>::NULLABLE;
-                #p::json_field::<#ty>(object, #name)?
-            }}
-        })
-        .collect();
+    let ops_consts = cont.fields.iter().zip(&ops).map(|(f, op)| {
+        let ty = f.ty;
+        let value = quote_spanned!(ty.span()=> <#ty as #rt::EventData>::FIELD);
+        quote!(const #op: #p::FieldOps<#ty> = #value;)
+    });
 
     let fields_schema = quote! {
         ::std::vec![#(
-            #p::field_schema(#names, #as_data::avro_schema(names), #as_data::NULLABLE)
+            #p::field_schema(#names, (#ops.avro_schema)(names), #ops.nullable)
         ),*]
     };
     let avro_schema = match schema {
@@ -130,47 +118,51 @@ fn event_data_impl(cont: &Container, schema: Schema) -> TokenStream {
     let type_name = ident.to_string();
 
     quote! {
-        #[automatically_derived]
-        impl #rt::EventData for #ident {
-            fn avro_schema(names: &mut #p::SchemaNames) -> #p::JsonValue {
-                #avro_schema
-            }
+        const _: () = {
+            #( #ops_consts )*
 
-            fn encode(&self, out: &mut ::std::vec::Vec<u8>) {
-                #( #as_data::encode(&self.#idents, out); )*
-            }
+            #[automatically_derived]
+            impl #rt::EventData for #ident {
+                fn avro_schema(names: &mut #p::SchemaNames) -> #p::JsonValue {
+                    #avro_schema
+                }
 
-            fn decode(input: &mut #p::Reader<'_>) -> ::std::result::Result<Self, #p::DataError> {
-                ::std::result::Result::Ok(Self {
-                    #( #idents: #as_data::decode(input).map_err(|e| e.in_field(#names))?, )*
-                })
-            }
+                fn encode(&self, out: &mut ::std::vec::Vec<u8>) {
+                    #( (#ops.encode)(&self.#idents, out); )*
+                }
 
-            fn to_json(&self) -> #p::JsonValue {
-                let mut object = #p::JsonMap::new();
-                #( object.insert(::std::string::String::from(#names), #as_data::to_json(&self.#idents)); )*
-                #p::JsonValue::Object(object)
-            }
+                fn decode(input: &mut #p::Reader<'_>) -> ::std::result::Result<Self, #p::DataError> {
+                    ::std::result::Result::Ok(Self {
+                        #( #idents: (#ops.decode)(input).map_err(|e| e.in_field(#names))?, )*
+                    })
+                }
 
-            fn from_json(value: &#p::JsonValue) -> ::std::result::Result<Self, #p::DataError> {
-                let object = #p::json_record(value, &[#(#names),*])?;
-                ::std::result::Result::Ok(Self {
-                    #( #idents: #from_json_fields, )*
-                })
-            }
+                fn to_json(&self) -> #p::JsonValue {
+                    let mut object = #p::JsonMap::new();
+                    #( object.insert(::std::string::String::from(#names), (#ops.to_json)(&self.#idents)); )*
+                    #p::JsonValue::Object(object)
+                }
 
-            fn example(kind: #p::Example) -> Self {
-                Self { #( #idents: #as_data::example(kind), )* }
-            }
+                fn from_json(value: &#p::JsonValue) -> ::std::result::Result<Self, #p::DataError> {
+                    let object = #p::json_record(value, &[#(#names),*])?;
+                    ::std::result::Result::Ok(Self {
+                        #( #idents: (#ops.from_json)(object, #names)?, )*
+                    })
+                }
 
-            fn key_at(&self, path: &[&str]) -> ::std::result::Result<#p::KeyValue, #p::KeyPathError> {
-                match path {
-                    [] => ::std::result::Result::Err(#p::KeyPathError::not_a_key(path, #type_name)),
-                    #( [#names, rest @ ..] => #as_data::key_at(&self.#idents, rest).map_err(|e| e.under(#names)), )*
-                    _ => ::std::result::Result::Err(#p::KeyPathError::no_such_field(path, #type_name)),
+                fn example(kind: #p::Example) -> Self {
+                    Self { #( #idents: (#ops.example)(kind), )* }
+                }
+
+                fn key_at(&self, path: &[&str]) -> ::std::result::Result<#p::KeyValue, #p::KeyPathError> {
+                    match path {
+                        [] => ::std::result::Result::Err(#p::KeyPathError::not_a_key(path, #type_name)),
+                        #( [#names, rest @ ..] => (#ops.key_at)(&self.#idents, rest).map_err(|e| e.under(#names)), )*
+                        _ => ::std::result::Result::Err(#p::KeyPathError::no_such_field(path, #type_name)),
+                    }
                 }
             }
-        }
+        };
     }
 }
 
@@ -196,9 +188,12 @@ fn event_impls(cont: &Container) -> TokenStream {
             quote!(#p::EventDescriptor::in_process::<#ident>(#doc, #rust_type)),
         )
     } else {
+        // `<Event as BusEvent>` at the struct's name: an event without `Clone` is reported
+        // there, with the runtime's message.
+        let ops = quote_spanned!(ident.span()=> <#ident as #p::BusEvent>::OPS);
         (
             event_data_impl(cont, Schema::CloudEvent),
-            quote!(#p::EventDescriptor::bus::<#ident>(#doc, #rust_type)),
+            quote!(#p::EventDescriptor::bus::<#ident>(#doc, #rust_type, #ops)),
         )
     };
     let key_check = key_field_check(cont);

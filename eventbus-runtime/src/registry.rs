@@ -102,6 +102,32 @@ pub struct BusOps {
     schema: fn() -> &'static EventSchema,
 }
 
+/// An event type that can travel on the bus: its operations for the registry. Implemented for
+/// every `Clone` event with event data; `#[derive(OpenEdxEvent)]` asks for it at the struct.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` must implement `Clone` to travel on the event bus",
+    label = "add `#[derive(Clone)]` to `{Self}`",
+    note = "each receiver of an event gets its own copy; an event that is only sent in-process can be declared `#[openedx_event(in_process_only)]` instead"
+)]
+pub trait BusEvent {
+    /// The event type's operations.
+    const OPS: BusOps;
+}
+
+impl<E: OpenEdxEvent + EventData + Clone> BusEvent for E {
+    const OPS: BusOps = BusOps {
+        decode: ops::decode::<E>,
+        from_json: ops::from_json::<E>,
+        example: ops::example::<E>,
+        dispatch: ops::dispatch::<E>,
+        send: ops::send::<E>,
+        connect: ops::connect::<E>,
+        disconnect: ops::disconnect::<E>,
+        schema: ops::schema::<E>,
+    };
+}
+
 /// One registered event type.
 pub struct EventDescriptor {
     /// The event type string.
@@ -173,11 +199,13 @@ mod ops {
 }
 
 impl EventDescriptor {
-    /// The entry of an event type that can travel on the bus. Used by `#[derive(OpenEdxEvent)]`.
+    /// The entry of an event type that can travel on the bus, with its
+    /// [`BusEvent::OPS`]. Used by `#[derive(OpenEdxEvent)]`.
     #[doc(hidden)]
-    pub const fn bus<E: OpenEdxEvent + EventData + Clone>(
+    pub const fn bus<E: OpenEdxEvent>(
         description: &'static str,
         rust_type: &'static str,
+        ops: BusOps,
     ) -> Self {
         EventDescriptor {
             event_type: E::EVENT_TYPE,
@@ -185,16 +213,7 @@ impl EventDescriptor {
             default_key_field: E::DEFAULT_KEY_FIELD,
             description,
             rust_type,
-            bus: Some(BusOps {
-                decode: ops::decode::<E>,
-                from_json: ops::from_json::<E>,
-                example: ops::example::<E>,
-                dispatch: ops::dispatch::<E>,
-                send: ops::send::<E>,
-                connect: ops::connect::<E>,
-                disconnect: ops::disconnect::<E>,
-                schema: ops::schema::<E>,
-            }),
+            bus: Some(ops),
             schema: OnceLock::new(),
         }
     }

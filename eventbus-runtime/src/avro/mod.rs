@@ -8,6 +8,7 @@
 mod binary;
 mod compat;
 mod containers;
+pub(crate) mod field;
 mod primitives;
 mod resolve;
 pub mod schema;
@@ -45,6 +46,10 @@ pub trait EventData: Sized + Send + Sync + 'static {
     /// Whether a field of this type is optional: `["null", T]` with `"default": null`.
     #[doc(hidden)]
     const NULLABLE: bool = false;
+
+    /// The operations of a record field of this type, for the code `#[derive(EventData)]` generates.
+    #[doc(hidden)]
+    const FIELD: field::FieldOps<Self> = field::FieldOps::of();
 
     /// The Avro type of this Rust type. Records are written out the first time `names` sees them
     /// and referenced by their bare name after that, as openedx-events does.
