@@ -20,10 +20,11 @@ pub fn derive(input: &DeriveInput, derive: Derive) -> TokenStream {
             Derive::Event => event_impls(&cont),
             Derive::Data => event_data_impl(&cont, Schema::Record),
         },
-        (Err(err), _) => {
+        (Err(err), cont) => {
             let errors = err.to_compile_error();
             let stubs = stubs(input, derive);
-            quote!(#errors #stubs)
+            let field_checks = cont.map(|cont| field_checks(input, &cont));
+            quote!(#errors #stubs #field_checks)
         }
         (Ok(()), None) => unreachable!("no container without an error"),
     }
@@ -32,14 +33,21 @@ pub fn derive(input: &DeriveInput, derive: Derive) -> TokenStream {
 /// Impls with no real body, so that one error in the derive does not cascade into "trait not
 /// implemented" errors wherever the type is used.
 fn stubs(input: &DeriveInput, derive: Derive) -> TokenStream {
-    if !input.generics.params.is_empty() {
-        return TokenStream::new();
-    }
     let ident = &input.ident;
     let rt = quote!(::eventbus_runtime);
+    // A generic struct (refused) gets its stubs too, for every parameter, so that a field of type
+    // `Pair<String>` elsewhere is not a second error.
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let mut predicates = where_clause
+        .map(|w| w.predicates.iter().map(|p| quote!(#p,)).collect())
+        .unwrap_or_else(TokenStream::new);
+    predicates.extend(quote!(Self: ::std::marker::Send + ::std::marker::Sync + 'static));
+    let header = |trait_: TokenStream| quote!(impl #impl_generics #trait_ for #ident #ty_generics where #predicates);
+    let data_header = header(quote!(#rt::EventData));
+    let event_header = header(quote!(#rt::OpenEdxEvent));
     let data = quote! {
         #[automatically_derived]
-        impl #rt::EventData for #ident {
+        #data_header {
             fn avro_schema(_: &mut #rt::__private::SchemaNames) -> #rt::__private::JsonValue { unimplemented!() }
             fn encode(&self, _: &mut ::std::vec::Vec<u8>) { unimplemented!() }
             fn decode(_: &mut #rt::__private::Reader<'_>) -> ::std::result::Result<Self, #rt::__private::DataError> { unimplemented!() }
@@ -53,7 +61,7 @@ fn stubs(input: &DeriveInput, derive: Derive) -> TokenStream {
         Derive::Event => quote! {
             #data
             #[automatically_derived]
-            impl #rt::OpenEdxEvent for #ident {
+            #event_header {
                 const EVENT_TYPE: &'static str = "";
                 const MINOR_VERSION: u32 = 0;
                 const DEFAULT_KEY_FIELD: ::std::option::Option<&'static str> = ::std::option::Option::None;
@@ -62,6 +70,25 @@ fn stubs(input: &DeriveInput, derive: Derive) -> TokenStream {
             }
         },
     }
+}
+
+/// With the errors of a derive, the `EventData` bound of each field whose type the derive did not
+/// already report, so that every problem is reported in one compile.
+fn field_checks(input: &DeriveInput, cont: &Container) -> TokenStream {
+    if !input.generics.params.is_empty() || cont.attrs.in_process_only {
+        return TokenStream::new();
+    }
+    let rt = quote!(::eventbus_runtime);
+    let checks = cont
+        .fields
+        .iter()
+        .filter(|f| check::unsupported_type(f.ty).is_none())
+        .map(|f| {
+            let ty = f.ty;
+            let value = quote_spanned!(ty.span()=> <#ty as #rt::EventData>::FIELD);
+            quote!(const _: #rt::__private::FieldOps<#ty> = #value;)
+        });
+    quote!(const _: () = { #(#checks)* };)
 }
 
 /// The two kinds of schema a struct can have.
@@ -197,9 +224,11 @@ fn event_impls(cont: &Container) -> TokenStream {
         )
     };
     let key_check = key_field_check(cont);
+    let claim = event_type_claim(cont);
 
     quote! {
         #data_impl
+        #claim
 
         const _: () = {
             static DESCRIPTOR: #p::EventDescriptor = #descriptor;
@@ -223,6 +252,30 @@ fn event_impls(cont: &Container) -> TokenStream {
 
             #key_check
         };
+    }
+}
+
+/// A macro named after the event type, exported at the crate's root: two structs of one crate
+/// that declare the same event type define it twice, which the compiler refuses, at both
+/// `event_type` strings. (Across crates, the registry refuses it when first used.)
+fn event_type_claim(cont: &Container) -> TokenStream {
+    let Some(lit) = &cont.attrs.event_type else {
+        return TokenStream::new();
+    };
+    let mut name = String::from("__openedx_event_type__");
+    for c in lit.value().chars() {
+        match c {
+            '.' => name.push_str("__"),
+            '_' => name.push_str("_u"),
+            '-' => name.push_str("_h"),
+            c => name.push(c),
+        }
+    }
+    let name = Ident::new(&name, lit.span());
+    quote_spanned! {lit.span()=>
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! #name { () => {}; }
     }
 }
 

@@ -40,7 +40,8 @@ pub enum Example {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be carried by an Open edX event",
     label = "unsupported field type",
-    note = "event fields may be bool, i32, i64, u32, f64, String, Vec<u8>, Vec<T>, BTreeMap<String, T>, HashMap<String, T>, Option<T>, DateTime<Utc>, Uuid, an opaque key (CourseKey, UsageKey, ...) or a struct that derives `EventData`"
+    note = "event fields may be bool, i32, i64, u32, f64, String, Vec<u8>, Vec<T>, BTreeMap<String, T>, HashMap<String, T>, Option<T>, DateTime<Utc>, Uuid, an opaque key (CourseKey, UsageKey, ...) or a struct that derives `EventData`",
+    note = "a struct of your own needs `#[derive(EventData)]`; enums and generic structs cannot be carried"
 )]
 pub trait EventData: Sized + Send + Sync + 'static {
     /// Whether a field of this type is optional: `["null", T]` with `"default": null`.
