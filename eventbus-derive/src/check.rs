@@ -9,8 +9,14 @@ const EXPECTED_EVENT_TYPE: &str =
 
 /// Check the container as a whole.
 pub fn check(cx: &Ctxt, cont: &Container) {
+    // The fields of a generic struct (refused) are not checked: its one error is the generics.
+    let fields = if cont.generic {
+        &[][..]
+    } else {
+        &cont.fields[..]
+    };
     if cont.derive != Derive::Event {
-        for field in &cont.fields {
+        for field in fields {
             if let Some((ty, message)) = unsupported_type(field.ty) {
                 cx.error_spanned_by(ty, message);
             }
@@ -42,7 +48,7 @@ pub fn check(cx: &Ctxt, cont: &Container) {
         cx.error_spanned_by(cont.ident, "an event needs at least one field");
     }
     if !cont.attrs.in_process_only {
-        for field in &cont.fields {
+        for field in fields {
             if let Some((ty, message)) = unsupported_type(field.ty) {
                 cx.error_spanned_by(ty, message);
             } else if is_option(field.ty) {
@@ -142,7 +148,9 @@ pub fn unsupported_type(ty: &Type) -> Option<(&Type, String)> {
                     format!("`{name}` {NOT}: {LONG}; use `i64`, or `u32` when the values fit")
                 }
                 "u128" | "i128" | "isize" => format!("`{name}` {NOT}: {LONG}; use `i64`"),
-                "i8" | "i16" | "u16" => format!("`{name}` {NOT}: {LONG}; use `i32` or `i64`"),
+                "i8" | "i16" | "u16" => {
+                    format!("`{name}` {NOT}: use `i32` or `i64` (an Avro `long`)")
+                }
                 "f32" => format!(
                     "`f32` {NOT}: openedx-events writes Python floats as Avro `double`; use `f64`"
                 ),
@@ -152,14 +160,17 @@ pub fn unsupported_type(ty: &Type) -> Option<(&Type, String)> {
                     "`{name}` {NOT}: event dates are UTC date-times (`isoformat()` with `+00:00`); use `DateTime<Utc>`"
                 ),
                 "HashSet" | "BTreeSet" => format!("`{name}` {NOT}: use `Vec<T>` (an Avro array)"),
-                "HashMap" | "BTreeMap" if args.first().is_some_and(|key| is_non_string_key(key)) => {
-                    return Some((
-                        args[0],
-                        format!(
-                            "a map with these keys {NOT}: Avro map keys are strings; use `{name}<String, T>`"
-                        ),
-                    ));
-                }
+                "HashMap" | "BTreeMap" => match args.first().and_then(|key| non_string_key(key)) {
+                    Some(keys) => {
+                        return Some((
+                            args[0],
+                            format!(
+                                "a map with {keys} keys {NOT}: Avro map keys are strings; use `{name}<String, T>`"
+                            ),
+                        ))
+                    }
+                    None => return args.into_iter().find_map(unsupported_type),
+                },
                 _ => return args.into_iter().find_map(unsupported_type),
             }
         }
@@ -168,12 +179,13 @@ pub fn unsupported_type(ty: &Type) -> Option<(&Type, String)> {
     Some((ty, message))
 }
 
-/// Whether a map key is spelled as a type that is certainly not a string.
-fn is_non_string_key(ty: &Type) -> bool {
+/// A map key spelled as a type that is certainly not a string, described: "`i64`", "tuple".
+fn non_string_key(ty: &Type) -> Option<String> {
     match ty {
-        Type::Path(path) => path.path.get_ident().is_some_and(|ident| {
+        Type::Path(path) => path.path.get_ident().and_then(|ident| {
+            let name = ident.to_string();
             matches!(
-                ident.to_string().as_str(),
+                name.as_str(),
                 "bool"
                     | "char"
                     | "f32"
@@ -191,9 +203,10 @@ fn is_non_string_key(ty: &Type) -> bool {
                     | "u128"
                     | "usize"
             )
+            .then(|| format!("`{name}`"))
         }),
-        Type::Tuple(_) => true,
-        _ => false,
+        Type::Tuple(_) => Some("tuple".to_owned()),
+        _ => None,
     }
 }
 

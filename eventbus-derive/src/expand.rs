@@ -23,7 +23,7 @@ pub fn derive(input: &DeriveInput, derive: Derive) -> TokenStream {
         (Err(err), cont) => {
             let errors = err.to_compile_error();
             let stubs = stubs(input, derive);
-            let field_checks = cont.map(|cont| field_checks(input, &cont));
+            let field_checks = cont.map(|cont| field_checks(&cont));
             quote!(#errors #stubs #field_checks)
         }
         (Ok(()), None) => unreachable!("no container without an error"),
@@ -74,21 +74,25 @@ fn stubs(input: &DeriveInput, derive: Derive) -> TokenStream {
 
 /// With the errors of a derive, the `EventData` bound of each field whose type the derive did not
 /// already report, so that every problem is reported in one compile.
-fn field_checks(input: &DeriveInput, cont: &Container) -> TokenStream {
-    if !input.generics.params.is_empty() || cont.attrs.in_process_only {
+fn field_checks(cont: &Container) -> TokenStream {
+    if cont.generic || cont.attrs.in_process_only {
         return TokenStream::new();
     }
-    let rt = quote!(::eventbus_runtime);
     let checks = cont
         .fields
         .iter()
         .filter(|f| check::unsupported_type(f.ty).is_none())
-        .map(|f| {
-            let ty = f.ty;
-            let value = quote_spanned!(ty.span()=> <#ty as #rt::EventData>::FIELD);
-            quote!(const _: #rt::__private::FieldOps<#ty> = #value;)
-        });
+        .map(|f| field_ops(quote!(_), f.ty));
     quote!(const _: () = { #(#checks)* };)
+}
+
+/// `const NAME: FieldOps<T> = <T as EventData>::FIELD;`, the value spanned at the field's type:
+/// the one place where the generated code needs `T: EventData`, so an unsupported type is one
+/// error there.
+fn field_ops(name: TokenStream, ty: &syn::Type) -> TokenStream {
+    let rt = quote!(::eventbus_runtime);
+    let value = quote_spanned!(ty.span()=> <#ty as #rt::EventData>::FIELD);
+    quote!(const #name: #rt::__private::FieldOps<#ty> = #value;)
 }
 
 /// The two kinds of schema a struct can have.
@@ -106,17 +110,16 @@ fn event_data_impl(cont: &Container, schema: Schema) -> TokenStream {
     let ident = cont.ident;
     let idents: Vec<_> = cont.fields.iter().map(|f| f.ident).collect();
     let names: Vec<_> = cont.fields.iter().map(|f| f.name.as_str()).collect();
-    // One constant per field holds the operations of its type, `<T as EventData>::FIELD`, spanned
-    // at the field's type: the only place the generated code needs `T: EventData`, so an
-    // unsupported type is one error there, not one per method below.
+    // One constant per field holds the operations of its type; the methods call them through it,
+    // so an unsupported type is one error at the constant, not one per method.
     let ops: Vec<_> = (0..cont.fields.len())
         .map(|i| Ident::new(&format!("__FIELD_{i}"), Span::call_site()))
         .collect();
-    let ops_consts = cont.fields.iter().zip(&ops).map(|(f, op)| {
-        let ty = f.ty;
-        let value = quote_spanned!(ty.span()=> <#ty as #rt::EventData>::FIELD);
-        quote!(const #op: #p::FieldOps<#ty> = #value;)
-    });
+    let ops_consts = cont
+        .fields
+        .iter()
+        .zip(&ops)
+        .map(|(f, op)| field_ops(quote!(#op), f.ty));
 
     let fields_schema = quote! {
         ::std::vec![#(
