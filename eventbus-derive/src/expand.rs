@@ -3,7 +3,7 @@
 use crate::ast::{Container, Derive};
 use crate::check;
 use crate::ctxt::Ctxt;
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::DeriveInput;
@@ -82,17 +82,38 @@ fn field_checks(cont: &Container) -> TokenStream {
         .fields
         .iter()
         .filter(|f| check::unsupported_type(f.ty).is_none())
-        .map(|f| field_ops(quote!(_), f.ty));
+        .map(|f| field_ops(quote!(_), f.ty, cont.ident));
     quote!(const _: () = { #(#checks)* };)
 }
 
 /// `const NAME: FieldOps<T> = <T as EventData>::FIELD;`, the value spanned at the field's type:
 /// the one place where the generated code needs `T: EventData`, so an unsupported type is one
 /// error there.
-fn field_ops(name: TokenStream, ty: &syn::Type) -> TokenStream {
+fn field_ops(name: TokenStream, ty: &syn::Type, container: &Ident) -> TokenStream {
     let rt = quote!(::eventbus_runtime);
-    let value = quote_spanned!(ty.span()=> <#ty as #rt::EventData>::FIELD);
-    quote!(const #name: #rt::__private::FieldOps<#ty> = #value;)
+    // The constant is outside the impl, where `Self` (as in `Vec<Self>`) means nothing.
+    let spelled = without_self(quote!(#ty), container);
+    let value = quote_spanned!(ty.span()=> <#spelled as #rt::EventData>::FIELD);
+    quote!(const #name: #rt::__private::FieldOps<#spelled> = #value;)
+}
+
+/// The tokens with `Self` replaced by the struct's name.
+fn without_self(tokens: TokenStream, container: &Ident) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Ident(ident) if ident == "Self" => {
+                TokenTree::Ident(Ident::new(&container.to_string(), ident.span()))
+            }
+            TokenTree::Group(group) => {
+                let mut inner =
+                    Group::new(group.delimiter(), without_self(group.stream(), container));
+                inner.set_span(group.span());
+                TokenTree::Group(inner)
+            }
+            other => other,
+        })
+        .collect()
 }
 
 /// The two kinds of schema a struct can have.
@@ -119,7 +140,7 @@ fn event_data_impl(cont: &Container, schema: Schema) -> TokenStream {
         .fields
         .iter()
         .zip(&ops)
-        .map(|(f, op)| field_ops(quote!(#op), f.ty));
+        .map(|(f, op)| field_ops(quote!(#op), f.ty, cont.ident));
 
     let fields_schema = quote! {
         ::std::vec![#(
