@@ -31,6 +31,8 @@ pub struct Container<'a> {
     /// The doc comment, one line per `///` line.
     pub doc: String,
     pub derive: Derive,
+    /// The struct has generic parameters or a where clause (refused).
+    pub generic: bool,
 }
 
 /// One named field.
@@ -45,7 +47,8 @@ impl<'a> Container<'a> {
     /// Parse the input; problems go to `cx`. Returns `None` when there is no struct to model.
     pub fn from_ast(cx: &Ctxt, input: &'a DeriveInput, derive: Derive) -> Option<Container<'a>> {
         let attrs = ContainerAttrs::from_ast(cx, &input.attrs, derive);
-        if !input.generics.params.is_empty() || input.generics.where_clause.is_some() {
+        let generic = !input.generics.params.is_empty() || input.generics.where_clause.is_some();
+        if generic {
             // `Generics` prints only `<...>`: with no parameters, point at the where clause.
             let generics: &dyn quote::ToTokens = match &input.generics.where_clause {
                 Some(where_clause) if input.generics.params.is_empty() => where_clause,
@@ -122,6 +125,7 @@ impl<'a> Container<'a> {
             fields,
             doc: doc_comment(&input.attrs),
             derive,
+            generic,
         })
     }
 }

@@ -9,7 +9,18 @@ const EXPECTED_EVENT_TYPE: &str =
 
 /// Check the container as a whole.
 pub fn check(cx: &Ctxt, cont: &Container) {
+    // The fields of a generic struct (refused) are not checked: its one error is the generics.
+    let fields = if cont.generic {
+        &[][..]
+    } else {
+        &cont.fields[..]
+    };
     if cont.derive != Derive::Event {
+        for field in fields {
+            if let Some((ty, message)) = unsupported_type(field.ty) {
+                cx.error_spanned_by(ty, message);
+            }
+        }
         return;
     }
     match &cont.attrs.event_type {
@@ -37,8 +48,10 @@ pub fn check(cx: &Ctxt, cont: &Container) {
         cx.error_spanned_by(cont.ident, "an event needs at least one field");
     }
     if !cont.attrs.in_process_only {
-        for field in &cont.fields {
-            if is_option(field.ty) {
+        for field in fields {
+            if let Some((ty, message)) = unsupported_type(field.ty) {
+                cx.error_spanned_by(ty, message);
+            } else if is_option(field.ty) {
                 cx.error_spanned_by(
                     field.ty,
                     "an event's own fields cannot be optional (openedx-events signal arguments are always required); make a field of a nested record optional instead",
@@ -95,6 +108,106 @@ pub fn key_path_syntax(s: &str) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// A well-known type that an event cannot carry, seen in the field's type as it is spelled: the
+/// type and the error, which says what to use instead. Other unsupported types are left to the
+/// `EventData` bound, which the compiler reports at the field's type.
+pub fn unsupported_type(ty: &Type) -> Option<(&Type, String)> {
+    const NOT: &str = "cannot be carried by an Open edX event";
+    const LONG: &str = "Avro has only signed 64-bit integers (`long`)";
+    let message = match ty {
+        Type::Group(group) => return unsupported_type(&group.elem),
+        Type::Paren(paren) => return unsupported_type(&paren.elem),
+        Type::Tuple(tuple) if tuple.elems.is_empty() => {
+            format!("`()` {NOT}: it carries nothing; remove the field")
+        }
+        Type::Tuple(_) => format!(
+            "a tuple {NOT}: it has no field names for the Avro schema; use a struct that derives `EventData`"
+        ),
+        Type::Array(_) | Type::Slice(_) => format!("an array {NOT}: use `Vec<T>` (an Avro array)"),
+        Type::Reference(_) | Type::Ptr(_) => format!(
+            "a reference {NOT}: an event owns its data; use an owned type such as `String` or `Vec<T>`"
+        ),
+        Type::Path(path) if path.qself.is_none() => {
+            let last = path.path.segments.last()?;
+            let args: Vec<&Type> = match &last.arguments {
+                syn::PathArguments::AngleBracketed(args) => args
+                    .args
+                    .iter()
+                    .filter_map(|arg| match arg {
+                        syn::GenericArgument::Type(ty) => Some(ty),
+                        _ => None,
+                    })
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let name = last.ident.to_string();
+            match name.as_str() {
+                "u64" | "usize" => {
+                    format!("`{name}` {NOT}: {LONG}; use `i64`, or `u32` when the values fit")
+                }
+                "u128" | "i128" | "isize" => format!("`{name}` {NOT}: {LONG}; use `i64`"),
+                "i8" | "i16" | "u16" => {
+                    format!("`{name}` {NOT}: use `i32` or `i64` (an Avro `long`)")
+                }
+                "f32" => format!(
+                    "`f32` {NOT}: openedx-events writes Python floats as Avro `double`; use `f64`"
+                ),
+                "char" => format!("`char` {NOT}: use `String`"),
+                "str" => format!("`str` {NOT}: use `String`"),
+                "NaiveDateTime" | "NaiveDate" | "NaiveTime" => format!(
+                    "`{name}` {NOT}: event dates are UTC date-times (`isoformat()` with `+00:00`); use `DateTime<Utc>`"
+                ),
+                "HashSet" | "BTreeSet" => format!("`{name}` {NOT}: use `Vec<T>` (an Avro array)"),
+                "HashMap" | "BTreeMap" => match args.first().and_then(|key| non_string_key(key)) {
+                    Some(keys) => {
+                        return Some((
+                            args[0],
+                            format!(
+                                "a map with {keys} keys {NOT}: Avro map keys are strings; use `{name}<String, T>`"
+                            ),
+                        ))
+                    }
+                    None => return args.into_iter().find_map(unsupported_type),
+                },
+                _ => return args.into_iter().find_map(unsupported_type),
+            }
+        }
+        _ => return None,
+    };
+    Some((ty, message))
+}
+
+/// A map key spelled as a type that is certainly not a string, described: "`i64`", "tuple".
+fn non_string_key(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Path(path) => path.path.get_ident().and_then(|ident| {
+            let name = ident.to_string();
+            matches!(
+                name.as_str(),
+                "bool"
+                    | "char"
+                    | "f32"
+                    | "f64"
+                    | "i8"
+                    | "i16"
+                    | "i32"
+                    | "i64"
+                    | "i128"
+                    | "isize"
+                    | "u8"
+                    | "u16"
+                    | "u32"
+                    | "u64"
+                    | "u128"
+                    | "usize"
+            )
+            .then(|| format!("`{name}`"))
+        }),
+        Type::Tuple(_) => Some("tuple".to_owned()),
+        _ => None,
+    }
 }
 
 /// Whether the type is spelled `Option<...>` (an alias cannot be seen from here).

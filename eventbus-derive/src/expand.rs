@@ -3,7 +3,7 @@
 use crate::ast::{Container, Derive};
 use crate::check;
 use crate::ctxt::Ctxt;
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::{Group, Ident, Span, TokenStream, TokenTree};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::DeriveInput;
@@ -20,10 +20,11 @@ pub fn derive(input: &DeriveInput, derive: Derive) -> TokenStream {
             Derive::Event => event_impls(&cont),
             Derive::Data => event_data_impl(&cont, Schema::Record),
         },
-        (Err(err), _) => {
+        (Err(err), cont) => {
             let errors = err.to_compile_error();
             let stubs = stubs(input, derive);
-            quote!(#errors #stubs)
+            let field_checks = cont.map(|cont| field_checks(&cont));
+            quote!(#errors #stubs #field_checks)
         }
         (Ok(()), None) => unreachable!("no container without an error"),
     }
@@ -32,14 +33,21 @@ pub fn derive(input: &DeriveInput, derive: Derive) -> TokenStream {
 /// Impls with no real body, so that one error in the derive does not cascade into "trait not
 /// implemented" errors wherever the type is used.
 fn stubs(input: &DeriveInput, derive: Derive) -> TokenStream {
-    if !input.generics.params.is_empty() {
-        return TokenStream::new();
-    }
     let ident = &input.ident;
     let rt = quote!(::eventbus_runtime);
+    // A generic struct (refused) gets its stubs too, for every parameter, so that a field of type
+    // `Pair<String>` elsewhere is not a second error.
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let mut predicates = where_clause
+        .map(|w| w.predicates.iter().map(|p| quote!(#p,)).collect())
+        .unwrap_or_else(TokenStream::new);
+    predicates.extend(quote!(Self: ::std::marker::Send + ::std::marker::Sync + 'static));
+    let header = |trait_: TokenStream| quote!(impl #impl_generics #trait_ for #ident #ty_generics where #predicates);
+    let data_header = header(quote!(#rt::EventData));
+    let event_header = header(quote!(#rt::OpenEdxEvent));
     let data = quote! {
         #[automatically_derived]
-        impl #rt::EventData for #ident {
+        #data_header {
             fn avro_schema(_: &mut #rt::__private::SchemaNames) -> #rt::__private::JsonValue { unimplemented!() }
             fn encode(&self, _: &mut ::std::vec::Vec<u8>) { unimplemented!() }
             fn decode(_: &mut #rt::__private::Reader<'_>) -> ::std::result::Result<Self, #rt::__private::DataError> { unimplemented!() }
@@ -53,7 +61,7 @@ fn stubs(input: &DeriveInput, derive: Derive) -> TokenStream {
         Derive::Event => quote! {
             #data
             #[automatically_derived]
-            impl #rt::OpenEdxEvent for #ident {
+            #event_header {
                 const EVENT_TYPE: &'static str = "";
                 const MINOR_VERSION: u32 = 0;
                 const DEFAULT_KEY_FIELD: ::std::option::Option<&'static str> = ::std::option::Option::None;
@@ -62,6 +70,50 @@ fn stubs(input: &DeriveInput, derive: Derive) -> TokenStream {
             }
         },
     }
+}
+
+/// With the errors of a derive, the `EventData` bound of each field whose type the derive did not
+/// already report, so that every problem is reported in one compile.
+fn field_checks(cont: &Container) -> TokenStream {
+    if cont.generic || cont.attrs.in_process_only {
+        return TokenStream::new();
+    }
+    let checks = cont
+        .fields
+        .iter()
+        .filter(|f| check::unsupported_type(f.ty).is_none())
+        .map(|f| field_ops(quote!(_), f.ty, cont.ident));
+    quote!(const _: () = { #(#checks)* };)
+}
+
+/// `const NAME: FieldOps<T> = <T as EventData>::FIELD;`, the value spanned at the field's type:
+/// the one place where the generated code needs `T: EventData`, so an unsupported type is one
+/// error there.
+fn field_ops(name: TokenStream, ty: &syn::Type, container: &Ident) -> TokenStream {
+    let rt = quote!(::eventbus_runtime);
+    // The constant is outside the impl, where `Self` (as in `Vec<Self>`) means nothing.
+    let spelled = without_self(quote!(#ty), container);
+    let value = quote_spanned!(ty.span()=> <#spelled as #rt::EventData>::FIELD);
+    quote!(const #name: #rt::__private::FieldOps<#spelled> = #value;)
+}
+
+/// The tokens with `Self` replaced by the struct's name.
+fn without_self(tokens: TokenStream, container: &Ident) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|tree| match tree {
+            TokenTree::Ident(ident) if ident == "Self" => {
+                TokenTree::Ident(Ident::new(&container.to_string(), ident.span()))
+            }
+            TokenTree::Group(group) => {
+                let mut inner =
+                    Group::new(group.delimiter(), without_self(group.stream(), container));
+                inner.set_span(group.span());
+                TokenTree::Group(inner)
+            }
+            other => other,
+        })
+        .collect()
 }
 
 /// The two kinds of schema a struct can have.
@@ -79,33 +131,20 @@ fn event_data_impl(cont: &Container, schema: Schema) -> TokenStream {
     let ident = cont.ident;
     let idents: Vec<_> = cont.fields.iter().map(|f| f.ident).collect();
     let names: Vec<_> = cont.fields.iter().map(|f| f.name.as_str()).collect();
-    // `<T as EventData>` spanned at the field's type, so an unsupported type is reported there.
-    let as_data: Vec<_> = cont
+    // One constant per field holds the operations of its type; the methods call them through it,
+    // so an unsupported type is one error at the constant, not one per method.
+    let ops: Vec<_> = (0..cont.fields.len())
+        .map(|i| Ident::new(&format!("__FIELD_{i}"), Span::call_site()))
+        .collect();
+    let ops_consts = cont
         .fields
         .iter()
-        .map(|f| {
-            let ty = f.ty;
-            quote_spanned!(ty.span()=> <#ty as #rt::EventData>)
-        })
-        .collect();
-    // `json_field`'s `T: EventData` bound, spanned likewise and preceded by a use of `<T as
-    // EventData>` in the same function, so rustc merges its error into the one at the field's type
-    // instead of reporting the unsupported type a second time, at the derive.
-    let from_json_fields: Vec<_> = cont
-        .fields
-        .iter()
-        .map(|f| {
-            let (ty, name) = (f.ty, &f.name);
-            quote_spanned! {ty.span()=> {
-                let _: bool = <#ty as #rt::EventData>::NULLABLE;
-                #p::json_field::<#ty>(object, #name)?
-            }}
-        })
-        .collect();
+        .zip(&ops)
+        .map(|(f, op)| field_ops(quote!(#op), f.ty, cont.ident));
 
     let fields_schema = quote! {
         ::std::vec![#(
-            #p::field_schema(#names, #as_data::avro_schema(names), #as_data::NULLABLE)
+            #p::field_schema(#names, (#ops.avro_schema)(names), #ops.nullable)
         ),*]
     };
     let avro_schema = match schema {
@@ -130,47 +169,51 @@ fn event_data_impl(cont: &Container, schema: Schema) -> TokenStream {
     let type_name = ident.to_string();
 
     quote! {
-        #[automatically_derived]
-        impl #rt::EventData for #ident {
-            fn avro_schema(names: &mut #p::SchemaNames) -> #p::JsonValue {
-                #avro_schema
-            }
+        const _: () = {
+            #( #ops_consts )*
 
-            fn encode(&self, out: &mut ::std::vec::Vec<u8>) {
-                #( #as_data::encode(&self.#idents, out); )*
-            }
+            #[automatically_derived]
+            impl #rt::EventData for #ident {
+                fn avro_schema(names: &mut #p::SchemaNames) -> #p::JsonValue {
+                    #avro_schema
+                }
 
-            fn decode(input: &mut #p::Reader<'_>) -> ::std::result::Result<Self, #p::DataError> {
-                ::std::result::Result::Ok(Self {
-                    #( #idents: #as_data::decode(input).map_err(|e| e.in_field(#names))?, )*
-                })
-            }
+                fn encode(&self, out: &mut ::std::vec::Vec<u8>) {
+                    #( (#ops.encode)(&self.#idents, out); )*
+                }
 
-            fn to_json(&self) -> #p::JsonValue {
-                let mut object = #p::JsonMap::new();
-                #( object.insert(::std::string::String::from(#names), #as_data::to_json(&self.#idents)); )*
-                #p::JsonValue::Object(object)
-            }
+                fn decode(input: &mut #p::Reader<'_>) -> ::std::result::Result<Self, #p::DataError> {
+                    ::std::result::Result::Ok(Self {
+                        #( #idents: (#ops.decode)(input).map_err(|e| e.in_field(#names))?, )*
+                    })
+                }
 
-            fn from_json(value: &#p::JsonValue) -> ::std::result::Result<Self, #p::DataError> {
-                let object = #p::json_record(value, &[#(#names),*])?;
-                ::std::result::Result::Ok(Self {
-                    #( #idents: #from_json_fields, )*
-                })
-            }
+                fn to_json(&self) -> #p::JsonValue {
+                    let mut object = #p::JsonMap::new();
+                    #( object.insert(::std::string::String::from(#names), (#ops.to_json)(&self.#idents)); )*
+                    #p::JsonValue::Object(object)
+                }
 
-            fn example(kind: #p::Example) -> Self {
-                Self { #( #idents: #as_data::example(kind), )* }
-            }
+                fn from_json(value: &#p::JsonValue) -> ::std::result::Result<Self, #p::DataError> {
+                    let object = #p::json_record(value, &[#(#names),*])?;
+                    ::std::result::Result::Ok(Self {
+                        #( #idents: (#ops.from_json)(object, #names)?, )*
+                    })
+                }
 
-            fn key_at(&self, path: &[&str]) -> ::std::result::Result<#p::KeyValue, #p::KeyPathError> {
-                match path {
-                    [] => ::std::result::Result::Err(#p::KeyPathError::not_a_key(path, #type_name)),
-                    #( [#names, rest @ ..] => #as_data::key_at(&self.#idents, rest).map_err(|e| e.under(#names)), )*
-                    _ => ::std::result::Result::Err(#p::KeyPathError::no_such_field(path, #type_name)),
+                fn example(kind: #p::Example) -> Self {
+                    Self { #( #idents: (#ops.example)(kind), )* }
+                }
+
+                fn key_at(&self, path: &[&str]) -> ::std::result::Result<#p::KeyValue, #p::KeyPathError> {
+                    match path {
+                        [] => ::std::result::Result::Err(#p::KeyPathError::not_a_key(path, #type_name)),
+                        #( [#names, rest @ ..] => (#ops.key_at)(&self.#idents, rest).map_err(|e| e.under(#names)), )*
+                        _ => ::std::result::Result::Err(#p::KeyPathError::no_such_field(path, #type_name)),
+                    }
                 }
             }
-        }
+        };
     }
 }
 
@@ -196,15 +239,20 @@ fn event_impls(cont: &Container) -> TokenStream {
             quote!(#p::EventDescriptor::in_process::<#ident>(#doc, #rust_type)),
         )
     } else {
+        // `<Event as BusEvent>` at the struct's name: an event without `Clone` is reported
+        // there, with the runtime's message.
+        let ops = quote_spanned!(ident.span()=> <#ident as #p::BusEvent>::OPS);
         (
             event_data_impl(cont, Schema::CloudEvent),
-            quote!(#p::EventDescriptor::bus::<#ident>(#doc, #rust_type)),
+            quote!(#p::EventDescriptor::bus::<#ident>(#doc, #rust_type, #ops)),
         )
     };
     let key_check = key_field_check(cont);
+    let claim = event_type_claim(cont);
 
     quote! {
         #data_impl
+        #claim
 
         const _: () = {
             static DESCRIPTOR: #p::EventDescriptor = #descriptor;
@@ -228,6 +276,30 @@ fn event_impls(cont: &Container) -> TokenStream {
 
             #key_check
         };
+    }
+}
+
+/// A macro named after the event type, exported at the crate's root: two structs of one crate
+/// that declare the same event type define it twice, which the compiler refuses, at both
+/// `event_type` strings. (Across crates, the registry refuses it when first used.)
+fn event_type_claim(cont: &Container) -> TokenStream {
+    let Some(lit) = &cont.attrs.event_type else {
+        return TokenStream::new();
+    };
+    let mut name = String::from("__openedx_event_type__");
+    for c in lit.value().chars() {
+        match c {
+            '.' => name.push_str("__"),
+            '_' => name.push_str("_u"),
+            '-' => name.push_str("_h"),
+            c => name.push(c),
+        }
+    }
+    let name = Ident::new(&name, lit.span());
+    quote_spanned! {lit.span()=>
+        #[doc(hidden)]
+        #[macro_export]
+        macro_rules! #name { () => {}; }
     }
 }
 

@@ -3,9 +3,15 @@
 //! Use them through `eventbus_runtime`, which re-exports both and holds the traits they
 //! implement. The layout follows serde_derive: `ast` is the parsed model, `attr` the attribute
 //! parsing, `ctxt` the error collector (every problem is reported at once, each at its own span),
-//! `check` the validation of event types and key paths, and `expand` the code generation. On
-//! error the derive emits the errors plus stub impls, so users see the real problem and not a
-//! cascade of missing-trait errors.
+//! `check` the validation of event types, key paths and the field types it recognises, and
+//! `expand` the code generation. On error the derive emits the errors plus stub impls, so users
+//! see the real problem and not a cascade of missing-trait errors.
+//!
+//! One mistake is one error. The generated code needs `T: EventData` for a field of type `T` in
+//! one place only, a constant `<T as EventData>::FIELD` spanned at the field's type, and calls the
+//! field's operations through it; an event's `Clone` is asked for once, at the struct's name
+//! (`<Event as BusEvent>::OPS`); and each event type defines a hidden `#[macro_export]` macro
+//! named after it, which two declarations of one event type in one crate define twice.
 
 mod ast;
 mod attr;
@@ -31,7 +37,8 @@ use syn::{parse_macro_input, DeriveInput};
 /// ```
 ///
 /// `in_process_only` declares an event that is only sent in-process: its fields need not be event
-/// data, and the bus refuses it.
+/// data, and the bus refuses it. Other events must be `Clone`. Two events of one crate may not
+/// declare the same event type (a compile error at both strings).
 #[proc_macro_derive(OpenEdxEvent, attributes(openedx_event))]
 pub fn derive_openedx_event(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

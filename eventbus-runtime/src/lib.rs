@@ -86,11 +86,12 @@ pub mod prelude {
 /// Items used by the code that the derives generate. Not a public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::avro::field::FieldOps;
     pub use crate::avro::schema::{cloud_event_schema, field_schema, record_schema, SchemaNames};
     pub use crate::avro::{Example, Reader};
     pub use crate::error::{DataError, DataErrorKind};
     pub use crate::key::{assert_event_key, KeyPathError, KeyValue};
-    pub use crate::registry::{EventDescriptor, Registration};
+    pub use crate::registry::{BusEvent, EventDescriptor, Registration};
     pub use inventory;
     pub use serde_json::{Map as JsonMap, Value as JsonValue};
     pub use std::sync::OnceLock;
@@ -107,19 +108,6 @@ pub mod __private {
             return Err(DataError::new(DataErrorKind::UnknownField).in_field(unknown));
         }
         Ok(object)
-    }
-
-    /// A record field from JSON; a missing optional field is `None`.
-    pub fn json_field<T: crate::EventData>(
-        object: &JsonMap<String, JsonValue>,
-        name: &str,
-    ) -> Result<T, DataError> {
-        match object.get(name) {
-            Some(value) => T::from_json(value),
-            None if T::NULLABLE => T::from_json(&JsonValue::Null),
-            None => Err(DataError::new(DataErrorKind::MissingField)),
-        }
-        .map_err(|e| e.in_field(name))
     }
 
     /// The `doc` attribute of the top-level `CloudEvent` record, as openedx-events writes it.

@@ -3,6 +3,12 @@
 //! `#[derive(OpenEdxEvent)]` registers each event type (through `inventory`), so the runtime can
 //! list all events, find one by its type string, and decode, encode and dispatch events it only
 //! knows by that string: what a consumer and the configured producer need.
+//!
+//! One event type must be declared by one Rust type. `#[derive(OpenEdxEvent)]` refuses two
+//! declarations in one crate at compile time; across crates, the registry refuses the program when
+//! it is first used: [`check`] returns [`DuplicateEventTypes`], naming the event type and both Rust
+//! types, and [`all`] and [`find`] panic with that message (no answer of theirs would be right, and
+//! they are infallible). Programs that want the error as a value call [`check`] at start-up.
 
 use crate::avro::{self, EventData, EventSchema, Example};
 use crate::error::DataError;
@@ -102,6 +108,32 @@ pub struct BusOps {
     schema: fn() -> &'static EventSchema,
 }
 
+/// An event type that can travel on the bus: its operations for the registry. Implemented for
+/// every `Clone` event with event data; `#[derive(OpenEdxEvent)]` asks for it at the struct.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` must implement `Clone` to travel on the event bus",
+    label = "add `#[derive(Clone)]` to `{Self}`",
+    note = "each receiver of an event gets its own copy; an event that is only sent in-process can be declared `#[openedx_event(in_process_only)]` instead"
+)]
+pub trait BusEvent {
+    /// The event type's operations.
+    const OPS: BusOps;
+}
+
+impl<E: OpenEdxEvent + EventData + Clone> BusEvent for E {
+    const OPS: BusOps = BusOps {
+        decode: ops::decode::<E>,
+        from_json: ops::from_json::<E>,
+        example: ops::example::<E>,
+        dispatch: ops::dispatch::<E>,
+        send: ops::send::<E>,
+        connect: ops::connect::<E>,
+        disconnect: ops::disconnect::<E>,
+        schema: ops::schema::<E>,
+    };
+}
+
 /// One registered event type.
 pub struct EventDescriptor {
     /// The event type string.
@@ -173,11 +205,13 @@ mod ops {
 }
 
 impl EventDescriptor {
-    /// The entry of an event type that can travel on the bus. Used by `#[derive(OpenEdxEvent)]`.
+    /// The entry of an event type that can travel on the bus, with its
+    /// [`BusEvent::OPS`]. Used by `#[derive(OpenEdxEvent)]`.
     #[doc(hidden)]
-    pub const fn bus<E: OpenEdxEvent + EventData + Clone>(
+    pub const fn bus<E: OpenEdxEvent>(
         description: &'static str,
         rust_type: &'static str,
+        ops: BusOps,
     ) -> Self {
         EventDescriptor {
             event_type: E::EVENT_TYPE,
@@ -185,16 +219,7 @@ impl EventDescriptor {
             default_key_field: E::DEFAULT_KEY_FIELD,
             description,
             rust_type,
-            bus: Some(BusOps {
-                decode: ops::decode::<E>,
-                from_json: ops::from_json::<E>,
-                example: ops::example::<E>,
-                dispatch: ops::dispatch::<E>,
-                send: ops::send::<E>,
-                connect: ops::connect::<E>,
-                disconnect: ops::disconnect::<E>,
-                schema: ops::schema::<E>,
-            }),
+            bus: Some(ops),
             schema: OnceLock::new(),
         }
     }
@@ -331,45 +356,136 @@ pub struct Registration(pub &'static EventDescriptor);
 
 inventory::collect!(Registration);
 
-fn by_type() -> &'static BTreeMap<&'static str, &'static EventDescriptor> {
-    static MAP: OnceLock<BTreeMap<&'static str, &'static EventDescriptor>> = OnceLock::new();
-    MAP.get_or_init(|| {
-        let mut map = BTreeMap::new();
-        for Registration(descriptor) in inventory::iter::<Registration> {
-            if let Some(previous) = map.insert(descriptor.event_type, *descriptor) {
-                tracing::error!(
-                    event_type = descriptor.event_type,
-                    first = previous.rust_type,
-                    second = descriptor.rust_type,
-                    "two Rust types declare the same event type; see registry::duplicates()"
-                );
-            }
+/// Two or more Rust types linked into the program declare the same event type, so the registry
+/// could not tell which one an event of that type is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateEventType {
+    /// The event type.
+    pub event_type: &'static str,
+    /// The paths of the Rust types that declare it, sorted.
+    pub rust_types: Vec<&'static str>,
+}
+
+impl std::fmt::Display for DuplicateEventType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "event type {} is declared by ", self.event_type)?;
+        let (last, rest) = self.rust_types.split_last().expect("two types or more");
+        for (i, rust_type) in rest.iter().enumerate() {
+            let separator = if i == 0 { "" } else { ", " };
+            write!(f, "{separator}`{rust_type}`")?;
         }
-        map
+        write!(f, " and `{last}`")
+    }
+}
+
+/// The registry refuses a program in which one event type is declared by more than one Rust type
+/// (`#[derive(OpenEdxEvent)]` refuses it at compile time within one crate; this is the check across
+/// crates).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "the event registry refuses this program: {}; each event type must be declared by one Rust type",
+    .duplicates.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+)]
+pub struct DuplicateEventTypes {
+    /// Each duplicated event type with its Rust types, sorted by event type.
+    pub duplicates: Vec<DuplicateEventType>,
+}
+
+type Registry = Result<BTreeMap<&'static str, &'static EventDescriptor>, DuplicateEventTypes>;
+
+/// The registry, built on first use from every registration linked into the program.
+fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let mut types: BTreeMap<&'static str, Vec<&'static EventDescriptor>> = BTreeMap::new();
+        for Registration(descriptor) in inventory::iter::<Registration> {
+            types
+                .entry(descriptor.event_type)
+                .or_default()
+                .push(descriptor);
+        }
+        let duplicates: Vec<DuplicateEventType> = types
+            .iter()
+            .filter(|(_, descriptors)| descriptors.len() > 1)
+            .map(|(event_type, descriptors)| {
+                let mut rust_types: Vec<&str> = descriptors.iter().map(|d| d.rust_type).collect();
+                rust_types.sort_unstable();
+                DuplicateEventType {
+                    event_type,
+                    rust_types,
+                }
+            })
+            .collect();
+        if duplicates.is_empty() {
+            Ok(types
+                .into_iter()
+                .map(|(event_type, descriptors)| (event_type, descriptors[0]))
+                .collect())
+        } else {
+            let error = DuplicateEventTypes { duplicates };
+            tracing::error!(%error, "the event registry refuses this program");
+            Err(error)
+        }
     })
 }
 
+/// Check that every event type linked into the program is declared by one Rust type only. Call it
+/// at start-up to get, as an error, what [`all`] and [`find`] would panic with.
+pub fn check() -> Result<(), DuplicateEventTypes> {
+    registry().as_ref().map(|_| ()).map_err(Clone::clone)
+}
+
+/// The registry, or the panic that refuses a program with a duplicated event type: an event of that
+/// type could not be decoded or dispatched to the right type, and no result of [`find`] would be
+/// right.
+fn by_type() -> &'static BTreeMap<&'static str, &'static EventDescriptor> {
+    match registry() {
+        Ok(map) => map,
+        Err(error) => panic!("{error}"),
+    }
+}
+
 /// Every registered event type, sorted by event type.
+///
+/// # Panics
+///
+/// If an event type is declared by more than one Rust type (see [`check`]).
 pub fn all() -> impl Iterator<Item = &'static EventDescriptor> {
     by_type().values().copied()
 }
 
 /// The event type registered under `event_type`.
+///
+/// # Panics
+///
+/// If an event type is declared by more than one Rust type (see [`check`]).
 pub fn find(event_type: &str) -> Option<&'static EventDescriptor> {
     by_type().get(event_type).copied()
 }
 
-/// Event types that more than one Rust type declares, with those types. Should be empty.
-pub fn duplicates() -> Vec<(&'static str, Vec<&'static str>)> {
-    let mut types: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-    for Registration(descriptor) in inventory::iter::<Registration> {
-        types
-            .entry(descriptor.event_type)
-            .or_default()
-            .push(descriptor.rust_type);
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_duplicate_names_every_rust_type() {
+        let error = DuplicateEventTypes {
+            duplicates: vec![
+                DuplicateEventType {
+                    event_type: "org.openedx.a.b.v1",
+                    rust_types: vec!["a::A", "b::A"],
+                },
+                DuplicateEventType {
+                    event_type: "org.openedx.c.d.v1",
+                    rust_types: vec!["a::C", "b::C", "c::C"],
+                },
+            ],
+        };
+        assert_eq!(
+            error.to_string(),
+            "the event registry refuses this program: event type org.openedx.a.b.v1 is declared by \
+             `a::A` and `b::A`; event type org.openedx.c.d.v1 is declared by `a::C`, `b::C` and \
+             `c::C`; each event type must be declared by one Rust type"
+        );
     }
-    types
-        .into_iter()
-        .filter(|(_, rust)| rust.len() > 1)
-        .collect()
 }

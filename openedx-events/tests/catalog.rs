@@ -17,11 +17,7 @@ fn every_event_type_is_registered_once_with_a_schema_file() {
         "{:#?}",
         all.iter().map(|d| d.event_type).collect::<Vec<_>>()
     );
-    assert!(
-        registry::duplicates().is_empty(),
-        "{:?}",
-        registry::duplicates()
-    );
+    assert_eq!(registry::check(), Ok(()));
 
     let in_process: BTreeSet<&str> = all
         .iter()

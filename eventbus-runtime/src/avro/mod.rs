@@ -10,6 +10,7 @@ mod bounds;
 mod compat;
 mod containers;
 mod date_time;
+pub(crate) mod field;
 mod primitives;
 mod resolve;
 pub mod schema;
@@ -43,12 +44,17 @@ pub enum Example {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be carried by an Open edX event",
     label = "unsupported field type",
-    note = "event fields may be bool, i32, i64, u32, f64, String, Vec<u8>, Vec<T>, BTreeMap<String, T>, HashMap<String, T>, Option<T>, EventDateTime, DateTime<Utc>, Uuid, an opaque key (CourseKey, UsageKey, ...) or a struct that derives `EventData`"
+    note = "event fields may be bool, i32, i64, u32, f64, String, Vec<u8>, Vec<T>, BTreeMap<String, T>, HashMap<String, T>, Option<T>, EventDateTime, DateTime<Utc>, Uuid, an opaque key (CourseKey, UsageKey, ...) or a struct that derives `EventData`",
+    note = "a struct of your own needs `#[derive(EventData)]`; enums and generic structs cannot be carried"
 )]
 pub trait EventData: Sized + Send + Sync + 'static {
     /// Whether a field of this type is optional: `["null", T]` with `"default": null`.
     #[doc(hidden)]
     const NULLABLE: bool = false;
+
+    /// The operations of a record field of this type, for the code `#[derive(EventData)]` generates.
+    #[doc(hidden)]
+    const FIELD: field::FieldOps<Self> = field::FieldOps::of();
 
     /// The Avro type of this Rust type. Records are written out the first time `names` sees them
     /// and referenced by their bare name after that, as openedx-events does.
