@@ -250,7 +250,7 @@ async fn the_event_id_in_the_row_is_the_one_published() {
             bus.clone(),
             outbox.clone(),
         );
-        let tx = EventTransaction::begin(outbox.pool()).await.unwrap();
+        let mut tx = EventTransaction::begin(outbox.pool()).await.unwrap();
         tx.send_event(item("a", 1)).await.unwrap();
         tx.commit().await.unwrap();
         let row =
@@ -330,14 +330,14 @@ async fn on_commit_events_are_produced_after_the_commit_and_not_on_rollback() {
             ConfiguredProducer::connect(&config(ProductionMode::OnCommit), bus.clone())
                 .expect("on-commit needs no outbox");
 
-        let tx = EventTransaction::begin(outbox.pool()).await.unwrap();
+        let mut tx = EventTransaction::begin(outbox.pool()).await.unwrap();
         tx.send_event(item("later", 1)).await.unwrap();
         assert_eq!(bus.events().len(), 0, "{url}: not before the commit");
         assert_eq!(tx.pending_rows(), 0, "on-commit writes no outbox row");
         assert_eq!(tx.commit().await.unwrap().produced, 1);
         assert_eq!(seqs(&bus), [1]);
 
-        let tx = EventTransaction::begin(outbox.pool()).await.unwrap();
+        let mut tx = EventTransaction::begin(outbox.pool()).await.unwrap();
         tx.send_event(item("never", 2)).await.unwrap();
         tx.rollback().await.unwrap();
         assert_eq!(seqs(&bus), [1], "{url}: not after a rollback");
@@ -553,7 +553,7 @@ async fn two_relays_on_one_database_publish_every_row_once_in_order() {
             outbox.clone(),
         );
         let total = 600;
-        let tx = EventTransaction::begin(outbox.pool()).await.unwrap();
+        let mut tx = EventTransaction::begin(outbox.pool()).await.unwrap();
         for seq in 0..total {
             tx.send_event(item("k", seq)).await.unwrap();
         }

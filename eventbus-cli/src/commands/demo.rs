@@ -377,7 +377,7 @@ async fn send_examples(
             };
             let sent = match outbox {
                 Some(outbox) => match EventTransaction::begin(outbox.pool()).await {
-                    Ok(transaction) => {
+                    Ok(mut transaction) => {
                         let sent = transaction.scope(EventDescriptor::send_event(event)).await;
                         if let Err(e) = transaction.commit().await {
                             failures.push(e.to_string());

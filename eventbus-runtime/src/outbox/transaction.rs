@@ -128,13 +128,14 @@ impl<'c, DB: OutboxDatabase> EventTransaction<'c, DB> {
     /// Send an event in this transaction (`E::signal().send_event(data)` inside
     /// [`scope`](Self::scope)): every receiver runs now; what reaches the bus, and when, depends
     /// on each topic's production mode.
-    pub async fn send_event<E: OpenEdxEvent>(&self, data: E) -> Result<SendReport, SendError> {
+    pub async fn send_event<E: OpenEdxEvent>(&mut self, data: E) -> Result<SendReport, SendError> {
         self.scope(E::signal().send_event(data)).await
     }
 
     /// Run `future` with this transaction as the one its events are sent in: for code that sends
-    /// events through signals itself.
-    pub async fn scope<F: Future>(&self, future: F) -> F::Output {
+    /// events through signals itself. (`&mut`: one scope at a time, and the future is `Send` when
+    /// `future` is.)
+    pub async fn scope<F: Future>(&mut self, future: F) -> F::Output {
         SCOPE.scope(self.scope.clone(), future).await
     }
 

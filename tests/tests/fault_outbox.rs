@@ -1,0 +1,429 @@
+//! Fault tests of the transactional outbox (issue 9), on real servers, with exact counts
+//! (printed):
+//!
+//! 1. 100 000 events written through the outbox (in application transactions of 100 events, on
+//!    the SQLite embedded default) while the relay publishes them to a private broker, which is
+//!    SIGKILLed half-way through and restarted 10 s later: 100 000/100 000 delivered;
+//! 2. the same with the broker SIGSTOPped for 30 s, then SIGCONT;
+//! 3. the relay process SIGKILLed three times mid-batch (past 25 %, 50 %, 75 % of 50 000 rows in
+//!    MariaDB, when the topic holds more messages than rows are marked), restarted with the same
+//!    relay id: 0 lost, and the duplicates are exactly the rows
+//!    of the batch in hand at each kill (produced, not yet marked published): at most one batch
+//!    (`EVENT_BUS_OUTBOX_RELAY_BATCH_SIZE`, 2 000 here) per kill.
+//!
+//! A copy beyond the first in 1 and 2 can only come from a send the relay saw fail (a delivery
+//! timeout while the broker was away, though the broker had written the message) and retried:
+//! the tests assert duplicates <= the relay's failed attempts.
+//!
+//! Needs the shared schema registry and broker and MariaDB (`eval "$(scripts/services.sh up)"`);
+//! 1 and 2 start a broker of their own. `cargo test -p eventbus-tests --test fault_outbox --
+//! --nocapture` shows the counts.
+
+#[path = "kafka_support.rs"]
+mod kafka_support;
+
+use eventbus_runtime::backend::EventProducer;
+use eventbus_runtime::kafka::KafkaProducer;
+use eventbus_runtime::outbox::{EventTransaction, Outbox, OutboxRow, Relay, RelayOptions};
+use eventbus_runtime::producer_config::{ConfiguredProducer, ProducerConfig};
+use eventbus_runtime::settings::KafkaSettings;
+use eventbus_tests::fault::events::{numbered, sequence_of_avro, EVENT_TYPE, KEY_FIELD};
+use eventbus_tests::fault::kafka_read::read_topic;
+use eventbus_tests::fault::{
+    exclusive, DeliveryReport, OwnedProcess, PrivateKafka, Processed, RedeliveryReport, ScratchDir,
+    SendLedger,
+};
+use kafka_support::{create_topics, init_tracing, service_env, unique};
+use openedx_events::learning::SessionLoginCompleted;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use serde_json::json;
+use sqlx::Row;
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio_util::sync::CancellationToken;
+
+/// Events of tests 1 and 2.
+const WRITTEN: u64 = 100_000;
+/// Events per application transaction.
+const PER_TRANSACTION: u64 = 100;
+/// Rows of test 3.
+const RELAYED: u64 = 50_000;
+/// The relays' batch size in tests 1 and 2.
+const BATCH: usize = 500;
+/// The relay's batch size in test 3: large, so that a kill falls inside a batch.
+const RELAY_BATCH: usize = 2000;
+/// The bound of writing and publishing everything in tests 1 and 2.
+const PUBLISH_BOUND: Duration = Duration::from_secs(300);
+/// The bound of reading a topic back.
+const READ_BOUND: Duration = Duration::from_secs(90);
+
+/// What happens to the broker half-way through.
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    /// SIGKILL, restart after this long.
+    Kill(Duration),
+    /// SIGSTOP, SIGCONT after this long.
+    Stop(Duration),
+}
+
+/// The outbox of `url` with new, empty tables.
+async fn fresh_outbox(url: &str) -> Outbox {
+    let outbox = Outbox::connect(url).await.expect("outbox database");
+    for table in ["eventbus_outbox", "eventbus_outbox_lease"] {
+        sqlx::query(&format!("DROP TABLE IF EXISTS {table}"))
+            .execute(outbox.pool())
+            .await
+            .expect("drop the outbox tables");
+    }
+    outbox.migrate().await.expect("outbox tables");
+    outbox
+}
+
+/// What the outbox holds: one ledger entry per row (its sequence number and event id), all `Ok`
+/// (the application's commit succeeded).
+async fn ledger_of(outbox: &Outbox, n: u64) -> SendLedger {
+    let rows = sqlx::query("SELECT event_id, event_data FROM eventbus_outbox")
+        .fetch_all(outbox.pool())
+        .await
+        .expect("read the outbox");
+    let mut ledger = SendLedger::new(n as usize);
+    for row in rows {
+        let id: String = row.get(0);
+        let data: Vec<u8> = row.get(1);
+        let seq = sequence_of_avro(&data).expect("a fault-test event");
+        ledger.record(seq, id.parse().expect("a UUID"), Ok(()));
+    }
+    ledger
+}
+
+/// The sequence numbers of the rows not published yet.
+async fn pending_seqs(outbox: &Outbox) -> BTreeSet<u64> {
+    sqlx::query("SELECT event_data FROM eventbus_outbox WHERE published_at_us IS NULL")
+        .fetch_all(outbox.pool())
+        .await
+        .expect("read the pending rows")
+        .iter()
+        .map(|row| sequence_of_avro(&row.get::<Vec<u8>, _>(0)).expect("a fault-test event"))
+        .collect()
+}
+
+/// Wait until at least `count` rows are published (polling every 50 ms, at most `bound`).
+async fn wait_published(outbox: &Outbox, count: u64, bound: Duration) -> u64 {
+    let deadline = Instant::now() + bound;
+    loop {
+        let published = outbox.status().await.expect("outbox status").published;
+        if published >= count {
+            return published;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {published} of {count} rows published within {bound:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Wait (at most `bound`) until the relay is mid-batch: the topic holds more messages than rows
+/// are marked published plus the `copies` published twice so far, so a batch is produced (at
+/// least in part) and not yet marked.
+async fn wait_mid_batch(
+    outbox: &Outbox,
+    watermarks: &BaseConsumer,
+    topic: &str,
+    copies: usize,
+    bound: Duration,
+) {
+    let deadline = Instant::now() + bound;
+    while Instant::now() < deadline {
+        let marked: i64 =
+            sqlx::query("SELECT COUNT(*) FROM eventbus_outbox WHERE published_at_us IS NOT NULL")
+                .fetch_one(outbox.pool())
+                .await
+                .expect("count the marked rows")
+                .get(0);
+        let on_topic: i64 = (0..3)
+            .map(|p| {
+                watermarks
+                    .fetch_watermarks(topic, p, Duration::from_secs(5))
+                    .map_or(0, |(_, high)| high)
+            })
+            .sum();
+        if on_topic > marked + i64::try_from(copies).unwrap_or(i64::MAX) {
+            return;
+        }
+    }
+}
+
+/// Read a topic back (blocking reader in its own thread).
+async fn read_back(bootstrap: String, topic: String) -> Vec<Processed> {
+    tokio::task::spawn_blocking(move || read_topic(&bootstrap, &topic, READ_BOUND))
+        .await
+        .expect("reader task")
+        .expect("read the topic back")
+        .iter()
+        .map(|d| d.event)
+        .collect()
+}
+
+/// Write [`WRITTEN`] events through the outbox (the configured `outbox` mode, in application
+/// transactions) while an in-process relay publishes them to a private broker that suffers
+/// `fault` half-way; everything must be delivered.
+async fn outbox_through(fault: Fault) {
+    let _one_at_a_time = exclusive().await;
+    init_tracing();
+    let started = Instant::now();
+    let (_, registry) = service_env();
+    let mut kafka = PrivateKafka::start().await.expect("private broker");
+    let prefix = unique("fault-outbox");
+    let topic = "events";
+    let full_topic = format!("{prefix}-{topic}");
+    kafka.create_topic(&full_topic, 3).await.expect("topic");
+    let settings = KafkaSettings::builder(kafka.bootstrap(), registry)
+        .topic_prefix(&prefix)
+        .service_name("fault-tests")
+        .common(|c| c.audit_logging_enabled = false)
+        .build()
+        .expect("settings");
+    let producer: Arc<dyn EventProducer> =
+        Arc::new(KafkaProducer::new(&settings).expect("producer"));
+
+    let dir = ScratchDir::new("outbox").expect("scratch dir");
+    let outbox = fresh_outbox(&format!(
+        "sqlite://{}",
+        dir.path().join("outbox.db").display()
+    ))
+    .await;
+    let config = ProducerConfig::from_value(&json!({
+        EVENT_TYPE: {topic: {"event_key_field": KEY_FIELD, "enabled": true, "mode": "outbox"}}
+    }))
+    .expect("configuration");
+    let producing =
+        ConfiguredProducer::connect_with_outbox(&config, producer.clone(), outbox.clone());
+
+    // The application: transactions of 100 events each.
+    let writing = tokio::spawn({
+        let outbox = outbox.clone();
+        async move {
+            for first in (0..WRITTEN).step_by(PER_TRANSACTION as usize) {
+                let mut tx = EventTransaction::begin(outbox.pool()).await.expect("begin");
+                for seq in first..first + PER_TRANSACTION {
+                    let (event, _) = numbered(seq);
+                    let event = event
+                        .as_any()
+                        .downcast_ref::<SessionLoginCompleted>()
+                        .expect("a SessionLoginCompleted")
+                        .clone();
+                    let report = tx.send_event(event).await.expect("send");
+                    assert!(report.is_ok(), "{report:?}");
+                }
+                tx.commit().await.expect("commit");
+            }
+        }
+    });
+    let shutdown = CancellationToken::new();
+    let relay = Relay::new(
+        outbox.clone(),
+        producer.clone(),
+        RelayOptions {
+            relay_id: "fault-relay".to_owned(),
+            batch_size: BATCH,
+            poll_interval: Duration::from_millis(50),
+            min_backoff: Duration::from_millis(200),
+            max_backoff: Duration::from_secs(2),
+            lease: Duration::from_secs(120),
+            ..RelayOptions::default()
+        },
+    );
+    let relaying = tokio::spawn({
+        let shutdown = shutdown.clone();
+        async move { relay.run(shutdown).await }
+    });
+
+    let at = wait_published(&outbox, WRITTEN / 2, PUBLISH_BOUND).await;
+    let fault_at = started.elapsed();
+    let recovery = match fault {
+        Fault::Kill(down) => {
+            kafka.kill().expect("SIGKILL the broker");
+            tokio::time::sleep(down).await;
+            let restart = kafka.restart().await.expect("restart the broker");
+            format!("SIGKILL, restarted after {down:?}, ready in {restart:.1?}")
+        }
+        Fault::Stop(stopped) => {
+            kafka.pause().expect("SIGSTOP the broker");
+            tokio::time::sleep(stopped).await;
+            kafka.resume().expect("SIGCONT the broker");
+            format!("SIGSTOP for {stopped:?}, then SIGCONT")
+        }
+    };
+    tokio::time::timeout(PUBLISH_BOUND, writing)
+        .await
+        .expect("writing is bounded")
+        .expect("the application's transactions commit");
+    let published = wait_published(&outbox, WRITTEN, PUBLISH_BOUND).await;
+    shutdown.cancel();
+    let summary = relaying.await.expect("the relay does not panic");
+    drop(producing);
+    let status = outbox.status().await.expect("status");
+    let ledger = ledger_of(&outbox, WRITTEN).await;
+    let delivered = read_back(kafka.bootstrap(), full_topic).await;
+    let report = DeliveryReport::new(&ledger, &delivered);
+    let duplicates = report.read - report.delivered;
+    println!(
+        "[fault] kafka outbox, broker {recovery} when {at} of {WRITTEN} rows were published \
+         ({fault_at:.1?} in): rows {}, published {published}, pending {}; relay: published {}, \
+         failed attempts {}; topic: {report}; duplicates {duplicates}; total {:.1?}",
+        ledger.ok(),
+        status.pending,
+        summary.published,
+        summary.failed_attempts,
+        started.elapsed()
+    );
+    assert_eq!(
+        ledger.ok(),
+        WRITTEN as usize,
+        "every committed event has its row"
+    );
+    assert_eq!((status.pending, status.published), (0, WRITTEN));
+    assert!(
+        report.unknown.is_empty() && report.ok_lost.is_empty(),
+        "{report}"
+    );
+    assert_eq!(
+        report.delivered, WRITTEN as usize,
+        "100 000/100 000 delivered: {report}"
+    );
+    assert!(
+        duplicates as u64 <= summary.failed_attempts,
+        "{duplicates} duplicates, but only {} failed attempts could have made them",
+        summary.failed_attempts
+    );
+    assert_eq!(summary.published, WRITTEN, "each row marked published once");
+    outbox.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outbox_delivers_everything_through_a_broker_killed_and_restarted() {
+    outbox_through(Fault::Kill(Duration::from_secs(10))).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outbox_delivers_everything_through_a_broker_stopped_for_30_seconds() {
+    outbox_through(Fault::Stop(Duration::from_secs(30))).await;
+}
+
+/// The relay process SIGKILLed three times mid-batch and restarted: nothing lost, and the rows
+/// published again are exactly those of the batch in hand at each kill.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn relay_killed_mid_batch_loses_nothing_and_republishes_only_its_batch() {
+    let _one_at_a_time = exclusive().await;
+    init_tracing();
+    let started = Instant::now();
+    let (bootstrap, registry) = service_env();
+    let url = std::env::var("EVENT_BUS_TEST_MYSQL_URL").unwrap_or_else(|_| {
+        panic!("EVENT_BUS_TEST_MYSQL_URL is not set: start MariaDB with `eval \"$(scripts/services.sh up)\"`")
+    });
+    let prefix = unique("fault-relay");
+    let topic = "relayed";
+    let full_topic = format!("{prefix}-{topic}");
+    let settings = KafkaSettings::builder(&bootstrap, &registry)
+        .topic_prefix(&prefix)
+        .build()
+        .expect("settings");
+    create_topics(&settings, &[&full_topic], 3).await;
+
+    let outbox = fresh_outbox(&url).await;
+    let mut ledger = SendLedger::new(RELAYED as usize);
+    for first in (0..RELAYED).step_by(1000) {
+        let rows: Vec<OutboxRow> = (first..first + 1000)
+            .map(|seq| {
+                let (event, metadata) = numbered(seq);
+                ledger.record(seq, metadata.id, Ok(()));
+                OutboxRow::new(&*event, &metadata, topic, KEY_FIELD).expect("row")
+            })
+            .collect();
+        outbox.insert(&rows).await.expect("write the rows");
+    }
+    let written_in = started.elapsed();
+
+    let dir = ScratchDir::new("relay").expect("scratch dir");
+    let mut relay = OwnedProcess::new(
+        "relay",
+        env!("CARGO_BIN_EXE_fault_relay"),
+        dir.path().join("relay.log"),
+    )
+    .env("EVENT_BUS_OUTBOX_URL", &url)
+    .env("EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS", &bootstrap)
+    .env("EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL", &registry)
+    .env("EVENT_BUS_TOPIC_PREFIX", &prefix)
+    .env("EVENT_BUS_KAFKA_AUDIT_LOGGING_ENABLED", "false")
+    .env("EVENT_BUS_OUTBOX_RELAY_ID", "fault-relay")
+    .env("EVENT_BUS_OUTBOX_RELAY_BATCH_SIZE", RELAY_BATCH.to_string())
+    .env("EVENT_BUS_OUTBOX_RELAY_POLL_INTERVAL", "0.05");
+    let watermarks: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", &bootstrap)
+        .set("group.id", unique("fault-watermarks"))
+        .create()
+        .expect("watermark client");
+    relay.start().expect("start the relay");
+    let mut in_flight: Vec<BTreeSet<u64>> = Vec::new();
+    let mut kills = Vec::new();
+    for quarter in 1..=3u64 {
+        let target = RELAYED * quarter / 4;
+        wait_published(&outbox, target, Duration::from_secs(120)).await;
+        let copies = in_flight.iter().map(BTreeSet::len).sum();
+        wait_mid_batch(
+            &outbox,
+            &watermarks,
+            &full_topic,
+            copies,
+            Duration::from_secs(10),
+        )
+        .await;
+        relay.kill().expect("SIGKILL the relay");
+        // Let the broker append what the dead process had already sent.
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        let pending = pending_seqs(&outbox).await;
+        let on_topic: BTreeSet<u64> = read_back(bootstrap.clone(), full_topic.clone())
+            .await
+            .iter()
+            .map(|p| p.seq)
+            .collect();
+        let batch: BTreeSet<u64> = pending.intersection(&on_topic).copied().collect();
+        kills.push(format!(
+            "kill {quarter}: {} rows published and marked, {} produced but not marked",
+            RELAYED as usize - pending.len(),
+            batch.len()
+        ));
+        assert!(
+            batch.len() <= RELAY_BATCH,
+            "kill {quarter}: {} rows produced but not marked, more than one batch ({RELAY_BATCH})",
+            batch.len()
+        );
+        in_flight.push(batch);
+        relay.start().expect("restart the relay");
+    }
+    wait_published(&outbox, RELAYED, Duration::from_secs(120)).await;
+    let status = relay
+        .terminate(Duration::from_secs(20))
+        .expect("stop the relay")
+        .expect("it was running");
+    assert!(
+        status.success(),
+        "the relay exits 0 on SIGTERM: {}",
+        relay.log_tail(20)
+    );
+    let delivered = read_back(bootstrap.clone(), full_topic.clone()).await;
+    let report = RedeliveryReport::new(&ledger, &delivered, &in_flight);
+    println!("[fault] outbox relay SIGKILLed 3 times mid-batch (batch {RELAY_BATCH}): {report}");
+    for kill in &kills {
+        println!("[fault]   {kill}");
+    }
+    println!(
+        "[fault]   times: write {RELAYED} rows to MariaDB {written_in:.1?}, total {:.1?}",
+        started.elapsed()
+    );
+    report.assert_exact();
+    assert_eq!(outbox.status().await.expect("status").pending, 0);
+    outbox.close().await;
+}
