@@ -200,8 +200,8 @@ pub struct DemoArgs {
     /// Print each event received as a JSON line.
     #[arg(long)]
     pub verbose: bool,
-    /// The outbox database of the topics in `outbox` mode (default: a new SQLite file in the
-    /// temporary folder, eventbus-demo-outbox-PID.db). Every event is sent in a transaction of it.
+    /// The outbox database of the topics in `outbox` mode (default: a SQLite file of the run in
+    /// the temporary folder, deleted at the end). Every event is sent in a transaction of it.
     #[arg(
         long,
         env = "EVENT_BUS_OUTBOX_URL",

@@ -57,6 +57,14 @@ fn run(command: &mut Command) -> Output {
     }
 }
 
+/// Delete a test's SQLite file (and its WAL files).
+fn remove_sqlite(url: &str) {
+    let path = url.trim_start_matches("sqlite://");
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{path}{suffix}"));
+    }
+}
+
 fn sqlite_url(test: &str) -> String {
     let file = std::env::temp_dir().join(format!(
         "eventbus-cli-outbox-{test}-{}.db",
@@ -181,6 +189,7 @@ fn relay_publishes_every_row_to_kafka_then_purge_deletes_them() {
         "deleted 5 published row(s) older than 0s"
     );
     assert_eq!(status(&url)["published"], 0);
+    remove_sqlite(&url);
 }
 
 #[test]
@@ -204,6 +213,7 @@ fn relay_publishes_to_redis() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains(r#""published":3"#), "{}", out.stdout);
     assert_eq!(consumed_ids("redis", &topic, 3), ids, "in order");
+    remove_sqlite(&url);
 }
 
 #[test]

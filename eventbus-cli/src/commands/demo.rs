@@ -193,7 +193,17 @@ async fn round_trip(
     // Configured producing: the events go to their signals; the configuration sends them on, at
     // once or through the outbox, which the relay publishes.
     let producer = Arc::new(KafkaProducer::with_registry(settings, registry).map_err(bus_error)?);
-    let outbox = open_outbox(args, config).await?;
+    // The default outbox is a SQLite file of this run (rows of another run would go to that run's
+    // bus), deleted at the end; --outbox names one to keep.
+    let scratch = args.outbox.is_none().then(|| {
+        std::env::temp_dir().join(format!("eventbus-demo-outbox-{}.db", std::process::id()))
+    });
+    let url = match (&args.outbox, &scratch) {
+        (Some(url), _) => url.clone(),
+        (None, Some(file)) => format!("sqlite://{}", file.display()),
+        (None, None) => unreachable!("a scratch file when no outbox is given"),
+    };
+    let outbox = open_outbox(&url, config).await?;
     let (producing, relay) = match &outbox {
         Some(outbox) => {
             let relay = Relay::new(
@@ -242,6 +252,11 @@ async fn round_trip(
                 .await
                 .map_err(|e| CliError::Bus(format!("the outbox relay panicked: {e}")))?;
             outbox.close().await;
+            if let Some(file) = &scratch {
+                for suffix in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
+                }
+            }
             Some((outbox.url().to_owned(), summary))
         }
         _ => None,
@@ -305,17 +320,11 @@ async fn create_topics(
 }
 
 /// The outbox of the topics in `outbox` mode, migrated; `None` when no topic uses it.
-async fn open_outbox(args: &DemoArgs, config: &ProducerConfig) -> Result<Option<Outbox>, CliError> {
+async fn open_outbox(url: &str, config: &ProducerConfig) -> Result<Option<Outbox>, CliError> {
     if config.outbox_topics().next().is_none() {
         return Ok(None);
     }
-    let url = args.outbox.clone().unwrap_or_else(|| {
-        // A file of this run: rows of another run would go to that run's bus.
-        let file =
-            std::env::temp_dir().join(format!("eventbus-demo-outbox-{}.db", std::process::id()));
-        format!("sqlite://{}", file.display())
-    });
-    let outbox = Outbox::connect(&url).await.map_err(bus_error)?;
+    let outbox = Outbox::connect(url).await.map_err(bus_error)?;
     outbox.migrate().await.map_err(bus_error)?;
     noteln!("outbox: {}", outbox.url());
     Ok(Some(outbox))
