@@ -55,7 +55,7 @@ static LOCK: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 /// The databases under test: a SQLite file of this test, then MariaDB and PostgreSQL.
 fn databases(test: &str) -> Vec<String> {
-    // Deleted when a test of the next run with the same process id starts; a few KiB.
+    // One folder per test process; each test starts from a new file (a few KiB, left behind).
     let dir = std::env::temp_dir().join(format!("eventbus-outbox-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let sqlite = dir.join(format!("{test}.db"));
