@@ -14,7 +14,9 @@
 //!
 //! Transports, by feature: `kafka` (the `kafka` module, wire-compatible with
 //! `edx-event-bus-kafka`, and the schema-registry client), `redis` (the `redis` module,
-//! wire-compatible with `edx-event-bus-redis`); producing by configuration
+//! wire-compatible with `edx-event-bus-redis`), `outbox` (the `outbox` module: the
+//! transactional outbox of openedx-events ADR 15 on SQLite, MySQL/MariaDB or PostgreSQL, and its
+//! relay); producing by configuration
 //! ([`producer_config`]) works with either, through [`backend::EventProducer`].
 //!
 //! ```
