@@ -23,8 +23,9 @@ pub struct RelayOptions {
     /// How long to wait when there is nothing to publish (`EVENT_BUS_OUTBOX_RELAY_POLL_INTERVAL`
     /// seconds, 0.2).
     pub poll_interval: Duration,
-    /// How long a topic's lease lasts; renewed before every batch (`EVENT_BUS_OUTBOX_RELAY_LEASE`
-    /// seconds, 30). Keep it longer than the producer's delivery timeout.
+    /// SQLite: how long a topic's lease lasts; renewed before every batch
+    /// (`EVENT_BUS_OUTBOX_RELAY_LEASE` seconds, 30). Keep it longer than the producer's delivery
+    /// timeout. (MySQL/MariaDB and PostgreSQL hold a row lock for each batch instead.)
     pub lease: Duration,
     /// The first wait after a failure (`EVENT_BUS_OUTBOX_RELAY_MIN_BACKOFF` seconds, 0.5),
     /// doubled after each failure in a row, with jitter...
@@ -139,11 +140,12 @@ impl RelaySummary {
 
 /// Publishes the outbox rows through a producer (Kafka, Redis...).
 ///
-/// Each pass lists the topics with pending rows; for each topic whose lease it holds (or takes),
-/// it reads up to `batch_size` rows in id order, produces them, marks the acknowledged ones
-/// published and records the error of the others (which stay pending). Several relays on one
-/// database share the topics through the leases: a topic is published by one relay at a time,
-/// in order. While the broker fails, passes are spaced by an exponential backoff with jitter.
+/// Each pass lists the topics with pending rows; for each topic it can claim, it reads up to
+/// `batch_size` rows in id order, produces them, marks the acknowledged ones published and
+/// records the error of the others (which stay pending). Several relays on one database share the
+/// topics: a topic is claimed by one relay at a time (a row lock held for the batch on
+/// MySQL/MariaDB and PostgreSQL, a lease on SQLite). While the broker fails, passes are spaced by
+/// an exponential backoff with jitter.
 pub struct Relay {
     outbox: Outbox,
     producer: Arc<dyn EventProducer>,
@@ -219,16 +221,20 @@ impl Relay {
     pub async fn pass(&self) -> Result<RelaySummary, OutboxError> {
         let mut summary = RelaySummary::default();
         for topic in self.outbox.pending_topics().await? {
-            if !self
+            let Some(claim) = self
                 .outbox
                 .claim(&topic, &self.options.relay_id, self.options.lease)
                 .await?
-            {
+            else {
                 tracing::debug!(%topic, "another relay holds the topic");
                 continue;
-            }
-            let rows = self.outbox.pending(&topic, self.options.batch_size).await?;
-            summary.add(self.publish(rows).await?);
+            };
+            let batch = match self.outbox.pending(&topic, self.options.batch_size).await {
+                Ok(rows) => self.publish(rows).await,
+                Err(error) => Err(error),
+            };
+            claim.release().await?;
+            summary.add(batch?);
         }
         Ok(summary)
     }

@@ -19,6 +19,25 @@ pub struct Outbox {
     url: String,
 }
 
+/// A topic claimed by a relay for one batch (see [`Outbox::claim`]); release it when the batch
+/// is marked.
+pub(crate) struct Claim {
+    lock: Option<sqlx::Transaction<'static, sqlx::Any>>,
+}
+
+impl Claim {
+    /// End the claim (commits the row lock's transaction, if any).
+    pub(crate) async fn release(self) -> Result<(), OutboxError> {
+        match self.lock {
+            Some(lock) => lock
+                .commit()
+                .await
+                .map_err(OutboxError::database("releasing a topic's lock")),
+            None => Ok(()),
+        }
+    }
+}
+
 /// A row read back for publishing.
 #[derive(Debug, Clone)]
 pub(crate) struct StoredRow {
@@ -164,35 +183,77 @@ impl Outbox {
             ))
     }
 
-    /// Take or renew the lease of `topic` for `owner` until `lease` from now: true when `owner`
-    /// holds it (it was free, expired, or already its own).
+    /// Claim `topic` for `owner`, for one batch: `None` when another relay holds it.
+    ///
+    /// On MySQL/MariaDB and PostgreSQL the claim is a row lock on the topic's lease row
+    /// (`SELECT ... FOR UPDATE SKIP LOCKED`) held by an open transaction until the claim is
+    /// released: a relay that dies loses it at once, one that is stopped keeps it, so two relays
+    /// never publish a topic at the same time. SQLite has no row locks: the claim is the lease
+    /// (`owner`, `expires_at_us`), taken when free, expired or already `owner`'s.
     pub(crate) async fn claim(
         &self,
         topic: &str,
         owner: &str,
         lease: Duration,
-    ) -> Result<bool, OutboxError> {
-        let error = OutboxError::database("taking a topic's lease");
-        sqlx::query(&self.sql(self.dialect.insert_lease()))
+    ) -> Result<Option<Claim>, OutboxError> {
+        let error = || OutboxError::database("taking a topic's lease");
+        // A plain read first: MySQL's INSERT IGNORE would wait for the lock another relay holds.
+        let exists = sqlx::query(&self.sql("SELECT 1 FROM eventbus_outbox_lease WHERE topic = ?"))
             .bind(topic)
-            .execute(&self.pool)
+            .fetch_optional(&self.pool)
             .await
-            .map_err(error)?;
+            .map_err(error())?;
+        if exists.is_none() {
+            sqlx::query(&self.sql(self.dialect.insert_lease()))
+                .bind(topic)
+                .execute(&self.pool)
+                .await
+                .map_err(error())?;
+        }
         let now = now_us();
         let until = now.saturating_add(i64::try_from(lease.as_micros()).unwrap_or(i64::MAX));
-        let done = sqlx::query(&self.sql(
+        let set_owner = self.sql(
             "UPDATE eventbus_outbox_lease SET owner = ?, expires_at_us = ? \
              WHERE topic = ? AND (owner IS NULL OR owner = ? OR expires_at_us < ?)",
-        ))
+        );
+        if self.dialect == Dialect::Sqlite {
+            let done = sqlx::query(&set_owner)
+                .bind(owner)
+                .bind(until)
+                .bind(topic)
+                .bind(owner)
+                .bind(now)
+                .execute(&self.pool)
+                .await
+                .map_err(error())?;
+            return Ok((done.rows_affected() == 1).then_some(Claim { lock: None }));
+        }
+        let mut lock = self.pool.begin().await.map_err(error())?;
+        let locked =
+            sqlx::query(&self.sql(
+                "SELECT topic FROM eventbus_outbox_lease WHERE topic = ? FOR UPDATE SKIP LOCKED",
+            ))
+            .bind(topic)
+            .fetch_optional(&mut *lock)
+            .await
+            .map_err(error())?;
+        if locked.is_none() {
+            lock.rollback().await.map_err(error())?;
+            return Ok(None);
+        }
+        // Who holds it, for operators (visible once the claim is released); the lock decides.
+        sqlx::query(
+            &self.sql(
+                "UPDATE eventbus_outbox_lease SET owner = ?, expires_at_us = ? WHERE topic = ?",
+            ),
+        )
         .bind(owner)
         .bind(until)
         .bind(topic)
-        .bind(owner)
-        .bind(now)
-        .execute(&self.pool)
+        .execute(&mut *lock)
         .await
-        .map_err(OutboxError::database("taking a topic's lease"))?;
-        Ok(done.rows_affected() == 1)
+        .map_err(error())?;
+        Ok(Some(Claim { lock: Some(lock) }))
     }
 
     /// Give up every lease `owner` holds.
