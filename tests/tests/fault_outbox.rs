@@ -30,8 +30,8 @@ use eventbus_runtime::settings::KafkaSettings;
 use eventbus_tests::fault::events::{numbered, sequence_of_avro, EVENT_TYPE, KEY_FIELD};
 use eventbus_tests::fault::kafka_read::read_topic;
 use eventbus_tests::fault::{
-    exclusive, DeliveryReport, OwnedProcess, PrivateKafka, Processed, RedeliveryReport, ScratchDir,
-    SendLedger,
+    exclusive, report, DeliveryReport, OwnedProcess, PrivateKafka, Processed, RedeliveryReport,
+    ScratchDir, SendLedger,
 };
 use kafka_support::{create_topics, init_tracing, service_env, unique};
 use openedx_events::learning::SessionLoginCompleted;
@@ -269,18 +269,18 @@ async fn outbox_through(fault: Fault) {
     let status = outbox.status().await.expect("status");
     let ledger = ledger_of(&outbox, WRITTEN).await;
     let delivered = read_back(kafka.bootstrap(), full_topic).await;
-    let report = DeliveryReport::new(&ledger, &delivered);
-    let duplicates = report.read - report.delivered;
-    println!(
+    let delivery = DeliveryReport::new(&ledger, &delivered);
+    let duplicates = delivery.read - delivery.delivered;
+    report(format_args!(
         "[fault] kafka outbox, broker {recovery} when {at} of {WRITTEN} rows were published \
          ({fault_at:.1?} in): rows {}, published {published}, pending {}; relay: published {}, \
-         failed attempts {}; topic: {report}; duplicates {duplicates}; total {:.1?}",
+         failed attempts {}; topic: {delivery}; duplicates {duplicates}; total {:.1?}",
         ledger.ok(),
         status.pending,
         summary.published,
         summary.failed_attempts,
         started.elapsed()
-    );
+    ));
     assert_eq!(
         ledger.ok(),
         WRITTEN as usize,
@@ -288,12 +288,12 @@ async fn outbox_through(fault: Fault) {
     );
     assert_eq!((status.pending, status.published), (0, WRITTEN));
     assert!(
-        report.unknown.is_empty() && report.ok_lost.is_empty(),
-        "{report}"
+        delivery.unknown.is_empty() && delivery.ok_lost.is_empty(),
+        "{delivery}"
     );
     assert_eq!(
-        report.delivered, WRITTEN as usize,
-        "100 000/100 000 delivered: {report}"
+        delivery.delivered, WRITTEN as usize,
+        "100 000/100 000 delivered: {delivery}"
     );
     assert!(
         duplicates as u64 <= summary.failed_attempts,
@@ -428,19 +428,19 @@ async fn relay_killed_mid_batch_loses_nothing_and_republishes_only_its_batch() {
         relay.log_tail(20)
     );
     let delivered = read_back(bootstrap.clone(), full_topic.clone()).await;
-    let report = RedeliveryReport::new(&ledger, &delivered, &in_flight);
-    println!(
-        "[fault] outbox relay SIGKILLed {} times, 3 of them mid-batch (batch {RELAY_BATCH}): {report}",
+    let redelivery = RedeliveryReport::new(&ledger, &delivered, &in_flight);
+    report(format_args!(
+        "[fault] outbox relay SIGKILLed {} times, 3 of them mid-batch (batch {RELAY_BATCH}): {redelivery}",
         kills.len()
-    );
+    ));
     for kill in &kills {
-        println!("[fault]   {kill}");
+        report(format_args!("[fault]   {kill}"));
     }
-    println!(
+    report(format_args!(
         "[fault]   times: write {RELAYED} rows to MariaDB {written_in:.1?}, total {:.1?}",
         started.elapsed()
-    );
-    report.assert_exact();
+    ));
+    redelivery.assert_exact();
     assert_eq!(outbox.status().await.expect("status").pending, 0);
     outbox.close().await;
 }

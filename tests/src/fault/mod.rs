@@ -18,6 +18,9 @@
 //! - [`kafka_read`], [`redis_read`]: what a topic or stream holds, committed offsets, pending
 //!   entries.
 //!
+//! Counts: [`report`] prints a line on standard error past the test harness's output capture, so
+//! that `cargo test` (and CI's log) shows every fault test's counts even when it passes.
+//!
 //! Rules: the harness signals only processes it started, by the PID of the child it holds and
 //! has not reaped; every wait is bounded ([`wait_for`]); servers and scratch directories are
 //! stopped and deleted on drop (`EVENTBUS_FAULT_KEEP=1` keeps the directories, with the servers'
@@ -93,4 +96,4 @@ pub use process::{OwnedProcess, Signal};
 pub use processed::Processed;
 pub use produce::{produce_numbered, Pacing, Resolved};
 pub use redis::PrivateRedis;
-pub use support::{exclusive, free_port, wait_for, ScratchDir};
+pub use support::{exclusive, free_port, report, wait_for, ScratchDir};

@@ -10,6 +10,14 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, MutexGuard};
 
+/// Print one line of a fault test's counts on standard error, past the test harness's output
+/// capture (which takes `println!` and `eprintln!`, not writes to the handle), so that a passing
+/// test's counts show in `cargo test`'s output too.
+pub fn report(line: std::fmt::Arguments<'_>) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// A TCP port on 127.0.0.1 that was free a moment ago, chosen at random in 20000..32000 outside
 /// the kernel's ephemeral range (`/proc/sys/net/ipv4/ip_local_port_range`), so never one of the
 /// shared services' ports (16379, 18081, 18082, 19092, 19093), and never the local port of an
