@@ -2,11 +2,13 @@
 //! embedded default and on the real Kafka broker and schema registry started by
 //! `scripts/services.sh` (their addresses come from its `env`, as `scripts/test.sh` sets them).
 
+mod support;
+
 use assert_cmd::Command;
-use eventbus_runtime::kafka::{KafkaAdmin, TopicSpec};
-use eventbus_runtime::settings::{names, KafkaSettings};
+use eventbus_runtime::settings::names;
 use serde_json::Value;
 use std::path::PathBuf;
+use support::{create_topic, run, Output};
 
 const REDIS_URL: &str = "EVENT_BUS_REDIS_CONNECTION_URL";
 const XBLOCK_PUBLISHED: &str = "org.openedx.content_authoring.xblock.published.v1";
@@ -70,21 +72,6 @@ fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/fixtures/producer_config")
         .join(name)
-}
-
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(command: &mut Command) -> Output {
-    let output = command.output().unwrap();
-    Output {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
 }
 
 #[test]
@@ -363,16 +350,8 @@ fn demo_round_trip_on_the_real_broker_and_registry() {
 
 #[test]
 fn produce_then_consume_through_the_real_broker() {
-    let (servers, registry) = services();
     let topic = format!("cli-test-{}", uuid::Uuid::new_v4().simple());
-    let settings = KafkaSettings::builder(servers, registry).build().unwrap();
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        KafkaAdmin::new(&settings)
-            .unwrap()
-            .create_topics(&[TopicSpec::new(&topic, 1)])
-            .await
-            .unwrap();
-    });
+    create_topic(&topic);
     let out = run(eventbus_on_services()
         .args([
             "produce",
@@ -474,12 +453,7 @@ fn run_with_closed_stdout(command: &mut std::process::Command) -> Output {
         .spawn()
         .unwrap();
     drop(child.stdout.take());
-    let output = child.wait_with_output().unwrap();
-    Output {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::new(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+    child.wait_with_output().unwrap().into()
 }
 
 #[test]
@@ -563,17 +537,9 @@ fn committed_and_dead_letters(
 
 #[test]
 fn consume_stops_on_a_closed_pipe_without_committing_or_dead_lettering() {
-    let (servers, registry) = services();
     let topic = format!("cli-pipe-{}", uuid::Uuid::new_v4().simple());
     let group = format!("{topic}-group");
-    let settings = KafkaSettings::builder(servers, registry).build().unwrap();
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        KafkaAdmin::new(&settings)
-            .unwrap()
-            .create_topics(&[TopicSpec::new(&topic, 1)])
-            .await
-            .unwrap();
-    });
+    create_topic(&topic);
     for _ in 0..3 {
         let out = run(eventbus_on_services()
             .args([

@@ -1,23 +1,19 @@
 //! `eventbus outbox`, run as a process: migrate, status, relay to the real Kafka broker and to the
 //! real Redis (read back with `eventbus consume`), purge, and the errors naming the database.
 
+mod support;
+
 use assert_cmd::Command;
 use eventbus_runtime::avro::Example;
-use eventbus_runtime::kafka::{KafkaAdmin, TopicSpec};
 use eventbus_runtime::outbox::{Outbox, OutboxRow};
 use eventbus_runtime::registry;
-use eventbus_runtime::settings::{names, KafkaSettings};
+use eventbus_runtime::settings::names;
 use eventbus_runtime::EventsMetadata;
 use serde_json::Value;
 use std::time::Duration;
+use support::{create_topic, env, run};
 
 const XBLOCK_PUBLISHED: &str = "org.openedx.content_authoring.xblock.published.v1";
-
-fn env(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| {
-        panic!("{name} is not set: run the tests with scripts/test.sh, which starts the services")
-    })
-}
 
 /// The command with the test services' settings, and nothing else of the environment's bus
 /// settings.
@@ -40,21 +36,6 @@ fn eventbus() -> Command {
         )
         .timeout(Duration::from_secs(120));
     command
-}
-
-struct Output {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(command: &mut Command) -> Output {
-    let output = command.output().unwrap();
-    Output {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
 }
 
 /// Delete a test's SQLite file (and its WAL files).
@@ -131,19 +112,7 @@ fn consumed_ids(backend: &str, topic: &str, n: usize) -> Vec<String> {
 fn relay_publishes_every_row_to_kafka_then_purge_deletes_them() {
     let url = sqlite_url("kafka");
     let topic = format!("outbox-cli-{}", uuid::Uuid::new_v4().simple());
-    let settings = KafkaSettings::builder(
-        env(names::BOOTSTRAP_SERVERS),
-        env(names::SCHEMA_REGISTRY_URL),
-    )
-    .build()
-    .unwrap();
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        KafkaAdmin::new(&settings)
-            .unwrap()
-            .create_topics(&[TopicSpec::new(&topic, 1)])
-            .await
-            .unwrap();
-    });
+    create_topic(&topic);
 
     let out = run(eventbus().args(["outbox", "migrate", "--url", &url]));
     assert_eq!(out.code, 0, "{}", out.stderr);
