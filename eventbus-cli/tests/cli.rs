@@ -626,7 +626,9 @@ fn the_schema_registry_refusal_of_a_dash_in_a_namespace_is_explained() {
     let out = run(eventbus().args(["events", "show", XBLOCK_PUBLISHED]));
     assert!(!out.stdout.contains("schema registry:"), "{}", out.stdout);
 
+    // The topic exists: the producer checks it before the registry.
     let topic = format!("cli-dash-{}", uuid::Uuid::new_v4().simple());
+    create_topic(&topic);
     let out = run(eventbus_on_services()
         .args([
             "produce",
