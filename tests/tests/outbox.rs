@@ -128,6 +128,15 @@ async fn insert_app_row(tx: &mut EventTransaction<'static, sqlx::Any>, name: &st
         .unwrap();
 }
 
+/// Produce the test event through `outbox` (the `outbox` mode; nothing goes to the producer).
+fn through(outbox: &Outbox) -> ConfiguredProducer {
+    ConfiguredProducer::connect_with_outbox(
+        &config(ProductionMode::Outbox),
+        Arc::new(MemoryProducer::new()),
+        outbox.clone(),
+    )
+}
+
 fn relay(outbox: &Outbox, producer: Arc<dyn EventProducer>, id: &str) -> Relay {
     Relay::new(
         outbox.clone(),
@@ -357,13 +366,15 @@ async fn on_commit_events_are_produced_after_the_commit_and_not_on_rollback() {
     }
 }
 
-/// A producer that fails every send, as a broker that is down does.
-#[derive(Debug, Default)]
-struct Down {
-    attempts: AtomicUsize,
+/// A broker that is away: every send fails at once (`Down`, counting the attempts) or never ends
+/// (`Stuck`, as for a relay stopped in the middle of a batch).
+#[derive(Debug)]
+enum Away {
+    Down(AtomicUsize),
+    Stuck,
 }
 
-impl EventProducer for Down {
+impl EventProducer for Away {
     fn send<'a>(
         &'a self,
         topic: &'a str,
@@ -371,19 +382,28 @@ impl EventProducer for Down {
         event: Arc<dyn AnyEvent>,
         _metadata: &'a EventsMetadata,
     ) -> BoxFuture<'a, Result<Delivery, ProduceError>> {
-        self.attempts.fetch_add(1, Ordering::SeqCst);
-        Box::pin(async move {
-            Err(ProduceError::Transport {
-                event_type: event.descriptor().event_type,
-                topic: topic.to_owned(),
-                source: "broker down (test)".into(),
-            })
-        })
+        match self {
+            Away::Down(attempts) => {
+                attempts.fetch_add(1, Ordering::SeqCst);
+                Box::pin(async move {
+                    Err(ProduceError::Transport {
+                        event_type: event.descriptor().event_type,
+                        topic: topic.to_owned(),
+                        source: "broker down (test)".into(),
+                    })
+                })
+            }
+            Away::Stuck => Box::pin(std::future::pending()),
+        }
     }
 
     fn flush(&self) -> BoxFuture<'_, Result<(), ProduceError>> {
         Box::pin(async { Ok(()) })
     }
+}
+
+fn down() -> Arc<Away> {
+    Arc::new(Away::Down(AtomicUsize::new(0)))
 }
 
 #[tokio::test]
@@ -392,8 +412,7 @@ async fn an_on_commit_failure_is_returned_after_the_commit() {
     let url = &databases("on_commit_failure")[0];
     let outbox = fresh_outbox(url).await;
     let _producing =
-        ConfiguredProducer::connect(&config(ProductionMode::OnCommit), Arc::new(Down::default()))
-            .unwrap();
+        ConfiguredProducer::connect(&config(ProductionMode::OnCommit), down()).unwrap();
     let mut tx = EventTransaction::begin(outbox.pool()).await.unwrap();
     insert_app_row(&mut tx, "committed anyway").await;
     tx.send_event(item("x", 1)).await.unwrap();
@@ -444,18 +463,14 @@ async fn failed_attempts_keep_the_rows_pending_with_their_error() {
     let _lock = LOCK.lock().await;
     for url in databases("failures") {
         let outbox = fresh_outbox(&url).await;
-        let _producing = ConfiguredProducer::connect_with_outbox(
-            &config(ProductionMode::Outbox),
-            Arc::new(MemoryProducer::new()),
-            outbox.clone(),
-        );
+        let _producing = through(&outbox);
         for seq in 0..3 {
             ItemChanged::signal()
                 .send_event(item("f", seq))
                 .await
                 .unwrap();
         }
-        let down = Arc::new(Down::default());
+        let down = down();
         let summary = relay(&outbox, down.clone(), "relay-down")
             .pass()
             .await
@@ -466,7 +481,7 @@ async fn failed_attempts_keep_the_rows_pending_with_their_error() {
             .pass()
             .await
             .unwrap();
-        assert_eq!(down.attempts.load(Ordering::SeqCst), 6);
+        assert!(matches!(&*down, Away::Down(attempts) if attempts.load(Ordering::SeqCst) == 6));
         let status = outbox.status().await.unwrap();
         assert_eq!((status.pending, status.failing), (3, 3), "{url}");
         assert_eq!(status.topics.len(), 1);
@@ -500,11 +515,7 @@ async fn a_row_this_program_cannot_read_stays_pending_and_does_not_block_the_oth
     let _lock = LOCK.lock().await;
     for url in databases("unreadable") {
         let outbox = fresh_outbox(&url).await;
-        let _producing = ConfiguredProducer::connect_with_outbox(
-            &config(ProductionMode::Outbox),
-            Arc::new(MemoryProducer::new()),
-            outbox.clone(),
-        );
+        let _producing = through(&outbox);
         ItemChanged::signal()
             .send_event(item("ok", 1))
             .await
@@ -547,11 +558,7 @@ async fn two_relays_on_one_database_publish_every_row_once_in_order() {
     let _lock = LOCK.lock().await;
     for url in databases("two_relays") {
         let outbox = fresh_outbox(&url).await;
-        let _producing = ConfiguredProducer::connect_with_outbox(
-            &config(ProductionMode::Outbox),
-            Arc::new(MemoryProducer::new()),
-            outbox.clone(),
-        );
+        let _producing = through(&outbox);
         let total = 600;
         let mut tx = EventTransaction::begin(outbox.pool()).await.unwrap();
         for seq in 0..total {
@@ -594,36 +601,12 @@ async fn two_relays_on_one_database_publish_every_row_once_in_order() {
     }
 }
 
-/// A producer whose sends never end, as a relay stopped (SIGSTOP) in the middle of a batch.
-#[derive(Debug, Default)]
-struct Stuck;
-
-impl EventProducer for Stuck {
-    fn send<'a>(
-        &'a self,
-        _topic: &'a str,
-        _event_key_field: &'a str,
-        _event: Arc<dyn AnyEvent>,
-        _metadata: &'a EventsMetadata,
-    ) -> BoxFuture<'a, Result<Delivery, ProduceError>> {
-        Box::pin(std::future::pending())
-    }
-
-    fn flush(&self) -> BoxFuture<'_, Result<(), ProduceError>> {
-        Box::pin(async { Ok(()) })
-    }
-}
-
 #[tokio::test]
 async fn a_relay_stuck_mid_batch_keeps_its_topic_where_the_database_has_row_locks() {
     let _lock = LOCK.lock().await;
     for url in databases("stuck") {
         let outbox = fresh_outbox(&url).await;
-        let _producing = ConfiguredProducer::connect_with_outbox(
-            &config(ProductionMode::Outbox),
-            Arc::new(MemoryProducer::new()),
-            outbox.clone(),
-        );
+        let _producing = through(&outbox);
         for seq in 0..3 {
             ItemChanged::signal()
                 .send_event(item("s", seq))
@@ -641,7 +624,7 @@ async fn a_relay_stuck_mid_batch_keeps_its_topic_where_the_database_has_row_lock
                 },
             )
         };
-        let stuck = short_lease("relay-stuck", Arc::new(Stuck));
+        let stuck = short_lease("relay-stuck", Arc::new(Away::Stuck));
         let stuck_pass = tokio::spawn(async move { stuck.pass().await });
         // Past the lease of the stuck relay.
         tokio::time::sleep(Duration::from_millis(800)).await;
@@ -680,11 +663,7 @@ async fn purge_deletes_only_published_rows_older_than_asked() {
     let _lock = LOCK.lock().await;
     for url in databases("purge") {
         let outbox = fresh_outbox(&url).await;
-        let _producing = ConfiguredProducer::connect_with_outbox(
-            &config(ProductionMode::Outbox),
-            Arc::new(MemoryProducer::new()),
-            outbox.clone(),
-        );
+        let _producing = through(&outbox);
         for seq in 0..4 {
             ItemChanged::signal()
                 .send_event(item("p", seq))
