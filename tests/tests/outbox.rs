@@ -128,6 +128,17 @@ async fn insert_app_row(tx: &mut EventTransaction<'static, sqlx::Any>, name: &st
         .unwrap();
 }
 
+/// Send the events `seqs` of item `name`, outside any transaction.
+async fn send_items(name: &str, seqs: std::ops::Range<i64>) {
+    for seq in seqs {
+        let report = ItemChanged::signal()
+            .send_event(item(name, seq))
+            .await
+            .unwrap();
+        assert!(report.is_ok(), "{report:?}");
+    }
+}
+
 /// Produce the test event through `outbox` (the `outbox` mode; nothing goes to the producer).
 fn through(outbox: &Outbox) -> ConfiguredProducer {
     ConfiguredProducer::connect_with_outbox(
@@ -464,12 +475,7 @@ async fn failed_attempts_keep_the_rows_pending_with_their_error() {
     for url in databases("failures") {
         let outbox = fresh_outbox(&url).await;
         let _producing = through(&outbox);
-        for seq in 0..3 {
-            ItemChanged::signal()
-                .send_event(item("f", seq))
-                .await
-                .unwrap();
-        }
+        send_items("f", 0..3).await;
         let down = down();
         let summary = relay(&outbox, down.clone(), "relay-down")
             .pass()
@@ -607,12 +613,7 @@ async fn a_relay_stuck_mid_batch_keeps_its_topic_where_the_database_has_row_lock
     for url in databases("stuck") {
         let outbox = fresh_outbox(&url).await;
         let _producing = through(&outbox);
-        for seq in 0..3 {
-            ItemChanged::signal()
-                .send_event(item("s", seq))
-                .await
-                .unwrap();
-        }
+        send_items("s", 0..3).await;
         let short_lease = |id: &str, producer: Arc<dyn EventProducer>| {
             Relay::new(
                 outbox.clone(),
@@ -664,12 +665,7 @@ async fn purge_deletes_only_published_rows_older_than_asked() {
     for url in databases("purge") {
         let outbox = fresh_outbox(&url).await;
         let _producing = through(&outbox);
-        for seq in 0..4 {
-            ItemChanged::signal()
-                .send_event(item("p", seq))
-                .await
-                .unwrap();
-        }
+        send_items("p", 0..4).await;
         let bus = Arc::new(MemoryProducer::new());
         relay(&outbox, bus.clone(), "relay-purge")
             .pass()
