@@ -341,6 +341,80 @@ async fn an_event_committed_by_a_process_that_dies_at_once_is_published() {
     }
 }
 
+/// A Django service writes rows as the README documents them (openedx-events' metadata and Avro
+/// serializer, in one transaction with its own row); the relay publishes exactly those events.
+#[tokio::test]
+async fn rows_written_by_a_python_service_are_published_by_the_relay() {
+    let _lock = LOCK.lock().await;
+    openedx_events::link();
+    let python = std::env::var("EVENTBUS_PYTHON").unwrap_or_else(|_| {
+        panic!("EVENTBUS_PYTHON is not set: scripts/test.sh sets it (scripts/python-venv.sh)")
+    });
+    let url = &databases("python")[0];
+    let file = url.trim_start_matches("sqlite://");
+    let outbox = fresh_outbox(url).await;
+    let data = json!({"user": {"id": 7, "is_active": true,
+        "pii": {"username": "ada", "email": "ada@example.com", "name": "Ada"}}});
+    let write = |rollback: bool| {
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/python/outbox_writer.py");
+        let mut command = std::process::Command::new(&python);
+        command.args([
+            script,
+            file,
+            "org.openedx.learning.auth.session.login.completed.v1",
+            "logins",
+            "user.pii.username",
+            &data.to_string(),
+            "2",
+        ]);
+        if rollback {
+            command.arg("rollback");
+        }
+        let out = command.output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<Vec<String>>(&out.stdout).unwrap()
+    };
+    let rolled_back = write(true);
+    let ids = write(false);
+    assert_eq!((rolled_back.len(), ids.len()), (2, 2));
+    assert_eq!(count(&outbox, "SELECT COUNT(*) FROM app_items").await, 1);
+    assert_eq!(
+        count(&outbox, "SELECT COUNT(*) FROM eventbus_outbox").await,
+        2
+    );
+
+    let bus = Arc::new(MemoryProducer::new());
+    let summary = relay(&outbox, bus.clone(), "relay-python")
+        .pass()
+        .await
+        .unwrap();
+    assert_eq!(
+        (summary.published, summary.unreadable),
+        (2, 0),
+        "{summary:?}"
+    );
+    let events = bus.events();
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| e.metadata.id.to_string())
+            .collect::<Vec<_>>(),
+        ids
+    );
+    for event in &events {
+        assert_eq!(event.topic, "logins");
+        assert_eq!(event.key.to_string(), "ada");
+        assert_eq!(event.event.to_json(), data);
+        assert_eq!(event.metadata.source, "openedx/python-reference/web");
+        assert_eq!(event.metadata.sourcelib, [11, 2, 0]);
+    }
+    outbox.close().await;
+}
+
 #[tokio::test]
 async fn on_commit_events_are_produced_after_the_commit_and_not_on_rollback() {
     let _lock = LOCK.lock().await;
