@@ -179,7 +179,8 @@ pub struct RelayArgs {
     /// kafka).
     #[arg(long, value_enum)]
     pub backend: Option<Backend>,
-    /// Stop when the outbox has no pending row left (default: run until SIGTERM or Ctrl-C).
+    /// Stop after a pass that finds nothing to publish: no pending row left, or only rows this
+    /// program cannot read (default: run until SIGTERM or Ctrl-C).
     #[arg(long)]
     pub until_empty: bool,
 }
