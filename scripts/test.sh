@@ -14,4 +14,4 @@ if [[ -x scripts/services.sh ]]; then
   eval "$(scripts/services.sh env)"
 fi
 
-cargo test --workspace "$@"
+cargo test --workspace --no-fail-fast "$@"
