@@ -110,3 +110,66 @@ fn report(result: Result<KafkaResult<()>, tokio::task::JoinError>) {
         Err(error) => tracing::warn!(%error, "the commit task failed"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::config::consumer_config;
+    use crate::kafka::consumer::EventConsumerContext;
+    use crate::settings::KafkaSettings;
+    use std::time::Duration;
+
+    /// A consumer of no broker (nothing listens there): its commit requests are answered at once
+    /// (no offsets stored for an assignment), which is all the committer needs.
+    fn committer() -> Committer {
+        let settings = KafkaSettings::builder("127.0.0.1:9", "http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        let consumer: Inner = consumer_config(&settings, "committer-test")
+            .create_with_context(EventConsumerContext::new("127.0.0.1:9"))
+            .unwrap();
+        Committer::new(Arc::new(consumer))
+    }
+
+    async fn answered(committer: &mut Committer) {
+        tokio::time::timeout(Duration::from_secs(10), committer.answered())
+            .await
+            .expect("the request is answered");
+    }
+
+    #[tokio::test]
+    async fn one_request_in_flight_and_at_most_the_maximum_waiting() {
+        let mut committer = committer();
+        assert!(!committer.in_flight());
+        committer.stored();
+        assert!(committer.in_flight(), "the first offset goes at once");
+        for _ in 1..COMMIT_WAITING_MAX {
+            committer.stored();
+            assert!(!committer.full());
+        }
+        assert_eq!(committer.waiting, COMMIT_WAITING_MAX - 1);
+        committer.stored();
+        assert!(
+            committer.full(),
+            "{COMMIT_WAITING_MAX} offsets wait: read no more"
+        );
+        answered(&mut committer).await;
+        assert!(
+            committer.in_flight(),
+            "the waiting offsets went as soon as it was answered"
+        );
+        assert_eq!(committer.waiting, 0);
+        assert!(!committer.full());
+        answered(&mut committer).await;
+        assert!(!committer.in_flight(), "nothing waited: nothing sent");
+        committer.stored();
+        assert!(committer.in_flight());
+        committer.stored();
+        committer.finish().await;
+        assert!(
+            !committer.in_flight(),
+            "finish waits without sending what waited"
+        );
+        assert_eq!(committer.waiting, 1);
+    }
+}
