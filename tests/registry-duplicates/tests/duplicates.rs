@@ -2,8 +2,12 @@
 //! when first used, naming both types.
 
 use eventbus_registry_duplicates::ThingHappened;
+use eventbus_runtime::kafka::consumer::{CancellationToken, ConsumerError};
+use eventbus_runtime::kafka::KafkaConsumer;
 use eventbus_runtime::prelude::*;
 use eventbus_runtime::registry::{self, DuplicateEventType, DuplicateEventTypes};
+use eventbus_runtime::settings::KafkaSettings;
+use std::time::Duration;
 
 /// The second declaration, in this test crate.
 #[derive(Debug, Clone, PartialEq, OpenEdxEvent)]
@@ -83,4 +87,35 @@ fn find_and_all_refuse_the_program() {
     assert_eq!(panic_message(|| registry::all().count()), REFUSAL);
     // Still refused on every later use, not only the first.
     assert_eq!(panic_message(|| registry::all().count()), REFUSAL);
+}
+
+/// A Kafka consumer of a refused program fails at start-up with the refusal, before it subscribes
+/// (so no broker is needed: nothing listens on the addresses given), instead of panicking at the
+/// first message.
+#[tokio::test]
+async fn a_kafka_consumer_does_not_start() {
+    link_both();
+    let settings = KafkaSettings::builder("127.0.0.1:9", "http://127.0.0.1:9")
+        .topic_prefix("dup")
+        .build()
+        .expect("settings");
+    let consumer = KafkaConsumer::new(&settings, "things", "group").expect("consumer");
+    let error = tokio::time::timeout(
+        Duration::from_secs(30),
+        consumer.consume(CancellationToken::new()),
+    )
+    .await
+    .expect("the consumer returns at once")
+    .expect_err("refused");
+    assert_eq!(
+        error.to_string(),
+        format!("not consuming dup-things: {REFUSAL}")
+    );
+    match error {
+        ConsumerError::Registry { topic, source } => {
+            assert_eq!(topic, "dup-things");
+            assert_eq!(source, registry::check().unwrap_err());
+        }
+        other => panic!("not a registry error: {other:?}"),
+    }
 }

@@ -66,6 +66,16 @@ pub enum ConsumerError {
         /// What failed.
         reason: String,
     },
+    /// The program declares an event type twice (see [`crate::registry::check`]): no event could
+    /// be decoded into the right type, so the consumer does not start.
+    #[error("not consuming {topic}: {source}")]
+    Registry {
+        /// The full topic.
+        topic: String,
+        /// The event types declared twice.
+        #[source]
+        source: crate::registry::DuplicateEventTypes,
+    },
     /// Committing offsets at shutdown failed; the last messages may be delivered again.
     #[error("committing offsets at shutdown: {0}")]
     Commit(#[source] rdkafka::error::KafkaError),

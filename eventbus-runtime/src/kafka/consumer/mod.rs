@@ -7,6 +7,13 @@
 //! metadata comes from the headers; the event goes to the receivers with `from_event_bus`. Only
 //! then is the offset stored and committed.
 //!
+//! Commits: after every message by default, with at most one commit request in flight; the
+//! offsets stored while it is go together in the next request as soon as it is answered (see the
+//! `commits` module), so a crash redelivers the messages processed during the last commit round
+//! trip or two plus the one in hand, never more than `2 ×` [`COMMIT_WAITING_MAX`] `+ 1`. With
+//! `EVENT_BUS_KAFKA_CONSUMER_COMMIT_INTERVAL`, librdkafka commits the stored offsets every
+//! interval instead (a crash redelivers up to one interval).
+//!
 //! A message that cannot be processed (bad framing, unknown schema id, undecodable data, unknown
 //! event type, missing or duplicated headers, failing receivers) is never dropped silently: it is
 //! copied to the dead-letter topic and then committed, or the consumer stops with an error without
@@ -20,6 +27,7 @@
 //! [`KafkaConsumer::consume_until_signal`]); the event in hand is finished and committed, the
 //! consumer leaves its group and `consume` returns `Ok`.
 
+mod commits;
 mod context;
 mod error;
 
@@ -30,6 +38,9 @@ pub(crate) use context::describe;
 pub use context::EventConsumerContext;
 use context::{is_fatal, is_no_offset};
 pub use error::ConsumerError;
+
+use commits::Committer;
+pub use commits::COMMIT_WAITING_MAX;
 
 use super::config::consumer_config;
 use super::dead_letter::{DeadLetter, DeadLetterProducer};
@@ -195,6 +206,10 @@ impl KafkaConsumer {
             tracing::error!("Kafka consumers not enabled, exiting.");
             return Ok(());
         }
+        registry::check().map_err(|source| ConsumerError::Registry {
+            topic: self.full_topic.clone(),
+            source,
+        })?;
         self.consumer
             .subscribe(&[&self.full_topic])
             .map_err(|source| ConsumerError::Subscribe {
@@ -202,7 +217,9 @@ impl KafkaConsumer {
                 source,
             })?;
         tracing::info!(full_topic = %self.full_topic, consumer_group = %self.group_id, "Running consumer");
-        let result = self.run(shutdown, summary).await;
+        let mut committer = Committer::new(self.consumer.clone());
+        let result = self.run(shutdown, summary, &mut committer).await;
+        committer.finish().await;
         let commit = self.commit_stored().await;
         result.and(commit)
     }
@@ -211,6 +228,7 @@ impl KafkaConsumer {
         &self,
         shutdown: &CancellationToken,
         summary: &mut ConsumeSummary,
+        committer: &mut Committer,
     ) -> Result<(), ConsumerError> {
         let mut errors = ErrorStreak::new(self.settings.common().consecutive_errors_limit);
         loop {
@@ -220,7 +238,9 @@ impl KafkaConsumer {
             let received = tokio::select! {
                 biased;
                 () = shutdown.cancelled() => return Ok(()),
-                received = tokio::time::timeout(self.settings.common().poll_timeout, self.consumer.recv()) => received,
+                // Sends the offsets stored while the previous request was in flight.
+                () = committer.answered(), if committer.in_flight() => continue,
+                received = tokio::time::timeout(self.settings.common().poll_timeout, self.consumer.recv()), if !committer.full() => received,
             };
             self.check_replay()?;
             let message = match received {
@@ -254,7 +274,7 @@ impl KafkaConsumer {
                 Ok(()) => {
                     errors.reset();
                     summary.processed += 1;
-                    self.commit(&message);
+                    self.commit(&message, committer);
                 }
                 Err(Failure::Message(MessageError::Stopped { reason })) => {
                     tracing::info!(
@@ -272,7 +292,7 @@ impl KafkaConsumer {
                     self.record_error(&message, &error);
                     self.handle_failed(&message, error).await?;
                     summary.dead_lettered += 1;
-                    self.commit(&message);
+                    self.commit(&message, committer);
                 }
                 Err(Failure::Transient(error)) => {
                     errors.failed(&error);
@@ -429,9 +449,10 @@ impl KafkaConsumer {
         }
     }
 
-    /// Store the message's offset and, without a commit interval, commit asynchronously; a failure
-    /// only means the message may be delivered again.
-    fn commit(&self, message: &BorrowedMessage<'_>) {
+    /// Store the message's offset and, without a commit interval, commit it (with the next commit
+    /// request if one is in flight, see the `commits` module); a failure only means the message
+    /// may be delivered again.
+    fn commit(&self, message: &BorrowedMessage<'_>, committer: &mut Committer) {
         if let Err(error) = self.consumer.store_offset_from_message(message) {
             tracing::warn!(
                 %error,
@@ -442,15 +463,10 @@ impl KafkaConsumer {
             );
             return;
         }
-        if !self.settings.consumer_commit_interval().is_zero() {
-            // librdkafka commits the stored offsets every interval.
-            return;
+        if self.settings.consumer_commit_interval().is_zero() {
+            committer.stored();
         }
-        if let Err(error) = self.consumer.commit_consumer_state(CommitMode::Async) {
-            if !is_no_offset(&error) {
-                tracing::warn!(%error, "committing offsets failed; they are committed again later");
-            }
-        }
+        // Otherwise librdkafka commits the stored offsets every interval.
     }
 
     /// Read the message again on the next poll.

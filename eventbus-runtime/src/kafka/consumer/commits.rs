@@ -1,0 +1,175 @@
+//! Commits after every message without a backlog: at most one commit request in flight.
+//!
+//! Committing every message with its own asynchronous request piles the requests up behind
+//! processing (the broker applies the commit requests of a connection one at a time), so a crash
+//! redelivered thousands of messages. Instead, the offset of every processed message is stored at
+//! once; a commit request of the stored offsets is sent when none is in flight, and while one is,
+//! the offsets stored meanwhile wait and go together (the latest offset of each partition) in the
+//! next request, sent as soon as the previous one is answered. While a request is in flight at
+//! most [`COMMIT_WAITING_MAX`] messages are processed; then the consumer waits for the answer
+//! before it reads on (only when a round trip is slower than processing that many messages).
+//!
+//! After a crash the group's committed offsets are therefore behind by the messages processed
+//! during the last round trip or two, and by no more than `2 × COMMIT_WAITING_MAX + 1`: the
+//! request in flight may not have landed (at most that many messages waited for it), at most that
+//! many were processed since it was sent, and one more was in hand (processed, not yet stored).
+//!
+//! The request is a synchronous commit on a blocking thread, whose end says it was answered:
+//! rdkafka 0.39 does not call the context's commit callback for asynchronous manual commits (they
+//! are sent with no reply queue and the client sets no native commit callback).
+
+use super::context::is_no_offset;
+use super::Inner;
+use rdkafka::consumer::{CommitMode, Consumer};
+use rdkafka::error::KafkaResult;
+use std::sync::Arc;
+use tokio::task::JoinHandle;
+
+/// At most this many messages are processed while a commit request is in flight (when
+/// committing after every message); then the consumer waits for the answer. A crash redelivers
+/// at most `2 × COMMIT_WAITING_MAX + 1` messages (see the module's documentation).
+pub const COMMIT_WAITING_MAX: usize = 500;
+
+/// The commit requests of a consumer that commits after every message.
+pub(super) struct Committer {
+    consumer: Arc<Inner>,
+    /// Offsets stored since the last request was sent.
+    waiting: usize,
+    /// The request in flight.
+    in_flight: Option<JoinHandle<KafkaResult<()>>>,
+}
+
+impl Committer {
+    /// The committer of `consumer`, with nothing stored.
+    pub(super) fn new(consumer: Arc<Inner>) -> Self {
+        Committer {
+            consumer,
+            waiting: 0,
+            in_flight: None,
+        }
+    }
+
+    /// An offset was stored: commit it now, or with the next request if one is in flight.
+    pub(super) fn stored(&mut self) {
+        self.waiting += 1;
+        self.send_if_free();
+    }
+
+    /// Whether [`COMMIT_WAITING_MAX`] offsets wait for the request in flight: read no more
+    /// messages until it is answered.
+    pub(super) fn full(&self) -> bool {
+        self.in_flight.is_some() && self.waiting >= COMMIT_WAITING_MAX
+    }
+
+    /// Whether a request is in flight (then [`Committer::answered`] waits for it).
+    pub(super) fn in_flight(&self) -> bool {
+        self.in_flight.is_some()
+    }
+
+    /// Until the request in flight is answered (pending forever if none is); then the offsets
+    /// that waited for it go. Cancel-safe: the request stays in flight if this is dropped.
+    pub(super) async fn answered(&mut self) {
+        let Some(request) = self.in_flight.as_mut() else {
+            return std::future::pending().await;
+        };
+        let result = request.await;
+        self.in_flight = None;
+        report(result);
+        self.send_if_free();
+    }
+
+    /// Wait for the request in flight, if any, without sending the offsets that waited for it:
+    /// the caller commits them last, at shutdown, and this request cannot land after that.
+    pub(super) async fn finish(&mut self) {
+        if let Some(request) = self.in_flight.take() {
+            report(request.await);
+        }
+    }
+
+    fn send_if_free(&mut self) {
+        if self.waiting == 0 || self.in_flight.is_some() {
+            return;
+        }
+        self.waiting = 0;
+        let consumer = self.consumer.clone();
+        self.in_flight = Some(tokio::task::spawn_blocking(move || {
+            consumer.commit_consumer_state(CommitMode::Sync)
+        }));
+    }
+}
+
+/// Log a failed request: the offsets stay stored and go with the next one (a failure only means
+/// that a crash meanwhile would deliver those messages again).
+fn report(result: Result<KafkaResult<()>, tokio::task::JoinError>) {
+    match result {
+        Ok(Ok(())) => {}
+        Ok(Err(error)) if is_no_offset(&error) => {}
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "committing offsets failed; they are committed again later")
+        }
+        Err(error) => tracing::warn!(%error, "the commit task failed"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kafka::config::consumer_config;
+    use crate::kafka::consumer::EventConsumerContext;
+    use crate::settings::KafkaSettings;
+    use std::time::Duration;
+
+    /// A consumer of no broker (nothing listens there): its commit requests are answered at once
+    /// (no offsets stored for an assignment), which is all the committer needs.
+    fn committer() -> Committer {
+        let settings = KafkaSettings::builder("127.0.0.1:9", "http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        let consumer: Inner = consumer_config(&settings, "committer-test")
+            .create_with_context(EventConsumerContext::new("127.0.0.1:9"))
+            .unwrap();
+        Committer::new(Arc::new(consumer))
+    }
+
+    async fn answered(committer: &mut Committer) {
+        tokio::time::timeout(Duration::from_secs(10), committer.answered())
+            .await
+            .expect("the request is answered");
+    }
+
+    #[tokio::test]
+    async fn one_request_in_flight_and_at_most_the_maximum_waiting() {
+        let mut committer = committer();
+        assert!(!committer.in_flight());
+        committer.stored();
+        assert!(committer.in_flight(), "the first offset goes at once");
+        for _ in 1..COMMIT_WAITING_MAX {
+            committer.stored();
+            assert!(!committer.full());
+        }
+        assert_eq!(committer.waiting, COMMIT_WAITING_MAX - 1);
+        committer.stored();
+        assert!(
+            committer.full(),
+            "{COMMIT_WAITING_MAX} offsets wait: read no more"
+        );
+        answered(&mut committer).await;
+        assert!(
+            committer.in_flight(),
+            "the waiting offsets went as soon as it was answered"
+        );
+        assert_eq!(committer.waiting, 0);
+        assert!(!committer.full());
+        answered(&mut committer).await;
+        assert!(!committer.in_flight(), "nothing waited: nothing sent");
+        committer.stored();
+        assert!(committer.in_flight());
+        committer.stored();
+        committer.finish().await;
+        assert!(
+            !committer.in_flight(),
+            "finish waits without sending what waited"
+        );
+        assert_eq!(committer.waiting, 1);
+    }
+}
