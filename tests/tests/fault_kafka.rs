@@ -31,8 +31,8 @@ use eventbus_runtime::kafka::KafkaProducer;
 use eventbus_runtime::settings::KafkaSettings;
 use eventbus_tests::fault::kafka_read::{committed_offsets, read_topic, KafkaDelivered};
 use eventbus_tests::fault::{
-    exclusive, produce_numbered, ConsumerProcess, ConsumerTransport, DeliveryReport, Pacing,
-    PrivateKafka, RedeliveryReport, Resolved, ScratchDir, SendLedger,
+    exclusive, produce_numbered, BrokerFault, ConsumerProcess, ConsumerTransport, DeliveryReport,
+    Pacing, PrivateKafka, RedeliveryReport, Resolved, ScratchDir, SendLedger,
 };
 use kafka_support::{create_topics, init_tracing, service_env, unique};
 use std::collections::{BTreeSet, HashMap};
@@ -60,18 +60,9 @@ const READ_BOUND: Duration = Duration::from_secs(90);
 /// 1 700 to 13 600 per kill.
 const IN_FLIGHT_AT_A_KILL: usize = 2 * COMMIT_WAITING_MAX + 1;
 
-/// What happens to the broker half-way through producing.
-#[derive(Debug, Clone, Copy)]
-enum Fault {
-    /// SIGKILL, restart after this long.
-    Kill(Duration),
-    /// SIGSTOP, SIGCONT after this long.
-    Stop(Duration),
-}
-
 /// Produce [`PRODUCED`] events to a private broker while `fault` happens to it once half of
 /// the sends resolved; read the topic back and assert the `immediate` rules.
-async fn produce_through(fault: Fault) {
+async fn produce_through(fault: BrokerFault) {
     init_tracing();
     let started = Instant::now();
     let (_, registry) = service_env();
@@ -108,20 +99,7 @@ async fn produce_through(fault: Fault) {
         .await
         .expect("half of the sends resolve");
     let fault_at = produce_start.elapsed();
-    let recovery = match fault {
-        Fault::Kill(down) => {
-            kafka.kill().expect("SIGKILL the broker");
-            tokio::time::sleep(down).await;
-            let restart = kafka.restart().await.expect("restart the broker");
-            format!("SIGKILL, restarted after {down:?}, ready in {restart:.1?}")
-        }
-        Fault::Stop(stopped) => {
-            kafka.pause().expect("SIGSTOP the broker");
-            tokio::time::sleep(stopped).await;
-            kafka.resume().expect("SIGCONT the broker");
-            format!("SIGSTOP for {stopped:?}, then SIGCONT")
-        }
-    };
+    let recovery = kafka.inflict(fault).await.expect("the broker comes back");
     assert!(
         at < PRODUCED as usize,
         "the fault came after every send resolved ({at}): nothing was tested"
@@ -146,14 +124,14 @@ async fn produce_through(fault: Fault) {
             .expect("read the topic back");
     let events: Vec<_> = delivered.iter().map(|d| d.event).collect();
     let report = DeliveryReport::new(&ledger, &events);
-    println!(
+    eventbus_tests::fault_report!(
         "[fault] kafka immediate, broker {recovery} when {at} of {PRODUCED} sends had resolved \
          ({fault_at:.1?} in): {report}"
     );
     for (error, count) in ledger.errors(5) {
-        println!("[fault]   {count} sends failed with: {error}");
+        eventbus_tests::fault_report!("[fault]   {count} sends failed with: {error}");
     }
-    println!(
+    eventbus_tests::fault_report!(
         "[fault]   times: broker start {broker_start:.1?}, produce {produced_in:.1?}, total {:.1?}",
         started.elapsed()
     );
@@ -164,14 +142,14 @@ async fn produce_through(fault: Fault) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_killed_and_restarted_while_producing_loses_nothing_silently() {
     let _one_at_a_time = exclusive().await;
-    produce_through(Fault::Kill(Duration::from_secs(10))).await;
+    produce_through(BrokerFault::Kill(Duration::from_secs(10))).await;
 }
 
 /// Test 2: the broker SIGSTOPped for 30 s half-way through 100 000 events, then SIGCONT.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn broker_stopped_for_30_s_while_producing_loses_nothing_silently() {
     let _one_at_a_time = exclusive().await;
-    produce_through(Fault::Stop(Duration::from_secs(30))).await;
+    produce_through(BrokerFault::Stop(Duration::from_secs(30))).await;
 }
 
 /// The offsets `group` committed on `topic`, once two reads 500 ms apart agree (at most 15 s):
@@ -316,11 +294,11 @@ async fn consumer_killed_three_times_loses_nothing_and_redelivers_only_what_was_
         &consumer.processed().expect("processed events"),
         &in_flight,
     );
-    println!("[fault] kafka consumer SIGKILLed 3 times: {report}");
+    eventbus_tests::fault_report!("[fault] kafka consumer SIGKILLed 3 times: {report}");
     for kill in &kills {
-        println!("[fault]   {kill}");
+        eventbus_tests::fault_report!("[fault]   {kill}");
     }
-    println!(
+    eventbus_tests::fault_report!(
         "[fault]   times: produce and read back {produced_in:.1?}, total {:.1?}",
         started.elapsed()
     );

@@ -30,8 +30,8 @@ use eventbus_runtime::settings::KafkaSettings;
 use eventbus_tests::fault::events::{numbered, sequence_of_avro, EVENT_TYPE, KEY_FIELD};
 use eventbus_tests::fault::kafka_read::read_topic;
 use eventbus_tests::fault::{
-    exclusive, report, DeliveryReport, OwnedProcess, PrivateKafka, Processed, RedeliveryReport,
-    ScratchDir, SendLedger,
+    exclusive, BrokerFault, DeliveryReport, OwnedProcess, PrivateKafka, Processed,
+    RedeliveryReport, ScratchDir, SendLedger,
 };
 use kafka_support::{create_topics, init_tracing, service_env, unique};
 use openedx_events::learning::SessionLoginCompleted;
@@ -57,15 +57,6 @@ const RELAY_BATCH: usize = 2000;
 const PUBLISH_BOUND: Duration = Duration::from_secs(300);
 /// The bound of reading a topic back.
 const READ_BOUND: Duration = Duration::from_secs(90);
-
-/// What happens to the broker half-way through.
-#[derive(Debug, Clone, Copy)]
-enum Fault {
-    /// SIGKILL, restart after this long.
-    Kill(Duration),
-    /// SIGSTOP, SIGCONT after this long.
-    Stop(Duration),
-}
 
 /// The outbox of `url` with new, empty tables.
 async fn fresh_outbox(url: &str) -> Outbox {
@@ -171,7 +162,7 @@ async fn read_back(bootstrap: String, topic: String) -> Vec<Processed> {
 /// Write [`WRITTEN`] events through the outbox (the configured `outbox` mode, in application
 /// transactions) while an in-process relay publishes them to a private broker that suffers
 /// `fault` half-way; everything must be delivered.
-async fn outbox_through(fault: Fault) {
+async fn outbox_through(fault: BrokerFault) {
     let _one_at_a_time = exclusive().await;
     init_tracing();
     let started = Instant::now();
@@ -244,20 +235,7 @@ async fn outbox_through(fault: Fault) {
 
     let at = wait_published(&outbox, WRITTEN / 2, PUBLISH_BOUND).await;
     let fault_at = started.elapsed();
-    let recovery = match fault {
-        Fault::Kill(down) => {
-            kafka.kill().expect("SIGKILL the broker");
-            tokio::time::sleep(down).await;
-            let restart = kafka.restart().await.expect("restart the broker");
-            format!("SIGKILL, restarted after {down:?}, ready in {restart:.1?}")
-        }
-        Fault::Stop(stopped) => {
-            kafka.pause().expect("SIGSTOP the broker");
-            tokio::time::sleep(stopped).await;
-            kafka.resume().expect("SIGCONT the broker");
-            format!("SIGSTOP for {stopped:?}, then SIGCONT")
-        }
-    };
+    let recovery = kafka.inflict(fault).await.expect("the broker comes back");
     tokio::time::timeout(PUBLISH_BOUND, writing)
         .await
         .expect("writing is bounded")
@@ -271,7 +249,7 @@ async fn outbox_through(fault: Fault) {
     let delivered = read_back(kafka.bootstrap(), full_topic).await;
     let delivery = DeliveryReport::new(&ledger, &delivered);
     let duplicates = delivery.read - delivery.delivered;
-    report(format_args!(
+    eventbus_tests::fault_report!(
         "[fault] kafka outbox, broker {recovery} when {at} of {WRITTEN} rows were published \
          ({fault_at:.1?} in): rows {}, published {published}, pending {}; relay: published {}, \
          failed attempts {}; topic: {delivery}; duplicates {duplicates}; total {:.1?}",
@@ -280,7 +258,7 @@ async fn outbox_through(fault: Fault) {
         summary.published,
         summary.failed_attempts,
         started.elapsed()
-    ));
+    );
     assert_eq!(
         ledger.ok(),
         WRITTEN as usize,
@@ -306,12 +284,12 @@ async fn outbox_through(fault: Fault) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outbox_delivers_everything_through_a_broker_killed_and_restarted() {
-    outbox_through(Fault::Kill(Duration::from_secs(10))).await;
+    outbox_through(BrokerFault::Kill(Duration::from_secs(10))).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn outbox_delivers_everything_through_a_broker_stopped_for_30_seconds() {
-    outbox_through(Fault::Stop(Duration::from_secs(30))).await;
+    outbox_through(BrokerFault::Stop(Duration::from_secs(30))).await;
 }
 
 /// The relay process SIGKILLed three times mid-batch and restarted: nothing lost, and the rows
@@ -429,17 +407,17 @@ async fn relay_killed_mid_batch_loses_nothing_and_republishes_only_its_batch() {
     );
     let delivered = read_back(bootstrap.clone(), full_topic.clone()).await;
     let redelivery = RedeliveryReport::new(&ledger, &delivered, &in_flight);
-    report(format_args!(
+    eventbus_tests::fault_report!(
         "[fault] outbox relay SIGKILLed {} times, 3 of them mid-batch (batch {RELAY_BATCH}): {redelivery}",
         kills.len()
-    ));
+    );
     for kill in &kills {
-        report(format_args!("[fault]   {kill}"));
+        eventbus_tests::fault_report!("[fault]   {kill}");
     }
-    report(format_args!(
+    eventbus_tests::fault_report!(
         "[fault]   times: write {RELAYED} rows to MariaDB {written_in:.1?}, total {:.1?}",
         started.elapsed()
-    ));
+    );
     redelivery.assert_exact();
     assert_eq!(outbox.status().await.expect("status").pending, 0);
     outbox.close().await;

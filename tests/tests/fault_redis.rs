@@ -106,15 +106,15 @@ async fn server_killed_and_restarted_while_producing_loses_no_acknowledged_entry
         .expect("read the stream");
     let events: Vec<_> = entries.iter().map(|e| e.event).collect();
     let report = DeliveryReport::new(&ledger, &events);
-    println!(
+    eventbus_tests::fault_report!(
         "[fault] redis immediate, server SIGKILLed when {at} of {EVENTS} sends had resolved, \
          restarted after {DOWN:?} (AOF loaded in {restart:.1?}; {back_at} resolved by then): \
          {report}"
     );
     for (error, count) in ledger.errors(5) {
-        println!("[fault]   {count} sends failed with: {error}");
+        eventbus_tests::fault_report!("[fault]   {count} sends failed with: {error}");
     }
-    println!("[fault]   time: {:.1?}", started.elapsed());
+    eventbus_tests::fault_report!("[fault]   time: {:.1?}", started.elapsed());
     report.assert_immediate();
     assert!(
         ledger
@@ -239,11 +239,11 @@ async fn consumer_killed_three_times_with_pending_entries_loses_nothing() {
         &consumer.processed().expect("processed events"),
         &in_flight,
     );
-    println!("[fault] redis consumer SIGKILLed 3 times: {report}");
+    eventbus_tests::fault_report!("[fault] redis consumer SIGKILLed 3 times: {report}");
     for kill in &kills {
-        println!("[fault]   {kill}");
+        eventbus_tests::fault_report!("[fault]   {kill}");
     }
-    println!(
+    eventbus_tests::fault_report!(
         "[fault]   times: produce and read back {produced_in:.1?}, total {:.1?}",
         started.elapsed()
     );

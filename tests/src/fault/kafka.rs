@@ -225,3 +225,35 @@ fn ready(client: &BaseConsumer, topics: &[String]) -> bool {
         })
     })
 }
+
+/// What a fault test does to a [`PrivateKafka`] broker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BrokerFault {
+    /// SIGKILL, and restart after this long.
+    Kill(Duration),
+    /// SIGSTOP, and SIGCONT after this long.
+    Stop(Duration),
+}
+
+impl PrivateKafka {
+    /// Do `fault` to the broker and bring it back; a line that says what happened (for the
+    /// test's counts).
+    pub async fn inflict(&mut self, fault: BrokerFault) -> Result<String, HarnessError> {
+        match fault {
+            BrokerFault::Kill(down) => {
+                self.kill()?;
+                tokio::time::sleep(down).await;
+                let restart = self.restart().await?;
+                Ok(format!(
+                    "SIGKILL, restarted after {down:?}, ready in {restart:.1?}"
+                ))
+            }
+            BrokerFault::Stop(stopped) => {
+                self.pause()?;
+                tokio::time::sleep(stopped).await;
+                self.resume()?;
+                Ok(format!("SIGSTOP for {stopped:?}, then SIGCONT"))
+            }
+        }
+    }
+}

@@ -90,10 +90,19 @@ pub mod support;
 
 pub use consumer::{ConsumerProcess, ConsumerTransport};
 pub use error::HarnessError;
-pub use kafka::PrivateKafka;
+pub use kafka::{BrokerFault, PrivateKafka};
 pub use ledger::{DeliveryReport, RedeliveryReport, SendLedger};
 pub use process::{OwnedProcess, Signal};
 pub use processed::Processed;
 pub use produce::{produce_numbered, Pacing, Resolved};
 pub use redis::PrivateRedis;
 pub use support::{exclusive, free_port, report, wait_for, ScratchDir};
+
+/// `println!` for a fault test's counts, printed past the test harness's output capture (see
+/// [`report`]).
+#[macro_export]
+macro_rules! fault_report {
+    ($($arg:tt)*) => {
+        $crate::fault::report(format_args!($($arg)*))
+    };
+}
