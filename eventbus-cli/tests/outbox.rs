@@ -288,3 +288,27 @@ fn config_check_shows_the_modes_and_needs_an_outbox_for_the_outbox_mode() {
         out.stdout
     );
 }
+
+#[test]
+fn config_check_env_with_the_variable_unset_is_a_usage_error() {
+    let out = run(eventbus()
+        .args(["config", "check", "--env"])
+        .env_remove("EVENT_BUS_PRODUCER_CONFIG"));
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains("nothing to check: EVENT_BUS_PRODUCER_CONFIG is not set (or blank)"),
+        "{}",
+        out.stderr
+    );
+    let out = run(eventbus()
+        .args(["config", "check", "--env"])
+        .env("EVENT_BUS_PRODUCER_CONFIG", r#"{"org.openedx.content_authoring.xblock.published.v1": {"acme certs": {"event_key_field": "xblock_info.usage_key", "enabled": true}}}"#));
+    assert_eq!(out.code, 1, "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("topic `acme certs`: not a valid topic name"),
+        "{}",
+        out.stdout
+    );
+}

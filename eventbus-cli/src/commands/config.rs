@@ -16,6 +16,12 @@ pub fn run(command: ConfigCommand) -> Result<ExitCode, CliError> {
             "nothing to check: give configuration files, or --env to check {ENV_VAR}"
         )));
     }
+    let env_set = std::env::var(ENV_VAR).is_ok_and(|v| !v.trim().is_empty());
+    if env && files.is_empty() && !env_set {
+        return Err(CliError::Usage(format!(
+            "nothing to check: {ENV_VAR} is not set (or blank) and no file was given"
+        )));
+    }
     let mut sources: Vec<ConfigSource> = files.into_iter().map(ConfigSource::file).collect();
     if env {
         sources.push(ConfigSource::env());

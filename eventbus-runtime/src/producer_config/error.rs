@@ -161,6 +161,10 @@ pub enum ProblemKind {
     /// A topic name is empty.
     #[error("the topic name is empty")]
     EmptyTopic,
+    /// A topic name that Kafka would refuse (a space, a `/`...), so that it fails at start-up, not
+    /// when the first event is sent.
+    #[error("not a valid topic name: Kafka topic names have 1 to 249 characters among a-z A-Z 0-9 . _ - (and are not `.` or `..`)")]
+    InvalidTopic,
     /// A topic's entry is not a map of settings.
     #[error("must be a map with `event_key_field` and `enabled`, found {found}")]
     TopicNotAMap {

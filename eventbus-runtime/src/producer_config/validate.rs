@@ -129,6 +129,8 @@ impl TopicCheck<'_> {
         let before = self.problems.len();
         if self.topic.trim().is_empty() {
             self.report(ProblemKind::EmptyTopic);
+        } else if !crate::settings::valid_topic(self.topic) {
+            self.report(ProblemKind::InvalidTopic);
         }
         let Some(settings) = settings.as_object() else {
             self.report(ProblemKind::TopicNotAMap {
@@ -394,6 +396,28 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("\n  - org.example.unknown.v1, topic `unknown`: unknown setting `enable` (did you mean `enabled`?)\n"), "{text}");
+    }
+
+    #[test]
+    fn topic_names_must_be_kafka_topic_names() {
+        let found = problems(json!({
+            "org.example.unknown.v1": {
+                "acme certs": {"event_key_field": "a", "enabled": true},
+                "ok.name_1-2": {"event_key_field": "a", "enabled": true},
+                "..": {"event_key_field": "a", "enabled": true},
+            }
+        }));
+        let invalid: Vec<_> = found
+            .iter()
+            .filter(|p| p.kind == ProblemKind::InvalidTopic)
+            .map(|p| p.topic.as_deref().unwrap_or_default())
+            .collect();
+        assert_eq!(invalid, ["acme certs", ".."]);
+        assert_eq!(
+            Problem::topic("org.example.v1", "acme certs", ProblemKind::InvalidTopic).to_string(),
+            "org.example.v1, topic `acme certs`: not a valid topic name: Kafka topic names have \
+             1 to 249 characters among a-z A-Z 0-9 . _ - (and are not `.` or `..`)"
+        );
     }
 
     #[test]
