@@ -721,3 +721,31 @@ fn redis_consume_stops_on_a_closed_pipe_with_the_entry_still_pending() {
         out.stderr
     );
 }
+
+#[test]
+fn events_show_suggests_the_nearest_event_types() {
+    let out = run(eventbus().args(["events", "show", "certificate.create.v1"]));
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr.trim(),
+        "error: unknown event type \"certificate.create.v1\"; did you mean one of: \
+         org.openedx.learning.certificate.created.v1"
+    );
+    let out = run(eventbus().args([
+        "events",
+        "show",
+        "org.openedx.learning.course.enrolment.created.v1",
+    ]));
+    assert!(
+        out.stderr
+            .contains("did you mean one of: org.openedx.learning.course.enrollment.created.v1, "),
+        "{}",
+        out.stderr
+    );
+    let out = run(eventbus().args(["events", "show", "nothing.like.this"]));
+    assert!(
+        out.stderr.contains("`eventbus events list` shows them all"),
+        "{}",
+        out.stderr
+    );
+}

@@ -463,6 +463,26 @@ pub fn find(event_type: &str) -> Option<&'static EventDescriptor> {
     by_type().get(event_type).copied()
 }
 
+/// The registered event types closest to `event_type` (a typo, or a short form such as
+/// `certificate.create.v1` for `org.openedx.learning.certificate.created.v1`), best first, at most
+/// `n`: each is compared whole and by its last segments, as many as `event_type` has.
+pub fn similar(event_type: &str, n: usize) -> Vec<&'static str> {
+    let segments = event_type.split('.').count();
+    let limit = 2 + event_type.chars().count() / 10;
+    let mut scored: Vec<(usize, &'static str)> = all()
+        .map(|d| {
+            let parts: Vec<&str> = d.event_type.split('.').collect();
+            let tail = parts[parts.len().saturating_sub(segments)..].join(".");
+            let distance = crate::suggest::edit_distance(event_type, d.event_type)
+                .min(crate::suggest::edit_distance(event_type, &tail));
+            (distance, d.event_type)
+        })
+        .filter(|(distance, _)| *distance <= limit)
+        .collect();
+    scored.sort();
+    scored.into_iter().take(n).map(|(_, t)| t).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -48,12 +48,7 @@ fn list(as_json: bool) -> Result<(), CliError> {
 /// Find an event type or fail with the closest names.
 pub fn find(event_type: &str) -> Result<&'static EventDescriptor, CliError> {
     registry::find(event_type).ok_or_else(|| {
-        let last = event_type.rsplit('.').nth(1).unwrap_or(event_type);
-        let similar: Vec<&str> = registry::all()
-            .map(|d| d.event_type)
-            .filter(|t| t.contains(last))
-            .take(5)
-            .collect();
+        let similar = registry::similar(event_type, 5);
         let hint = if similar.is_empty() {
             "; `eventbus events list` shows them all".to_owned()
         } else {

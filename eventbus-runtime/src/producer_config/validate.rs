@@ -6,6 +6,7 @@ use super::error::{describe, Problem, ProblemKind, ProducerConfigError};
 use super::model::{EventTypeConfig, ProducerConfig, ProductionMode, TopicConfig};
 use crate::key;
 use crate::registry::{self, EventDescriptor};
+use crate::suggest::closest;
 use serde_json::{Map, Value};
 
 /// The settings of a topic.
@@ -230,40 +231,6 @@ impl TopicCheck<'_> {
     }
 }
 
-/// The candidate closest to `word`, if close enough to be a likely typo.
-fn closest<'c, I>(word: &str, candidates: I) -> Option<&'c str>
-where
-    I: IntoIterator<Item = &'c str>,
-{
-    let limit = 2 + word.chars().count() / 15;
-    candidates
-        .into_iter()
-        .filter(|c| *c != word)
-        .map(|c| {
-            let contained = word.len() >= 3 && (c.contains(word) || word.contains(c));
-            (if contained { 0 } else { edit_distance(word, c) }, c)
-        })
-        .filter(|(distance, _)| *distance <= limit)
-        .min_by_key(|(distance, _)| *distance)
-        .map(|(_, c)| c)
-}
-
-/// The Levenshtein distance between two strings, in characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        current[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        std::mem::swap(&mut previous, &mut current);
-    }
-    previous[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     //! No event type is registered in this crate's unit tests, so these check what does not need
@@ -438,7 +405,5 @@ mod tests {
         assert_eq!(closest("key_field", SETTINGS), Some("event_key_field"));
         assert_eq!(closest("Enabled", SETTINGS), Some("enabled"));
         assert_eq!(closest("ttl", SETTINGS), None);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
     }
 }
