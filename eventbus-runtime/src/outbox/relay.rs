@@ -5,6 +5,7 @@ use super::store::StoredRow;
 use super::{Outbox, OutboxError};
 use crate::backend::EventProducer;
 use crate::producer_config::join_all;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -255,7 +256,7 @@ impl Relay {
                     };
                     tracing::error!(%error, "outbox row left pending");
                     self.outbox
-                        .record_failure(stored.id, &error.to_string())
+                        .record_failures(&[stored.id], &error.to_string())
                         .await?;
                     summary.unreadable += 1;
                 }
@@ -274,20 +275,21 @@ impl Relay {
             .collect();
         let results = join_all(sends).await;
         let mut published = Vec::with_capacity(results.len());
-        let mut first_error = None;
+        // The rows that failed, by error: a broker that is away fails a whole batch alike, and
+        // that is one statement, not one per row.
+        let mut failed: BTreeMap<String, Vec<i64>> = BTreeMap::new();
         for ((stored, _, _), result) in readable.iter().zip(results) {
             match result {
                 Ok(_) => published.push(stored.id),
-                Err(error) => {
-                    summary.failed_attempts += 1;
-                    self.outbox
-                        .record_failure(stored.id, &error.to_string())
-                        .await?;
-                    first_error.get_or_insert((stored.id, error));
-                }
+                Err(error) => failed.entry(error.to_string()).or_default().push(stored.id),
             }
         }
+        for (error, ids) in &failed {
+            summary.failed_attempts += ids.len() as u64;
+            self.outbox.record_failures(ids, error).await?;
+        }
         self.outbox.mark_published(&published).await?;
+        let first_error = failed.iter().next().map(|(error, ids)| (ids[0], error));
         summary.published = published.len() as u64;
         if let Some((id, error)) = first_error {
             tracing::warn!(

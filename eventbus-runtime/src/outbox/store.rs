@@ -38,6 +38,24 @@ impl Claim {
     }
 }
 
+/// The value set by [`Outbox::update_rows`].
+enum Bound {
+    Int(i64),
+    Text(String),
+}
+
+impl From<i64> for Bound {
+    fn from(n: i64) -> Self {
+        Bound::Int(n)
+    }
+}
+
+impl From<String> for Bound {
+    fn from(text: String) -> Self {
+        Bound::Text(text)
+    }
+}
+
 /// A row read back for publishing.
 #[derive(Debug, Clone)]
 pub(crate) struct StoredRow {
@@ -291,36 +309,47 @@ impl Outbox {
 
     /// Mark rows published now.
     pub(crate) async fn mark_published(&self, ids: &[i64]) -> Result<(), OutboxError> {
-        let now = now_us();
+        self.update_rows(
+            "UPDATE eventbus_outbox SET published_at_us = ?",
+            now_us().into(),
+            ids,
+        )
+        .await
+        .map_err(OutboxError::database("marking rows published"))
+    }
+
+    /// Count a failed attempt to publish each of `ids`, which failed with `error`.
+    pub(crate) async fn record_failures(
+        &self,
+        ids: &[i64],
+        error: &str,
+    ) -> Result<(), OutboxError> {
+        let error: String = error.chars().take(2000).collect();
+        self.update_rows(
+            "UPDATE eventbus_outbox SET attempts = attempts + 1, last_error = ?",
+            error.into(),
+            ids,
+        )
+        .await
+        .map_err(OutboxError::database("recording failed attempts"))
+    }
+
+    /// Run `set` (an `UPDATE ... SET` with one placeholder, bound to `value`) on the rows `ids`,
+    /// 500 at a time.
+    async fn update_rows(&self, set: &str, value: Bound, ids: &[i64]) -> Result<(), sqlx::Error> {
         for chunk in ids.chunks(500) {
-            let sql = format!(
-                "UPDATE eventbus_outbox SET published_at_us = ? WHERE id IN ({})",
-                vec!["?"; chunk.len()].join(", ")
-            );
+            let sql = format!("{set} WHERE id IN ({})", vec!["?"; chunk.len()].join(", "));
             let sql = self.sql(&sql).into_owned();
-            let mut query = sqlx::query(&sql).bind(now);
+            let query = sqlx::query(&sql);
+            let mut query = match &value {
+                Bound::Int(n) => query.bind(*n),
+                Bound::Text(t) => query.bind(t.as_str()),
+            };
             for id in chunk {
                 query = query.bind(*id);
             }
-            query
-                .execute(&self.pool)
-                .await
-                .map_err(OutboxError::database("marking rows published"))?;
+            query.execute(&self.pool).await?;
         }
-        Ok(())
-    }
-
-    /// Count a failed attempt to publish a row, with its error.
-    pub(crate) async fn record_failure(&self, id: i64, error: &str) -> Result<(), OutboxError> {
-        let error: String = error.chars().take(2000).collect();
-        sqlx::query(&self.sql(
-            "UPDATE eventbus_outbox SET attempts = attempts + 1, last_error = ? WHERE id = ?",
-        ))
-        .bind(error)
-        .bind(id)
-        .execute(&self.pool)
-        .await
-        .map_err(OutboxError::database("recording a failed attempt"))?;
         Ok(())
     }
 
