@@ -28,11 +28,10 @@ mod kafka_support;
 use eventbus_runtime::backend::EventProducer;
 use eventbus_runtime::kafka::consumer::COMMIT_WAITING_MAX;
 use eventbus_runtime::kafka::KafkaProducer;
-use eventbus_runtime::settings::KafkaSettings;
 use eventbus_tests::fault::kafka_read::{committed_offsets, read_topic, KafkaDelivered};
 use eventbus_tests::fault::{
-    exclusive, produce_numbered, BrokerFault, ConsumerProcess, ConsumerTransport, DeliveryReport,
-    Pacing, PrivateKafka, RedeliveryReport, Resolved, ScratchDir, SendLedger,
+    exclusive, fault_settings, produce_numbered, BrokerFault, ConsumerProcess, ConsumerTransport,
+    DeliveryReport, Pacing, PrivateKafka, Resolved, ScratchDir, SendLedger,
 };
 use kafka_support::{create_topics, init_tracing, service_env, unique};
 use std::collections::{BTreeSet, HashMap};
@@ -45,10 +44,10 @@ const PRODUCED: u64 = 100_000;
 const CONSUMED: u64 = 50_000;
 /// Unresolved sends at most at once.
 const IN_FLIGHT: usize = 2_000;
-/// librdkafka's `message.timeout.ms` for tests 1 and 2: a send fails if not delivered within
-/// 90 s (librdkafka's default is 300 s). Longer than the outages, so sends are expected to
-/// succeed, but an error is counted, not a failure.
-const MESSAGE_TIMEOUT_MS: &str = "90000";
+/// The produce timeout (`EVENT_BUS_KAFKA_PRODUCE_TIMEOUT`, librdkafka's `message.timeout.ms`) of
+/// tests 1 and 2: a send fails if not delivered within 90 s. Longer than the outages, so sends
+/// are expected to succeed, but an error is counted, not a failure.
+const MESSAGE_TIMEOUT: Duration = Duration::from_secs(90);
 /// The bound of the produce phase of tests 1 and 2 (outage, restart, and the message timeout).
 const PRODUCE_BOUND: Duration = Duration::from_secs(200);
 /// The bound of reading a topic back.
@@ -72,11 +71,8 @@ async fn produce_through(fault: BrokerFault) {
     let topic = "events";
     let full_topic = format!("{prefix}-{topic}");
     kafka.create_topic(&full_topic, 3).await.expect("topic");
-    let settings = KafkaSettings::builder(kafka.bootstrap(), registry)
-        .topic_prefix(&prefix)
-        .service_name("fault-tests")
-        .common(|c| c.audit_logging_enabled = false)
-        .client_option("message.timeout.ms", MESSAGE_TIMEOUT_MS)
+    let settings = fault_settings(&kafka.bootstrap(), &registry, &prefix)
+        .produce_timeout(MESSAGE_TIMEOUT)
         .build()
         .expect("settings");
     let producer: Arc<dyn EventProducer> =
@@ -194,10 +190,7 @@ async fn consumer_killed_three_times_loses_nothing_and_redelivers_only_what_was_
     let prefix = unique("fault");
     let topic = "consumed";
     let full_topic = format!("{prefix}-{topic}");
-    let settings = KafkaSettings::builder(&bootstrap, &registry)
-        .topic_prefix(&prefix)
-        .service_name("fault-tests")
-        .common(|c| c.audit_logging_enabled = false)
+    let settings = fault_settings(&bootstrap, &registry, &prefix)
         .build()
         .expect("settings");
     create_topics(&settings, &[&full_topic], 3).await;
@@ -282,18 +275,9 @@ async fn consumer_killed_three_times_loses_nothing_and_redelivers_only_what_was_
             restarted.elapsed()
         ));
     }
-    let expected = CONSUMED as usize + in_flight.iter().map(BTreeSet::len).sum::<usize>();
-    let finished = consumer
-        .wait_progress(expected, Duration::from_secs(120))
+    let (report, finished) = consumer
+        .settle(&ledger, &in_flight, Duration::from_secs(120))
         .await;
-    consumer
-        .stop(Duration::from_secs(20))
-        .expect("the consumer stops cleanly");
-    let report = RedeliveryReport::new(
-        &ledger,
-        &consumer.processed().expect("processed events"),
-        &in_flight,
-    );
     eventbus_tests::fault_report!("[fault] kafka consumer SIGKILLed 3 times: {report}");
     for kill in &kills {
         eventbus_tests::fault_report!("[fault]   {kill}");

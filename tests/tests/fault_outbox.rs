@@ -26,11 +26,10 @@ use eventbus_runtime::backend::EventProducer;
 use eventbus_runtime::kafka::KafkaProducer;
 use eventbus_runtime::outbox::{EventTransaction, Outbox, OutboxRow, Relay, RelayOptions};
 use eventbus_runtime::producer_config::{ConfiguredProducer, ProducerConfig};
-use eventbus_runtime::settings::KafkaSettings;
 use eventbus_tests::fault::events::{numbered, sequence_of_avro, EVENT_TYPE, KEY_FIELD};
 use eventbus_tests::fault::kafka_read::read_topic;
 use eventbus_tests::fault::{
-    exclusive, BrokerFault, DeliveryReport, OwnedProcess, PrivateKafka, Processed,
+    exclusive, fault_settings, BrokerFault, DeliveryReport, OwnedProcess, PrivateKafka, Processed,
     RedeliveryReport, ScratchDir, SendLedger,
 };
 use kafka_support::{create_topics, init_tracing, service_env, unique};
@@ -172,10 +171,7 @@ async fn outbox_through(fault: BrokerFault) {
     let topic = "events";
     let full_topic = format!("{prefix}-{topic}");
     kafka.create_topic(&full_topic, 3).await.expect("topic");
-    let settings = KafkaSettings::builder(kafka.bootstrap(), registry)
-        .topic_prefix(&prefix)
-        .service_name("fault-tests")
-        .common(|c| c.audit_logging_enabled = false)
+    let settings = fault_settings(&kafka.bootstrap(), &registry, &prefix)
         .build()
         .expect("settings");
     let producer: Arc<dyn EventProducer> =
@@ -306,8 +302,7 @@ async fn relay_killed_mid_batch_loses_nothing_and_republishes_only_its_batch() {
     let prefix = unique("fault-relay");
     let topic = "relayed";
     let full_topic = format!("{prefix}-{topic}");
-    let settings = KafkaSettings::builder(&bootstrap, &registry)
-        .topic_prefix(&prefix)
+    let settings = fault_settings(&bootstrap, &registry, &prefix)
         .build()
         .expect("settings");
     create_topics(&settings, &[&full_topic], 3).await;

@@ -24,7 +24,7 @@ use eventbus_runtime::settings::RedisSettings;
 use eventbus_tests::fault::redis_read::{pending_ids, read_stream};
 use eventbus_tests::fault::{
     exclusive, produce_numbered, ConsumerProcess, ConsumerTransport, DeliveryReport, Pacing,
-    PrivateRedis, RedeliveryReport, Resolved, ScratchDir,
+    PrivateRedis, Resolved, ScratchDir,
 };
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -227,18 +227,9 @@ async fn consumer_killed_three_times_with_pending_entries_loses_nothing() {
         pending_at_kills > 0,
         "no kill found entries pending for the consumer"
     );
-    let expected = CONSUMED as usize + in_flight.iter().map(BTreeSet::len).sum::<usize>();
-    let finished = consumer
-        .wait_progress(expected, Duration::from_secs(120))
+    let (report, finished) = consumer
+        .settle(&ledger, &in_flight, Duration::from_secs(120))
         .await;
-    consumer
-        .stop(Duration::from_secs(20))
-        .expect("the consumer stops cleanly");
-    let report = RedeliveryReport::new(
-        &ledger,
-        &consumer.processed().expect("processed events"),
-        &in_flight,
-    );
     eventbus_tests::fault_report!("[fault] redis consumer SIGKILLed 3 times: {report}");
     for kill in &kills {
         eventbus_tests::fault_report!("[fault]   {kill}");

@@ -13,9 +13,11 @@
 //! member's place at once and gets its partitions back.
 
 use super::error::HarnessError;
+use super::ledger::{RedeliveryReport, SendLedger};
 use super::process::OwnedProcess;
 use super::processed::{read_processed, Processed, ProgressCounter};
 use super::support::wait_for;
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::time::Duration;
@@ -165,6 +167,27 @@ impl ConsumerProcess {
             },
             other => other,
         })
+    }
+
+    /// The end of a kill test: wait (at most `timeout`) until every event of `ledger` and the
+    /// redeliveries of the events each kill left `in_flight` are processed, stop the consumer
+    /// (which must exit with success), and check what it processed. The report, and whether
+    /// everything came within `timeout`; panics if the consumer does not stop cleanly.
+    pub async fn settle(
+        &mut self,
+        ledger: &SendLedger,
+        in_flight: &[BTreeSet<u64>],
+        timeout: Duration,
+    ) -> (RedeliveryReport, Result<usize, HarnessError>) {
+        let expected = ledger.len() + in_flight.iter().map(BTreeSet::len).sum::<usize>();
+        let finished = self.wait_progress(expected, timeout).await;
+        self.stop(Duration::from_secs(20))
+            .expect("the consumer stops cleanly");
+        let processed = self.processed().expect("processed events");
+        (
+            RedeliveryReport::new(ledger, &processed, in_flight),
+            finished,
+        )
     }
 
     /// SIGKILL it and reap it: how many events were processed then (all runs).

@@ -6,6 +6,7 @@
 use super::error::HarnessError;
 use super::process::OwnedProcess;
 use super::support::{fault_node_script, fetch_servers, free_port, wait_for, ScratchDir};
+use eventbus_runtime::settings::{KafkaSettings, KafkaSettingsBuilder};
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -256,4 +257,14 @@ impl PrivateKafka {
             }
         }
     }
+}
+
+/// The Kafka settings of a fault test: `bootstrap` (a [`PrivateKafka`] or the shared broker),
+/// the shared `registry`, topics prefixed with `prefix`, service `fault-tests`, no audit log (a
+/// line per event would flood the test's output); add to it and build.
+pub fn fault_settings(bootstrap: &str, registry: &str, prefix: &str) -> KafkaSettingsBuilder {
+    KafkaSettings::builder(bootstrap, registry)
+        .topic_prefix(prefix)
+        .service_name("fault-tests")
+        .common(|c| c.audit_logging_enabled = false)
 }

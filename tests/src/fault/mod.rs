@@ -90,7 +90,7 @@ pub mod support;
 
 pub use consumer::{ConsumerProcess, ConsumerTransport};
 pub use error::HarnessError;
-pub use kafka::{BrokerFault, PrivateKafka};
+pub use kafka::{fault_settings, BrokerFault, PrivateKafka};
 pub use ledger::{DeliveryReport, RedeliveryReport, SendLedger};
 pub use process::{OwnedProcess, Signal};
 pub use processed::Processed;
