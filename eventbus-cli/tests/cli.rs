@@ -74,6 +74,19 @@ fn fixture(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// `eventbus produce` of the XBlock event to `topic` on the test services.
+fn produce_xblock(topic: &str) -> Output {
+    run(eventbus_on_services()
+        .args([
+            "produce",
+            "--event-type",
+            XBLOCK_PUBLISHED,
+            "--topic",
+            topic,
+        ])
+        .args(["--data", XBLOCK_DATA]))
+}
+
 #[test]
 fn demo_round_trip_on_the_embedded_default() {
     let out = run(eventbus().args(["demo", "--events", "4", "--verbose"]));
@@ -352,15 +365,7 @@ fn demo_round_trip_on_the_real_broker_and_registry() {
 fn produce_then_consume_through_the_real_broker() {
     let topic = format!("cli-test-{}", uuid::Uuid::new_v4().simple());
     create_topic(&topic);
-    let out = run(eventbus_on_services()
-        .args([
-            "produce",
-            "--event-type",
-            XBLOCK_PUBLISHED,
-            "--topic",
-            &topic,
-        ])
-        .args(["--data", XBLOCK_DATA]));
+    let out = produce_xblock(&topic);
     assert_eq!(out.code, 0, "{}", out.stderr);
     let delivery: Value = serde_json::from_str(out.stdout.trim()).unwrap();
     assert_eq!(delivery["topic"], topic.as_str());
@@ -541,15 +546,7 @@ fn consume_stops_on_a_closed_pipe_without_committing_or_dead_lettering() {
     let group = format!("{topic}-group");
     create_topic(&topic);
     for _ in 0..3 {
-        let out = run(eventbus_on_services()
-            .args([
-                "produce",
-                "--event-type",
-                XBLOCK_PUBLISHED,
-                "--topic",
-                &topic,
-            ])
-            .args(["--data", XBLOCK_DATA]));
+        let out = produce_xblock(&topic);
         assert_eq!(out.code, 0, "{}", out.stderr);
     }
     let consume = |extra: &str| {

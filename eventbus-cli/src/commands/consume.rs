@@ -206,10 +206,7 @@ async fn consume_kafka(
         consumer.full_topic(),
         args.group_id
     );
-    consumer
-        .consume(shutdown)
-        .await
-        .map_err(|e| CliError::Bus(e.to_string()))
+    consumer.consume(shutdown).await.map_err(CliError::bus)
 }
 
 async fn consume_redis(
@@ -224,7 +221,7 @@ async fn consume_redis(
     };
     let mut consumer = RedisConsumer::new(&settings, &args.topic, &args.group_id, &name)
         .await
-        .map_err(|e| CliError::Bus(e.to_string()))?
+        .map_err(CliError::bus)?
         .start_from(match (&extra.last_read_msg_id, extra.check_backlog) {
             (Some(id), _) => StartFrom::Id(id.clone()),
             (None, true) => StartFrom::Beginning,
@@ -238,10 +235,7 @@ async fn consume_redis(
         consumer.full_topic(),
         args.group_id
     );
-    consumer
-        .consume(shutdown)
-        .await
-        .map_err(|e| CliError::Bus(e.to_string()))
+    consumer.consume(shutdown).await.map_err(CliError::bus)
 }
 #[cfg(test)]
 mod tests {

@@ -66,7 +66,7 @@ pub fn run(args: DemoArgs) -> Result<ExitCode, CliError> {
             .map_err(|e| CliError::Usage(e.to_string()))?;
         (Bus::External, settings, Arc::new(registry))
     } else {
-        let embedded = EmbeddedKafka::start().map_err(|e| CliError::Bus(e.to_string()))?;
+        let embedded = EmbeddedKafka::start().map_err(CliError::bus)?;
         let mut builder = embedded.settings().service_name("eventbus-demo");
         if let Some(prefix) = std::env::var(names::TOPIC_PREFIX)
             .ok()
@@ -179,7 +179,7 @@ async fn round_trip(
         let group_id = format!("eventbus-demo-{topic}-{run_id}");
         let mut consumer =
             KafkaConsumer::with_registry(settings, topic, &group_id, registry.clone())
-                .map_err(bus_error)?;
+                .map_err(CliError::bus)?;
         if matches!(bus, Bus::External) {
             // Topics on a real broker keep earlier runs' events: start at this run.
             consumer = consumer.offset_time(run_started - chrono::Duration::seconds(1));
@@ -192,7 +192,8 @@ async fn round_trip(
 
     // Configured producing: the events go to their signals; the configuration sends them on, at
     // once or through the outbox, which the relay publishes.
-    let producer = Arc::new(KafkaProducer::with_registry(settings, registry).map_err(bus_error)?);
+    let producer =
+        Arc::new(KafkaProducer::with_registry(settings, registry).map_err(CliError::bus)?);
     // The default outbox is a SQLite file of this run (rows of another run would go to that run's
     // bus), deleted at the end; --outbox names one to keep.
     let scratch = args.outbox.is_none().then(|| {
@@ -232,7 +233,7 @@ async fn round_trip(
     let flushed = producer.flush().await;
     let expected = match produced {
         Ok(expected) => {
-            flushed.map_err(bus_error)?;
+            flushed.map_err(CliError::bus)?;
             expected
         }
         Err(failures) => {
@@ -266,10 +267,10 @@ async fn round_trip(
         let summary = handle
             .await
             .map_err(|e| CliError::Bus(format!("consumer of {topic} panicked: {e}")))?
-            .map_err(bus_error)?;
+            .map_err(CliError::bus)?;
         summaries.insert(topic, summary);
     }
-    producer.close().await.map_err(bus_error)?;
+    producer.close().await.map_err(CliError::bus)?;
 
     let seen = seen.lock().unwrap_or_else(|e| e.into_inner());
     let mut sent = BTreeMap::new();
@@ -289,10 +290,6 @@ async fn round_trip(
     })
 }
 
-fn bus_error(error: impl std::fmt::Display) -> CliError {
-    CliError::Bus(error.to_string())
-}
-
 /// Create the topics (a topic that exists is kept).
 async fn create_topics(
     bus: &Bus,
@@ -303,7 +300,7 @@ async fn create_topics(
         Bus::Embedded(embedded) => topics.iter().try_for_each(|topic| {
             embedded
                 .create_topic(&settings.full_topic(topic), PARTITIONS)
-                .map_err(bus_error)
+                .map_err(CliError::bus)
         }),
         Bus::External => {
             let specs: Vec<TopicSpec> = topics
@@ -311,10 +308,10 @@ async fn create_topics(
                 .map(|t| TopicSpec::new(settings.full_topic(t), PARTITIONS))
                 .collect();
             KafkaAdmin::new(settings)
-                .map_err(bus_error)?
+                .map_err(CliError::bus)?
                 .create_topics(&specs)
                 .await
-                .map_err(bus_error)
+                .map_err(CliError::bus)
         }
     }
 }
@@ -324,8 +321,8 @@ async fn open_outbox(url: &str, config: &ProducerConfig) -> Result<Option<Outbox
     if config.outbox_topics().next().is_none() {
         return Ok(None);
     }
-    let outbox = Outbox::connect(url).await.map_err(bus_error)?;
-    outbox.migrate().await.map_err(bus_error)?;
+    let outbox = Outbox::connect(url).await.map_err(CliError::bus)?;
+    outbox.migrate().await.map_err(CliError::bus)?;
     noteln!("outbox: {}", outbox.url());
     Ok(Some(outbox))
 }

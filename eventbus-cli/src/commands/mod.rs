@@ -41,6 +41,11 @@ impl CliError {
 }
 
 impl CliError {
+    /// The bus failed (exit 3), for `map_err`.
+    pub fn bus(error: impl std::fmt::Display) -> Self {
+        CliError::Bus(error.to_string())
+    }
+
     /// The error of a failed write to standard output.
     pub fn from_stdout(error: std::io::Error) -> Self {
         match error.kind() {

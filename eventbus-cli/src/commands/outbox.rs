@@ -18,12 +18,12 @@ pub fn run(command: OutboxCommand) -> Result<ExitCode, CliError> {
         match command {
             OutboxCommand::Migrate(db) => {
                 let outbox = connect(&db).await?;
-                outbox.migrate().await.map_err(bus_error)?;
+                outbox.migrate().await.map_err(CliError::bus)?;
                 outln!("outbox tables ready in {}", outbox.url())?;
                 Ok(ExitCode::SUCCESS)
             }
             OutboxCommand::Status { db, json } => {
-                let status = connect(&db).await?.status().await.map_err(bus_error)?;
+                let status = connect(&db).await?.status().await.map_err(CliError::bus)?;
                 if json {
                     outln!("{}", json!(status))?;
                 } else {
@@ -36,7 +36,7 @@ pub fn run(command: OutboxCommand) -> Result<ExitCode, CliError> {
                     .await?
                     .purge(older_than)
                     .await
-                    .map_err(bus_error)?;
+                    .map_err(CliError::bus)?;
                 outln!(
                     "deleted {deleted} published row(s) older than {}",
                     humantime::format_duration(older_than)
@@ -51,12 +51,8 @@ pub fn run(command: OutboxCommand) -> Result<ExitCode, CliError> {
 async fn connect(db: &OutboxDb) -> Result<Outbox, CliError> {
     Outbox::connect(&db.url).await.map_err(|error| match error {
         OutboxError::UnsupportedUrl { .. } => CliError::Usage(error.to_string()),
-        other => bus_error(other),
+        other => CliError::bus(other),
     })
-}
-
-fn bus_error(error: impl std::fmt::Display) -> CliError {
-    CliError::Bus(error.to_string())
 }
 
 async fn relay(args: RelayArgs) -> Result<ExitCode, CliError> {
@@ -71,7 +67,7 @@ async fn relay(args: RelayArgs) -> Result<ExitCode, CliError> {
         Backend::Redis => Arc::new(
             RedisProducer::new(&redis_settings_from_env()?)
                 .await
-                .map_err(bus_error)?,
+                .map_err(CliError::bus)?,
         ),
     };
     let shutdown = CancellationToken::new();

@@ -73,8 +73,8 @@ fn produce_kafka(
         let producer = KafkaProducer::new(&settings).map_err(|e| CliError::Usage(e.to_string()))?;
         let delivery = producer.send_event(topic, key_field, event, metadata).await;
         let closed = producer.close().await;
-        let delivery = delivery.map_err(|e| CliError::Bus(e.to_string()))?;
-        closed.map_err(|e| CliError::Bus(e.to_string()))?;
+        let delivery = delivery.map_err(CliError::bus)?;
+        closed.map_err(CliError::bus)?;
         Ok(delivery)
     })?
 }
@@ -87,13 +87,11 @@ fn produce_redis(
 ) -> Result<Delivery, CliError> {
     let settings = redis_settings_from_env()?;
     block_on(async {
-        let producer = RedisProducer::new(&settings)
-            .await
-            .map_err(|e| CliError::Bus(e.to_string()))?;
+        let producer = RedisProducer::new(&settings).await.map_err(CliError::bus)?;
         producer
             .send_event(topic, key_field, event, metadata)
             .await
-            .map_err(|e| CliError::Bus(e.to_string()))
+            .map_err(CliError::bus)
     })?
 }
 
