@@ -196,13 +196,13 @@ async fn round_trip(
         Arc::new(KafkaProducer::with_registry(settings, registry).map_err(CliError::bus)?);
     // The default outbox is a SQLite file of this run (rows of another run would go to that run's
     // bus), deleted at the end; --outbox names one to keep.
-    let scratch = args.outbox.is_none().then(|| {
-        std::env::temp_dir().join(format!("eventbus-demo-outbox-{}.db", std::process::id()))
-    });
-    let url = match (&args.outbox, &scratch) {
-        (Some(url), _) => url.clone(),
-        (None, Some(file)) => format!("sqlite://{}", file.display()),
-        (None, None) => unreachable!("a scratch file when no outbox is given"),
+    let (url, scratch) = match &args.outbox {
+        Some(url) => (url.clone(), None),
+        None => {
+            let file = std::env::temp_dir()
+                .join(format!("eventbus-demo-outbox-{}.db", std::process::id()));
+            (format!("sqlite://{}", file.display()), Some(file))
+        }
     };
     let outbox = open_outbox(&url, config).await?;
     let (producing, relay) = match &outbox {
