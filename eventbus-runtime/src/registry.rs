@@ -101,7 +101,7 @@ pub struct BusOps {
     decode: fn(&[u8]) -> Decoded,
     from_json: fn(&Value) -> Decoded,
     example: fn(Example) -> Arc<dyn AnyEvent>,
-    dispatch: fn(Arc<dyn AnyEvent>, EventsMetadata) -> Dispatched,
+    dispatch: fn(Arc<dyn AnyEvent>, EventsMetadata, Option<Vec<ReceiverId>>) -> Dispatched,
     send: fn(Arc<dyn AnyEvent>) -> Dispatched,
     connect: fn(String, AnyReceiver) -> ReceiverId,
     disconnect: fn(ReceiverId) -> bool,
@@ -181,8 +181,15 @@ mod ops {
     pub fn dispatch<E: OpenEdxEvent + EventData + Clone>(
         event: Arc<dyn AnyEvent>,
         metadata: EventsMetadata,
+        only: Option<Vec<ReceiverId>>,
     ) -> BoxFuture<'static, Result<SendReport, SendError>> {
-        Box::pin(E::signal().send_event_with_custom_metadata(owned::<E>(&event), metadata))
+        let data = owned::<E>(&event);
+        match only {
+            None => Box::pin(E::signal().send_event_with_custom_metadata(data, metadata)),
+            Some(only) => {
+                Box::pin(async move { E::signal().resend_from_bus(data, metadata, &only).await })
+            }
+        }
     }
     pub fn send<E: OpenEdxEvent + EventData + Clone>(
         event: Arc<dyn AnyEvent>,
@@ -309,7 +316,21 @@ impl EventDescriptor {
             .bus
             .as_ref()
             .expect("an AnyEvent is always of a serializable type");
-        (ops.dispatch)(event, metadata).await
+        (ops.dispatch)(event, metadata, None).await
+    }
+
+    /// Send an event read from the bus again, only to the receivers in `only` (those that failed).
+    pub(crate) async fn redispatch_from_bus(
+        event: Arc<dyn AnyEvent>,
+        metadata: EventsMetadata,
+        only: Vec<ReceiverId>,
+    ) -> Result<SendReport, SendError> {
+        let ops = event
+            .descriptor()
+            .bus
+            .as_ref()
+            .expect("an AnyEvent is always of a serializable type");
+        (ops.dispatch)(event, metadata, Some(only)).await
     }
 
     /// Send an event that happens now to its signal's receivers, with new metadata, as

@@ -32,6 +32,13 @@ pub struct Envelope<E> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ReceiverId(u64);
 
+impl ReceiverId {
+    /// A new id, unique in the process.
+    pub(crate) fn next() -> Self {
+        ReceiverId(NEXT_RECEIVER_ID.fetch_add(1, Ordering::Relaxed))
+    }
+}
+
 type SyncHandler<E> = dyn Fn(&Envelope<E>) -> Result<(), ReceiverError> + Send + Sync;
 type AsyncHandler<E> =
     dyn Fn(Arc<Envelope<E>>) -> BoxFuture<'static, Result<(), ReceiverError>> + Send + Sync;
@@ -62,8 +69,20 @@ pub struct Signal<E> {
 }
 
 /// The outcome of sending an event in robust mode.
+///
+/// Sending returns `Ok(report)` even when receivers failed (robust mode runs them all), and the
+/// configured producer is a receiver: a failure to produce to the bus is one of
+/// [`SendReport::failures`]. So the report must be looked at: [`SendReport::into_result`] turns
+/// failures into an error, for `?`:
+///
+/// ```ignore
+/// MyEvent::signal().send_event(data).await?.into_result()?;
+/// ```
 #[derive(Debug, Default)]
+#[must_use = "receivers (the configured producer among them) may have failed: check `failures` or call `into_result()`"]
 pub struct SendReport {
+    /// The event type sent.
+    pub event_type: &'static str,
     /// `false` when the signal was disabled and nothing was sent.
     pub sent: bool,
     /// How many receivers ran.
@@ -77,11 +96,48 @@ impl SendReport {
     pub fn is_ok(&self) -> bool {
         self.failures.is_empty()
     }
+
+    /// `Ok(())` when every receiver succeeded, else the failures as a [`ReceiversFailed`]
+    /// error.
+    pub fn into_result(self) -> Result<(), ReceiversFailed> {
+        if self.failures.is_empty() {
+            Ok(())
+        } else {
+            Err(ReceiversFailed {
+                event_type: self.event_type,
+                receivers: self.receivers,
+                failures: self.failures,
+            })
+        }
+    }
+}
+
+/// Receivers of an event failed (robust mode): the error of [`SendReport::into_result`].
+#[derive(Debug, thiserror::Error)]
+#[error("{} receiver(s) out of {receivers} failed when handling {event_type}: {}", failures.len(), describe_failures(failures))]
+pub struct ReceiversFailed {
+    /// The event type sent.
+    pub event_type: &'static str,
+    /// How many receivers ran.
+    pub receivers: usize,
+    /// The receivers that failed, in the order they ran (never empty).
+    pub failures: Vec<ReceiverFailure>,
+}
+
+/// `name=error, ...`
+pub(crate) fn describe_failures(failures: &[ReceiverFailure]) -> String {
+    failures
+        .iter()
+        .map(|f| format!("{}={}", f.receiver, f.error))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A receiver that failed.
 #[derive(Debug)]
 pub struct ReceiverFailure {
+    /// The receiver's id.
+    pub id: ReceiverId,
     /// The receiver's name.
     pub receiver: String,
     /// Its error.
@@ -99,6 +155,15 @@ pub struct SendError {
     /// Its error.
     #[source]
     pub error: ReceiverError,
+    /// The failing receiver and those after it, which did not run (what a retry runs).
+    pub(crate) not_run: Vec<ReceiverId>,
+}
+
+impl SendError {
+    /// The failing receiver's id.
+    pub fn receiver_id(&self) -> ReceiverId {
+        self.not_run[0]
+    }
 }
 
 /// The error a receiver of events from the bus returns to stop the consumer without settling the
@@ -142,7 +207,7 @@ impl<E: Send + Sync + 'static> Signal<E> {
     }
 
     fn add(&self, name: String, handler: Handler<E>) -> ReceiverId {
-        let id = ReceiverId(NEXT_RECEIVER_ID.fetch_add(1, Ordering::Relaxed));
+        let id = ReceiverId::next();
         self.receivers
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -233,24 +298,51 @@ impl<E: Send + Sync + 'static> Signal<E> {
         self.dispatch(data, metadata, true).await
     }
 
+    /// Send an event read from the bus again, to the receivers in `only` that are still connected
+    /// (a consumer's retry of the receivers that failed).
+    pub(crate) async fn resend_from_bus(
+        &self,
+        data: E,
+        metadata: EventsMetadata,
+        only: &[ReceiverId],
+    ) -> Result<SendReport, SendError> {
+        self.dispatch_to(data, metadata, true, Some(only)).await
+    }
+
     async fn dispatch(
         &self,
         data: E,
         metadata: EventsMetadata,
         from_event_bus: bool,
     ) -> Result<SendReport, SendError> {
+        self.dispatch_to(data, metadata, from_event_bus, None).await
+    }
+
+    async fn dispatch_to(
+        &self,
+        data: E,
+        metadata: EventsMetadata,
+        from_event_bus: bool,
+        only: Option<&[ReceiverId]>,
+    ) -> Result<SendReport, SendError> {
         if !self.is_enabled() {
             tracing::debug!(
                 event_type = self.event_type,
                 "signal disabled, event not sent"
             );
-            return Ok(SendReport::default());
+            return Ok(SendReport {
+                event_type: self.event_type,
+                ..SendReport::default()
+            });
         }
-        let receivers = self
+        let receivers: Vec<_> = self
             .receivers
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .clone();
+            .iter()
+            .filter(|r| only.is_none_or(|only| only.contains(&r.id)))
+            .cloned()
+            .collect();
         let robust = self.robust.load(Ordering::Relaxed);
         let envelope = Arc::new(Envelope {
             data,
@@ -258,11 +350,12 @@ impl<E: Send + Sync + 'static> Signal<E> {
             from_event_bus,
         });
         let mut report = SendReport {
+            event_type: self.event_type,
             sent: true,
             receivers: receivers.len(),
             failures: Vec::new(),
         };
-        for receiver in receivers {
+        for (index, receiver) in receivers.iter().enumerate() {
             let outcome = match &receiver.handler {
                 Handler::Sync(f) => catch_unwind(AssertUnwindSafe(|| f(&envelope)))
                     .unwrap_or_else(|panic| Err(panic_error(panic))),
@@ -294,9 +387,11 @@ impl<E: Send + Sync + 'static> Signal<E> {
                         event_type: self.event_type,
                         receiver: receiver.name.clone(),
                         error,
+                        not_run: receivers[index..].iter().map(|r| r.id).collect(),
                     });
                 }
                 report.failures.push(ReceiverFailure {
+                    id: receiver.id,
                     receiver: receiver.name.clone(),
                     error,
                 });
@@ -313,7 +408,7 @@ impl<E: Send + Sync + 'static> Signal<E> {
     }
 }
 
-fn panic_error(panic: Box<dyn std::any::Any + Send>) -> ReceiverError {
+pub(crate) fn panic_error(panic: Box<dyn std::any::Any + Send>) -> ReceiverError {
     let message = panic
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())
@@ -323,7 +418,7 @@ fn panic_error(panic: Box<dyn std::any::Any + Send>) -> ReceiverError {
 }
 
 /// Turns a panic while polling the future into a receiver error.
-struct CatchUnwind(BoxFuture<'static, Result<(), ReceiverError>>);
+pub(crate) struct CatchUnwind(pub(crate) BoxFuture<'static, Result<(), ReceiverError>>);
 
 impl Future for CatchUnwind {
     type Output = Result<(), ReceiverError>;

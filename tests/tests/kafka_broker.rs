@@ -25,27 +25,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use uuid::Uuid;
 
-const LOGIN: &str = "org.openedx.learning.auth.session.login.completed.v1";
 const WAIT: Duration = Duration::from_secs(60);
-
-fn descriptor(event_type: &str) -> &'static EventDescriptor {
-    openedx_events::link();
-    registry::find(event_type).unwrap_or_else(|| panic!("{event_type} is in the catalog"))
-}
-
-/// Metadata for an event sent now, at the microsecond precision the `ce_time` header carries.
-fn metadata_for(descriptor: &EventDescriptor) -> EventsMetadata {
-    let now: DateTime<Utc> = Utc::now().trunc_subsecs(6);
-    EventsMetadata::at(descriptor.event_type, descriptor.minor_version, now)
-}
-
-/// The example login event with `user.pii.username` set to `username`.
-fn login_for(username: &str) -> Arc<dyn AnyEvent> {
-    let d = descriptor(LOGIN);
-    let mut json = d.example(Example::Full).unwrap().to_json();
-    json["user"]["pii"]["username"] = Value::from(username);
-    d.from_json(&json).unwrap()
-}
 
 /// Send an event through the bus producer; returns its metadata.
 async fn send(producer: &KafkaProducer, topic: &str, event: Arc<dyn AnyEvent>) -> EventsMetadata {

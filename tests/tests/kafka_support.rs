@@ -26,6 +26,34 @@ mod collector;
 #[allow(unused_imports)]
 pub use collector::{Collector, Received};
 
+/// The login event type, the tests' usual event.
+pub const LOGIN: &str = "org.openedx.learning.auth.session.login.completed.v1";
+
+/// The registry entry of a catalog event type.
+pub fn descriptor(event_type: &str) -> &'static EventDescriptor {
+    openedx_events::link();
+    eventbus_runtime::registry::find(event_type)
+        .unwrap_or_else(|| panic!("{event_type} is in the catalog"))
+}
+
+/// Metadata for an event sent now, at the microsecond precision the `ce_time` header carries.
+pub fn metadata_for(descriptor: &EventDescriptor) -> eventbus_runtime::EventsMetadata {
+    use chrono::SubsecRound;
+    let now = chrono::Utc::now().trunc_subsecs(6);
+    eventbus_runtime::EventsMetadata::at(descriptor.event_type, descriptor.minor_version, now)
+}
+
+/// The example login event with `user.pii.username` set to `username`.
+pub fn login_for(username: &str) -> std::sync::Arc<dyn eventbus_runtime::registry::AnyEvent> {
+    let d = descriptor(LOGIN);
+    let mut json = d
+        .example(eventbus_runtime::avro::Example::Full)
+        .unwrap()
+        .to_json();
+    json["user"]["pii"]["username"] = Value::from(username);
+    d.from_json(&json).unwrap()
+}
+
 /// The bootstrap servers and registry URL of the test services; panics when they are not set.
 pub fn service_env() -> (String, String) {
     let get = |name: &str| {

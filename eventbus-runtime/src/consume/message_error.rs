@@ -43,8 +43,8 @@ pub enum MessageError {
     /// The value cannot be decoded as the event.
     #[error("{0}")]
     Decode(#[from] EventDataError),
-    /// One or more receivers failed.
-    #[error("{failed} receiver(s) out of {receivers} produced errors when handling {event_type}: {details}")]
+    /// One or more receivers failed, on every attempt.
+    #[error("{failed} receiver(s) out of {receivers} produced errors when handling {event_type}{}: {details}", attempts_text(*attempts))]
     Receivers {
         /// The event type.
         event_type: &'static str,
@@ -52,8 +52,12 @@ pub enum MessageError {
         receivers: usize,
         /// How many failed.
         failed: usize,
-        /// `name=error` of each failure.
+        /// `name=error` of each failure (on the last attempt).
         details: String,
+        /// The names of the receivers that failed, comma-separated.
+        failed_receivers: String,
+        /// How many times they ran (1 + retries).
+        attempts: u32,
     },
     /// A receiver asked the consumer to stop ([`super::StopConsuming`]): the message is left
     /// unsettled and the consumer stops.
@@ -64,7 +68,45 @@ pub enum MessageError {
     },
 }
 
+fn attempts_text(attempts: u32) -> String {
+    if attempts > 1 {
+        format!(" ({attempts} attempts)")
+    } else {
+        String::new()
+    }
+}
+
+/// Dead-letter header (Kafka) or field (Redis): the receivers that failed, comma-separated.
+pub const DLQ_FAILED_RECEIVERS: &str = "dlq_failed_receivers";
+/// Dead-letter header or field: how many times they ran.
+pub const DLQ_ATTEMPTS: &str = "dlq_attempts";
+
 impl MessageError {
+    /// How many times the receivers ran before this error (1 unless receivers failed and were
+    /// retried).
+    pub fn attempts(&self) -> u32 {
+        match self {
+            MessageError::Receivers { attempts, .. } => *attempts,
+            _ => 1,
+        }
+    }
+
+    /// The dead-letter headers (fields) that only some errors have: the failed receivers and the
+    /// number of attempts of a receiver error.
+    pub fn dead_letter_details(&self) -> Vec<(&'static str, String)> {
+        match self {
+            MessageError::Receivers {
+                failed_receivers,
+                attempts,
+                ..
+            } => vec![
+                (DLQ_FAILED_RECEIVERS, failed_receivers.clone()),
+                (DLQ_ATTEMPTS, attempts.to_string()),
+            ],
+            _ => Vec::new(),
+        }
+    }
+
     /// A short, stable code of the error, written to the `dlq_error_kind` header.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -131,11 +173,32 @@ mod tests {
             receivers: 2,
             failed: 1,
             details: "audit=boom".into(),
+            failed_receivers: "audit".into(),
+            attempts: 1,
         };
         assert_eq!(receivers.kind(), "receiver-error");
         assert_eq!(
             receivers.to_string(),
             "1 receiver(s) out of 2 produced errors when handling org.x.v1: audit=boom"
+        );
+        let retried = MessageError::Receivers {
+            event_type: "org.x.v1",
+            receivers: 2,
+            failed: 1,
+            details: "audit=boom".into(),
+            failed_receivers: "audit".into(),
+            attempts: 3,
+        };
+        assert_eq!(
+            retried.to_string(),
+            "1 receiver(s) out of 2 produced errors when handling org.x.v1 (3 attempts): audit=boom"
+        );
+        assert_eq!(
+            retried.dead_letter_details(),
+            vec![
+                ("dlq_failed_receivers", "audit".to_owned()),
+                ("dlq_attempts", "3".to_owned())
+            ]
         );
     }
 }

@@ -2,18 +2,22 @@
 //! processed, the [`ConsumeSummary`] of a run, dispatching a decoded event to its receivers, and
 //! graceful shutdown ([`CancellationToken`], [`cancel_on_signal`]).
 
+mod handlers;
+pub(crate) mod lanes;
 mod message_error;
 mod shutdown;
 
-pub use message_error::MessageError;
+pub use handlers::{Handlers, OnEvent};
+pub use message_error::{MessageError, DLQ_ATTEMPTS, DLQ_FAILED_RECEIVERS};
 
 pub use shutdown::cancel_on_signal;
 pub use tokio_util::sync::CancellationToken;
 
 use crate::metadata::EventsMetadata;
 use crate::registry::{AnyEvent, EventDescriptor};
-use crate::signal::ReceiverFailure;
+pub use crate::settings::RetryPolicy;
 pub use crate::signal::StopConsuming;
+use crate::signal::{describe_failures, ReceiverFailure, ReceiverId};
 use std::sync::Arc;
 
 /// What a consumer run did.
@@ -23,52 +27,119 @@ pub struct ConsumeSummary {
     pub processed: u64,
     /// Messages sent to the dead-letter topic (or stream).
     pub dead_lettered: u64,
-    /// Times a message was read again after a transient failure.
+    /// Retries: times a message was read again after a transient failure (the schema registry
+    /// unreachable), and times failing receivers ran again.
     pub retried: u64,
     /// Whether a receiver stopped the consumer ([`StopConsuming`]); the message it was given is
     /// left unsettled.
     pub stopped_by_receiver: bool,
 }
 
-/// Send an event read from the bus to its receivers (as from the bus); any receiver error makes
-/// the message fail, as `edx-event-bus-kafka`'s `_check_receiver_results` does, except a
-/// [`StopConsuming`], which makes it [`MessageError::Stopped`].
+impl ConsumeSummary {
+    /// Count the retries of a message whose receivers ran `attempts` times.
+    pub(crate) fn count_retries(&mut self, attempts: u32) {
+        self.retried += u64::from(attempts.saturating_sub(1));
+    }
+}
+
+/// Send an event read from the bus to its receivers: the consumer's [`Handlers`], or its signal's
+/// receivers (as from the bus) when it has none. Receivers that fail run again, only them, as
+/// `retry` says; an error left after the last attempt makes the message fail, as
+/// `edx-event-bus-kafka`'s `_check_receiver_results` does, except a [`StopConsuming`], which makes
+/// it [`MessageError::Stopped`] at once. Returns how many times receivers ran (1 + retries).
 pub(crate) async fn dispatch(
     event: Arc<dyn AnyEvent>,
     metadata: EventsMetadata,
-) -> Result<(), MessageError> {
+    handlers: &Handlers,
+    retry: &RetryPolicy,
+) -> Result<u32, MessageError> {
     let event_type = event.descriptor().event_type;
-    let (receivers, failures) = match EventDescriptor::dispatch_from_bus(event, metadata).await {
-        Ok(report) => (report.receivers, report.failures),
-        Err(error) => (
-            1,
-            vec![ReceiverFailure {
+    let mut attempt = 1;
+    let first = deliver(&event, &metadata, handlers, None).await;
+    let receivers = first.receivers;
+    let mut outcome = first;
+    loop {
+        if outcome.failures.is_empty() {
+            return Ok(attempt);
+        }
+        if let Some(stop) = outcome
+            .failures
+            .iter()
+            .find_map(|f| f.error.downcast_ref::<StopConsuming>())
+        {
+            return Err(MessageError::Stopped {
+                reason: stop.reason.clone(),
+            });
+        }
+        if attempt > retry.retries {
+            return Err(MessageError::Receivers {
+                event_type,
+                receivers,
+                failed: outcome.failures.len(),
+                details: describe_failures(&outcome.failures),
+                failed_receivers: outcome
+                    .failures
+                    .iter()
+                    .map(|f| f.receiver.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+                attempts: attempt,
+            });
+        }
+        let delay = retry.delay(attempt);
+        tracing::info!(
+            event_type,
+            event_id = %metadata.id,
+            failed = %describe_failures(&outcome.failures),
+            retry = attempt,
+            of = retry.retries,
+            delay_ms = delay.as_millis() as u64,
+            "running the failed receivers again"
+        );
+        tokio::time::sleep(delay).await;
+        attempt += 1;
+        outcome = deliver(&event, &metadata, handlers, Some(outcome.rerun)).await;
+    }
+}
+
+/// One run of the receivers.
+struct Delivered {
+    receivers: usize,
+    failures: Vec<ReceiverFailure>,
+    /// The receivers a retry runs: those that failed, and those that did not run.
+    rerun: Vec<ReceiverId>,
+}
+
+async fn deliver(
+    event: &Arc<dyn AnyEvent>,
+    metadata: &EventsMetadata,
+    handlers: &Handlers,
+    only: Option<Vec<ReceiverId>>,
+) -> Delivered {
+    let sent = if !handlers.is_empty() {
+        Ok(handlers.dispatch(event, metadata, only.as_deref()).await)
+    } else if let Some(only) = only {
+        EventDescriptor::redispatch_from_bus(event.clone(), metadata.clone(), only).await
+    } else {
+        EventDescriptor::dispatch_from_bus(event.clone(), metadata.clone()).await
+    };
+    match sent {
+        Ok(report) => Delivered {
+            receivers: report.receivers,
+            rerun: report.failures.iter().map(|f| f.id).collect(),
+            failures: report.failures,
+        },
+        // A signal that is not robust stops at the first failing receiver.
+        Err(error) => Delivered {
+            receivers: 1,
+            rerun: error.not_run.clone(),
+            failures: vec![ReceiverFailure {
+                id: error.receiver_id(),
                 receiver: error.receiver,
                 error: error.error,
             }],
-        ),
-    };
-    if failures.is_empty() {
-        return Ok(());
+        },
     }
-    if let Some(stop) = failures
-        .iter()
-        .find_map(|f| f.error.downcast_ref::<StopConsuming>())
-    {
-        return Err(MessageError::Stopped {
-            reason: stop.reason.clone(),
-        });
-    }
-    Err(MessageError::Receivers {
-        event_type,
-        receivers,
-        failed: failures.len(),
-        details: failures
-            .iter()
-            .map(|f| format!("{}={}", f.receiver, f.error))
-            .collect::<Vec<_>>()
-            .join(", "),
-    })
 }
 
 /// Errors in a row, against the consecutive-errors limit.

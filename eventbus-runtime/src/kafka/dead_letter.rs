@@ -54,6 +54,8 @@ pub struct DeadLetter<'a> {
     pub error_kind: &'a str,
     /// The error text.
     pub error: &'a str,
+    /// The error's own `dlq_*` headers (see `MessageError::dead_letter_details`).
+    pub details: &'a [(&'static str, String)],
 }
 
 /// The headers of a dead-lettered message: the original ones, then the `dlq_*` ones.
@@ -66,6 +68,9 @@ pub fn dead_letter_headers(
         |name: &str, value: String| headers.push((name.to_owned(), Some(value.into_bytes())));
     add(ERROR, letter.error.to_owned());
     add(ERROR_KIND, letter.error_kind.to_owned());
+    for (name, value) in letter.details {
+        add(name, value.clone());
+    }
     add(SOURCE_TOPIC, letter.topic.to_owned());
     add(SOURCE_PARTITION, letter.partition.to_string());
     add(SOURCE_OFFSET, letter.offset.to_string());
@@ -198,6 +203,7 @@ mod tests {
             timestamp_ms: Some(1_700_000_000_000),
             error_kind: "bad-framing",
             error: "unknown magic byte 0x01",
+            details: &[("dlq_attempts", "3".to_owned())],
         };
         let headers = dead_letter_headers(&letter, "g1");
         assert_eq!(&headers[..3], &original[..]);
@@ -215,6 +221,7 @@ mod tests {
         assert_eq!(get(SOURCE_OFFSET).as_deref(), Some("41"));
         assert_eq!(get(SOURCE_TIMESTAMP).as_deref(), Some("1700000000000"));
         assert_eq!(get(CONSUMER_GROUP).as_deref(), Some("g1"));
+        assert_eq!(get("dlq_attempts").as_deref(), Some("3"));
         assert!(get(FAILED_AT).is_some());
     }
 }

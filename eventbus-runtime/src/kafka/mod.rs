@@ -24,7 +24,8 @@ pub mod replay;
 
 pub use admin::{KafkaAdmin, TopicSpec};
 pub use consumer::{
-    cancel_on_signal, CancellationToken, ConsumeSummary, ConsumerError, KafkaConsumer, MessageError,
+    cancel_on_signal, CancellationToken, ConsumeSummary, ConsumerError, Handlers, KafkaConsumer,
+    MessageError, OnEvent,
 };
 pub use context::{ConnectionLog, TracingContext};
 pub use dead_letter::{DeadLetter, DeadLetterProducer};

@@ -32,7 +32,8 @@ use super::entry::{entries_of_list, entries_of_reply, ReplyError, StreamEntry, N
 use super::error::RedisError;
 use crate::avro::python_isoformat;
 use crate::consume::{
-    dispatch, sleep_unless_cancelled, CancellationToken, ConsumeSummary, ErrorStreak, MessageError,
+    dispatch, sleep_unless_cancelled, CancellationToken, ConsumeSummary, ErrorStreak, Handlers,
+    MessageError, OnEvent,
 };
 use crate::registry;
 use crate::settings::{OnError, RedisSettings};
@@ -110,6 +111,14 @@ pub struct RedisConsumer {
     claim_idle: Option<Duration>,
     dead_letter: Option<String>,
     connection: ConnectionManager,
+    /// The consumer's own handlers; none: the global signals.
+    handlers: Handlers,
+}
+
+impl OnEvent for RedisConsumer {
+    fn handlers_mut(&mut self) -> &mut Handlers {
+        &mut self.handlers
+    }
 }
 
 impl std::fmt::Debug for RedisConsumer {
@@ -152,6 +161,7 @@ impl RedisConsumer {
             claim_idle: None,
             dead_letter,
             connection,
+            handlers: Handlers::new(),
         })
     }
 
@@ -317,9 +327,10 @@ impl RedisConsumer {
                 continue;
             };
             let settled = match self.handle(&entry).await {
-                Ok(()) => {
+                Ok(attempts) => {
                     errors.reset();
                     summary.processed += 1;
+                    summary.count_retries(attempts);
                     self.ack(&entry.id).await
                 }
                 Err(MessageError::Stopped { reason }) => {
@@ -333,6 +344,7 @@ impl RedisConsumer {
                 }
                 Err(error) => {
                     errors.failed(&error);
+                    summary.count_retries(error.attempts());
                     self.record_error(&entry, &error);
                     let Some(dead_letter) = self.dead_letter.clone() else {
                         return Err(ConsumerError::Message {
@@ -461,7 +473,8 @@ impl RedisConsumer {
         Ok(entries)
     }
 
-    async fn handle(&self, entry: &StreamEntry) -> Result<(), MessageError> {
+    /// Process an entry; how many times its receivers ran.
+    async fn handle(&self, entry: &StreamEntry) -> Result<u32, MessageError> {
         let Some(fields) = &entry.fields else {
             // Trimmed (MAXLEN) or deleted while pending: nothing is left to process.
             tracing::error!(
@@ -469,7 +482,7 @@ impl RedisConsumer {
                 full_topic = %self.full_topic,
                 "pending entry no longer exists in the stream (trimmed?); acknowledging it"
             );
-            return Ok(());
+            return Ok(1);
         };
         if self.settings.common().audit_logging_enabled {
             tracing::info!(
@@ -486,11 +499,17 @@ impl RedisConsumer {
         let data = entry.event_data()?.ok_or(MessageError::NoValue)?;
         let event = descriptor.decode(data, None)?;
         let metadata = NAMES.metadata(fields)?;
-        dispatch(event, metadata).await?;
+        let attempts = dispatch(
+            event,
+            metadata,
+            &self.handlers,
+            &self.settings.common().retry,
+        )
+        .await?;
         if self.settings.common().audit_logging_enabled {
             tracing::info!(redis_msg_id = %entry.id, "Message from Redis processed successfully");
         }
-        Ok(())
+        Ok(attempts)
     }
 
     fn record_error(&self, entry: &StreamEntry, error: &MessageError) {
@@ -537,7 +556,7 @@ impl RedisConsumer {
             (DLQ_CONSUMER_GROUP, self.group_id.clone()),
             (DLQ_FAILED_AT, python_isoformat(&chrono::Utc::now())),
         ];
-        for (name, value) in dlq {
+        for (name, value) in dlq.into_iter().chain(error.dead_letter_details()) {
             command.arg(name).arg(value);
         }
         let id: String = command

@@ -17,6 +17,7 @@ pub mod entry;
 pub mod error;
 pub mod producer;
 
+pub use crate::consume::{Handlers, OnEvent};
 pub use consumer::{ConsumerError, RedisConsumer, StartFrom};
 pub use error::RedisError;
 pub use producer::RedisProducer;

@@ -2,7 +2,9 @@
 //! timeout, sleep after a failure, consecutive-errors limit, kill switch, failure policy) and audit
 //! logging. Kafka reads them from `EVENT_BUS_KAFKA_*`, Redis from `EVENT_BUS_REDIS_*`.
 
-use super::{parse_bool, parse_limit, parse_on_error, parse_seconds, OnError, SettingsError};
+use super::{
+    parse_bool, parse_count, parse_limit, parse_on_error, parse_seconds, OnError, SettingsError,
+};
 use std::time::Duration;
 
 /// The consumer-loop and audit-logging settings of a transport. Change them with the transport
@@ -21,6 +23,43 @@ pub struct CommonSettings {
     pub audit_logging_enabled: bool,
     /// What a consumer does with a message it cannot process.
     pub on_error: OnError,
+    /// How the receivers that failed on an event are run again before the event is
+    /// dead-lettered (or stops the consumer).
+    pub retry: RetryPolicy,
+    /// How many events a consumer processes at once: 1 (the default) one at a time; more, events
+    /// of different keys concurrently while the events of one key stay in order.
+    pub max_in_flight: usize,
+}
+
+/// Retries of failing receivers: after a failure, the receivers that failed (only them) run again
+/// after `backoff`, then twice that, and so on up to `backoff_max`, at most `retries` times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// How many times the failed receivers run again (0: no retry, as the Python consumers).
+    pub retries: u32,
+    /// The delay before the first retry.
+    pub backoff: Duration,
+    /// The longest delay between two retries.
+    pub backoff_max: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            retries: 2,
+            backoff: Duration::from_millis(100),
+            backoff_max: Duration::from_secs(5),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// The delay before retry number `retry` (1-based): `backoff × 2^(retry-1)`, at most
+    /// `backoff_max`.
+    pub fn delay(&self, retry: u32) -> Duration {
+        let factor = 2u32.saturating_pow(retry.saturating_sub(1));
+        self.backoff.saturating_mul(factor).min(self.backoff_max)
+    }
 }
 
 impl CommonSettings {
@@ -34,6 +73,8 @@ impl CommonSettings {
             consumers_enabled: true,
             audit_logging_enabled: true,
             on_error: OnError::DeadLetter,
+            retry: RetryPolicy::default(),
+            max_in_flight: 1,
         }
     }
 
@@ -61,6 +102,18 @@ impl CommonSettings {
         if let Some(v) = get(names.on_error) {
             self.on_error = parse_on_error(names.on_error, &v)?;
         }
+        if let Some(v) = get(names.retries) {
+            self.retry.retries = parse_count(names.retries, &v)?;
+        }
+        if let Some(v) = get(names.retry_backoff) {
+            self.retry.backoff = parse_seconds(names.retry_backoff, &v)?;
+        }
+        if let Some(v) = get(names.retry_backoff_max) {
+            self.retry.backoff_max = parse_seconds(names.retry_backoff_max, &v)?;
+        }
+        if let Some(v) = get(names.max_in_flight) {
+            self.max_in_flight = parse_count(names.max_in_flight, &v)? as usize;
+        }
         Ok(())
     }
 
@@ -79,6 +132,33 @@ impl CommonSettings {
                 setting: names.poll_failure_sleep,
                 value: format!("{}", self.poll_failure_sleep.as_secs_f64()),
                 reason: "more than a day".into(),
+            });
+        }
+        let hour = Duration::from_secs(3600);
+        for (setting, value) in [
+            (names.retry_backoff, self.retry.backoff),
+            (names.retry_backoff_max, self.retry.backoff_max),
+        ] {
+            if value > hour {
+                return Err(SettingsError::Invalid {
+                    setting,
+                    value: format!("{}", value.as_secs_f64()),
+                    reason: "more than an hour".into(),
+                });
+            }
+        }
+        if self.retry.retries > 100 {
+            return Err(SettingsError::Invalid {
+                setting: names.retries,
+                value: self.retry.retries.to_string(),
+                reason: "at most 100 retries (a failing event holds its key meanwhile)".into(),
+            });
+        }
+        if !(1..=10_000).contains(&self.max_in_flight) {
+            return Err(SettingsError::Invalid {
+                setting: names.max_in_flight,
+                value: self.max_in_flight.to_string(),
+                reason: "must be between 1 (one event at a time) and 10000".into(),
             });
         }
         self.consecutive_errors_limit = self.consecutive_errors_limit.filter(|&n| n > 0);
@@ -101,4 +181,12 @@ pub struct CommonNames {
     pub audit_logging_enabled: &'static str,
     /// Of [`CommonSettings::on_error`].
     pub on_error: &'static str,
+    /// Of [`RetryPolicy::retries`].
+    pub retries: &'static str,
+    /// Of [`RetryPolicy::backoff`].
+    pub retry_backoff: &'static str,
+    /// Of [`RetryPolicy::backoff_max`].
+    pub retry_backoff_max: &'static str,
+    /// Of [`CommonSettings::max_in_flight`].
+    pub max_in_flight: &'static str,
 }

@@ -16,6 +16,10 @@
 //! | `EVENT_BUS_KAFKA_CONSUMERS_ENABLED` | `true` | kill switch: a disabled consumer exits at once |
 //! | `EVENT_BUS_KAFKA_AUDIT_LOGGING_ENABLED` | `true` | log every produced and consumed message |
 //! | `EVENT_BUS_KAFKA_CONSUMER_ON_ERROR` | `dead-letter` | what a consumer does with a message it cannot process: `dead-letter` or `stop` |
+//! | `EVENT_BUS_KAFKA_CONSUMER_RECEIVER_RETRIES` | `2` | how many times the receivers that failed on an event run again (only them) before it is dead-lettered; `0`: never, as the Python consumers |
+//! | `EVENT_BUS_KAFKA_CONSUMER_RETRY_BACKOFF` | `0.1` | seconds before the first retry; doubles after each |
+//! | `EVENT_BUS_KAFKA_CONSUMER_RETRY_BACKOFF_MAX` | `5` | the longest delay between two retries, seconds |
+//! | `EVENT_BUS_KAFKA_CONSUMER_MAX_IN_FLIGHT` | `1` | events processed at once; above 1, events of different keys run concurrently and the events of one key stay in order |
 //! | `EVENT_BUS_KAFKA_DEAD_LETTER_TOPIC` | `{topic}-dead-letter` | dead-letter topic (the prefix is added) |
 //! | `EVENT_BUS_KAFKA_CONSUMER_COMMIT_INTERVAL` | `0` | seconds between offset commits; `0`: commit after every message |
 //! | `EVENT_BUS_KAFKA_PRODUCE_TIMEOUT` | `30` | seconds a produced event may take to be acknowledged (librdkafka `message.timeout.ms`) and a topic's metadata to be read, before the producer returns an error |
@@ -39,7 +43,7 @@ mod common;
 #[cfg(feature = "redis")]
 mod redis;
 
-pub use common::{CommonNames, CommonSettings};
+pub use common::{CommonNames, CommonSettings, RetryPolicy};
 
 #[cfg(feature = "redis")]
 pub use redis::{redis_names, RedisSettings, RedisSettingsBuilder};
@@ -169,6 +173,14 @@ pub mod names {
     pub const CONSUMERS_ENABLED: &str = "EVENT_BUS_KAFKA_CONSUMERS_ENABLED";
     /// Audit logging toggle.
     pub const AUDIT_LOGGING_ENABLED: &str = "EVENT_BUS_KAFKA_AUDIT_LOGGING_ENABLED";
+    /// How many times a consumer runs failing receivers again before dead-lettering.
+    pub const CONSUMER_RECEIVER_RETRIES: &str = "EVENT_BUS_KAFKA_CONSUMER_RECEIVER_RETRIES";
+    /// Seconds before the first retry of failing receivers (doubling after each).
+    pub const CONSUMER_RETRY_BACKOFF: &str = "EVENT_BUS_KAFKA_CONSUMER_RETRY_BACKOFF";
+    /// The longest delay between two retries, seconds.
+    pub const CONSUMER_RETRY_BACKOFF_MAX: &str = "EVENT_BUS_KAFKA_CONSUMER_RETRY_BACKOFF_MAX";
+    /// How many events a consumer processes at once (events of one key stay in order).
+    pub const CONSUMER_MAX_IN_FLIGHT: &str = "EVENT_BUS_KAFKA_CONSUMER_MAX_IN_FLIGHT";
     /// Consumer failure policy.
     pub const CONSUMER_ON_ERROR: &str = "EVENT_BUS_KAFKA_CONSUMER_ON_ERROR";
     /// Dead-letter topic.
@@ -185,6 +197,10 @@ pub mod names {
         consumers_enabled: CONSUMERS_ENABLED,
         audit_logging_enabled: AUDIT_LOGGING_ENABLED,
         on_error: CONSUMER_ON_ERROR,
+        retries: CONSUMER_RECEIVER_RETRIES,
+        retry_backoff: CONSUMER_RETRY_BACKOFF,
+        retry_backoff_max: CONSUMER_RETRY_BACKOFF_MAX,
+        max_in_flight: CONSUMER_MAX_IN_FLIGHT,
     };
 }
 
@@ -579,12 +595,17 @@ pub(crate) fn parse_limit(
     setting: &'static str,
     value: &str,
 ) -> Result<Option<u32>, SettingsError> {
-    let limit: u32 = value.trim().parse().map_err(|e| SettingsError::Invalid {
+    let limit = parse_count(setting, value)?;
+    Ok((limit > 0).then_some(limit))
+}
+
+/// A non-negative integer.
+pub(crate) fn parse_count(setting: &'static str, value: &str) -> Result<u32, SettingsError> {
+    value.trim().parse().map_err(|e| SettingsError::Invalid {
         setting,
         value: value.to_owned(),
         reason: format!("not a non-negative integer ({e})"),
-    })?;
-    Ok((limit > 0).then_some(limit))
+    })
 }
 
 /// A failure policy: `dead-letter` or `stop`.

@@ -14,6 +14,10 @@
 //! | `EVENT_BUS_REDIS_CONSUMERS_ENABLED` | `true` | kill switch: a disabled consumer exits at once |
 //! | `EVENT_BUS_REDIS_AUDIT_LOGGING_ENABLED` | `true` | log every produced and consumed entry |
 //! | `EVENT_BUS_REDIS_CONSUMER_ON_ERROR` | `dead-letter` | what a consumer does with an entry it cannot process: `dead-letter` or `stop` |
+//! | `EVENT_BUS_REDIS_CONSUMER_RECEIVER_RETRIES` | `2` | how many times the receivers that failed on an event run again (only them) before it is dead-lettered; `0`: never, as the Python consumers |
+//! | `EVENT_BUS_REDIS_CONSUMER_RETRY_BACKOFF` | `0.1` | seconds before the first retry; doubles after each |
+//! | `EVENT_BUS_REDIS_CONSUMER_RETRY_BACKOFF_MAX` | `5` | the longest delay between two retries, seconds |
+//! | `EVENT_BUS_REDIS_CONSUMER_MAX_IN_FLIGHT` | `1` | events processed at once; above 1, events of different keys run concurrently and the events of one key stay in order |
 //! | `EVENT_BUS_REDIS_DEAD_LETTER_STREAM` | `{topic}-dead-letter` | dead-letter stream (the prefix is added) |
 //!
 //! The last two are this port's: the Python consumer acknowledges a failing entry after logging
@@ -42,6 +46,14 @@ pub mod redis_names {
     pub const CONSUMERS_ENABLED: &str = "EVENT_BUS_REDIS_CONSUMERS_ENABLED";
     /// Audit logging toggle.
     pub const AUDIT_LOGGING_ENABLED: &str = "EVENT_BUS_REDIS_AUDIT_LOGGING_ENABLED";
+    /// How many times a consumer runs failing receivers again before dead-lettering.
+    pub const CONSUMER_RECEIVER_RETRIES: &str = "EVENT_BUS_REDIS_CONSUMER_RECEIVER_RETRIES";
+    /// Seconds before the first retry of failing receivers (doubling after each).
+    pub const CONSUMER_RETRY_BACKOFF: &str = "EVENT_BUS_REDIS_CONSUMER_RETRY_BACKOFF";
+    /// The longest delay between two retries, seconds.
+    pub const CONSUMER_RETRY_BACKOFF_MAX: &str = "EVENT_BUS_REDIS_CONSUMER_RETRY_BACKOFF_MAX";
+    /// How many events a consumer processes at once (events of one key stay in order).
+    pub const CONSUMER_MAX_IN_FLIGHT: &str = "EVENT_BUS_REDIS_CONSUMER_MAX_IN_FLIGHT";
     /// Consumer failure policy.
     pub const CONSUMER_ON_ERROR: &str = "EVENT_BUS_REDIS_CONSUMER_ON_ERROR";
     /// Dead-letter stream.
@@ -54,6 +66,10 @@ pub mod redis_names {
         consumers_enabled: CONSUMERS_ENABLED,
         audit_logging_enabled: AUDIT_LOGGING_ENABLED,
         on_error: CONSUMER_ON_ERROR,
+        retries: CONSUMER_RECEIVER_RETRIES,
+        retry_backoff: CONSUMER_RETRY_BACKOFF,
+        retry_backoff_max: CONSUMER_RETRY_BACKOFF_MAX,
+        max_in_flight: CONSUMER_MAX_IN_FLIGHT,
     };
 }
 

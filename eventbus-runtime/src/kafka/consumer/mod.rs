@@ -30,9 +30,12 @@
 mod commits;
 mod context;
 mod error;
+mod offsets;
+mod ordered;
 
 pub use crate::consume::{
-    cancel_on_signal, CancellationToken, ConsumeSummary, MessageError, StopConsuming,
+    cancel_on_signal, CancellationToken, ConsumeSummary, Handlers, MessageError, OnEvent,
+    StopConsuming,
 };
 pub(crate) use context::describe;
 pub use context::EventConsumerContext;
@@ -68,6 +71,16 @@ enum Failure {
     Transient(RegistryError),
 }
 
+/// What becomes of a message once processed.
+enum Settled {
+    /// Processed or dead-lettered: commit it.
+    Done,
+    /// A receiver stopped the consumer: leave it uncommitted and stop.
+    Stop,
+    /// A transient failure: process it again after the poll-failure sleep.
+    Again,
+}
+
 /// A consumer of one topic for one consumer group.
 pub struct KafkaConsumer {
     settings: KafkaSettings,
@@ -80,6 +93,14 @@ pub struct KafkaConsumer {
     dead_letter: Option<DeadLetterProducer>,
     /// Whether a writer schema id is the local schema of an event type (no resolution needed).
     same_schema: Mutex<HashMap<(u32, &'static str), bool>>,
+    /// The consumer's own handlers; none: the global signals.
+    handlers: Handlers,
+}
+
+impl OnEvent for KafkaConsumer {
+    fn handlers_mut(&mut self) -> &mut Handlers {
+        &mut self.handlers
+    }
 }
 
 impl std::fmt::Debug for KafkaConsumer {
@@ -140,6 +161,7 @@ impl KafkaConsumer {
             registry,
             dead_letter,
             same_schema: Mutex::default(),
+            handlers: Handlers::new(),
         })
     }
 
@@ -218,7 +240,11 @@ impl KafkaConsumer {
             })?;
         tracing::info!(full_topic = %self.full_topic, consumer_group = %self.group_id, "Running consumer");
         let mut committer = Committer::new(self.consumer.clone());
-        let result = self.run(shutdown, summary, &mut committer).await;
+        let result = if self.settings.common().max_in_flight > 1 {
+            self.run_ordered(shutdown, summary, &mut committer).await
+        } else {
+            self.run(shutdown, summary, &mut committer).await
+        };
         committer.finish().await;
         let commit = self.commit_stored().await;
         result.and(commit)
@@ -246,20 +272,7 @@ impl KafkaConsumer {
             let message = match received {
                 Err(_) => continue,
                 Ok(Err(error)) => {
-                    if is_fatal(&error) {
-                        return Err(ConsumerError::Fatal(error));
-                    }
-                    errors.failed(&error);
-                    // Once per state change, as librdkafka's own logs (see `ConnectionLog`).
-                    let log = self.consumer.context().connection_log();
-                    if log.first_sight(&error.to_string()) {
-                        tracing::error!(
-                            %error,
-                            full_topic = %self.full_topic,
-                            consumer_group = %self.group_id,
-                            "Error consuming event from Kafka -- no event available"
-                        );
-                    }
+                    self.poll_failed(error, &mut errors)?;
                     if self.pause(shutdown).await {
                         return Ok(());
                     }
@@ -270,40 +283,11 @@ impl KafkaConsumer {
                     message
                 }
             };
-            match self.process(&message).await {
-                Ok(()) => {
-                    errors.reset();
-                    summary.processed += 1;
-                    self.commit(&message, committer);
-                }
-                Err(Failure::Message(MessageError::Stopped { reason })) => {
-                    tracing::info!(
-                        %reason,
-                        topic = message.topic(),
-                        partition = message.partition(),
-                        offset = message.offset(),
-                        "a receiver stopped the consumer; the message is not committed"
-                    );
-                    summary.stopped_by_receiver = true;
-                    return Ok(());
-                }
-                Err(Failure::Message(error)) => {
-                    errors.failed(&error);
-                    self.record_error(&message, &error);
-                    self.handle_failed(&message, error).await?;
-                    summary.dead_lettered += 1;
-                    self.commit(&message, committer);
-                }
-                Err(Failure::Transient(error)) => {
-                    errors.failed(&error);
-                    summary.retried += 1;
-                    tracing::warn!(
-                        %error,
-                        topic = message.topic(),
-                        partition = message.partition(),
-                        offset = message.offset(),
-                        "schema registry unavailable; the message will be read again"
-                    );
+            let outcome = self.process(&message).await;
+            match self.settle(&message, outcome, &mut errors, summary).await? {
+                Settled::Done => self.commit(&message, committer),
+                Settled::Stop => return Ok(()),
+                Settled::Again => {
                     self.rewind(&message);
                     if self.pause(shutdown).await {
                         return Ok(());
@@ -313,12 +297,86 @@ impl KafkaConsumer {
         }
     }
 
+    /// Count and log the outcome of processing a message, dead-letter it if it failed: whether
+    /// it is settled (commit it), must stop the consumer (do not), or must be processed again.
+    async fn settle<M: Message>(
+        &self,
+        message: &M,
+        outcome: Result<u32, Failure>,
+        errors: &mut ErrorStreak,
+        summary: &mut ConsumeSummary,
+    ) -> Result<Settled, ConsumerError> {
+        match outcome {
+            Ok(attempts) => {
+                errors.reset();
+                summary.processed += 1;
+                summary.count_retries(attempts);
+                Ok(Settled::Done)
+            }
+            Err(Failure::Message(MessageError::Stopped { reason })) => {
+                tracing::info!(
+                    %reason,
+                    topic = message.topic(),
+                    partition = message.partition(),
+                    offset = message.offset(),
+                    "a receiver stopped the consumer; the message is not committed"
+                );
+                summary.stopped_by_receiver = true;
+                Ok(Settled::Stop)
+            }
+            Err(Failure::Message(error)) => {
+                errors.failed(&error);
+                summary.count_retries(error.attempts());
+                self.record_error(message, &error);
+                self.handle_failed(message, error).await?;
+                summary.dead_lettered += 1;
+                Ok(Settled::Done)
+            }
+            Err(Failure::Transient(error)) => {
+                errors.failed(&error);
+                summary.retried += 1;
+                tracing::warn!(
+                    %error,
+                    topic = message.topic(),
+                    partition = message.partition(),
+                    offset = message.offset(),
+                    "schema registry unavailable; the message will be read again"
+                );
+                Ok(Settled::Again)
+            }
+        }
+    }
+
+    /// A poll failed: fatal errors stop the consumer; the others count and are logged.
+    fn poll_failed(
+        &self,
+        error: rdkafka::error::KafkaError,
+        errors: &mut ErrorStreak,
+    ) -> Result<(), ConsumerError> {
+        if is_fatal(&error) {
+            return Err(ConsumerError::Fatal(error));
+        }
+        errors.failed(&error);
+        // Once per state change, as librdkafka's own logs (see `ConnectionLog`).
+        let log = self.consumer.context().connection_log();
+        if log.first_sight(&error.to_string()) {
+            tracing::error!(
+                %error,
+                full_topic = %self.full_topic,
+                consumer_group = %self.group_id,
+                "Error consuming event from Kafka -- no event available"
+            );
+        }
+        Ok(())
+    }
+
     /// Sleep the poll-failure time; `true` if shutdown was asked meanwhile.
     async fn pause(&self, shutdown: &CancellationToken) -> bool {
         sleep_unless_cancelled(shutdown, self.settings.common().poll_failure_sleep).await
     }
 
-    async fn process(&self, message: &BorrowedMessage<'_>) -> Result<(), Failure> {
+    /// Process a message; how many times its receivers ran.
+    async fn process<M: Message>(&self, message: &M) -> Result<u32, Failure> {
         let headers = header_pairs(message.headers());
         self.log_received(message, &headers);
         let event_type = headers::NAMES
@@ -353,9 +411,14 @@ impl KafkaConsumer {
         let metadata = headers::NAMES
             .metadata(&headers)
             .map_err(|e| Failure::Message(e.into()))?;
-        crate::consume::dispatch(event, metadata)
-            .await
-            .map_err(Failure::Message)?;
+        let attempts = crate::consume::dispatch(
+            event,
+            metadata,
+            &self.handlers,
+            &self.settings.common().retry,
+        )
+        .await
+        .map_err(Failure::Message)?;
         if self.settings.common().audit_logging_enabled {
             tracing::info!(
                 topic = message.topic(),
@@ -364,10 +427,10 @@ impl KafkaConsumer {
                 "Message from Kafka processed successfully"
             );
         }
-        Ok(())
+        Ok(attempts)
     }
 
-    fn log_received(&self, message: &BorrowedMessage<'_>, headers: &[(String, Option<Vec<u8>>)]) {
+    fn log_received<M: Message>(&self, message: &M, headers: &[(String, Option<Vec<u8>>)]) {
         if !self.settings.common().audit_logging_enabled {
             return;
         }
@@ -382,7 +445,7 @@ impl KafkaConsumer {
         );
     }
 
-    fn record_error(&self, message: &BorrowedMessage<'_>, error: &MessageError) {
+    fn record_error<M: Message>(&self, message: &M, error: &MessageError) {
         let headers: Vec<String> = header_pairs(message.headers())
             .iter()
             .map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or_default().escape_ascii()))
@@ -401,9 +464,9 @@ impl KafkaConsumer {
         );
     }
 
-    async fn handle_failed(
+    async fn handle_failed<M: Message>(
         &self,
-        message: &BorrowedMessage<'_>,
+        message: &M,
         error: MessageError,
     ) -> Result<(), ConsumerError> {
         let Some(dead_letter) = &self.dead_letter else {
@@ -416,6 +479,7 @@ impl KafkaConsumer {
         };
         let headers = header_pairs(message.headers());
         let text = error.to_string();
+        let details = error.dead_letter_details();
         let letter = DeadLetter {
             key: message.key(),
             value: message.payload(),
@@ -426,6 +490,7 @@ impl KafkaConsumer {
             timestamp_ms: message.timestamp().to_millis(),
             error_kind: error.kind(),
             error: &text,
+            details: &details,
         };
         dead_letter
             .send(&letter)
@@ -453,12 +518,31 @@ impl KafkaConsumer {
     /// request if one is in flight, see the `commits` module); a failure only means the message
     /// may be delivered again.
     fn commit(&self, message: &BorrowedMessage<'_>, committer: &mut Committer) {
-        if let Err(error) = self.consumer.store_offset_from_message(message) {
+        let stored = self.consumer.store_offset_from_message(message);
+        self.stored(
+            stored,
+            message.topic(),
+            message.partition(),
+            message.offset(),
+            committer,
+        );
+    }
+
+    /// After storing `offset` of `topic`/`partition` for commit.
+    fn stored(
+        &self,
+        result: rdkafka::error::KafkaResult<()>,
+        topic: &str,
+        partition: i32,
+        offset: i64,
+        committer: &mut Committer,
+    ) {
+        if let Err(error) = result {
             tracing::warn!(
                 %error,
-                topic = message.topic(),
-                partition = message.partition(),
-                offset = message.offset(),
+                topic,
+                partition,
+                offset,
                 "storing the offset failed (partition revoked?); the message may be delivered again"
             );
             return;
@@ -470,7 +554,7 @@ impl KafkaConsumer {
     }
 
     /// Read the message again on the next poll.
-    fn rewind(&self, message: &BorrowedMessage<'_>) {
+    fn rewind<M: Message>(&self, message: &M) {
         if let Err(error) = self.consumer.seek(
             message.topic(),
             message.partition(),

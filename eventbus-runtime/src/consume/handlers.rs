@@ -1,0 +1,160 @@
+//! Receivers of one consumer: typed handlers that only this consumer calls, instead of the global
+//! signals.
+//!
+//! A consumer with no handlers sends each event to its signal's receivers, as openedx-events does
+//! (so a receiver also runs for events sent in-process). A consumer given handlers with
+//! [`OnEvent::on`] calls only them: two consumers (or two tests) of one event type do not see
+//! each other's events, and nothing sent in-process reaches them. An event type without a handler
+//! is then processed with no receiver, as a signal without receivers is.
+
+use crate::avro::EventData;
+use crate::event::OpenEdxEvent;
+use crate::metadata::EventsMetadata;
+use crate::registry::{AnyEvent, AnyReceiver, BusEvent};
+use crate::signal::{
+    panic_error, CatchUnwind, Envelope, ReceiverError, ReceiverFailure, ReceiverId, SendReport,
+};
+use std::collections::HashMap;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+struct Handler {
+    id: ReceiverId,
+    name: String,
+    run: AnyReceiver,
+}
+
+/// The handlers of one consumer, by event type, each type's in the order they were added.
+#[derive(Clone, Default)]
+pub struct Handlers {
+    by_type: HashMap<&'static str, Vec<Arc<Handler>>>,
+}
+
+impl std::fmt::Debug for Handlers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut map = f.debug_map();
+        for (event_type, handlers) in &self.by_type {
+            let names: Vec<&str> = handlers.iter().map(|h| h.name.as_str()).collect();
+            map.entry(event_type, &names);
+        }
+        map.finish()
+    }
+}
+
+impl Handlers {
+    /// No handlers: the consumer sends events to the global signals.
+    pub fn new() -> Self {
+        Handlers::default()
+    }
+
+    /// Whether no handler was added.
+    pub fn is_empty(&self) -> bool {
+        self.by_type.is_empty()
+    }
+
+    /// Add a handler of `E`, named `name` (in logs and dead letters). It gets the event with its
+    /// metadata, `from_event_bus` set.
+    pub fn add<E, F, Fut>(&mut self, name: impl Into<String>, handler: F)
+    where
+        E: OpenEdxEvent + EventData + BusEvent + Clone + Send + Sync + 'static,
+        F: Fn(Arc<Envelope<E>>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), ReceiverError>> + Send + 'static,
+    {
+        let run: AnyReceiver = Arc::new(move |event: Arc<dyn AnyEvent>, metadata, from_bus| {
+            let Some(data) = event.as_any().downcast_ref::<E>() else {
+                // The registry gives each event type its own Rust type: unreachable unless the
+                // program declares the type twice, which consumers refuse at start.
+                let error = format!(
+                    "{} is not the Rust type of {}",
+                    std::any::type_name::<E>(),
+                    event.descriptor().event_type
+                );
+                return Box::pin(async move { Err(error.into()) });
+            };
+            let envelope = Arc::new(Envelope {
+                data: data.clone(),
+                metadata,
+                from_event_bus: from_bus,
+            });
+            Box::pin(handler(envelope))
+        });
+        self.by_type
+            .entry(E::EVENT_TYPE)
+            .or_default()
+            .push(Arc::new(Handler {
+                id: ReceiverId::next(),
+                name: name.into(),
+                run,
+            }));
+    }
+
+    /// Run the handlers of the event's type (those in `only`, when given), every one even when
+    /// some fail; a panic is a failure.
+    pub(crate) async fn dispatch(
+        &self,
+        event: &Arc<dyn AnyEvent>,
+        metadata: &EventsMetadata,
+        only: Option<&[ReceiverId]>,
+    ) -> SendReport {
+        let event_type = event.descriptor().event_type;
+        let handlers: Vec<&Arc<Handler>> = self
+            .by_type
+            .get(event_type)
+            .into_iter()
+            .flatten()
+            .filter(|h| only.is_none_or(|only| only.contains(&h.id)))
+            .collect();
+        let mut report = SendReport {
+            event_type,
+            sent: true,
+            receivers: handlers.len(),
+            failures: Vec::new(),
+        };
+        for handler in handlers {
+            let outcome = match catch_unwind(AssertUnwindSafe(|| {
+                (handler.run)(event.clone(), metadata.clone(), true)
+            })) {
+                Ok(future) => CatchUnwind(future).await,
+                Err(panic) => Err(panic_error(panic)),
+            };
+            if let Err(error) = outcome {
+                if !error.is::<crate::signal::StopConsuming>() {
+                    tracing::warn!(
+                        event_type,
+                        event_id = %metadata.id,
+                        receiver = %handler.name,
+                        %error,
+                        "handler failed"
+                    );
+                }
+                report.failures.push(ReceiverFailure {
+                    id: handler.id,
+                    receiver: handler.name.clone(),
+                    error,
+                });
+            }
+        }
+        report
+    }
+}
+
+/// Consumers that take handlers of their own ([`Handlers`]): `consumer.on::<E>(name, handler)`.
+pub trait OnEvent: Sized {
+    /// The consumer's handlers.
+    #[doc(hidden)]
+    fn handlers_mut(&mut self) -> &mut Handlers;
+
+    /// Send events of type `E` to `handler` (named `name` in logs and dead letters), and no
+    /// longer to the global signals: once a consumer has a handler, it calls only its handlers.
+    #[must_use]
+    fn on<E, F, Fut>(mut self, name: impl Into<String>, handler: F) -> Self
+    where
+        E: OpenEdxEvent + EventData + BusEvent + Clone + Send + Sync + 'static,
+        F: Fn(Arc<Envelope<E>>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), ReceiverError>> + Send + 'static,
+    {
+        self.handlers_mut().add::<E, F, Fut>(name, handler);
+        self
+    }
+}
