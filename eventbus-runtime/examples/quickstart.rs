@@ -84,7 +84,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 source: None,
             },
         })
-        .await?;
+        .await?
+        .into_result()
+        .unwrap();
     GradeChanged::signal()
         .send_event(GradeChanged {
             grade: GradeData {
@@ -95,7 +97,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 computed_at: Utc::now(),
             },
         })
-        .await?;
+        .await?
+        .into_result()
+        .unwrap();
 
     println!("registered event types:");
     for descriptor in eventbus_runtime::registry::all() {

@@ -94,6 +94,8 @@ pub enum EventDataError {
 
 type Decoded = Result<Arc<dyn AnyEvent>, DataError>;
 type Dispatched = BoxFuture<'static, Result<SendReport, SendError>>;
+/// Send to the signal's receivers (those in the list only, when given).
+type DispatchFn = fn(Arc<dyn AnyEvent>, EventsMetadata, Option<Vec<ReceiverId>>) -> Dispatched;
 
 /// The operations on an event type that can travel on the bus.
 #[doc(hidden)]
@@ -101,7 +103,7 @@ pub struct BusOps {
     decode: fn(&[u8]) -> Decoded,
     from_json: fn(&Value) -> Decoded,
     example: fn(Example) -> Arc<dyn AnyEvent>,
-    dispatch: fn(Arc<dyn AnyEvent>, EventsMetadata, Option<Vec<ReceiverId>>) -> Dispatched,
+    dispatch: DispatchFn,
     send: fn(Arc<dyn AnyEvent>) -> Dispatched,
     connect: fn(String, AnyReceiver) -> ReceiverId,
     disconnect: fn(ReceiverId) -> bool,
@@ -320,6 +322,7 @@ impl EventDescriptor {
     }
 
     /// Send an event read from the bus again, only to the receivers in `only` (those that failed).
+    #[cfg(any(feature = "kafka", feature = "redis"))]
     pub(crate) async fn redispatch_from_bus(
         event: Arc<dyn AnyEvent>,
         metadata: EventsMetadata,

@@ -8,7 +8,7 @@
 #[path = "kafka_support.rs"]
 mod kafka_support;
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use eventbus_runtime::avro::Example;
 use eventbus_runtime::backend::{EventProducer, ProduceError};
 use eventbus_runtime::kafka::dead_letter as dlq;

@@ -206,12 +206,20 @@ async fn committed_events_are_published_once_and_rolled_back_ones_never() {
         // Rolled back explicitly, and dropped: neither row exists.
         let mut tx = EventTransaction::begin(outbox.pool()).await.unwrap();
         insert_app_row(&mut tx, "rolled back").await;
-        tx.send_event(item("rolled back", 2)).await.unwrap();
+        tx.send_event(item("rolled back", 2))
+            .await
+            .unwrap()
+            .into_result()
+            .unwrap();
         tx.rollback().await.unwrap();
         {
             let mut tx = EventTransaction::begin(outbox.pool()).await.unwrap();
             insert_app_row(&mut tx, "dropped").await;
-            tx.send_event(item("dropped", 3)).await.unwrap();
+            tx.send_event(item("dropped", 3))
+                .await
+                .unwrap()
+                .into_result()
+                .unwrap();
         }
         assert_eq!(
             count(&outbox, "SELECT COUNT(*) FROM app_items").await,
@@ -264,7 +272,11 @@ async fn the_event_id_in_the_row_is_the_one_published() {
         let bus = Arc::new(MemoryProducer::new());
         let _producing = through(&outbox);
         let mut tx = EventTransaction::begin(outbox.pool()).await.unwrap();
-        tx.send_event(item("a", 1)).await.unwrap();
+        tx.send_event(item("a", 1))
+            .await
+            .unwrap()
+            .into_result()
+            .unwrap();
         tx.commit().await.unwrap();
         let row =
             sqlx::query("SELECT event_id, event_type, topic, event_key_field FROM eventbus_outbox")
@@ -299,7 +311,11 @@ async fn an_event_committed_by_a_process_that_dies_at_once_is_published() {
         let _producing = through(&outbox);
         let mut tx = EventTransaction::begin(outbox.pool()).await.unwrap();
         insert_app_row(&mut tx, "before the crash").await;
-        tx.send_event(item("crash", 42)).await.unwrap();
+        tx.send_event(item("crash", 42))
+            .await
+            .unwrap()
+            .into_result()
+            .unwrap();
         tx.commit().await.unwrap();
         std::process::abort();
     }
@@ -413,14 +429,22 @@ async fn on_commit_events_are_produced_after_the_commit_and_not_on_rollback() {
                 .expect("on-commit needs no outbox");
 
         let mut tx = EventTransaction::begin(outbox.pool()).await.unwrap();
-        tx.send_event(item("later", 1)).await.unwrap();
+        tx.send_event(item("later", 1))
+            .await
+            .unwrap()
+            .into_result()
+            .unwrap();
         assert_eq!(bus.events().len(), 0, "{url}: not before the commit");
         assert_eq!(tx.pending_rows(), 0, "on-commit writes no outbox row");
         assert_eq!(tx.commit().await.unwrap().produced, 1);
         assert_eq!(seqs(&bus), [1]);
 
         let mut tx = EventTransaction::begin(outbox.pool()).await.unwrap();
-        tx.send_event(item("never", 2)).await.unwrap();
+        tx.send_event(item("never", 2))
+            .await
+            .unwrap()
+            .into_result()
+            .unwrap();
         tx.rollback().await.unwrap();
         assert_eq!(seqs(&bus), [1], "{url}: not after a rollback");
 
@@ -428,6 +452,8 @@ async fn on_commit_events_are_produced_after_the_commit_and_not_on_rollback() {
         ItemChanged::signal()
             .send_event(item("now", 3))
             .await
+            .unwrap()
+            .into_result()
             .unwrap();
         assert_eq!(seqs(&bus), [1, 3]);
         assert_eq!(
@@ -487,7 +513,11 @@ async fn an_on_commit_failure_is_returned_after_the_commit() {
         ConfiguredProducer::connect(&config(ProductionMode::OnCommit), down()).unwrap();
     let mut tx = EventTransaction::begin(outbox.pool()).await.unwrap();
     insert_app_row(&mut tx, "committed anyway").await;
-    tx.send_event(item("x", 1)).await.unwrap();
+    tx.send_event(item("x", 1))
+        .await
+        .unwrap()
+        .into_result()
+        .unwrap();
     match tx.commit().await {
         Err(CommitError::OnCommitFailed(failures)) => {
             assert_eq!(failures.len(), 1);
@@ -582,6 +612,8 @@ async fn a_row_this_program_cannot_read_stays_pending_and_does_not_block_the_oth
         ItemChanged::signal()
             .send_event(item("ok", 1))
             .await
+            .unwrap()
+            .into_result()
             .unwrap();
         // A row a newer service wrote, for an event type this build does not know.
         let insert = if outbox.dialect() == Dialect::Postgres {
@@ -597,6 +629,8 @@ async fn a_row_this_program_cannot_read_stays_pending_and_does_not_block_the_oth
         ItemChanged::signal()
             .send_event(item("ok", 2))
             .await
+            .unwrap()
+            .into_result()
             .unwrap();
         let bus = Arc::new(MemoryProducer::new());
         let summary = relay(&outbox, bus.clone(), "relay-unreadable")
@@ -625,7 +659,11 @@ async fn two_relays_on_one_database_publish_every_row_once_in_order() {
         let total = 600;
         let mut tx = EventTransaction::begin(outbox.pool()).await.unwrap();
         for seq in 0..total {
-            tx.send_event(item("k", seq)).await.unwrap();
+            tx.send_event(item("k", seq))
+                .await
+                .unwrap()
+                .into_result()
+                .unwrap();
         }
         assert_eq!(tx.commit().await.unwrap().outbox_rows, total as usize);
         let bus = Arc::new(MemoryProducer::new());
@@ -731,6 +769,8 @@ async fn purge_deletes_only_published_rows_older_than_asked() {
         ItemChanged::signal()
             .send_event(item("p", 4))
             .await
+            .unwrap()
+            .into_result()
             .unwrap();
         assert_eq!(
             outbox.purge(Duration::from_secs(3600)).await.unwrap(),

@@ -454,7 +454,12 @@ async fn catalog_events_go_to_enabled_topics_with_prefix_and_key() {
     let deleted = XBlockDeleted {
         xblock_info: xblock(usage_key, "problem"),
     };
-    XBlockDeleted::signal().send_event(deleted).await.unwrap();
+    XBlockDeleted::signal()
+        .send_event(deleted)
+        .await
+        .unwrap()
+        .into_result()
+        .unwrap();
 
     let string = |s: &str| KeyValue::String(s.to_owned());
     let expected = vec![
@@ -509,6 +514,8 @@ async fn catalog_events_go_to_enabled_topics_with_prefix_and_key() {
     CourseCatalogInfoChanged::signal()
         .send_event(catalog_event("course-v1:edX+Late+2024"))
         .await
+        .unwrap()
+        .into_result()
         .unwrap();
     assert_eq!(records(&memory), expected);
 }
@@ -527,11 +534,15 @@ async fn without_prefix_topics_are_as_configured_and_drop_disconnects() {
         CourseCatalogInfoChanged::signal()
             .send_event(catalog_event("course-v1:edX+A+1"))
             .await
+            .unwrap()
+            .into_result()
             .unwrap();
     }
     CourseCatalogInfoChanged::signal()
         .send_event(catalog_event("course-v1:edX+B+1"))
         .await
+        .unwrap()
+        .into_result()
         .unwrap();
     let topics: Vec<(String, KeyValue)> = memory
         .events()

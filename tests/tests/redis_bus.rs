@@ -44,7 +44,8 @@ fn unique(base: &str) -> String {
     format!("{base}-{}", &Uuid::new_v4().simple().to_string()[..8])
 }
 
-/// Settings for a test: a unique topic prefix, short blocking reads.
+/// Settings for a test: a unique topic prefix, short blocking reads, no retries of failing
+/// receivers (the tests count receiver calls; retries have a test of their own).
 fn builder(prefix: &str) -> RedisSettingsBuilder {
     RedisSettings::builder(url())
         .topic_prefix(prefix)
@@ -52,6 +53,7 @@ fn builder(prefix: &str) -> RedisSettingsBuilder {
         .common(|c| {
             c.poll_timeout = Duration::from_millis(300);
             c.poll_failure_sleep = Duration::from_millis(100);
+            c.retry.retries = 0;
         })
 }
 
@@ -346,6 +348,93 @@ async fn bad_entries_are_dead_lettered_and_the_consumer_goes_on() {
             .collect();
     let (_, last) = letters.last().unwrap();
     assert_eq!(&last[..refused_fields.len()], refused_fields.as_slice());
+}
+
+/// The consumer's own handlers: a failing one runs again (only it) until it succeeds; one that
+/// fails every attempt is named in the dead letter with the number of attempts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn failing_handlers_run_again_alone_then_are_named_in_the_dead_letter() {
+    use eventbus_runtime::redis::OnEvent;
+    use openedx_events::learning::SessionLoginCompleted;
+    let prefix = unique("retry");
+    let settings = builder(&prefix)
+        .common(|c| {
+            c.retry.retries = 2;
+            c.retry.backoff = Duration::from_millis(10);
+        })
+        .build()
+        .unwrap();
+    let topic = "retry";
+    let d = login();
+    let producer = RedisProducer::new(&settings).await.unwrap();
+    let (flaky_event, broken_event) = (
+        EventsMetadata::new(d.event_type, 0),
+        EventsMetadata::new(d.event_type, 0),
+    );
+    for metadata in [&flaky_event, &broken_event] {
+        producer
+            .send_event(topic, "", d.example(Example::Full).unwrap(), metadata)
+            .await
+            .unwrap();
+    }
+    // Calls per event id, of each handler.
+    let calls: Arc<Mutex<HashMap<(&'static str, Uuid), usize>>> = Arc::default();
+    let call = |calls: &Arc<Mutex<HashMap<(&'static str, Uuid), usize>>>, who, id| {
+        let mut calls = calls.lock().unwrap();
+        let n = calls.entry((who, id)).or_default();
+        *n += 1;
+        *n
+    };
+    let (c1, c2) = (calls.clone(), calls.clone());
+    let broken_id = broken_event.id;
+    let consumer = RedisConsumer::new(&settings, topic, &unique("g"), "c1")
+        .await
+        .unwrap()
+        .start_from(StartFrom::Beginning)
+        .on::<SessionLoginCompleted, _, _>("steady", move |e| {
+            call(&c1, "steady", e.metadata.id);
+            async { Ok(()) }
+        })
+        .on::<SessionLoginCompleted, _, _>("flaky", move |e| {
+            let n = call(&c2, "flaky", e.metadata.id);
+            let fails = e.metadata.id == broken_id || n <= 2;
+            async move {
+                if fails {
+                    Err(format!("failure {n}").into())
+                } else {
+                    Ok(())
+                }
+            }
+        });
+    let dead_letter_stream = consumer.dead_letter_stream().unwrap().to_owned();
+    let running = Running::start(consumer);
+    let start = std::time::Instant::now();
+    while read_stream(&dead_letter_stream).await.is_empty() {
+        assert!(start.elapsed() < WAIT, "a dead letter within {WAIT:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let summary = running.stop().await.unwrap();
+    assert_eq!(
+        (summary.processed, summary.retried, summary.dead_lettered),
+        (1, 4, 1)
+    );
+    let calls = calls.lock().unwrap().clone();
+    assert_eq!(calls[&("steady", flaky_event.id)], 1);
+    assert_eq!(calls[&("flaky", flaky_event.id)], 3);
+    assert_eq!(calls[&("steady", broken_id)], 1);
+    assert_eq!(calls[&("flaky", broken_id)], 3);
+    let letters = read_stream(&dead_letter_stream).await;
+    assert_eq!(letters.len(), 1);
+    let field = |name: &str| {
+        letters[0]
+            .1
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| String::from_utf8_lossy(v).into_owned())
+    };
+    assert_eq!(field(DLQ_ERROR_KIND).as_deref(), Some("receiver-error"));
+    assert_eq!(field("dlq_failed_receivers").as_deref(), Some("flaky"));
+    assert_eq!(field("dlq_attempts").as_deref(), Some("3"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -120,6 +120,8 @@ async fn disabled_signals_send_nothing_and_disconnected_receivers_are_not_called
     Toggled::signal()
         .send_event(Toggled::new("b"))
         .await
+        .unwrap()
+        .into_result()
         .unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 1);
 
@@ -128,6 +130,8 @@ async fn disabled_signals_send_nothing_and_disconnected_receivers_are_not_called
     Toggled::signal()
         .send_event(Toggled::new("c"))
         .await
+        .unwrap()
+        .into_result()
         .unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 1);
     assert_eq!(Toggled::signal().receiver_count(), 0);
@@ -143,13 +147,20 @@ async fn send_event_builds_openedx_metadata() {
         Ok(())
     });
     let before = Utc::now();
-    Meta::signal().send_event(Meta::new("m")).await.unwrap();
+    Meta::signal()
+        .send_event(Meta::new("m"))
+        .await
+        .unwrap()
+        .into_result()
+        .unwrap();
     let at = "2023-05-06T07:08:09.123456Z"
         .parse::<DateTime<Utc>>()
         .unwrap();
     Meta::signal()
         .send_event_at(Meta::new("n"), at)
         .await
+        .unwrap()
+        .into_result()
         .unwrap();
 
     let seen = seen.lock().unwrap();
@@ -190,6 +201,8 @@ async fn events_from_the_bus_keep_their_metadata_and_are_marked() {
     FromBus::signal()
         .send_event_with_custom_metadata(FromBus::new("b"), metadata.clone())
         .await
+        .unwrap()
+        .into_result()
         .unwrap();
     let envelope = seen.lock().unwrap().clone().unwrap();
     assert!(envelope.from_event_bus);
@@ -220,6 +233,8 @@ async fn receivers_run_in_connection_order_sync_and_async_alike() {
     Ordered::signal()
         .send_event(Ordered::new("o"))
         .await
+        .unwrap()
+        .into_result()
         .unwrap();
     assert_eq!(*order.lock().unwrap(), [0, 1, 2, 3]);
 }
