@@ -674,6 +674,22 @@ async fn failures_are_returned_through_the_signal_report_and_other_topics_still_
         .map(|e| (e.topic, e.key))
         .collect();
     assert_eq!(produced, [("fine".to_owned(), KeyValue::Long(7))]);
+    // `send_event` returned Ok: the report must be checked, and `into_result` makes the
+    // producing failure an error for `?`.
+    let error = report.into_result().unwrap_err();
+    assert_eq!(
+        error.event_type,
+        "org.openedx.test.producer_config.failing.v1"
+    );
+    assert_eq!((error.receivers, error.failures.len()), (1, 1));
+    let text = error.to_string();
+    assert!(
+        text.starts_with(&format!(
+            "1 receiver(s) out of 1 failed when handling \
+             org.openedx.test.producer_config.failing.v1: {RECEIVER_NAME}=could not produce "
+        )),
+        "{text}"
+    );
 }
 
 /// Waits until every topic's send has started: only concurrent sends finish.

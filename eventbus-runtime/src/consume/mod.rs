@@ -1,13 +1,17 @@
 //! What every consumer backend shares: the [`MessageError`] of a message that cannot be
-//! processed, the [`ConsumeSummary`] of a run, dispatching a decoded event to its receivers, and
-//! graceful shutdown ([`CancellationToken`], [`cancel_on_signal`]).
+//! processed, the [`ConsumeSummary`] of a run, dispatching a decoded event to its receivers (the
+//! consumer's own [`Handlers`] or the global signals) with retries ([`RetryPolicy`]), and
+//! graceful shutdown ([`CancellationToken`], [`cancel_on_signal`]); and an in-memory bus for
+//! unit tests ([`MemoryBus`]).
 
 mod handlers;
 pub(crate) mod lanes;
+mod memory;
 mod message_error;
 mod shutdown;
 
 pub use handlers::{Handlers, OnEvent};
+pub use memory::{MemoryBus, MemoryConsumer};
 pub use message_error::{MessageError, DLQ_ATTEMPTS, DLQ_FAILED_RECEIVERS};
 
 pub use shutdown::cancel_on_signal;

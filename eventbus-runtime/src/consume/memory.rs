@@ -1,0 +1,158 @@
+//! An event bus in memory for unit tests: events produced to a [`MemoryBus`] go to its
+//! [`MemoryConsumer`]s' handlers, through the Avro encoding and back, with the consumers' retries,
+//! and nothing else sees them. Each test makes its own bus, so tests running at once do not see
+//! each other's events (the global signals are not involved on the consuming side).
+//!
+//! ```
+//! # use eventbus_runtime::prelude::*;
+//! # #[derive(Debug, Clone, PartialEq, EventData)]
+//! # pub struct Info { pub name: String }
+//! # #[derive(Debug, Clone, PartialEq, OpenEdxEvent)]
+//! # #[openedx_event(event_type = "org.example.doc.memory.sent.v1", key_field = "info.name")]
+//! # pub struct Sent { pub info: Info }
+//! use eventbus_runtime::backend::EventProducer;
+//! use eventbus_runtime::consume::{MemoryBus, OnEvent};
+//! use std::sync::{Arc, Mutex};
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let bus = MemoryBus::new();
+//! let names = Arc::new(Mutex::new(Vec::new()));
+//! let seen = names.clone();
+//! let mut consumer = bus.consumer("topic").on::<Sent, _, _>("audit", move |event| {
+//!     seen.lock().unwrap().push(event.data.info.name.clone());
+//!     async { Ok(()) }
+//! });
+//! let event = Sent { info: Info { name: "a".into() } };
+//! let metadata = EventsMetadata::new("org.example.doc.memory.sent.v1", 0);
+//! bus.producer().send("topic", "info.name", Arc::new(event), &metadata).await.unwrap();
+//! let summary = consumer.drain().await;
+//! assert_eq!(summary.processed, 1);
+//! assert_eq!(*names.lock().unwrap(), ["a"]);
+//! # });
+//! ```
+
+use super::{dispatch, ConsumeSummary, Handlers, MessageError, OnEvent, RetryPolicy};
+use crate::backend::{full_topic, MemoryProducer, ProducedEvent};
+use crate::metadata::EventsMetadata;
+use std::sync::Arc;
+
+/// An event bus in memory: a [`MemoryProducer`] and consumers of its topics.
+#[derive(Debug, Clone, Default)]
+pub struct MemoryBus {
+    producer: Arc<MemoryProducer>,
+    topic_prefix: Option<String>,
+}
+
+impl MemoryBus {
+    /// An empty bus with no topic prefix.
+    pub fn new() -> Self {
+        MemoryBus::default()
+    }
+
+    /// An empty bus whose topics are prefixed as `{prefix}-{topic}`.
+    pub fn with_topic_prefix(prefix: impl Into<String>) -> Self {
+        let prefix = prefix.into();
+        MemoryBus {
+            producer: Arc::new(MemoryProducer::with_topic_prefix(prefix.clone())),
+            topic_prefix: Some(prefix),
+        }
+    }
+
+    /// The bus' producer: give it to `ConfiguredProducer::connect`, or send to it directly.
+    pub fn producer(&self) -> Arc<MemoryProducer> {
+        self.producer.clone()
+    }
+
+    /// A consumer of `topic` (without the prefix) that starts at its first event. It has no
+    /// handlers until [`OnEvent::on`]; then it calls only them.
+    pub fn consumer(&self, topic: &str) -> MemoryConsumer {
+        MemoryConsumer {
+            producer: self.producer.clone(),
+            topic: full_topic(self.topic_prefix.as_deref(), topic),
+            position: 0,
+            handlers: Handlers::new(),
+            retry: RetryPolicy::default(),
+            failed: Vec::new(),
+        }
+    }
+}
+
+/// A consumer of one topic of a [`MemoryBus`].
+#[derive(Debug)]
+pub struct MemoryConsumer {
+    producer: Arc<MemoryProducer>,
+    topic: String,
+    /// How many events of the topic were settled.
+    position: usize,
+    handlers: Handlers,
+    retry: RetryPolicy,
+    failed: Vec<(EventsMetadata, MessageError)>,
+}
+
+impl OnEvent for MemoryConsumer {
+    fn handlers_mut(&mut self) -> &mut Handlers {
+        &mut self.handlers
+    }
+}
+
+impl MemoryConsumer {
+    /// Retry failing receivers as `retry` says (default: [`RetryPolicy::default`]).
+    #[must_use]
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Process every event produced to the topic since the last call, in order: each is encoded
+    /// and decoded as on a real bus, then sent to the handlers (or the global signals, without
+    /// handlers). An event that fails is kept in [`MemoryConsumer::failed`] (the dead letters)
+    /// and the consumer goes on; a [`super::StopConsuming`] stops it before that event, which
+    /// the next call processes again.
+    pub async fn drain(&mut self) -> ConsumeSummary {
+        let mut summary = ConsumeSummary::default();
+        let events: Vec<ProducedEvent> = self
+            .producer
+            .events()
+            .into_iter()
+            .filter(|e| e.topic == self.topic)
+            .skip(self.position)
+            .collect();
+        for produced in events {
+            let descriptor = produced.event.descriptor();
+            let outcome = match descriptor.decode(&produced.event.encode(), None) {
+                Ok(event) => {
+                    dispatch(
+                        event,
+                        produced.metadata.clone(),
+                        &self.handlers,
+                        &self.retry,
+                    )
+                    .await
+                }
+                Err(error) => Err(error.into()),
+            };
+            match outcome {
+                Ok(attempts) => {
+                    summary.processed += 1;
+                    summary.count_retries(attempts);
+                }
+                Err(MessageError::Stopped { .. }) => {
+                    summary.stopped_by_receiver = true;
+                    return summary;
+                }
+                Err(error) => {
+                    summary.count_retries(error.attempts());
+                    summary.dead_lettered += 1;
+                    self.failed.push((produced.metadata, error));
+                }
+            }
+            self.position += 1;
+        }
+        summary
+    }
+
+    /// The events that failed, with their errors, in the order processed.
+    pub fn failed(&self) -> &[(EventsMetadata, MessageError)] {
+        &self.failed
+    }
+}
