@@ -4,7 +4,9 @@
 //!    sends and restarted 10 s later;
 //! 2. the same broker SIGSTOPped for 30 s, then SIGCONT;
 //! 3. a consumer process SIGKILLed three times while it works through 50 000 events, restarted
-//!    in the same group each time.
+//!    in the same group each time;
+//! 4. the same with ordered concurrency (`max_in_flight` 32), checking also that the events of
+//!    each key are processed in order.
 //!
 //! For 1 and 2 every send resolves `Ok` or `Err` within the test's bound, and the topic, read back
 //! from the start, holds every `Ok` event exactly once, every failed one at most once, nothing
@@ -26,12 +28,13 @@
 mod kafka_support;
 
 use eventbus_runtime::backend::EventProducer;
-use eventbus_runtime::kafka::consumer::COMMIT_WAITING_MAX;
+use eventbus_runtime::kafka::consumer::{COMMIT_WAITING_MAX, HELD_PER_IN_FLIGHT};
 use eventbus_runtime::kafka::KafkaProducer;
+use eventbus_tests::fault::events::key_of;
 use eventbus_tests::fault::kafka_read::{committed_offsets, read_topic, KafkaDelivered};
 use eventbus_tests::fault::{
     exclusive, fault_settings, produce_numbered, BrokerFault, ConsumerProcess, ConsumerTransport,
-    DeliveryReport, Pacing, PrivateKafka, Resolved, ScratchDir, SendLedger,
+    DeliveryReport, Pacing, PrivateKafka, Processed, Resolved, ScratchDir, SendLedger,
 };
 use kafka_support::{create_topics, init_tracing, service_env, unique};
 use std::collections::{BTreeSet, HashMap};
@@ -183,6 +186,59 @@ async fn settled_commits(bootstrap: &str, group: &str, topic: &str) -> HashMap<i
 /// beyond its group's committed offset, and at most [`IN_FLIGHT_AT_A_KILL`] per kill.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn consumer_killed_three_times_loses_nothing_and_redelivers_only_what_was_in_flight() {
+    consumer_killed_three_times("kafka consumer", 1, Duration::ZERO, IN_FLIGHT_AT_A_KILL).await;
+}
+
+/// Test 4: the same with ordered concurrency (32 events at once, a receiver that waits 1 ms):
+/// also, within each run, the events of each key are processed in the order produced, and a kill
+/// redelivers at most the commit bound plus the events held ([`HELD_PER_IN_FLIGHT`] per slot).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_consumer_killed_three_times_keeps_key_order_and_loses_nothing() {
+    const MAX_IN_FLIGHT: usize = 32;
+    consumer_killed_three_times(
+        "kafka consumer (max_in_flight 32)",
+        MAX_IN_FLIGHT,
+        Duration::from_millis(1),
+        IN_FLIGHT_AT_A_KILL + HELD_PER_IN_FLIGHT * MAX_IN_FLIGHT,
+    )
+    .await;
+}
+
+/// Within each run (between kills), the events of a key were processed in the order they are on
+/// the topic (by offset; the sends, many at once, may land in another order than their sequence
+/// numbers).
+fn assert_key_order(
+    processed: &[Processed],
+    run_ends: &[usize],
+    position: &HashMap<u64, (i32, i64)>,
+) {
+    let mut start = 0;
+    for (run, &end) in run_ends
+        .iter()
+        .chain(std::iter::once(&processed.len()))
+        .enumerate()
+    {
+        let mut last: HashMap<String, (i32, i64)> = HashMap::new();
+        for p in &processed[start..end.max(start)] {
+            let here = position[&p.seq];
+            if let Some(previous) = last.insert(key_of(p.seq), here) {
+                assert!(
+                    previous.0 == here.0 && previous.1 < here.1,
+                    "run {run}: key {} processed offset {here:?} after {previous:?}",
+                    key_of(p.seq),
+                );
+            }
+        }
+        start = end;
+    }
+}
+
+async fn consumer_killed_three_times(
+    name: &str,
+    max_in_flight: usize,
+    receiver_wait: Duration,
+    in_flight_bound: usize,
+) {
     let _one_at_a_time = exclusive().await;
     init_tracing();
     let started = Instant::now();
@@ -224,7 +280,8 @@ async fn consumer_killed_three_times_loses_nothing_and_redelivers_only_what_was_
 
     let dir = ScratchDir::new("kafka-consumer").expect("scratch dir");
     let group = unique("fault-group");
-    let transport = ConsumerTransport::kafka(&bootstrap, &registry, &unique("fault-member"));
+    let transport = ConsumerTransport::kafka(&bootstrap, &registry, &unique("fault-member"))
+        .concurrent(max_in_flight, receiver_wait);
     let mut consumer = ConsumerProcess::start(
         env!("CARGO_BIN_EXE_fault_consumer").as_ref(),
         dir.path(),
@@ -258,9 +315,9 @@ async fn consumer_killed_three_times_loses_nothing_and_redelivers_only_what_was_
             uncommitted.len()
         ));
         assert!(
-            uncommitted.len() <= IN_FLIGHT_AT_A_KILL,
+            uncommitted.len() <= in_flight_bound,
             "kill {quarter} at {end} processed: {} events processed beyond the committed offsets \
-             {committed:?}, more than {IN_FLIGHT_AT_A_KILL}",
+             {committed:?}, more than {in_flight_bound}",
             uncommitted.len()
         );
         in_flight.push(uncommitted);
@@ -278,7 +335,7 @@ async fn consumer_killed_three_times_loses_nothing_and_redelivers_only_what_was_
     let (report, finished) = consumer
         .settle(&ledger, &in_flight, Duration::from_secs(120))
         .await;
-    eventbus_tests::fault_report!("[fault] kafka consumer SIGKILLed 3 times: {report}");
+    eventbus_tests::fault_report!("[fault] {name} SIGKILLed 3 times: {report}");
     for kill in &kills {
         eventbus_tests::fault_report!("[fault]   {kill}");
     }
@@ -288,4 +345,6 @@ async fn consumer_killed_three_times_loses_nothing_and_redelivers_only_what_was_
     );
     report.assert_exact();
     finished.expect("every event processed");
+    let processed = consumer.processed().expect("processed events");
+    assert_key_order(&processed, consumer.run_ends(), &position);
 }

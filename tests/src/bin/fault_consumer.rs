@@ -1,12 +1,14 @@
 //! The consumer process of the fault tests (see `eventbus_tests::fault::ConsumerProcess`): the
 //! runtime's Kafka or Redis consumer with one receiver, on the fault tests' event type, that
-//! appends `{seq}\t{metadata id}` to OUTPUT before it returns. Runs until SIGTERM/SIGINT (then
+//! appends `{seq}\t{metadata id}` to OUTPUT before it returns (after waiting
+//! `FAULT_CONSUMER_RECEIVER_WAIT_MS` milliseconds, if set). Runs until SIGTERM/SIGINT (then
 //! finishes the event in hand, commits or acknowledges it, prints a summary and exits 0) or an
 //! error (exit 3). A receiver that cannot write stops the consumer (`on_error = stop`).
 //!
 //! ```text
 //! fault_consumer kafka TOPIC GROUP OUTPUT [LIBRDKAFKA_KEY=VALUE]...
-//!     EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS, EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL
+//!     EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS, EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL,
+//!     EVENT_BUS_KAFKA_CONSUMER_MAX_IN_FLIGHT (default 1)
 //! fault_consumer redis STREAM GROUP OUTPUT CONSUMER_NAME
 //!     EVENT_BUS_REDIS_CONNECTION_URL
 //! ```
@@ -17,6 +19,7 @@ use eventbus_runtime::kafka::KafkaConsumer;
 use eventbus_runtime::redis::{RedisConsumer, StartFrom};
 use eventbus_runtime::settings::{KafkaSettings, OnError, RedisSettings};
 use eventbus_runtime::OpenEdxEvent;
+use eventbus_tests::fault::consumer::RECEIVER_WAIT_MS;
 use eventbus_tests::fault::events::sequence;
 use eventbus_tests::fault::processed::{Processed, ProcessedWriter};
 use openedx_events::learning::SessionLoginCompleted;
@@ -34,18 +37,35 @@ fn env(name: &str) -> Result<String, Failure> {
     std::env::var(name).map_err(|_| format!("{name} is not set").into())
 }
 
+/// A number from the environment, or `default`.
+fn env_number(name: &str, default: u64) -> Result<u64, Failure> {
+    match std::env::var(name) {
+        Ok(value) => value
+            .parse()
+            .map_err(|e| format!("{name}={value:?}: {e}").into()),
+        Err(_) => Ok(default),
+    }
+}
+
 /// Connect the receiver that records each event in `output`.
 fn record_into(output: &Path) -> Result<(), Failure> {
     let writer = Arc::new(
         ProcessedWriter::open(output).map_err(|e| format!("opening {}: {e}", output.display()))?,
     );
-    SessionLoginCompleted::signal().connect("fault-consumer", move |envelope| {
-        let seq = sequence(&envelope.data)?;
-        writer.record(Processed {
-            seq,
-            id: envelope.metadata.id,
-        })?;
-        Ok(())
+    let wait = Duration::from_millis(env_number(RECEIVER_WAIT_MS, 0)?);
+    SessionLoginCompleted::signal().connect_async("fault-consumer", move |envelope| {
+        let writer = writer.clone();
+        async move {
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
+            }
+            let seq = sequence(&envelope.data)?;
+            writer.record(Processed {
+                seq,
+                id: envelope.metadata.id,
+            })?;
+            Ok(())
+        }
     });
     Ok(())
 }
@@ -53,6 +73,8 @@ fn record_into(output: &Path) -> Result<(), Failure> {
 async fn run(args: &[String]) -> Result<String, Failure> {
     match args {
         [transport, topic, group, output, rest @ ..] if transport == "kafka" => {
+            let max_in_flight =
+                usize::try_from(env_number("EVENT_BUS_KAFKA_CONSUMER_MAX_IN_FLIGHT", 1)?)?;
             let mut builder = KafkaSettings::builder(
                 env("EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS")?,
                 env("EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL")?,
@@ -63,6 +85,7 @@ async fn run(args: &[String]) -> Result<String, Failure> {
                 c.poll_failure_sleep = Duration::from_millis(200);
                 c.audit_logging_enabled = false;
                 c.on_error = OnError::Stop;
+                c.max_in_flight = max_in_flight;
             })
             .client_option("auto.offset.reset", "earliest");
             for option in rest {

@@ -22,6 +22,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitStatus;
 use std::time::Duration;
 
+/// The environment variable of the receiver's wait, in milliseconds (`fault_consumer`).
+pub const RECEIVER_WAIT_MS: &str = "FAULT_CONSUMER_RECEIVER_WAIT_MS";
+
 /// How the consumer process reaches its transport.
 #[derive(Debug, Clone)]
 pub enum ConsumerTransport {
@@ -35,6 +38,11 @@ pub enum ConsumerTransport {
         registry_url: String,
         /// Extra librdkafka properties (`KafkaSettingsBuilder::client_option`).
         options: Vec<(String, String)>,
+        /// `EVENT_BUS_KAFKA_CONSUMER_MAX_IN_FLIGHT` (1: one event at a time).
+        max_in_flight: usize,
+        /// How long the receiver waits (asynchronously) before it records an event, as one
+        /// that writes to a database would.
+        receiver_wait: Duration,
     },
     /// The runtime's `RedisConsumer` (new group: from the beginning of the stream), with
     /// `on_error = stop`.
@@ -54,7 +62,25 @@ impl ConsumerTransport {
             bootstrap: bootstrap.to_owned(),
             registry_url: registry_url.to_owned(),
             options: vec![("group.instance.id".to_owned(), instance_id.to_owned())],
+            max_in_flight: 1,
+            receiver_wait: Duration::ZERO,
         }
+    }
+
+    /// Kafka with ordered concurrency: up to `max_in_flight` events at once, each receiver
+    /// waiting `receiver_wait` first.
+    #[must_use]
+    pub fn concurrent(mut self, max_in_flight: usize, receiver_wait: Duration) -> Self {
+        if let ConsumerTransport::Kafka {
+            max_in_flight: m,
+            receiver_wait: w,
+            ..
+        } = &mut self
+        {
+            *m = max_in_flight;
+            *w = receiver_wait;
+        }
+        self
     }
 }
 
@@ -85,10 +111,17 @@ impl ConsumerProcess {
                 bootstrap,
                 registry_url,
                 options,
+                max_in_flight,
+                receiver_wait,
             } => {
                 let mut p = process
                     .env("EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS", bootstrap)
                     .env("EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL", registry_url)
+                    .env(
+                        "EVENT_BUS_KAFKA_CONSUMER_MAX_IN_FLIGHT",
+                        max_in_flight.to_string(),
+                    )
+                    .env(RECEIVER_WAIT_MS, receiver_wait.as_millis().to_string())
                     .arg("kafka")
                     .arg(topic)
                     .arg(group)

@@ -1,7 +1,8 @@
 //! The events of the fault tests: [`SessionLoginCompleted`] (a small catalog event) whose
 //! `user.id` is a sequence number, unique per event of a test, so that what was delivered can be
 //! matched one to one with what was sent. The key field is `user.pii.username`,
-//! `fault-user-{seq}`, which spreads the events over the partitions of a topic.
+//! `fault-user-{seq % KEYS}`: [`KEYS`] keys spread the events over the partitions of a topic, and
+//! the events of one key must be processed in order (checked with ordered concurrency).
 
 use super::error::HarnessError;
 use eventbus_runtime::avro::decode_event;
@@ -13,6 +14,14 @@ use std::sync::Arc;
 /// The event key field the fault tests produce with.
 pub const KEY_FIELD: &str = "user.pii.username";
 
+/// How many keys the events share: event `seq` has key `fault-user-{seq % KEYS}`.
+pub const KEYS: u64 = 100;
+
+/// The key (`user.pii.username`) of event `seq`.
+pub fn key_of(seq: u64) -> String {
+    format!("fault-user-{}", seq % KEYS)
+}
+
 /// The event type of the fault tests' events.
 pub const EVENT_TYPE: &str = <SessionLoginCompleted as OpenEdxEvent>::EVENT_TYPE;
 
@@ -23,8 +32,8 @@ pub fn numbered(seq: u64) -> (Arc<dyn AnyEvent>, EventsMetadata) {
             id: i64::try_from(seq).expect("sequence numbers fit in an i64"),
             is_active: true,
             pii: UserPersonalData {
-                username: format!("fault-user-{seq}"),
-                email: format!("fault-user-{seq}@example.com"),
+                username: key_of(seq),
+                email: format!("{}@example.com", key_of(seq)),
                 name: String::new(),
             },
         },

@@ -44,6 +44,7 @@ pub use error::ConsumerError;
 
 use commits::Committer;
 pub use commits::COMMIT_WAITING_MAX;
+pub use ordered::HELD_PER_IN_FLIGHT;
 
 use super::config::consumer_config;
 use super::dead_letter::{DeadLetter, DeadLetterProducer};

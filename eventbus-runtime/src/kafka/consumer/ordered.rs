@@ -4,7 +4,7 @@
 //! committed ([`OpenOffsets`]).
 //!
 //! The messages run as futures of this task (not spawned tasks): receivers that wait on I/O
-//! overlap, which is what a consumer waits on. At most `HELD_PER_SLOT × max_in_flight` messages
+//! overlap, which is what a consumer waits on. At most `HELD_PER_IN_FLIGHT × max_in_flight` messages
 //! are held (running or waiting behind their key) before the consumer stops reading.
 //!
 //! A schema registry that cannot be reached is retried by the message's own future, after the
@@ -22,8 +22,10 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use rdkafka::consumer::Consumer;
 use rdkafka::message::{Message, OwnedMessage};
 
-/// Messages held per slot of `max_in_flight` (running or waiting behind their key).
-const HELD_PER_SLOT: usize = 8;
+/// With ordered concurrency, at most `HELD_PER_IN_FLIGHT × max_in_flight` messages are held
+/// (running, or waiting behind an earlier message of their key) before the consumer stops
+/// reading; a crash redelivers at most these beyond the commit bound of the `commits` module.
+pub const HELD_PER_IN_FLIGHT: usize = 8;
 
 /// A message's lane: its partition and key.
 type LaneKey = (i32, Option<Vec<u8>>);
@@ -36,7 +38,7 @@ impl KafkaConsumer {
         committer: &mut Committer,
     ) -> Result<(), ConsumerError> {
         let max_in_flight = self.settings.common().max_in_flight;
-        let held_max = max_in_flight * HELD_PER_SLOT;
+        let held_max = max_in_flight * HELD_PER_IN_FLIGHT;
         let mut lanes: Lanes<LaneKey, OwnedMessage> = Lanes::new(max_in_flight);
         let mut offsets = OpenOffsets::default();
         let mut running = FuturesUnordered::new();
