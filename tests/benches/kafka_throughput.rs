@@ -6,13 +6,18 @@
 //! - consume + dispatch to a receiver ([`KafkaConsumer`]: headers, registry, decode, metadata,
 //!   signal, offset commit after every message or every second) vs a raw rdkafka consumer
 //!   reading the same messages;
-//! - the Python producer (`edx-event-bus-kafka`) on the same workload.
+//! - the Python producer (`edx-event-bus-kafka`) on the same workload;
+//! - ordered concurrency: 1 000 events over 100 keys with a handler that waits 2 ms (a database
+//!   write), one at a time vs `max_in_flight` 100;
+//! - latency from send to handler at 1 000 events/s for 3 s with the default settings: p50, p99.
 //!
 //! `eval "$(scripts/services.sh up)"; cargo bench -p eventbus-tests --bench kafka_throughput`
 //! (`KAFKA_BENCH_EVENTS`, default 20000; `EVENTBUS_PYTHON` for the Python run; set
 //! `BENCH_SKIP_PYTHON=1` to skip it).
 
 mod common;
+#[path = "common/keyed.rs"]
+mod keyed;
 
 use common::{bus_produce, env, in_flight, rate, workload, Dispatched};
 use eventbus_runtime::kafka::consumer::CancellationToken;
@@ -243,5 +248,49 @@ async fn main() {
         ),
         None => println!("produce   python: skipped"),
     }
+
+    // Ordered concurrency.
+    let keyed_topic = "keyed";
+    create(&settings, &[&full(keyed_topic)]).await;
+    keyed::produce_keyed(&producer, keyed_topic, 1000, 100).await;
+    let wait = Duration::from_millis(2);
+    let mut times = Vec::new();
+    for max_in_flight in [1, 100] {
+        let concurrent = KafkaSettings::builder(&servers, &registry_url)
+            .topic_prefix(&prefix)
+            .common(|c| {
+                c.audit_logging_enabled = false;
+                c.max_in_flight = max_in_flight;
+            })
+            .client_option("auto.offset.reset", "earliest")
+            .build()
+            .expect("settings");
+        times.push(keyed::consume_waiting(&concurrent, keyed_topic, 1000, wait).await);
+    }
+    println!(
+        "consume   1000 events, 100 keys, handler waits 2 ms: one at a time {:.2} s   max_in_flight 100: {:.3} s   speed-up: {:.1}x",
+        times[0].as_secs_f64(),
+        times[1].as_secs_f64(),
+        times[0].as_secs_f64() / times[1].as_secs_f64()
+    );
+
+    // Latency with the default settings (no linger.ms or poll overrides).
+    let defaults = KafkaSettings::builder(&servers, &registry_url)
+        .topic_prefix(&prefix)
+        .common(|c| c.audit_logging_enabled = false)
+        .client_option("auto.offset.reset", "earliest")
+        .build()
+        .expect("settings");
+    let default_producer = Arc::new(KafkaProducer::new(&defaults).expect("producer"));
+    let latency_topic = "latency";
+    create(&settings, &[&full(latency_topic)]).await;
+    let latencies = keyed::latencies(&default_producer, &defaults, latency_topic, 1000, 3).await;
+    println!(
+        "latency   send -> handler, 1000 events/s for 3 s, default settings: p50 {:.2} ms   p99 {:.2} ms   max {:.2} ms",
+        keyed::percentile(&latencies, 50.0).as_secs_f64() * 1e3,
+        keyed::percentile(&latencies, 99.0).as_secs_f64() * 1e3,
+        latencies.last().expect("latencies").as_secs_f64() * 1e3
+    );
+    default_producer.close().await.expect("flush");
     producer.close().await.expect("flush");
 }
