@@ -711,8 +711,28 @@ mod tests {
             (names::CONSUMER_ON_ERROR, "stop"),
             (names::DEAD_LETTER_TOPIC, "dlq"),
             (names::PRODUCE_TIMEOUT, "2.5"),
+            (names::CONSUMER_RECEIVER_RETRIES, "5"),
+            (names::CONSUMER_RETRY_BACKOFF, "0.25"),
+            (names::CONSUMER_RETRY_BACKOFF_MAX, "3"),
+            (names::CONSUMER_MAX_IN_FLIGHT, "64"),
         ]);
         let s = from(&vars).unwrap();
+        assert_eq!(
+            s.common().retry,
+            RetryPolicy {
+                retries: 5,
+                backoff: Duration::from_millis(250),
+                backoff_max: Duration::from_secs(3),
+            }
+        );
+        assert_eq!(s.common().max_in_flight, 64);
+        assert_eq!(s.common().retry.delay(1), Duration::from_millis(250));
+        assert_eq!(s.common().retry.delay(3), Duration::from_secs(1));
+        assert_eq!(
+            s.common().retry.delay(5),
+            Duration::from_secs(3),
+            "at most the maximum"
+        );
         assert_eq!(s.schema_registry_credentials().unwrap().key, "rk");
         assert_eq!(
             s.schema_registry_credentials().unwrap().secret.expose(),
