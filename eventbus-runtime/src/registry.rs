@@ -188,9 +188,7 @@ mod ops {
         let data = owned::<E>(&event);
         match only {
             None => Box::pin(E::signal().send_event_with_custom_metadata(data, metadata)),
-            Some(only) => {
-                Box::pin(async move { E::signal().resend_from_bus(data, metadata, &only).await })
-            }
+            Some(only) => Box::pin(E::signal().resend_from_bus(data, metadata, only)),
         }
     }
     pub fn send<E: OpenEdxEvent + EventData + Clone>(

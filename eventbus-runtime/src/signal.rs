@@ -4,6 +4,7 @@
 use crate::metadata::EventsMetadata;
 use chrono::{DateTime, Utc};
 use std::future::Future;
+use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -39,19 +40,32 @@ impl ReceiverId {
     }
 }
 
-type SyncHandler<E> = dyn Fn(&Envelope<E>) -> Result<(), ReceiverError> + Send + Sync;
-type AsyncHandler<E> =
-    dyn Fn(Arc<Envelope<E>>) -> BoxFuture<'static, Result<(), ReceiverError>> + Send + Sync;
+/// An `Arc<Envelope<E>>` of the signal's `E`, type-erased: the dispatch loop is compiled once for
+/// every event type, not once per type (75 catalog types), and only the receivers' thin wrappers
+/// are generic.
+type AnyEnvelope = Arc<dyn std::any::Any + Send + Sync>;
+type SyncHandler = dyn Fn(&AnyEnvelope) -> Result<(), ReceiverError> + Send + Sync;
+type AsyncHandler =
+    dyn Fn(AnyEnvelope) -> BoxFuture<'static, Result<(), ReceiverError>> + Send + Sync;
 
-enum Handler<E> {
-    Sync(Box<SyncHandler<E>>),
-    Async(Box<AsyncHandler<E>>),
+enum Handler {
+    Sync(Box<SyncHandler>),
+    Async(Box<AsyncHandler>),
 }
 
-struct Receiver<E> {
+struct Receiver {
     id: ReceiverId,
     name: String,
-    handler: Handler<E>,
+    handler: Handler,
+}
+
+/// A receiver given an envelope of another type: impossible, the signal's `E` fixes it.
+fn wrong_envelope<E>() -> ReceiverError {
+    format!(
+        "internal error: a receiver of {} got another event type",
+        std::any::type_name::<E>()
+    )
+    .into()
 }
 
 /// The receivers of one event type.
@@ -63,9 +77,10 @@ struct Receiver<E> {
 pub struct Signal<E> {
     event_type: &'static str,
     minor_version: u32,
-    receivers: RwLock<Vec<Arc<Receiver<E>>>>,
+    receivers: RwLock<Vec<Arc<Receiver>>>,
     enabled: AtomicBool,
     robust: AtomicBool,
+    _event: PhantomData<fn(E)>,
 }
 
 /// The outcome of sending an event in robust mode.
@@ -198,6 +213,7 @@ impl<E: Send + Sync + 'static> Signal<E> {
             receivers: RwLock::new(Vec::new()),
             enabled: AtomicBool::new(true),
             robust: AtomicBool::new(true),
+            _event: PhantomData,
         }
     }
 
@@ -206,7 +222,7 @@ impl<E: Send + Sync + 'static> Signal<E> {
         self.event_type
     }
 
-    fn add(&self, name: String, handler: Handler<E>) -> ReceiverId {
+    fn add(&self, name: String, handler: Handler) -> ReceiverId {
         let id = ReceiverId::next();
         self.receivers
             .write()
@@ -220,7 +236,11 @@ impl<E: Send + Sync + 'static> Signal<E> {
     where
         F: Fn(&Envelope<E>) -> Result<(), ReceiverError> + Send + Sync + 'static,
     {
-        self.add(name.into(), Handler::Sync(Box::new(receiver)))
+        let handler = move |envelope: &AnyEnvelope| match envelope.downcast_ref::<Envelope<E>>() {
+            Some(envelope) => receiver(envelope),
+            None => Err(wrong_envelope::<E>()),
+        };
+        self.add(name.into(), Handler::Sync(Box::new(handler)))
     }
 
     /// Connect an asynchronous receiver.
@@ -229,10 +249,13 @@ impl<E: Send + Sync + 'static> Signal<E> {
         F: Fn(Arc<Envelope<E>>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), ReceiverError>> + Send + 'static,
     {
-        self.add(
-            name.into(),
-            Handler::Async(Box::new(move |envelope| Box::pin(receiver(envelope)))),
-        )
+        let handler = move |envelope: AnyEnvelope| -> BoxFuture<'static, _> {
+            match envelope.downcast::<Envelope<E>>() {
+                Ok(envelope) => Box::pin(receiver(envelope)),
+                Err(_) => Box::pin(std::future::ready(Err(wrong_envelope::<E>()))),
+            }
+        };
+        self.add(name.into(), Handler::Async(Box::new(handler)))
     }
 
     /// Disconnect a receiver; `false` if it was not connected.
@@ -273,139 +296,160 @@ impl<E: Send + Sync + 'static> Signal<E> {
     }
 
     /// Send an event that happens now, with new metadata.
-    pub async fn send_event(&self, data: E) -> Result<SendReport, SendError> {
+    pub fn send_event(&self, data: E) -> impl Future<Output = Result<SendReport, SendError>> + '_ {
         let metadata = EventsMetadata::new(self.event_type, self.minor_version);
-        self.dispatch(data, metadata, false).await
+        self.dispatch(data, metadata, false, None)
     }
 
     /// Send an event that happened at `time` (e.g. the timestamp of a database record).
-    pub async fn send_event_at(
+    pub fn send_event_at(
         &self,
         data: E,
         time: DateTime<Utc>,
-    ) -> Result<SendReport, SendError> {
+    ) -> impl Future<Output = Result<SendReport, SendError>> + '_ {
         let metadata = EventsMetadata::at(self.event_type, self.minor_version, time);
-        self.dispatch(data, metadata, false).await
+        self.dispatch(data, metadata, false, None)
     }
 
     /// Send an event with the metadata it already has: an event read from the bus. Receivers see
     /// `from_event_bus == true`, so the event is not produced again.
-    pub async fn send_event_with_custom_metadata(
+    pub fn send_event_with_custom_metadata(
         &self,
         data: E,
         metadata: EventsMetadata,
-    ) -> Result<SendReport, SendError> {
-        self.dispatch(data, metadata, true).await
+    ) -> impl Future<Output = Result<SendReport, SendError>> + '_ {
+        self.dispatch(data, metadata, true, None)
     }
 
     /// Send an event read from the bus again, to the receivers in `only` that are still connected
     /// (a consumer's retry of the receivers that failed).
-    pub(crate) async fn resend_from_bus(
+    pub(crate) fn resend_from_bus(
         &self,
         data: E,
         metadata: EventsMetadata,
-        only: &[ReceiverId],
-    ) -> Result<SendReport, SendError> {
-        self.dispatch_to(data, metadata, true, Some(only)).await
+        only: Vec<ReceiverId>,
+    ) -> impl Future<Output = Result<SendReport, SendError>> + '_ {
+        self.dispatch(data, metadata, true, Some(only))
     }
 
-    async fn dispatch(
+    /// The envelope, type-erased, and the dispatch of the receivers (not generic).
+    fn dispatch(
         &self,
         data: E,
         metadata: EventsMetadata,
         from_event_bus: bool,
-    ) -> Result<SendReport, SendError> {
-        self.dispatch_to(data, metadata, from_event_bus, None).await
-    }
-
-    async fn dispatch_to(
-        &self,
-        data: E,
-        metadata: EventsMetadata,
-        from_event_bus: bool,
-        only: Option<&[ReceiverId]>,
-    ) -> Result<SendReport, SendError> {
-        if !self.is_enabled() {
-            tracing::debug!(
-                event_type = self.event_type,
-                "signal disabled, event not sent"
-            );
-            return Ok(SendReport {
-                event_type: self.event_type,
-                ..SendReport::default()
-            });
-        }
-        let receivers: Vec<_> = self
-            .receivers
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .filter(|r| only.is_none_or(|only| only.contains(&r.id)))
-            .cloned()
-            .collect();
-        let robust = self.robust.load(Ordering::Relaxed);
-        let envelope = Arc::new(Envelope {
+        only: Option<Vec<ReceiverId>>,
+    ) -> Dispatch<'_> {
+        let event_id = metadata.id;
+        let envelope: AnyEnvelope = Arc::new(Envelope {
             data,
             metadata,
             from_event_bus,
         });
-        let mut report = SendReport {
+        Box::pin(run_receivers(self.core(), envelope, event_id, only))
+    }
+
+    fn core(&self) -> Core<'_> {
+        Core {
             event_type: self.event_type,
-            sent: true,
-            receivers: receivers.len(),
-            failures: Vec::new(),
+            receivers: &self.receivers,
+            enabled: &self.enabled,
+            robust: &self.robust,
+        }
+    }
+}
+
+/// What the dispatch loop needs of a signal, whatever its event type.
+#[derive(Clone, Copy)]
+struct Core<'a> {
+    event_type: &'static str,
+    receivers: &'a RwLock<Vec<Arc<Receiver>>>,
+    enabled: &'a AtomicBool,
+    robust: &'a AtomicBool,
+}
+
+/// The future of a send: runs the receivers in order (not generic over the event type).
+type Dispatch<'a> = BoxFuture<'a, Result<SendReport, SendError>>;
+
+async fn run_receivers(
+    core: Core<'_>,
+    envelope: AnyEnvelope,
+    event_id: uuid::Uuid,
+    only: Option<Vec<ReceiverId>>,
+) -> Result<SendReport, SendError> {
+    let event_type = core.event_type;
+    if !core.enabled.load(Ordering::Relaxed) {
+        tracing::debug!(event_type, "signal disabled, event not sent");
+        return Ok(SendReport {
+            event_type,
+            ..SendReport::default()
+        });
+    }
+    let receivers: Vec<_> = core
+        .receivers
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .iter()
+        .filter(|r| only.as_ref().is_none_or(|only| only.contains(&r.id)))
+        .cloned()
+        .collect();
+    let robust = core.robust.load(Ordering::Relaxed);
+    let mut report = SendReport {
+        event_type,
+        sent: true,
+        receivers: receivers.len(),
+        failures: Vec::new(),
+    };
+    for (index, receiver) in receivers.iter().enumerate() {
+        let outcome = match &receiver.handler {
+            Handler::Sync(f) => catch_unwind(AssertUnwindSafe(|| f(&envelope)))
+                .unwrap_or_else(|panic| Err(panic_error(panic))),
+            Handler::Async(f) => match catch_unwind(AssertUnwindSafe(|| f(envelope.clone()))) {
+                Ok(future) => CatchUnwind(future).await,
+                Err(panic) => Err(panic_error(panic)),
+            },
         };
-        for (index, receiver) in receivers.iter().enumerate() {
-            let outcome = match &receiver.handler {
-                Handler::Sync(f) => catch_unwind(AssertUnwindSafe(|| f(&envelope)))
-                    .unwrap_or_else(|panic| Err(panic_error(panic))),
-                Handler::Async(f) => match catch_unwind(AssertUnwindSafe(|| f(envelope.clone()))) {
-                    Ok(future) => CatchUnwind(future).await,
-                    Err(panic) => Err(panic_error(panic)),
-                },
-            };
-            if let Err(error) = outcome {
-                if error.is::<StopConsuming>() {
-                    tracing::debug!(
-                        event_type = self.event_type,
-                        event_id = %envelope.metadata.id,
-                        receiver = %receiver.name,
-                        %error,
-                        "receiver asked to stop consuming"
-                    );
-                } else {
-                    tracing::warn!(
-                        event_type = self.event_type,
-                        event_id = %envelope.metadata.id,
-                        receiver = %receiver.name,
-                        %error,
-                        "receiver failed"
-                    );
-                }
-                if !robust {
-                    return Err(SendError {
-                        event_type: self.event_type,
-                        receiver: receiver.name.clone(),
-                        error,
-                        not_run: receivers[index..].iter().map(|r| r.id).collect(),
-                    });
-                }
-                report.failures.push(ReceiverFailure {
-                    id: receiver.id,
+        if let Err(error) = outcome {
+            if error.is::<StopConsuming>() {
+                tracing::debug!(
+                    event_type,
+                    %event_id,
+                    receiver = %receiver.name,
+                    %error,
+                    "receiver asked to stop consuming"
+                );
+            } else {
+                tracing::warn!(
+                    event_type,
+                    %event_id,
+                    receiver = %receiver.name,
+                    %error,
+                    "receiver failed"
+                );
+            }
+            if !robust {
+                return Err(SendError {
+                    event_type,
                     receiver: receiver.name.clone(),
                     error,
+                    not_run: receivers[index..].iter().map(|r| r.id).collect(),
                 });
             }
+            report.failures.push(ReceiverFailure {
+                id: receiver.id,
+                receiver: receiver.name.clone(),
+                error,
+            });
         }
-        tracing::debug!(
-            event_type = self.event_type,
-            event_id = %envelope.metadata.id,
-            receivers = report.receivers,
-            failures = report.failures.len(),
-            "event sent"
-        );
-        Ok(report)
     }
+    tracing::debug!(
+        event_type,
+        %event_id,
+        receivers = report.receivers,
+        failures = report.failures.len(),
+        "event sent"
+    );
+    Ok(report)
 }
 
 pub(crate) fn panic_error(panic: Box<dyn std::any::Any + Send>) -> ReceiverError {
