@@ -14,6 +14,33 @@ use uuid::Uuid;
 /// value.
 pub type Fields = [(String, Option<Vec<u8>>)];
 
+/// A (name, value) field of a received message, owned (as [`Fields`] holds) or borrowed from the
+/// message (the Kafka consumer reads headers without copying them).
+pub trait Field {
+    /// The field's name.
+    fn name(&self) -> &str;
+    /// Its value; a Kafka header may have none.
+    fn value(&self) -> Option<&[u8]>;
+}
+
+impl Field for (String, Option<Vec<u8>>) {
+    fn name(&self) -> &str {
+        &self.0
+    }
+    fn value(&self) -> Option<&[u8]> {
+        self.1.as_deref()
+    }
+}
+
+impl Field for (&str, Option<&[u8]>) {
+    fn name(&self) -> &str {
+        self.0
+    }
+    fn value(&self) -> Option<&[u8]> {
+        self.1
+    }
+}
+
 /// The names under which a transport carries the metadata.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldNames {
@@ -61,14 +88,14 @@ impl FieldNames {
     }
 
     /// The event type, which must occur exactly once.
-    pub fn event_type(&self, fields: &Fields) -> Result<String, HeaderError> {
+    pub fn event_type(&self, fields: &[impl Field]) -> Result<String, HeaderError> {
         single(fields, self.event_type)?.ok_or(HeaderError::MissingEventType {
             name: self.event_type,
         })
     }
 
     /// Read the event metadata.
-    pub fn metadata(&self, fields: &Fields) -> Result<EventsMetadata, HeaderError> {
+    pub fn metadata(&self, fields: &[impl Field]) -> Result<EventsMetadata, HeaderError> {
         // Check every metadata field for duplicates first, as Python does in its loop.
         let mut found: Vec<Option<String>> = Vec::with_capacity(7);
         for name in self.in_order() {
@@ -202,38 +229,33 @@ pub enum HeaderError {
     },
 }
 
-fn values<'a>(fields: &'a Fields, name: &str) -> Vec<&'a Option<Vec<u8>>> {
-    fields
-        .iter()
-        .filter(|(key, _)| key == name)
-        .map(|(_, value)| value)
-        .collect()
-}
-
-fn text(name: &str, value: &Option<Vec<u8>>) -> Result<String, HeaderError> {
-    let bytes = value.as_ref().ok_or_else(|| HeaderError::NoValue {
+/// The single value of a field that must occur at most once; `None` when absent.
+pub fn single(fields: &[impl Field], name: &str) -> Result<Option<String>, HeaderError> {
+    let mut matching = fields.iter().filter(|f| f.name() == name);
+    let field = match (matching.next(), matching.next()) {
+        (None, _) => return Ok(None),
+        (Some(field), None) => field,
+        (Some(_), Some(_)) => {
+            return Err(HeaderError::Duplicate {
+                name: name.to_owned(),
+            })
+        }
+    };
+    let bytes = field.value().ok_or_else(|| HeaderError::NoValue {
         name: name.to_owned(),
     })?;
-    String::from_utf8(bytes.clone()).map_err(|_| HeaderError::NotUtf8 {
-        name: name.to_owned(),
-    })
-}
-
-/// The single value of a field that must occur at most once; `None` when absent.
-pub fn single(fields: &Fields, name: &str) -> Result<Option<String>, HeaderError> {
-    match values(fields, name).as_slice() {
-        [] => Ok(None),
-        [value] => text(name, value).map(Some),
-        _ => Err(HeaderError::Duplicate {
+    std::str::from_utf8(bytes)
+        .map(|text| Some(text.to_owned()))
+        .map_err(|_| HeaderError::NotUtf8 {
             name: name.to_owned(),
-        }),
-    }
+        })
 }
 
 /// The last value of a field, if any (for logging), as Python's `last_message_header_value`.
-pub fn last_value(fields: &Fields, name: &str) -> Option<String> {
-    values(fields, name)
-        .last()
-        .and_then(|v| v.as_ref())
+pub fn last_value(fields: &[impl Field], name: &str) -> Option<String> {
+    fields
+        .iter()
+        .rfind(|f| f.name() == name)
+        .and_then(Field::value)
         .map(|v| String::from_utf8_lossy(v).into_owned())
 }

@@ -72,7 +72,15 @@ pub fn owned_headers(metadata: &EventsMetadata) -> OwnedHeaders {
     )
 }
 
-/// The headers of a received message as (name, value) pairs, in order.
+/// The headers of a message as borrowed (name, value) pairs, in order (no copy of a name or
+/// value: what the consumer reads every message with).
+pub fn header_refs<H: Headers>(headers: Option<&H>) -> Vec<(&str, Option<&[u8]>)> {
+    headers
+        .map(|headers| headers.iter().map(|h| (h.key, h.value)).collect())
+        .unwrap_or_default()
+}
+
+/// The headers of a received message as owned (name, value) pairs, in order.
 pub fn header_pairs<H: Headers>(headers: Option<&H>) -> Vec<(String, Option<Vec<u8>>)> {
     headers
         .map(|headers| {

@@ -50,7 +50,7 @@ use super::config::consumer_config;
 use super::dead_letter::{DeadLetter, DeadLetterProducer};
 use super::error::KafkaError;
 use super::framing::unframe;
-use super::headers::{self, header_pairs};
+use super::headers::{self, header_pairs, header_refs};
 use super::replay::Replay;
 use crate::consume::{sleep_unless_cancelled, ErrorStreak};
 use crate::registry;
@@ -378,7 +378,7 @@ impl KafkaConsumer {
 
     /// Process a message; how many times its receivers ran.
     async fn process<M: Message>(&self, message: &M) -> Result<u32, Failure> {
-        let headers = header_pairs(message.headers());
+        let headers = header_refs(message.headers());
         self.log_received(message, &headers);
         let event_type = headers::NAMES
             .event_type(&headers)
@@ -431,7 +431,7 @@ impl KafkaConsumer {
         Ok(attempts)
     }
 
-    fn log_received<M: Message>(&self, message: &M, headers: &[(String, Option<Vec<u8>>)]) {
+    fn log_received<M: Message>(&self, message: &M, headers: &[(&str, Option<&[u8]>)]) {
         if !self.settings.common().audit_logging_enabled {
             return;
         }
