@@ -68,6 +68,21 @@ pub fn consumer_config(settings: &KafkaSettings, group_id: &str) -> ClientConfig
     with_overrides(config, settings)
 }
 
+/// The configuration of a reader that is not a group member ([`super::reader::TopicReader`]):
+/// the common settings, no group, nothing committed or stored, end-of-partition events on.
+pub fn reader_config(settings: &KafkaSettings) -> ClientConfig {
+    let mut config = common_config(settings);
+    config
+        .set("enable.auto.commit", "false")
+        .set("enable.auto.offset.store", "false")
+        .set("enable.partition.eof", "true");
+    let mut config = with_overrides(config, settings);
+    // Whatever the options say: a reader never joins or commits for a group.
+    config.remove("group.id");
+    config.set("enable.auto.commit", "false");
+    config
+}
+
 /// The admin client configuration: the common settings.
 pub fn admin_config(settings: &KafkaSettings) -> ClientConfig {
     with_overrides(common_config(settings), settings)
