@@ -69,17 +69,22 @@ pub fn consumer_config(settings: &KafkaSettings, group_id: &str) -> ClientConfig
 }
 
 /// The configuration of a reader that is not a group member ([`super::reader::TopicReader`]):
-/// the common settings, no group, nothing committed or stored, end-of-partition events on.
+/// the common settings, nothing committed or stored, end-of-partition events on. librdkafka
+/// needs a `group.id` even to assign partitions: a fresh one that is never joined (no
+/// `subscribe`) nor committed to, so no group on the brokers sees the reader.
 pub fn reader_config(settings: &KafkaSettings) -> ClientConfig {
     let mut config = common_config(settings);
     config
-        .set("enable.auto.commit", "false")
         .set("enable.auto.offset.store", "false")
         .set("enable.partition.eof", "true");
     let mut config = with_overrides(config, settings);
-    // Whatever the options say: a reader never joins or commits for a group.
-    config.remove("group.id");
-    config.set("enable.auto.commit", "false");
+    // Whatever the options say: a reader never commits for a group.
+    config
+        .set(
+            "group.id",
+            format!("eventbus-reader-{}", uuid::Uuid::new_v4().simple()),
+        )
+        .set("enable.auto.commit", "false");
     config
 }
 

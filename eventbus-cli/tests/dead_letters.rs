@@ -1,0 +1,345 @@
+//! `eventbus dead-letters list|show|redrive` on the real Kafka broker, schema registry and Redis
+//! of `scripts/services.sh`: messages the consumer cannot process are written to the topic
+//! directly, `eventbus consume` dead-letters them, then they are listed, shown and a selection
+//! of them redriven; the source topic then holds exactly those messages again, as they were.
+
+mod support;
+
+use eventbus_runtime::kafka::{
+    KafkaAdmin, RawMessage, RawProducer, ReadRange, StoredMessage, TopicReader,
+};
+use eventbus_runtime::redis::entry::StreamEntry;
+use eventbus_runtime::redis::RedisStreams;
+use serde_json::Value;
+use support::{eventbus_on_services, run, Output};
+
+const XBLOCK_PUBLISHED: &str = "org.openedx.content_authoring.xblock.published.v1";
+const USAGE_KEY: &str = "block-v1:edX+DemoX+2026+type@html+block@intro";
+
+fn unique(name: &str) -> String {
+    format!("{name}-{}", uuid::Uuid::new_v4().simple())
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Runtime::new().unwrap().block_on(future)
+}
+
+fn produce(backend: &str, topic: &str) -> Value {
+    let out = run(eventbus_on_services()
+        .args([
+            "produce",
+            "--backend",
+            backend,
+            "--event-type",
+            XBLOCK_PUBLISHED,
+        ])
+        .args(["--topic", topic, "--data"])
+        .arg(format!(
+            r#"{{"xblock_info": {{"usage_key": "{USAGE_KEY}", "block_type": "html"}}}}"#
+        )));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    serde_json::from_str(out.stdout.trim()).unwrap()
+}
+
+/// Every message of a Kafka topic (one partition), read to its end.
+fn read_all(topic: &str) -> Vec<StoredMessage> {
+    let settings = support::kafka_settings();
+    block_on(async {
+        let info = KafkaAdmin::new(&settings)
+            .unwrap()
+            .describe_topic(topic)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut reader = TopicReader::open(&settings, &info, &ReadRange::default()).unwrap();
+        let mut messages = Vec::new();
+        while let Some(message) = reader.next().await.unwrap() {
+            messages.push(message);
+        }
+        messages
+    })
+}
+
+/// The consumer groups the brokers know.
+fn groups() -> Vec<String> {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set(
+            "bootstrap.servers",
+            support::env("EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS"),
+        )
+        .create()
+        .unwrap();
+    consumer
+        .fetch_group_list(None, std::time::Duration::from_secs(10))
+        .unwrap()
+        .groups()
+        .iter()
+        .map(|g| g.name().to_owned())
+        .collect()
+}
+
+/// A message with one header replaced.
+fn with_header(message: &StoredMessage, name: &str, value: &str) -> StoredMessage {
+    let mut changed = message.clone();
+    for (k, v) in &mut changed.headers {
+        if k == name {
+            *v = Some(value.as_bytes().to_vec());
+        }
+    }
+    changed
+}
+
+fn produce_raw(producer: &RawProducer, topic: &str, message: &StoredMessage) {
+    block_on(producer.send(&RawMessage {
+        topic,
+        key: message.key.as_deref(),
+        value: message.value.as_deref(),
+        headers: &message.headers,
+    }))
+    .unwrap();
+}
+
+fn dead_letters(args: &[&str]) -> Output {
+    run(eventbus_on_services().arg("dead-letters").args(args))
+}
+
+/// The list lines without their last two columns (failed-at, error).
+fn line_starts(stdout: &str) -> Vec<String> {
+    stdout
+        .lines()
+        .map(|l| l.split("  ").take(4).collect::<Vec<_>>().join("  "))
+        .collect()
+}
+
+#[test]
+fn kafka_dead_letters_are_listed_shown_and_redriven() {
+    let topic = unique("cli-dlq");
+    let dead_letter = format!("{topic}-dead-letter");
+    let out = run(eventbus_on_services().args(["topics", "create", &topic]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    // Offsets: 0 good, 1 wrong magic byte, 2 bad ce_time, 3 good, 4 bad ce_time, 5 good.
+    produce("kafka", &topic);
+    let good = read_all(&topic).remove(0);
+    let mut magic = good.clone();
+    magic.value.as_mut().unwrap()[0] = 1;
+    let time_a = with_header(&good, "ce_time", "yesterday");
+    let time_b = with_header(
+        &with_header(&good, "ce_time", "tomorrow"),
+        "ce_id",
+        &uuid::Uuid::new_v4().to_string(),
+    );
+    let producer = RawProducer::new(&support::kafka_settings(), "test producer").unwrap();
+    produce_raw(&producer, &topic, &magic);
+    produce_raw(&producer, &topic, &time_a);
+    produce("kafka", &topic);
+    produce_raw(&producer, &topic, &time_b);
+    produce("kafka", &topic);
+
+    let group = unique("g");
+    let out = run(eventbus_on_services()
+        .args(["consume", "--topic", &topic, "--group-id", &group])
+        .args([
+            "--offset-time",
+            "2020-01-01T00:00:00Z",
+            "--max-messages",
+            "3",
+        ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("3 event(s) processed, 3 dead-lettered"),
+        "{}",
+        out.stderr
+    );
+
+    // list: one line per dead letter.
+    let out = dead_letters(&["list", &topic]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        line_starts(&out.stdout),
+        [
+            format!("0  {XBLOCK_PUBLISHED}  wrong-magic-byte  {topic}/0@1"),
+            format!("1  {XBLOCK_PUBLISHED}  invalid-header  {topic}/0@2"),
+            format!("2  {XBLOCK_PUBLISHED}  invalid-header  {topic}/0@4"),
+        ]
+    );
+    assert!(
+        out.stdout
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with("unknown magic byte 0x01; expected 0x00 (schema registry framing)"),
+        "{}",
+        out.stdout
+    );
+    let out = dead_letters(&["list", &topic, "--error-kind", "invalid-header", "--json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let lines: Vec<Value> = out
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["offset"], 1);
+    assert_eq!(lines[1]["offset"], 2);
+    assert_eq!(lines[0]["error_kind"], "invalid-header");
+    assert_eq!(lines[0]["source"], topic.as_str());
+    let headers = lines[1]["headers"].as_array().unwrap();
+    let header = |name: &str| -> Vec<&Value> {
+        headers
+            .iter()
+            .filter(|h| h[0] == name)
+            .map(|h| &h[1])
+            .collect()
+    };
+    assert_eq!(header("ce_time"), [&Value::from("tomorrow")]);
+    assert_eq!(header("dlq_source_offset"), [&Value::from("4")]);
+    assert_eq!(header("dlq_source_partition"), [&Value::from("0")]);
+    assert_eq!(headers.len(), time_b.headers.len() + 8, "{headers:?}");
+
+    // show: every header, the key, the value decoded (the registry knows its schema).
+    let out = dead_letters(&["show", &topic, "--offset", "1"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for expected in [
+        "partition 0, offset 1, timestamp ".to_owned(),
+        "  ce_time: yesterday\n".to_owned(),
+        "  dlq_error_kind: invalid-header\n".to_owned(),
+        format!("  dlq_source_topic: {topic}\n"),
+        "  dlq_source_offset: 2\n".to_owned(),
+        format!("key: \"{USAGE_KEY}\" (Avro string, schema id "),
+        format!(
+            "value: {XBLOCK_PUBLISHED} event: {{\"xblock_info\":{{\"usage_key\":\"{USAGE_KEY}\",\
+             \"block_type\":\"html\",\"version\":null}}}}\n"
+        ),
+    ] {
+        assert!(
+            out.stdout.contains(&expected),
+            "{expected:?} not in:\n{}",
+            out.stdout
+        );
+    }
+    let out = dead_letters(&["show", &topic, "--offset", "0"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let value_hex: String = magic
+        .value
+        .as_ref()
+        .unwrap()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert!(
+        out.stdout.ends_with(&format!(
+            "value (unknown magic byte 0x01; expected 0x00 (schema registry framing)): \
+             {value_hex}\n"
+        )),
+        "{}",
+        out.stdout
+    );
+    let out = dead_letters(&["show", &topic, "--offset", "9"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("no dead letter at offset 9 of {dead_letter}")),
+        "{}",
+        out.stderr
+    );
+
+    // redrive: a dry run sends nothing.
+    let out = dead_letters(&[
+        "redrive",
+        &topic,
+        "--error-kind",
+        "invalid-header",
+        "--dry-run",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout
+            .lines()
+            .filter(|l| l.starts_with("would redrive 1  "))
+            .count(),
+        1
+    );
+    assert_eq!(
+        out.stdout
+            .lines()
+            .filter(|l| l.starts_with("would redrive 2  "))
+            .count(),
+        1
+    );
+    assert!(
+        out.stdout.ends_with(&format!(
+            "dry run: 2 dead letter(s) of {dead_letter} would be redriven to {topic}, partition 0 \
+             offsets 1..=2\n"
+        )),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(read_all(&topic).len(), 6);
+
+    // By error kind: exactly the two bad-time messages are back, as they were.
+    let out = dead_letters(&["redrive", &topic, "--error-kind", "invalid-header"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout.lines().take(2).collect::<Vec<_>>(),
+        [
+            format!("redriven 1 -> {topic}/0@6"),
+            format!("redriven 2 -> {topic}/0@7"),
+        ]
+    );
+    assert!(
+        out.stdout.contains(&format!(
+            "redriven 2 of 2 dead letter(s) of {dead_letter} to {topic}, partition 0 offsets \
+             1..=2; the dead letters stay in {dead_letter} (Kafka cannot delete them)"
+        )),
+        "{}",
+        out.stdout
+    );
+    let same = |a: &StoredMessage, b: &StoredMessage| {
+        assert_eq!(
+            (&a.key, &a.value, &a.headers),
+            (&b.key, &b.value, &b.headers)
+        );
+    };
+    let messages = read_all(&topic);
+    assert_eq!(messages.len(), 8);
+    same(&messages[6], &time_a);
+    same(&messages[7], &time_b);
+
+    // By offset range: the wrong magic byte one only.
+    let out = dead_letters(&["redrive", &topic, "--from-offset", "0", "--to-offset", "0"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("redriven 1 of 1 dead letter(s)"),
+        "{}",
+        out.stdout
+    );
+    let messages = read_all(&topic);
+    assert_eq!(messages.len(), 9);
+    same(&messages[8], &magic);
+    // The dead letters stay.
+    assert_eq!(read_all(&dead_letter).len(), 3);
+
+    // Reading joined no group and committed nothing: the brokers know the consumer's group and
+    // no reader's.
+    let groups = groups();
+    assert!(groups.contains(&group), "{groups:?}");
+    assert_eq!(
+        groups
+            .iter()
+            .filter(|g| g.starts_with("eventbus-reader-"))
+            .count(),
+        0,
+        "{groups:?}"
+    );
+
+    // The options of the other backend are refused.
+    let out = dead_letters(&["redrive", &topic, "--delete"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("--delete (Kafka cannot delete messages) not for the kafka backend"),
+        "{}",
+        out.stderr
+    );
+}
