@@ -20,8 +20,13 @@ fn unique(name: &str) -> String {
     format!("{name}-{}", uuid::Uuid::new_v4().simple())
 }
 
+/// Run `future` on the test's runtime, one for the whole binary: the Redis connection's task
+/// lives on it between calls.
 fn block_on<F: std::future::Future>(future: F) -> F::Output {
-    tokio::runtime::Runtime::new().unwrap().block_on(future)
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME
+        .get_or_init(|| tokio::runtime::Runtime::new().unwrap())
+        .block_on(future)
 }
 
 fn produce(backend: &str, topic: &str) -> Value {
@@ -339,6 +344,209 @@ fn kafka_dead_letters_are_listed_shown_and_redriven() {
     assert!(
         out.stderr
             .contains("--delete (Kafka cannot delete messages) not for the kafka backend"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Every entry of a stream.
+fn entries(streams: &RedisStreams, stream: &str) -> Vec<StreamEntry> {
+    block_on(async {
+        let mut range = streams.range(stream, None, None).await.unwrap();
+        let mut all = Vec::new();
+        loop {
+            let page = range.next_page().await.unwrap();
+            if page.is_empty() {
+                return all;
+            }
+            all.extend(page);
+        }
+    })
+}
+
+type Fields = Vec<(String, Option<Vec<u8>>)>;
+
+fn replaced(fields: &Fields, name: &str, value: Option<&str>) -> Fields {
+    fields
+        .iter()
+        .filter_map(|(k, v)| match (k == name, value) {
+            (false, _) => Some((k.clone(), v.clone())),
+            (true, Some(value)) => Some((k.clone(), Some(value.as_bytes().to_vec()))),
+            (true, None) => None,
+        })
+        .collect()
+}
+
+#[test]
+fn redis_dead_letters_are_listed_shown_redriven_and_deleted() {
+    let topic = unique("cli-dlq");
+    let dead_letter = format!("{topic}-dead-letter");
+    let streams = block_on(RedisStreams::connect(&support::redis_settings())).unwrap();
+    let add = |fields: &Fields| block_on(streams.add(&topic, fields, None)).unwrap();
+    produce("redis", &topic);
+    let good = entries(&streams, &topic).remove(0).fields.unwrap();
+    let no_id = replaced(&good, "id", None);
+    let unknown = replaced(&good, "type", Some("org.openedx.nope.v1"));
+    let bad_time = replaced(&good, "time", Some("yesterday"));
+    let source_ids = [add(&no_id), add(&unknown), add(&bad_time)];
+    produce("redis", &topic);
+
+    let out = run(eventbus_on_services()
+        .args(["consume", "--backend", "redis", "--topic", &topic])
+        .args(["--group-id", "g", "--consumer-name", "cli"])
+        .args(["--extra", r#"{"check_backlog": true, "max_messages": 2}"#]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("2 event(s) processed, 3 dead-lettered"),
+        "{}",
+        out.stderr
+    );
+    let letters = entries(&streams, &dead_letter);
+    assert_eq!(letters.len(), 3);
+    let ids: Vec<&str> = letters.iter().map(|l| l.id.as_str()).collect();
+
+    // topics list and describe show the streams.
+    let out = run(eventbus_on_services().args(["topics", "list", "--backend", "redis"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let ours: Vec<&str> = out.stdout.lines().filter(|l| l.contains(&topic)).collect();
+    assert_eq!(
+        ours,
+        [
+            format!("{topic}  5 entries"),
+            format!("{dead_letter}  3 entries  dead letters of {topic}"),
+        ]
+    );
+    let out =
+        run(eventbus_on_services().args(["topics", "describe", "--backend", "redis", &topic]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let all = entries(&streams, &topic);
+    assert_eq!(
+        out.stdout,
+        format!(
+            "stream {topic}: 5 entries, first {}, last {}\n  group g: 1 consumer(s), 0 pending, \
+             last delivered {}, lag 0\ndead-letter stream {dead_letter}: 3 entries, first {}, \
+             last {}\n",
+            all[0].id, all[4].id, all[4].id, ids[0], ids[2]
+        )
+    );
+
+    let out = dead_letters(&["list", "--backend", "redis", &topic]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        line_starts(&out.stdout),
+        [
+            format!(
+                "{}  {XBLOCK_PUBLISHED}  missing-header  {topic}@{}",
+                ids[0], source_ids[0]
+            ),
+            format!(
+                "{}  org.openedx.nope.v1  unknown-event-type  {topic}@{}",
+                ids[1], source_ids[1]
+            ),
+            format!(
+                "{}  {XBLOCK_PUBLISHED}  invalid-header  {topic}@{}",
+                ids[2], source_ids[2]
+            ),
+        ]
+    );
+    let out = dead_letters(&[
+        "list",
+        "--backend",
+        "redis",
+        &topic,
+        "--json",
+        "--event-type",
+        "org.openedx.nope.v1",
+    ]);
+    let line: Value = serde_json::from_str(out.stdout.trim()).unwrap();
+    assert_eq!(line["id"], ids[1]);
+    assert_eq!(line["error_kind"], "unknown-event-type");
+    assert_eq!(line["headers"].as_array().unwrap().len(), good.len() + 6);
+
+    let out = dead_letters(&["show", "--backend", "redis", &topic, "--id", ids[2]]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    for expected in [
+        format!("id {}\nfields:\n  type: {XBLOCK_PUBLISHED}\n", ids[2]),
+        "  time: yesterday\n".to_owned(),
+        "  dlq_error_kind: invalid-header\n".to_owned(),
+        format!("  dlq_source_id: {}\n", source_ids[2]),
+        format!(
+            "value: {XBLOCK_PUBLISHED} event: {{\"xblock_info\":{{\"usage_key\":\"{USAGE_KEY}\",\
+             \"block_type\":\"html\",\"version\":null}}}}\n"
+        ),
+    ] {
+        assert!(
+            out.stdout.contains(&expected),
+            "{expected:?} not in:\n{}",
+            out.stdout
+        );
+    }
+    let out = dead_letters(&["show", "--backend", "redis", &topic, "--id", ids[1]]);
+    assert!(
+        out.stdout
+            .contains("value (event type org.openedx.nope.v1 unknown to this build): "),
+        "{}",
+        out.stdout
+    );
+
+    // Redrive by error kind, deleting: the entry is back as it was, and gone from the dead letters.
+    let out = dead_letters(&[
+        "redrive",
+        "--backend",
+        "redis",
+        &topic,
+        "--error-kind",
+        "invalid-header",
+        "--delete",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let all = entries(&streams, &topic);
+    assert_eq!(all.len(), 6);
+    assert_eq!(all[5].fields.as_ref().unwrap(), &bad_time);
+    assert_eq!(
+        out.stdout,
+        format!(
+            "redriven {} -> {topic}@{}\nredriven 1 of 1 dead letter(s) of {dead_letter} to \
+             {topic}, ids {}..={}; 1 deleted from {dead_letter}\n",
+            ids[2], all[5].id, ids[2], ids[2]
+        )
+    );
+    let left: Vec<String> = entries(&streams, &dead_letter)
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(left, [ids[0], ids[1]]);
+
+    // By id range, a dry run, then for real without --delete.
+    let range = ["--from-id", ids[0], "--to-id", ids[0]];
+    let out = dead_letters(
+        &[
+            &["redrive", "--backend", "redis", &topic, "--dry-run"][..],
+            &range,
+        ]
+        .concat(),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout
+            .lines()
+            .filter(|l| l.starts_with("would redrive "))
+            .count(),
+        1
+    );
+    assert_eq!(entries(&streams, &topic).len(), 6);
+    let out = dead_letters(&[&["redrive", "--backend", "redis", &topic][..], &range].concat());
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let all = entries(&streams, &topic);
+    assert_eq!(all.len(), 7);
+    assert_eq!(all[6].fields.as_ref().unwrap(), &no_id);
+    assert_eq!(entries(&streams, &dead_letter).len(), 2);
+
+    let out = dead_letters(&["list", "--backend", "redis", &topic, "--from-offset", "1"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("--from-offset not for the redis backend"),
         "{}",
         out.stderr
     );
