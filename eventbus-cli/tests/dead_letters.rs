@@ -338,6 +338,46 @@ fn kafka_dead_letters_are_listed_shown_and_redriven() {
         "{groups:?}"
     );
 
+    // A source topic that is gone: each failure is reported with its offset, exit 3.
+    block_on(
+        KafkaAdmin::new(&support::kafka_settings())
+            .unwrap()
+            .delete_topics(&[&topic]),
+    )
+    .unwrap();
+    let out = run(eventbus_on_services()
+        .env("EVENT_BUS_KAFKA_PRODUCE_TIMEOUT", "2")
+        .args(["dead-letters", "redrive", &topic, "--from-offset", "1"]));
+    assert_eq!(out.code, 3, "{}", out.stderr);
+    for offset in [1, 2] {
+        assert_eq!(
+            out.stderr
+                .lines()
+                .filter(|l| l.starts_with(&format!(
+                    "offset {offset}: not redriven: delivery to {topic} failed: "
+                )))
+                .count(),
+            1,
+            "{}",
+            out.stderr
+        );
+    }
+    assert!(
+        out.stdout.contains(&format!(
+            "redriven 0 of 2 dead letter(s) of {dead_letter} to {topic}, partition 0 offsets \
+             1..=2;"
+        )),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.ends_with(&format!(
+            "error: 2 dead letter(s) could not be redriven to {topic} (see above)\n"
+        )),
+        "{}",
+        out.stderr
+    );
+
     // The options of the other backend are refused.
     let out = dead_letters(&["redrive", &topic, "--delete"]);
     assert_eq!(out.code, 2, "{}", out.stderr);

@@ -156,3 +156,44 @@ fn missing_topics_and_bad_arguments_are_named() {
         out.stderr
     );
 }
+
+#[test]
+fn help_says_the_defaults_and_what_redrive_leaves() {
+    let help = |args: &[&str]| {
+        let out = run(eventbus_on_services().args(args).arg("--help"));
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        out.stdout.split_whitespace().collect::<Vec<_>>().join(" ")
+    };
+    let create = help(&["topics", "create"]);
+    for expected in [
+        "The default (1) suits a single broker and keeps every event in order",
+        "The default (1) suits a single broker; production clusters use 3",
+        "A topic that already exists is an error unless --if-not-exists",
+        "Kafka only: a Redis stream is created by its first entry",
+    ] {
+        assert!(create.contains(expected), "{expected:?} not in:\n{create}");
+    }
+    let redrive = help(&["dead-letters", "redrive"]);
+    for expected in [
+        "Kafka cannot delete messages: the dead letters stay in the dead-letter topic",
+        "The range redriven is printed: start the next redrive after it (--from-offset)",
+        "--delete removes each redriven entry from the dead-letter stream once its copy is in \
+         the source stream",
+        "each acknowledged by the brokers (acks=all) before the next",
+    ] {
+        assert!(
+            redrive.contains(expected),
+            "{expected:?} not in:\n{redrive}"
+        );
+    }
+    for args in [
+        &["topics"][..],
+        &["topics", "list"],
+        &["topics", "describe"],
+        &["dead-letters"],
+        &["dead-letters", "list"],
+        &["dead-letters", "show"],
+    ] {
+        assert!(help(args).contains("Usage: eventbus"), "{args:?}");
+    }
+}
