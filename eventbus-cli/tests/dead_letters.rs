@@ -582,6 +582,14 @@ fn redis_dead_letters_are_listed_shown_redriven_and_deleted() {
     assert_eq!(all[6].fields.as_ref().unwrap(), &no_id);
     assert_eq!(entries(&streams, &dead_letter).len(), 2);
 
+    let out = dead_letters(&["show", "--backend", "redis", &topic, "--id", "latest"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("--id `latest` is not a stream entry id"),
+        "{}",
+        out.stderr
+    );
     let out = dead_letters(&["list", "--backend", "redis", &topic, "--from-offset", "1"]);
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(

@@ -7,7 +7,6 @@
 //! reports each failure.
 
 use super::bus::{backend, block_on, redis_settings_from_env};
-use super::topics::kafka_admin;
 use super::CliError;
 use crate::cli::{
     Backend, DeadLetterSelection, DeadLettersCommand, DeadLettersRedriveArgs, DeadLettersShowArgs,
@@ -17,7 +16,9 @@ use eventbus_runtime::avro::Reader;
 use eventbus_runtime::kafka::dead_letter::{self as dlq, original_headers};
 use eventbus_runtime::kafka::framing::unframe;
 use eventbus_runtime::kafka::headers::EVENT_TYPE;
-use eventbus_runtime::kafka::{RawMessage, RawProducer, ReadRange, StoredMessage, TopicReader};
+use eventbus_runtime::kafka::{
+    KafkaAdmin, RawMessage, RawProducer, ReadRange, StoredMessage, TopicReader,
+};
 use eventbus_runtime::redis::consumer as redis_dlq;
 use eventbus_runtime::redis::entry::{StreamEntry, EVENT_DATA, NAMES as REDIS_NAMES};
 use eventbus_runtime::redis::RedisStreams;
@@ -255,6 +256,8 @@ fn checked_backend(selection: &DeadLetterSelection, delete: bool) -> Result<Back
             (selection.to_offset.is_some(), "--to-offset"),
         ]),
     };
+    check_stream_id("--from-id", selection.from_id.as_deref())?;
+    check_stream_id("--to-id", selection.to_id.as_deref())?;
     if wrong.is_empty() {
         Ok(backend)
     } else {
@@ -266,6 +269,26 @@ fn checked_backend(selection: &DeadLetterSelection, delete: bool) -> Result<Back
                 Backend::Redis => "redis",
             }
         )))
+    }
+}
+
+/// A usage error when the option `name` is given and not a stream entry id.
+fn check_stream_id(name: &str, id: Option<&str>) -> Result<(), CliError> {
+    match id {
+        Some(id) if !is_stream_id(id) => Err(CliError::Usage(format!(
+            "{name} `{id}` is not a stream entry id (MILLISECONDS-SEQUENCE, e.g. \
+             1700000000000-0, as `dead-letters list` prints it)"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Whether `id` is a Redis stream entry id: `MS-SEQ` or `MS`, in digits.
+fn is_stream_id(id: &str) -> bool {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    match id.split_once('-') {
+        Some((ms, seq)) => digits(ms) && digits(seq),
+        None => digits(id),
     }
 }
 
@@ -292,7 +315,7 @@ async fn kafka_reader(
     topic: &str,
     range: &ReadRange,
 ) -> Result<(TopicReader, bool), CliError> {
-    let (_, admin) = kafka_admin()?;
+    let admin = KafkaAdmin::new(settings).map_err(|e| CliError::Usage(e.to_string()))?;
     let dead_letter = settings.full_topic(&settings.dead_letter_topic(topic));
     let Some(info) = admin
         .describe_topic(&dead_letter)
@@ -391,6 +414,7 @@ async fn redis_list(selection: &DeadLetterSelection, json: bool) -> Result<ExitC
 }
 
 async fn show(args: DeadLettersShowArgs) -> Result<ExitCode, CliError> {
+    check_stream_id("--id", args.id.as_deref())?;
     let selection = DeadLetterSelection {
         backend: args.backend,
         topic: args.topic,
@@ -701,4 +725,19 @@ async fn redis_redrive(args: &DeadLettersRedriveArgs) -> Result<ExitCode, CliErr
         )));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_stream_id;
+
+    #[test]
+    fn stream_ids() {
+        for id in ["1700000000000-0", "5", "0-1"] {
+            assert!(is_stream_id(id), "{id}");
+        }
+        for id in ["", "-", "1-", "-1", "a-0", "1-0-0", "(1-0", "+"] {
+            assert!(!is_stream_id(id), "{id}");
+        }
+    }
 }

@@ -39,7 +39,7 @@ pub fn run(command: TopicsCommand) -> Result<ExitCode, CliError> {
 }
 
 /// The Kafka settings and an admin client.
-pub fn kafka_admin() -> Result<(KafkaSettings, KafkaAdmin), CliError> {
+fn kafka_admin() -> Result<(KafkaSettings, KafkaAdmin), CliError> {
     let settings = settings_from_env()?;
     let admin = KafkaAdmin::new(&settings).map_err(|e| CliError::Usage(e.to_string()))?;
     Ok((settings, admin))
@@ -112,8 +112,9 @@ async fn create_one(admin: &KafkaAdmin, spec: &TopicSpec) -> Result<Creation, Cl
         .map_or(Creation::Created, |(_, creation)| creation))
 }
 
-/// The source whose dead-letter topic `name` is, among `names` (full names): a topic whose
-/// dead-letter name (by the settings) is `name`, else the name without `-dead-letter`.
+/// Whose dead-letter topic `name` is, among `names` (full names): the topic whose dead-letter
+/// name (by the settings) is `name` ("several topics" when it is shared), else the name
+/// without `-dead-letter`.
 fn dead_letter_source(
     name: &str,
     names: &[&str],
@@ -130,11 +131,16 @@ fn dead_letter_source(
             None => full.to_owned(),
         }
     };
-    names
+    let sources: Vec<&str> = names
         .iter()
-        .find(|source| **source != name && dead_letter_of(&unprefixed(source)) == name)
-        .map(|source| (*source).to_owned())
-        .or_else(|| name.strip_suffix("-dead-letter").map(str::to_owned))
+        .filter(|source| **source != name && dead_letter_of(&unprefixed(source)) == name)
+        .copied()
+        .collect();
+    match sources.as_slice() {
+        [] => name.strip_suffix("-dead-letter").map(str::to_owned),
+        [source] => Some((*source).to_owned()),
+        _ => Some("several topics".to_owned()),
+    }
 }
 
 /// The names to list: all, or those with the prefix when there is one.
@@ -307,7 +313,7 @@ mod tests {
         let shared = |_: &str| "dev-dlq".to_owned();
         assert_eq!(
             dead_letter_source("dev-dlq", &names, Some("dev"), shared).as_deref(),
-            Some("dev-a")
+            Some("several topics")
         );
         assert_eq!(
             with_prefix(["dev-a", "prod-a", "deva"].into_iter(), Some("dev")),
