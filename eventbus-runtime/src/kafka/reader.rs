@@ -37,12 +37,7 @@ pub struct StoredMessage {
 impl StoredMessage {
     /// The last value of the header `name` as text (lossy UTF-8), if it occurs with a value.
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers
-            .iter()
-            .rev()
-            .find(|(k, _)| k == name)
-            .and_then(|(_, v)| v.as_deref())
-            .map(|v| String::from_utf8_lossy(v).into_owned())
+        crate::metadata_fields::last_value(&self.headers, name)
     }
 }
 
