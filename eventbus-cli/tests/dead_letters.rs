@@ -599,3 +599,100 @@ fn redis_dead_letters_are_listed_shown_redriven_and_deleted() {
         out.stderr
     );
 }
+
+/// What `dead-letters` reads is bounded by the end the topic or stream had when the read began:
+/// messages added while reading are not read, and a Redis range is read page by page in order.
+#[test]
+fn reads_stop_at_the_end_seen_at_the_start() {
+    // Kafka: 3 messages, a reader opened, 2 more produced: the reader gives the 3, then ends.
+    let topic = unique("cli-bounded");
+    support::create_topic(&topic);
+    let settings = support::kafka_settings();
+    let producer = RawProducer::new(&settings, "test producer").unwrap();
+    let message = |n: usize| StoredMessage {
+        topic: topic.clone(),
+        partition: 0,
+        offset: 0,
+        timestamp_ms: None,
+        key: Some(format!("k{n}").into_bytes()),
+        value: Some(format!("v{n}").into_bytes()),
+        headers: vec![("n".to_owned(), Some(n.to_string().into_bytes()))],
+    };
+    for n in 0..3 {
+        produce_raw(&producer, &topic, &message(n));
+    }
+    let read: Vec<(i64, Option<Vec<u8>>)> = block_on(async {
+        let info = KafkaAdmin::new(&settings)
+            .unwrap()
+            .describe_topic(&topic)
+            .await
+            .unwrap()
+            .unwrap();
+        let mut reader = TopicReader::open(&settings, &info, &ReadRange::default()).unwrap();
+        let first = reader.next().await.unwrap().unwrap();
+        for n in 3..5 {
+            producer
+                .send(&RawMessage {
+                    topic: &topic,
+                    key: None,
+                    value: Some(format!("v{n}").as_bytes()),
+                    headers: &[],
+                })
+                .await
+                .unwrap();
+        }
+        let mut read = vec![(first.offset, first.value)];
+        while let Some(m) = reader.next().await.unwrap() {
+            read.push((m.offset, m.value));
+        }
+        read
+    });
+    assert_eq!(
+        read,
+        [
+            (0, Some(b"v0".to_vec())),
+            (1, Some(b"v1".to_vec())),
+            (2, Some(b"v2".to_vec()))
+        ]
+    );
+    assert_eq!(read_all(&topic).len(), 5);
+
+    // Redis: 250 entries (three pages), 10 more added after the range was opened.
+    let stream = unique("cli-bounded");
+    let streams = block_on(RedisStreams::connect(&support::redis_settings())).unwrap();
+    let field = |n: usize| vec![("n".to_owned(), Some(n.to_string().into_bytes()))];
+    let ids: Vec<String> = (0..250)
+        .map(|n| block_on(streams.add(&stream, &field(n), None)).unwrap())
+        .collect();
+    let read: Vec<String> = block_on(async {
+        let mut range = streams.range(&stream, None, None).await.unwrap();
+        assert_eq!(range.end(), Some(ids[249].as_str()));
+        for n in 250..260 {
+            streams.add(&stream, &field(n), None).await.unwrap();
+        }
+        let mut read = Vec::new();
+        loop {
+            let page = range.next_page().await.unwrap();
+            if page.is_empty() {
+                return read;
+            }
+            read.extend(page.into_iter().map(|e| e.id));
+        }
+    });
+    assert_eq!(read, ids);
+    // A range between two ids, both included.
+    let between: Vec<String> = block_on(async {
+        let mut range = streams
+            .range(&stream, Some(&ids[10]), Some(&ids[12]))
+            .await
+            .unwrap();
+        range
+            .next_page()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.id)
+            .collect()
+    });
+    assert_eq!(between, ids[10..=12]);
+}
