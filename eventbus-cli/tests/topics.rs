@@ -132,6 +132,17 @@ fn missing_topics_and_bad_arguments_are_named() {
         "{}",
         out.stderr
     );
+    // The brokers' refusal: exit 1, naming the topic and the servers.
+    let out =
+        run(eventbus_on_services().args(["topics", "create", &topic, "--replication-factor", "3"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_eq!(
+        out.stderr.trim_end(),
+        format!(
+            "error: create topic {topic} on the Kafka brokers {servers}: InvalidReplicationFactor \
+             (Broker: Invalid replication factor)"
+        )
+    );
     let out = run(eventbus_on_services().args(["topics", "create", "--backend", "redis", &topic]));
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(

@@ -5,7 +5,7 @@ use super::bus::{backend, block_on, redis_settings_from_env, settings_from_env};
 use super::CliError;
 use crate::cli::{Backend, TopicsCommand, TopicsCreateArgs};
 use crate::stdout::outln;
-use eventbus_runtime::kafka::{Creation, KafkaAdmin, TopicInfo, TopicSpec};
+use eventbus_runtime::kafka::{Creation, KafkaAdmin, KafkaError, TopicInfo, TopicSpec};
 use eventbus_runtime::redis::{RedisStreams, StreamInfo};
 use eventbus_runtime::settings::{KafkaSettings, RedisSettings};
 use std::process::ExitCode;
@@ -102,10 +102,15 @@ fn done(what: &str, spec: &TopicSpec, creation: Creation) -> String {
 }
 
 async fn create_one(admin: &KafkaAdmin, spec: &TopicSpec) -> Result<Creation, CliError> {
+    // The brokers' refusal (an invalid replication factor...) is a refused input; no answer
+    // is the bus failing.
     let created = admin
         .create_topics_reporting(std::slice::from_ref(spec))
         .await
-        .map_err(CliError::bus)?;
+        .map_err(|error| match error {
+            KafkaError::Admin { .. } => CliError::Refused(error.to_string()),
+            other => CliError::bus(other),
+        })?;
     Ok(created
         .into_iter()
         .find(|(name, _)| *name == spec.name)
