@@ -696,3 +696,43 @@ fn reads_stop_at_the_end_seen_at_the_start() {
     });
     assert_eq!(between, ids[10..=12]);
 }
+
+/// A dead-letter stream shared by several topics (EVENT_BUS_REDIS_DEAD_LETTER_STREAM): a topic's
+/// commands see its own dead letters only, and say how many others they passed over.
+#[test]
+fn a_shared_dead_letter_stream_shows_each_topic_its_own() {
+    let shared = unique("cli-shared-dlq");
+    let (a, b) = (unique("cli-a"), unique("cli-b"));
+    let streams = block_on(RedisStreams::connect(&support::redis_settings())).unwrap();
+    let letter = |source: &str, kind: &str| -> Fields {
+        [
+            ("type", XBLOCK_PUBLISHED),
+            ("dlq_error", "boom"),
+            ("dlq_error_kind", kind),
+            ("dlq_source_stream", source),
+            ("dlq_source_id", "1-0"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), Some(v.as_bytes().to_vec())))
+        .collect()
+    };
+    let ids: Vec<String> = [(&a, "decode"), (&b, "receiver-error"), (&a, "no-value")]
+        .iter()
+        .map(|(source, kind)| block_on(streams.add(&shared, &letter(source, kind), None)).unwrap())
+        .collect();
+    let out = run(eventbus_on_services()
+        .env("EVENT_BUS_REDIS_DEAD_LETTER_STREAM", &shared)
+        .args(["dead-letters", "list", "--backend", "redis", &a]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        line_starts(&out.stdout),
+        [
+            format!("{}  {XBLOCK_PUBLISHED}  decode  {a}@1-0", ids[0]),
+            format!("{}  {XBLOCK_PUBLISHED}  no-value  {a}@1-0", ids[2]),
+        ]
+    );
+    assert_eq!(
+        out.stderr,
+        format!("1 dead letter(s) of other sources than {a} passed over\n")
+    );
+}

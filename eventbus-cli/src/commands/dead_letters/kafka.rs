@@ -1,7 +1,9 @@
 //! The Kafka side: the dead-letter topic read with an assigned reader (no group) up to the high
 //! watermarks seen at the start; redrive with `acks=all`, one message at a time.
 
-use super::letter::{from_source, print_letter, print_letters, Letter, Position, KAFKA};
+use super::letter::{
+    from_source, note_others, print_letter, print_letters, Letter, Position, KAFKA,
+};
 use crate::cli::{DeadLetterSelection, DeadLettersRedriveArgs};
 use crate::commands::bus::settings_from_env;
 use crate::commands::CliError;
@@ -99,12 +101,16 @@ async fn each(
     };
     let (mut reader, several) = reader(&settings, &selection.topic, &range).await?;
     let source = settings.full_topic(&selection.topic);
+    let mut others = 0usize;
     while let Some(message) = reader.next().await.map_err(CliError::bus)? {
         let letter = Letter::from_kafka(message);
-        if from_source(&letter, &KAFKA, &source) && letter.selected(&KAFKA, selection) {
+        if !from_source(&letter, &KAFKA, &source) {
+            others += 1;
+        } else if letter.selected(&KAFKA, selection) {
             f(letter, several)?;
         }
     }
+    note_others(others, &source);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -2,8 +2,8 @@
 
 use crate::cli::DeadLetterSelection;
 use crate::commands::CliError;
-use crate::stdout::outln;
-use eventbus_runtime::avro::Reader;
+use crate::stdout::{noteln, outln};
+use eventbus_runtime::avro::{python_isoformat, Reader};
 use eventbus_runtime::kafka::dead_letter as dlq;
 use eventbus_runtime::kafka::framing::unframe;
 use eventbus_runtime::kafka::headers::EVENT_TYPE;
@@ -220,6 +220,14 @@ pub(super) fn from_source(letter: &Letter, names: &Names, source: &str) -> bool 
     letter.get(names.source).is_none_or(|s| s == source)
 }
 
+/// Say on standard error how many dead letters of other sources (a shared dead-letter topic or
+/// stream) were passed over.
+pub(super) fn note_others(others: usize, source: &str) {
+    if others > 0 {
+        noteln!("{others} dead letter(s) of other sources than {source} passed over");
+    }
+}
+
 /// Everything about a dead letter: position, headers, key, value decoded when possible.
 pub(super) async fn print_letter(
     letter: &Letter,
@@ -229,9 +237,13 @@ pub(super) async fn print_letter(
     match &letter.position {
         Position::Kafka { partition, offset } => outln!(
             "partition {partition}, offset {offset}, timestamp {}",
-            letter
-                .timestamp_ms
-                .map_or_else(|| "-".to_owned(), |t| t.to_string())
+            letter.timestamp_ms.map_or_else(
+                || "-".to_owned(),
+                |ms| match chrono::DateTime::from_timestamp_millis(ms) {
+                    Some(time) => format!("{ms} ({})", python_isoformat(&time)),
+                    None => ms.to_string(),
+                }
+            )
         )?,
         Position::Redis { id } => outln!("id {id}")?,
     }

@@ -1,7 +1,9 @@
 //! The Redis side: the dead-letter stream read with `XRANGE` up to its last id at the start;
 //! redrive with `XADD`, and `XDEL` of each redriven entry with --delete.
 
-use super::letter::{from_source, print_letter, print_letters, Letter, Position, REDIS};
+use super::letter::{
+    from_source, note_others, print_letter, print_letters, Letter, Position, REDIS,
+};
 use crate::cli::{DeadLetterSelection, DeadLettersRedriveArgs};
 use crate::commands::bus::redis_settings_from_env;
 use crate::commands::CliError;
@@ -35,18 +37,21 @@ async fn letters(
         )
         .await
         .map_err(CliError::bus)?;
-    let mut letters = Vec::new();
+    let (mut letters, mut others) = (Vec::new(), 0usize);
     loop {
         let page = range.next_page().await.map_err(CliError::bus)?;
         if page.is_empty() {
             break;
         }
-        letters.extend(
-            page.into_iter()
-                .map(Letter::from_redis)
-                .filter(|l| from_source(l, &REDIS, &source) && l.selected(&REDIS, selection)),
-        );
+        for letter in page.into_iter().map(Letter::from_redis) {
+            if !from_source(&letter, &REDIS, &source) {
+                others += 1;
+            } else if letter.selected(&REDIS, selection) {
+                letters.push(letter);
+            }
+        }
     }
+    note_others(others, &source);
     Ok((settings, streams, dead_letter, letters))
 }
 
