@@ -204,7 +204,8 @@ pub enum DeadLettersCommand {
     /// decoded as the event when this build knows its type (else hex).
     Show(DeadLettersShowArgs),
     /// Send dead letters back to their source topic with their original key, value and headers
-    /// (not the dlq_* ones), each acknowledged by the brokers (acks=all) before the next.
+    /// (not the dlq_* ones), each acknowledged by the brokers (acks=all) before the next; a
+    /// keyed message goes to the partition its key chooses, as a new event with that key would.
     ///
     /// Kafka cannot delete messages: the dead letters stay in the dead-letter topic, and
     /// running redrive again over the same offsets sends them again. The range redriven is
