@@ -34,6 +34,14 @@ pub enum Command {
     /// 2020-01-01T00:00:00Z (Kafka), or --extra '{"check_backlog": true}' (Redis). An existing
     /// group resumes after its last committed event.
     Consume(ConsumeArgs),
+    /// Topics: create them (services run with topic auto-creation off), list them, describe
+    /// one (Kafka; `list` and `describe` also show Redis streams with --backend redis).
+    #[command(subcommand)]
+    Topics(TopicsCommand),
+    /// Dead letters: the messages a consumer could not process, in the dead-letter topic (Kafka)
+    /// or stream (Redis) beside their source. List them, show one, redrive them to their source.
+    #[command(subcommand)]
+    DeadLetters(DeadLettersCommand),
     /// The transactional outbox (openedx-events ADR 15): create its tables, relay its rows to the
     /// bus, show its backlog, purge published rows. The database is --url or EVENT_BUS_OUTBOX_URL.
     #[command(subcommand)]
@@ -125,6 +133,166 @@ pub struct ConsumeArgs {
     /// Stop after this many events (default: run until SIGTERM or Ctrl-C).
     #[arg(long, value_name = "N")]
     pub max_messages: Option<u64>,
+}
+
+/// `eventbus topics ...`
+#[derive(Debug, Subcommand)]
+pub enum TopicsCommand {
+    /// Create a Kafka topic, and by default its dead-letter topic beside it (the name the
+    /// consumer uses: EVENT_BUS_KAFKA_DEAD_LETTER_TOPIC, else TOPIC-dead-letter, with
+    /// EVENT_BUS_TOPIC_PREFIX). A topic that already exists is an error unless --if-not-exists.
+    /// Kafka only: a Redis stream is created by its first entry.
+    Create(TopicsCreateArgs),
+    /// List the topics (with EVENT_BUS_TOPIC_PREFIX set, those with the prefix) and their
+    /// partition counts, marking the dead-letter topics; Redis: the streams and their lengths.
+    List {
+        /// The transport (default: redis when EVENT_BUS_PRODUCER names edx_event_bus_redis,
+        /// else kafka).
+        #[arg(long, value_enum)]
+        backend: Option<Backend>,
+    },
+    /// Describe a topic: each partition's leader, replicas, in-sync replicas and low/high
+    /// watermarks (messages), and its dead-letter topic if it exists; Redis: the stream's
+    /// length, first and last ids and consumer groups.
+    Describe {
+        /// The transport (default: redis when EVENT_BUS_PRODUCER names edx_event_bus_redis,
+        /// else kafka).
+        #[arg(long, value_enum)]
+        backend: Option<Backend>,
+        /// The topic, without EVENT_BUS_TOPIC_PREFIX.
+        topic: String,
+    },
+}
+
+/// `eventbus topics create ...`
+#[derive(Debug, Args)]
+pub struct TopicsCreateArgs {
+    /// The transport: kafka (redis is refused: its streams need no creation).
+    #[arg(long, value_enum)]
+    pub backend: Option<Backend>,
+    /// The topic, without EVENT_BUS_TOPIC_PREFIX.
+    pub topic: String,
+    /// Partitions of the topic: the most consumers of one group that can share it. The default
+    /// (1) suits a single broker and keeps every event in order.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub partitions: i32,
+    /// Copies of each partition on different brokers. The default (1) suits a single broker;
+    /// production clusters use 3.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub replication_factor: i32,
+    /// Partitions of the dead-letter topic. The default (1) keeps dead letters in the order
+    /// they failed, each at one offset.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub dead_letter_partitions: i32,
+    /// Do not create the dead-letter topic.
+    #[arg(long)]
+    pub no_dead_letter: bool,
+    /// Accept a topic that already exists (left as it is) instead of failing.
+    #[arg(long)]
+    pub if_not_exists: bool,
+}
+
+/// `eventbus dead-letters ...`
+#[derive(Debug, Subcommand)]
+pub enum DeadLettersCommand {
+    /// One line per dead letter of TOPIC: its offset (Kafka) or id (Redis), event type, error
+    /// kind, source (topic/partition@offset or stream@id), when it failed and the error,
+    /// shortened. Reads the dead-letter topic up to its end at the start, outside any consumer
+    /// group: no group's offsets move.
+    List(DeadLettersListArgs),
+    /// Everything about one dead letter: every header (dlq_* included), the key, and the value
+    /// decoded as the event when this build knows its type (else hex).
+    Show(DeadLettersShowArgs),
+    /// Send dead letters back to their source topic with their original key, value and headers
+    /// (not the dlq_* ones), each acknowledged by the brokers (acks=all) before the next; a
+    /// keyed message goes to the partition its key chooses, as a new event with that key would.
+    ///
+    /// Kafka cannot delete messages: the dead letters stay in the dead-letter topic, and
+    /// running redrive again over the same offsets sends them again. The range redriven is
+    /// printed: start the next redrive after it (--from-offset). Redis: --delete removes each
+    /// redriven entry from the dead-letter stream once its copy is in the source stream.
+    Redrive(DeadLettersRedriveArgs),
+}
+
+/// Which dead letters.
+#[derive(Debug, Args)]
+pub struct DeadLetterSelection {
+    /// The transport (default: redis when EVENT_BUS_CONSUMER names edx_event_bus_redis, else
+    /// kafka).
+    #[arg(long, value_enum)]
+    pub backend: Option<Backend>,
+    /// The source topic, without EVENT_BUS_TOPIC_PREFIX; its dead-letter topic is the
+    /// consumer's (EVENT_BUS_KAFKA_DEAD_LETTER_TOPIC / EVENT_BUS_REDIS_DEAD_LETTER_STREAM, else
+    /// TOPIC-dead-letter).
+    pub topic: String,
+    /// Kafka: only this partition of the dead-letter topic (default: all).
+    #[arg(long, value_name = "P")]
+    pub partition: Option<i32>,
+    /// Kafka: from this offset of the dead-letter topic (inclusive).
+    #[arg(long, value_name = "OFFSET")]
+    pub from_offset: Option<i64>,
+    /// Kafka: up to this offset of the dead-letter topic (inclusive).
+    #[arg(long, value_name = "OFFSET")]
+    pub to_offset: Option<i64>,
+    /// Redis: from this entry id of the dead-letter stream (inclusive).
+    #[arg(long, value_name = "ID")]
+    pub from_id: Option<String>,
+    /// Redis: up to this entry id of the dead-letter stream (inclusive).
+    #[arg(long, value_name = "ID")]
+    pub to_id: Option<String>,
+    /// Only dead letters of this event type (the ce_type header; Redis: the type field).
+    #[arg(long, value_name = "TYPE")]
+    pub event_type: Option<String>,
+    /// Only dead letters with this error kind (dlq_error_kind: e.g. receiver-error, decode,
+    /// unknown-event-type, wrong-magic-byte, invalid-header).
+    #[arg(long, value_name = "KIND")]
+    pub error_kind: Option<String>,
+}
+
+/// `eventbus dead-letters list ...`
+#[derive(Debug, Args)]
+pub struct DeadLettersListArgs {
+    /// Which dead letters.
+    #[command(flatten)]
+    pub selection: DeadLetterSelection,
+    /// Print JSON lines with every header instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `eventbus dead-letters show ...`
+#[derive(Debug, Args)]
+pub struct DeadLettersShowArgs {
+    /// The transport (default: redis when EVENT_BUS_CONSUMER names edx_event_bus_redis, else
+    /// kafka).
+    #[arg(long, value_enum)]
+    pub backend: Option<Backend>,
+    /// The source topic, without EVENT_BUS_TOPIC_PREFIX.
+    pub topic: String,
+    /// Kafka: the dead letter's offset in the dead-letter topic.
+    #[arg(long, value_name = "OFFSET")]
+    pub offset: Option<i64>,
+    /// Kafka: its partition (needed when the dead-letter topic has several).
+    #[arg(long, value_name = "P")]
+    pub partition: Option<i32>,
+    /// Redis: the dead letter's entry id in the dead-letter stream.
+    #[arg(long, value_name = "ID")]
+    pub id: Option<String>,
+}
+
+/// `eventbus dead-letters redrive ...`
+#[derive(Debug, Args)]
+pub struct DeadLettersRedriveArgs {
+    /// Which dead letters.
+    #[command(flatten)]
+    pub selection: DeadLetterSelection,
+    /// List what would be redriven; send nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Redis: delete (XDEL) each redriven entry from the dead-letter stream once Redis added
+    /// its copy to the source stream.
+    #[arg(long)]
+    pub delete: bool,
 }
 
 /// `eventbus outbox ...`

@@ -82,7 +82,8 @@ fn a_topic_that_does_not_exist_exits_3_naming_it() {
         Some(
             format!(
                 "error: producing {XBLOCK_PUBLISHED} to {topic}: topic {topic} does not exist \
-                 on the Kafka brokers {servers}"
+                 on the Kafka brokers {servers} (create it first, e.g. with `eventbus topics \
+                 create`)"
             )
             .as_str()
         ),

@@ -104,7 +104,8 @@ async fn a_topic_that_does_not_exist_is_named() {
     assert_eq!(
         error.to_string(),
         format!(
-            "producing {LOGIN} to {full}: topic {full} does not exist on the Kafka brokers {}",
+            "producing {LOGIN} to {full}: topic {full} does not exist on the Kafka brokers {} \
+             (create it first, e.g. with `eventbus topics create`)",
             settings.bootstrap_servers()
         )
     );

@@ -3,12 +3,14 @@
 mod bus;
 mod config;
 mod consume;
+mod dead_letters;
 mod demo;
 mod events;
 mod json_text;
 mod outbox;
 mod produce;
 mod schemas;
+mod topics;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
@@ -73,6 +75,8 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Config(command) => config::run(command),
         Command::Produce(args) => produce::run(args),
         Command::Consume(args) => consume::run(args),
+        Command::Topics(command) => topics::run(command),
+        Command::DeadLetters(command) => dead_letters::run(command),
         Command::Outbox(command) => outbox::run(command),
         Command::Demo(args) => demo::run(args),
     }

@@ -52,3 +52,48 @@ pub fn create_topic(topic: &str) {
             .unwrap();
     });
 }
+
+/// The Kafka settings of the test services.
+pub fn kafka_settings() -> KafkaSettings {
+    KafkaSettings::builder(
+        env(names::BOOTSTRAP_SERVERS),
+        env(names::SCHEMA_REGISTRY_URL),
+    )
+    .build()
+    .unwrap()
+}
+
+/// The Redis settings of the test services.
+pub fn redis_settings() -> eventbus_runtime::settings::RedisSettings {
+    eventbus_runtime::settings::RedisSettings::builder(env("EVENT_BUS_REDIS_CONNECTION_URL"))
+        .build()
+        .unwrap()
+}
+
+/// The command pointed at the test services (Kafka, registry, Redis), with none of the caller's
+/// prefix, backend or outbox settings.
+pub fn eventbus_on_services() -> Command {
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin!("eventbus"));
+    for name in [
+        names::TOPIC_PREFIX,
+        names::DEAD_LETTER_TOPIC,
+        "EVENT_BUS_REDIS_DEAD_LETTER_STREAM",
+        "EVENT_BUS_PRODUCER_CONFIG",
+        "EVENT_BUS_PRODUCER",
+        "EVENT_BUS_CONSUMER",
+        "EVENT_BUS_OUTBOX_URL",
+        "EVENT_BUS_PRODUCER_MODE",
+    ] {
+        command.env_remove(name);
+    }
+    command
+        .env(names::BOOTSTRAP_SERVERS, env(names::BOOTSTRAP_SERVERS))
+        .env(names::SCHEMA_REGISTRY_URL, env(names::SCHEMA_REGISTRY_URL))
+        .env(
+            "EVENT_BUS_REDIS_CONNECTION_URL",
+            env("EVENT_BUS_REDIS_CONNECTION_URL"),
+        )
+        .env(names::SERVICE_NAME, "eventbus-cli-test")
+        .timeout(std::time::Duration::from_secs(120));
+    command
+}

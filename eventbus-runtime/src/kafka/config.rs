@@ -68,6 +68,26 @@ pub fn consumer_config(settings: &KafkaSettings, group_id: &str) -> ClientConfig
     with_overrides(config, settings)
 }
 
+/// The configuration of a reader that is not a group member ([`super::reader::TopicReader`]):
+/// the common settings, nothing committed or stored, end-of-partition events on. librdkafka
+/// needs a `group.id` even to assign partitions: a fresh one that is never joined (no
+/// `subscribe`) nor committed to, so no group on the brokers sees the reader.
+pub fn reader_config(settings: &KafkaSettings) -> ClientConfig {
+    let mut config = common_config(settings);
+    config
+        .set("enable.auto.offset.store", "false")
+        .set("enable.partition.eof", "true");
+    let mut config = with_overrides(config, settings);
+    // Whatever the options say: a reader never commits for a group.
+    config
+        .set(
+            "group.id",
+            format!("eventbus-reader-{}", uuid::Uuid::new_v4().simple()),
+        )
+        .set("enable.auto.commit", "false");
+    config
+}
+
 /// The admin client configuration: the common settings.
 pub fn admin_config(settings: &KafkaSettings) -> ClientConfig {
     with_overrides(common_config(settings), settings)

@@ -230,6 +230,10 @@ impl TracingContext {
     }
 }
 
+/// A consumer with no rebalance or commit handling of its own (a reader assigned its
+/// partitions, outside any group).
+impl rdkafka::consumer::ConsumerContext for TracingContext {}
+
 impl rdkafka::ClientContext for TracingContext {
     fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
         self.log.log(level, facility, message);

@@ -4,16 +4,11 @@
 //! A dead-lettered message can be inspected, fixed and produced again to its source topic: its
 //! original headers come first, in their order, then the `dlq_*` headers.
 
-use super::config::producer_config;
-use super::context::{ConnectionLog, TracingContext};
 use super::error::KafkaError;
+use super::raw_producer::{RawMessage, RawProducer};
 use crate::avro::python_isoformat;
 use crate::backend::Delivery;
 use crate::settings::KafkaSettings;
-use rdkafka::message::{Header, OwnedHeaders};
-use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
-use rdkafka::util::Timeout;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Header: the error text.
@@ -84,8 +79,7 @@ pub fn dead_letter_headers(
 
 /// Produces dead letters to one topic, waiting for the broker's acknowledgement of each.
 pub struct DeadLetterProducer {
-    producer: FutureProducer<TracingContext>,
-    log: Arc<ConnectionLog>,
+    producer: RawProducer,
     topic: String,
     group_id: String,
 }
@@ -106,16 +100,8 @@ impl DeadLetterProducer {
         topic: String,
         group_id: String,
     ) -> Result<Self, KafkaError> {
-        let context = TracingContext::new("dead-letter producer", settings.bootstrap_servers());
-        let producer = producer_config(settings)
-            .create_with_context(context.clone())
-            .map_err(|source| KafkaError::Create {
-                client: "dead-letter producer",
-                source,
-            })?;
         Ok(DeadLetterProducer {
-            log: Arc::clone(context.connection_log()),
-            producer,
+            producer: RawProducer::new(settings, "dead-letter producer")?,
             topic,
             group_id,
         })
@@ -128,58 +114,48 @@ impl DeadLetterProducer {
 
     /// Produce a dead letter and wait until the broker has it.
     pub async fn send(&self, letter: &DeadLetter<'_>) -> Result<Delivery, KafkaError> {
-        let headers = dead_letter_headers(letter, &self.group_id).iter().fold(
-            OwnedHeaders::new(),
-            |headers, (key, value)| {
-                headers.insert(Header {
-                    key,
-                    value: value.as_deref(),
-                })
-            },
-        );
-        let mut record: FutureRecord<'_, [u8], [u8]> =
-            FutureRecord::to(&self.topic).headers(headers);
-        if let Some(key) = letter.key {
-            record = record.key(key);
-        }
-        if let Some(value) = letter.value {
-            record = record.payload(value);
-        }
-        match self
+        let headers = dead_letter_headers(letter, &self.group_id);
+        let delivery = self
             .producer
-            .send(record, Timeout::After(Duration::from_secs(30)))
-            .await
-        {
-            Ok(delivery) => {
-                self.log.connected();
-                tracing::warn!(
-                    dead_letter_topic = %self.topic,
-                    dead_letter_partition = delivery.partition,
-                    dead_letter_offset = delivery.offset,
-                    source_topic = letter.topic,
-                    source_partition = letter.partition,
-                    source_offset = letter.offset,
-                    error_kind = letter.error_kind,
-                    "message dead-lettered"
-                );
-                Ok(Delivery {
-                    topic: self.topic.clone(),
-                    partition: delivery.partition,
-                    offset: delivery.offset,
-                    entry_id: None,
-                })
-            }
-            Err((source, _)) => Err(KafkaError::Delivery {
-                topic: self.topic.clone(),
-                source,
-            }),
-        }
+            .send(&RawMessage {
+                topic: &self.topic,
+                key: letter.key,
+                value: letter.value,
+                headers: &headers,
+            })
+            .await?;
+        tracing::warn!(
+            dead_letter_topic = %self.topic,
+            dead_letter_partition = delivery.partition,
+            dead_letter_offset = delivery.offset,
+            source_topic = letter.topic,
+            source_partition = letter.partition,
+            source_offset = letter.offset,
+            error_kind = letter.error_kind,
+            "message dead-lettered"
+        );
+        Ok(delivery)
     }
 
     /// Deliver what is queued.
     pub fn flush(&self, timeout: Duration) -> Result<(), KafkaError> {
-        self.producer.flush(timeout).map_err(KafkaError::Flush)
+        self.producer.flush(timeout)
     }
+}
+
+/// Whether a header is one of the `dlq_*` headers a dead letter gets (not one of the original
+/// message's).
+pub fn is_dead_letter_header(name: &str) -> bool {
+    name.starts_with("dlq_")
+}
+
+/// The original headers of a dead letter, in order: without the `dlq_*` ones.
+pub fn original_headers(headers: &[(String, Option<Vec<u8>>)]) -> Vec<(String, Option<Vec<u8>>)> {
+    headers
+        .iter()
+        .filter(|(name, _)| !is_dead_letter_header(name))
+        .cloned()
+        .collect()
 }
 
 #[cfg(test)]
@@ -223,5 +199,6 @@ mod tests {
         assert_eq!(get(CONSUMER_GROUP).as_deref(), Some("g1"));
         assert_eq!(get("dlq_attempts").as_deref(), Some("3"));
         assert!(get(FAILED_AT).is_some());
+        assert_eq!(original_headers(&headers), original);
     }
 }

@@ -85,6 +85,7 @@ impl EmbeddedKafka {
             .map_err(|e| KafkaError::Admin {
                 operation: "create topic",
                 name: full_topic.to_owned(),
+                servers: self.bootstrap_servers(),
                 message: e.to_string(),
             })
     }

@@ -50,7 +50,10 @@ pub enum KafkaError {
         reason: String,
     },
     /// The topic does not exist (and the broker does not create topics when they are first used).
-    #[error("topic {topic} does not exist on the Kafka brokers {servers}")]
+    #[error(
+        "topic {topic} does not exist on the Kafka brokers {servers} (create it first, e.g. \
+         with `eventbus topics create`)"
+    )]
     UnknownTopic {
         /// The full topic.
         topic: String,
@@ -77,14 +80,47 @@ pub enum KafkaError {
     #[error("flushing the producer failed: {0}")]
     Flush(#[source] rdkafka::error::KafkaError),
     /// An admin operation failed.
-    #[error("{operation} {name}: {message}")]
+    #[error("{operation} {name} on the Kafka brokers {servers}: {message}")]
     Admin {
         /// The operation (create topic...).
         operation: &'static str,
         /// The topic or group.
         name: String,
+        /// The bootstrap servers.
+        servers: String,
         /// The broker's error.
         message: String,
+    },
+    /// Reading a topic failed.
+    #[error("reading {topic} from the Kafka brokers {servers}: {source}")]
+    Read {
+        /// The full topic.
+        topic: String,
+        /// The bootstrap servers.
+        servers: String,
+        /// librdkafka's error.
+        #[source]
+        source: Box<rdkafka::error::KafkaError>,
+    },
+    /// A bounded read got no message within the timeout before the end it was given.
+    #[error(
+        "reading {topic} from the Kafka brokers {servers}: no message within {timeout:?} at \
+         partition {partition}, offset {offset} (the end is offset {end}; \
+         EVENT_BUS_KAFKA_PRODUCE_TIMEOUT)"
+    )]
+    ReadStalled {
+        /// The full topic.
+        topic: String,
+        /// The partition waited on.
+        partition: i32,
+        /// The offset expected next.
+        offset: i64,
+        /// The end of the read (exclusive).
+        end: i64,
+        /// The bootstrap servers.
+        servers: String,
+        /// How long it waited.
+        timeout: Duration,
     },
     /// Another Kafka client error.
     #[error("Kafka: {0}")]

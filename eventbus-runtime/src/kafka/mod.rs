@@ -3,7 +3,9 @@
 //! - [`KafkaProducer`]: produce events ([`crate::backend::EventProducer`]);
 //! - [`KafkaConsumer`]: consume a topic and send each event to its receivers, at least once, with
 //!   failing messages sent to a dead-letter topic;
-//! - [`KafkaAdmin`]: create the topics;
+//! - [`KafkaAdmin`]: create, list and describe the topics;
+//! - [`TopicReader`]: read a topic's messages in a range, outside any consumer group;
+//! - [`RawProducer`]: produce messages as they are (dead letters, redriven messages);
 //! - [`EmbeddedKafka`]: the embedded default, a mock cluster and registry in this process;
 //! - [`framing`], [`headers`]: the wire format of keys, values and headers.
 //!
@@ -20,9 +22,11 @@ pub mod error;
 pub mod framing;
 pub mod headers;
 pub mod producer;
+pub mod raw_producer;
+pub mod reader;
 pub mod replay;
 
-pub use admin::{KafkaAdmin, TopicSpec};
+pub use admin::{Creation, KafkaAdmin, PartitionInfo, TopicInfo, TopicSpec};
 pub use consumer::{
     cancel_on_signal, CancellationToken, ConsumeSummary, ConsumerError, Handlers, KafkaConsumer,
     MessageError, OnEvent,
@@ -32,3 +36,5 @@ pub use dead_letter::{DeadLetter, DeadLetterProducer};
 pub use embedded::EmbeddedKafka;
 pub use error::KafkaError;
 pub use producer::KafkaProducer;
+pub use raw_producer::{RawMessage, RawProducer};
+pub use reader::{ReadRange, StoredMessage, TopicReader};

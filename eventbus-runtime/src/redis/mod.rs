@@ -5,6 +5,7 @@
 //! - [`RedisConsumer`]: read a stream as a member of a consumer group and send each event to its
 //!   receivers, at least once: an entry is acknowledged (`XACK`) only after its receivers ran, and
 //!   one that cannot be processed goes to a dead-letter stream first (or stops the consumer);
+//! - [`RedisStreams`]: operators' access to streams (list, describe, read a range, add, delete);
 //! - [`entry`]: the wire format of an entry.
 //!
 //! Configure them with [`crate::settings::RedisSettings`]. There is no schema registry: the
@@ -16,8 +17,10 @@ pub mod consumer;
 pub mod entry;
 pub mod error;
 pub mod producer;
+pub mod streams;
 
 pub use crate::consume::{Handlers, OnEvent};
 pub use consumer::{ConsumerError, RedisConsumer, StartFrom};
 pub use error::RedisError;
 pub use producer::RedisProducer;
+pub use streams::{GroupInfo, RedisStreams, StreamInfo, StreamRange};
