@@ -57,17 +57,18 @@ async fn produce(bus: &MemoryBus, topic: &str, id: i64) {
         .unwrap();
 }
 
-/// Handlers that record the note ids they got.
+/// The note ids a handler got.
+type Ids = Arc<Mutex<Vec<i64>>>;
+
+/// The outcome of a handler.
+type Handled = std::future::Ready<Result<(), eventbus_runtime::signal::ReceiverError>>;
+
+/// A handler that records the note ids it gets, and the ids.
 fn recorder() -> (
-    Arc<Mutex<Vec<i64>>>,
-    impl Fn(
-            Arc<Envelope<NoteWritten>>,
-        ) -> std::future::Ready<Result<(), eventbus_runtime::signal::ReceiverError>>
-        + Send
-        + Sync
-        + 'static,
+    Ids,
+    impl Fn(Arc<Envelope<NoteWritten>>) -> Handled + Send + Sync + 'static,
 ) {
-    let ids: Arc<Mutex<Vec<i64>>> = Arc::default();
+    let ids: Ids = Arc::default();
     let seen = ids.clone();
     (ids, move |e: Arc<Envelope<NoteWritten>>| {
         assert!(e.from_event_bus);
