@@ -55,6 +55,14 @@ pub enum MessageError {
         /// `name=error` of each failure.
         details: String,
     },
+    /// The handler of unknown event types (`on_unknown`) failed.
+    #[error("the handler of unknown event types failed on {event_type}: {error}")]
+    UnknownHandler {
+        /// The event type.
+        event_type: String,
+        /// The handler's error.
+        error: String,
+    },
     /// A receiver asked the consumer to stop ([`super::StopConsuming`]): the message is left
     /// unsettled and the consumer stops.
     #[error("a receiver asked the consumer to stop: {reason}")]
@@ -86,6 +94,7 @@ impl MessageError {
             MessageError::Schema { .. } => "invalid-schema",
             MessageError::Decode(_) => "decode",
             MessageError::Receivers { .. } => "receiver-error",
+            MessageError::UnknownHandler { .. } => "unknown-handler-error",
             MessageError::Stopped { .. } => "stopped",
         }
     }

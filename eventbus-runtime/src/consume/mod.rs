@@ -2,9 +2,12 @@
 //! processed, the [`ConsumeSummary`] of a run, dispatching a decoded event to its receivers, and
 //! graceful shutdown ([`CancellationToken`], [`cancel_on_signal`]).
 
+mod inspect;
 mod message_error;
 mod shutdown;
 
+pub(crate) use inspect::handle_unknown;
+pub use inspect::{MessageOrigin, UnknownEvent, UnknownHandler, WriterSchema};
 pub use message_error::MessageError;
 
 pub use shutdown::cancel_on_signal;

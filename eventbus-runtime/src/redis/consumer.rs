@@ -27,6 +27,8 @@
 //! is finished and acknowledged. A receiver that returns [`crate::consume::StopConsuming`] stops
 //! the consumer with the entry it was given still pending.
 
+mod inspect;
+
 use super::connection::connect;
 use super::entry::{entries_of_list, entries_of_reply, ReplyError, StreamEntry, NAMES};
 use super::error::RedisError;
@@ -110,6 +112,8 @@ pub struct RedisConsumer {
     claim_idle: Option<Duration>,
     dead_letter: Option<String>,
     connection: ConnectionManager,
+    /// The handler of unknown event types (see `inspect`).
+    on_unknown: Option<crate::consume::UnknownHandler>,
 }
 
 impl std::fmt::Debug for RedisConsumer {
@@ -152,6 +156,7 @@ impl RedisConsumer {
             claim_idle: None,
             dead_letter,
             connection,
+            on_unknown: None,
         })
     }
 
@@ -480,13 +485,14 @@ impl RedisConsumer {
             );
         }
         let event_type = NAMES.event_type(fields)?;
-        let descriptor =
-            registry::find(&event_type).ok_or(MessageError::UnknownEventType { event_type })?;
+        let Some(descriptor) = registry::find(&event_type) else {
+            return self.unknown(entry, fields, event_type).await;
+        };
         descriptor.schema()?;
         let data = entry.event_data()?.ok_or(MessageError::NoValue)?;
         let event = descriptor.decode(data, None)?;
         let metadata = NAMES.metadata(fields)?;
-        dispatch(event, metadata).await?;
+        self.origin(entry).scope(dispatch(event, metadata)).await?;
         if self.settings.common().audit_logging_enabled {
             tracing::info!(redis_msg_id = %entry.id, "Message from Redis processed successfully");
         }

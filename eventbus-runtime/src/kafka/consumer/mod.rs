@@ -30,6 +30,7 @@
 mod commits;
 mod context;
 mod error;
+mod inspect;
 
 pub use crate::consume::{
     cancel_on_signal, CancellationToken, ConsumeSummary, MessageError, StopConsuming,
@@ -80,6 +81,8 @@ pub struct KafkaConsumer {
     dead_letter: Option<DeadLetterProducer>,
     /// Whether a writer schema id is the local schema of an event type (no resolution needed).
     same_schema: Mutex<HashMap<(u32, &'static str), bool>>,
+    /// The handler of unknown event types (see `inspect`).
+    on_unknown: Option<crate::consume::UnknownHandler>,
 }
 
 impl std::fmt::Debug for KafkaConsumer {
@@ -140,6 +143,7 @@ impl KafkaConsumer {
             registry,
             dead_letter,
             same_schema: Mutex::default(),
+            on_unknown: None,
         })
     }
 
@@ -324,9 +328,9 @@ impl KafkaConsumer {
         let event_type = headers::NAMES
             .event_type(&headers)
             .map_err(|e| Failure::Message(e.into()))?;
-        let descriptor = registry::find(&event_type).ok_or(Failure::Message(
-            MessageError::UnknownEventType { event_type },
-        ))?;
+        let Some(descriptor) = registry::find(&event_type) else {
+            return self.unknown(message, &headers, event_type).await;
+        };
         let local = descriptor
             .schema()
             .map_err(|e| Failure::Message(e.into()))?;
@@ -353,7 +357,9 @@ impl KafkaConsumer {
         let metadata = headers::NAMES
             .metadata(&headers)
             .map_err(|e| Failure::Message(e.into()))?;
-        crate::consume::dispatch(event, metadata)
+        let origin = self.origin(message).await;
+        origin
+            .scope(crate::consume::dispatch(event, metadata))
             .await
             .map_err(Failure::Message)?;
         if self.settings.common().audit_logging_enabled {
