@@ -1,7 +1,7 @@
 //! Suggestions for mistyped names: the closest candidate by edit distance.
 
 /// The candidate closest to `word`, if close enough to be a likely typo.
-pub(crate) fn closest<'c, I>(word: &str, candidates: I) -> Option<&'c str>
+pub fn closest<'c, I>(word: &str, candidates: I) -> Option<&'c str>
 where
     I: IntoIterator<Item = &'c str>,
 {
@@ -19,7 +19,7 @@ where
 }
 
 /// The Levenshtein distance between two strings, in characters.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     let mut current = vec![0; b.len() + 1];

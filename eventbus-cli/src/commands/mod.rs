@@ -3,12 +3,15 @@
 mod bus;
 mod config;
 mod consume;
+mod data_errors;
 mod demo;
 mod events;
 mod json_text;
 mod outbox;
 mod produce;
+mod python_literal;
 mod schemas;
+mod settings_file;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
