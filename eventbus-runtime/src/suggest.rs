@@ -14,7 +14,8 @@ where
             (if contained { 0 } else { edit_distance(word, c) }, c)
         })
         .filter(|(distance, _)| *distance <= limit)
-        .min_by_key(|(distance, _)| *distance)
+        // Among names containing the word (or contained in it), the nearest by edit distance.
+        .min_by_key(|(distance, c)| (*distance, edit_distance(word, c)))
         .map(|(_, c)| c)
 }
 
@@ -37,6 +38,14 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_nearest_of_the_containing_names_wins() {
+        assert_eq!(
+            closest("PRODUCER_CONFIGS", ["PRODUCER", "PRODUCER_CONFIG"]),
+            Some("PRODUCER_CONFIG")
+        );
+    }
 
     #[test]
     fn edit_distance_counts_characters() {
