@@ -127,7 +127,7 @@ pub struct ConsumeArgs {
     #[arg(long, overrides_with = "no_print_unknown")]
     pub print_unknown: bool,
     /// Fail the events of unknown types as a service's consumer does (dead-lettered, or the
-    /// consumer stops, by EVENT_BUS_CONSUMER_ON_ERROR).
+    /// consumer stops, by EVENT_BUS_KAFKA_CONSUMER_ON_ERROR or EVENT_BUS_REDIS_CONSUMER_ON_ERROR).
     #[arg(long, overrides_with = "print_unknown")]
     pub no_print_unknown: bool,
     /// Redis: this consumer's name in the group; its pending entries are its own, so keep it
