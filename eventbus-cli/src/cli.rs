@@ -67,6 +67,12 @@ pub enum ConfigCommand {
         /// Print the merged configuration as JSON.
         #[arg(long)]
         json: bool,
+        /// Read the configuration out of settings files: the value of this setting (e.g.
+        /// EVENT_BUS_PRODUCER_CONFIG) in a Django settings file (`.py`: its last top-level
+        /// assignment, a Python literal, read without running Python) or a YAML or JSON mapping
+        /// (Tutor), instead of files holding the configuration alone.
+        #[arg(long, value_name = "NAME")]
+        setting: Option<String>,
     },
 }
 
@@ -87,8 +93,12 @@ pub struct ProduceArgs {
     #[arg(long, value_enum)]
     pub backend: Option<Backend>,
     /// The event type, e.g. org.openedx.learning.course.enrollment.created.v1.
-    #[arg(long)]
-    pub event_type: String,
+    #[arg(long, required_unless_present = "signal", conflicts_with = "signal")]
+    pub event_type: Option<String>,
+    /// The event by its Python signal, as `produce_event --signal` takes it, e.g.
+    /// openedx_events.learning.signals.CERTIFICATE_CREATED (`eventbus events list` shows them).
+    #[arg(long, value_name = "PYTHON_PATH")]
+    pub signal: Option<String>,
     /// The topic, without EVENT_BUS_TOPIC_PREFIX.
     #[arg(long)]
     pub topic: String,
@@ -108,12 +118,26 @@ pub struct ConsumeArgs {
     /// kafka).
     #[arg(long, value_enum)]
     pub backend: Option<Backend>,
-    /// The topic, without EVENT_BUS_TOPIC_PREFIX.
-    #[arg(long)]
+    /// The topic, without EVENT_BUS_TOPIC_PREFIX (`-t`, as `consume_events`).
+    #[arg(short = 't', long)]
     pub topic: String,
-    /// The consumer group id.
-    #[arg(long)]
+    /// The consumer group id (`-g` or `--group_id`, as `consume_events`).
+    #[arg(short = 'g', long, visible_alias = "group_id")]
     pub group_id: String,
+    /// Accepted for compatibility with older `consume_events` commands, which took the signal
+    /// and ignored it (openedx-events 11.2.0's takes none): it must name a known signal, and
+    /// events of every type are printed all the same.
+    #[arg(long, value_name = "PYTHON_PATH")]
+    pub signal: Option<String>,
+    /// Print the events of types this build does not know, decoded with their writer schema from
+    /// the registry (Kafka; Redis entries carry no schema: their data is printed in base64), and
+    /// settle them as processed. On by default: this command inspects a topic.
+    #[arg(long, overrides_with = "no_print_unknown")]
+    pub print_unknown: bool,
+    /// Fail the events of unknown types as a service's consumer does (dead-lettered, or the
+    /// consumer stops, by EVENT_BUS_KAFKA_CONSUMER_ON_ERROR or EVENT_BUS_REDIS_CONSUMER_ON_ERROR).
+    #[arg(long, overrides_with = "print_unknown")]
+    pub no_print_unknown: bool,
     /// Redis: this consumer's name in the group; its pending entries are its own, so keep it
     /// stable across restarts (default: the host name).
     #[arg(long)]

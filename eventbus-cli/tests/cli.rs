@@ -8,83 +8,16 @@ use assert_cmd::Command;
 use eventbus_runtime::settings::names;
 use serde_json::Value;
 use std::path::PathBuf;
-use support::{create_topic, run, Output};
-
-const REDIS_URL: &str = "EVENT_BUS_REDIS_CONNECTION_URL";
-const XBLOCK_PUBLISHED: &str = "org.openedx.content_authoring.xblock.published.v1";
-const XBLOCK_DATA: &str = r#"{"xblock_info": {"usage_key": "block-v1:edX+DemoX+2026+type@html+block@intro", "block_type": "html"}}"#;
-
-/// The command with no bus settings at all: the embedded default.
-fn eventbus() -> Command {
-    Command::from_std(eventbus_std())
-}
-
-/// [`eventbus`] as a plain process command.
-fn eventbus_std() -> std::process::Command {
-    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin!("eventbus"));
-    for name in [
-        names::BOOTSTRAP_SERVERS,
-        names::SCHEMA_REGISTRY_URL,
-        names::TOPIC_PREFIX,
-        "EVENT_BUS_PRODUCER_CONFIG",
-        "EVENT_BUS_PRODUCER",
-        "EVENT_BUS_CONSUMER",
-        "EVENT_BUS_OUTBOX_URL",
-        "EVENT_BUS_PRODUCER_MODE",
-        REDIS_URL,
-    ] {
-        command.env_remove(name);
-    }
-    command
-}
-
-/// The command pointed at the test services.
-fn eventbus_on_services() -> Command {
-    Command::from_std(eventbus_on_services_std())
-}
-
-/// [`eventbus_on_services`] as a plain process command.
-fn eventbus_on_services_std() -> std::process::Command {
-    let (servers, registry) = services();
-    let mut command = eventbus_std();
-    command
-        .env(names::BOOTSTRAP_SERVERS, servers)
-        .env(names::SCHEMA_REGISTRY_URL, registry)
-        .env(names::SERVICE_NAME, "eventbus-cli-test");
-    command
-}
-
-fn services() -> (String, String) {
-    let get = |name: &str| {
-        std::env::var(name).unwrap_or_else(|_| {
-            panic!(
-                "{name} is not set: run the tests with scripts/test.sh, which starts the services"
-            )
-        })
-    };
-    (
-        get(names::BOOTSTRAP_SERVERS),
-        get(names::SCHEMA_REGISTRY_URL),
-    )
-}
+use support::{
+    committed_and_dead_letters, create_topic, eventbus, eventbus_on_services,
+    eventbus_on_services_std, eventbus_std, produce_xblock, run, Output, REDIS_URL, XBLOCK_DATA,
+    XBLOCK_PUBLISHED,
+};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/fixtures/producer_config")
         .join(name)
-}
-
-/// `eventbus produce` of the XBlock event to `topic` on the test services.
-fn produce_xblock(topic: &str) -> Output {
-    run(eventbus_on_services()
-        .args([
-            "produce",
-            "--event-type",
-            XBLOCK_PUBLISHED,
-            "--topic",
-            topic,
-        ])
-        .args(["--data", XBLOCK_DATA]))
 }
 
 #[test]
@@ -393,6 +326,11 @@ fn produce_then_consume_through_the_real_broker() {
         line["data"]["xblock_info"]["usage_key"],
         "block-v1:edX+DemoX+2026+type@html+block@intro"
     );
+    // Where it was read from, beside the event; the key decoded with its registry schema.
+    assert_eq!(line["topic"], topic.as_str());
+    assert_eq!(line["partition"], 0);
+    assert_eq!(line["offset"], 0);
+    assert_eq!(line["key"], "block-v1:edX+DemoX+2026+type@html+block@intro");
     assert!(
         out.stderr.contains("1 event(s) processed, 0 dead-lettered"),
         "{}",
@@ -441,6 +379,9 @@ fn produce_then_consume_through_redis() {
     assert_eq!(line["event_type"], XBLOCK_PUBLISHED);
     assert_eq!(line["metadata"]["id"], delivery["id"]);
     assert_eq!(line["metadata"]["source"], "openedx/eventbus-cli-test/web");
+    assert_eq!(line["stream"], topic.as_str());
+    assert_eq!(line["entry_id"], delivery["entry_id"]);
+    assert_eq!(line.get("offset"), None, "no Kafka offset for Redis");
     assert!(
         out.stderr.contains("1 event(s) processed, 0 dead-lettered"),
         "{}",
@@ -499,45 +440,6 @@ fn every_printing_command_exits_quietly_on_a_closed_pipe() {
     assert_eq!(out.code, 1, "{}", out.stderr);
     assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
     let _ = std::fs::remove_dir_all(schemas_dir);
-}
-
-/// The offset committed by `group` on partition 0 of `topic`, if any, and the number of
-/// messages in `dead_letter_topic` (0 when it does not exist).
-fn committed_and_dead_letters(
-    group: &str,
-    topic: &str,
-    dead_letter_topic: &str,
-) -> (Option<i64>, i64) {
-    use rdkafka::consumer::{BaseConsumer, Consumer};
-    let (servers, _) = services();
-    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
-        .set("bootstrap.servers", &servers)
-        .set("group.id", group)
-        .create()
-        .unwrap();
-    let mut partitions = rdkafka::TopicPartitionList::new();
-    partitions.add_partition(topic, 0);
-    let timeout = std::time::Duration::from_secs(30);
-    let committed = consumer.committed_offsets(partitions, timeout).unwrap();
-    let offset = match committed.find_partition(topic, 0).unwrap().offset() {
-        rdkafka::Offset::Offset(n) => Some(n),
-        _ => None,
-    };
-    let metadata = consumer
-        .fetch_metadata(Some(dead_letter_topic), timeout)
-        .unwrap();
-    let exists = metadata.topics().iter().any(|t| {
-        t.name() == dead_letter_topic && t.error().is_none() && !t.partitions().is_empty()
-    });
-    let dead_letters = if exists {
-        let (low, high) = consumer
-            .fetch_watermarks(dead_letter_topic, 0, timeout)
-            .unwrap();
-        high - low
-    } else {
-        0
-    };
-    (offset, dead_letters)
 }
 
 #[test]

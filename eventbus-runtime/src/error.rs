@@ -14,9 +14,12 @@ pub struct DataError {
 
 /// One step of the path to a field.
 #[derive(Debug, Clone, PartialEq)]
-enum PathSegment {
+pub enum PathSegment {
+    /// A record field, by name.
     Field(String),
+    /// An array item, by index.
     Index(usize),
+    /// A map entry, by key.
     Key(String),
 }
 
@@ -121,6 +124,11 @@ impl DataError {
     /// What was wrong.
     pub fn kind(&self) -> &DataErrorKind {
         &self.kind
+    }
+
+    /// The steps of the path to the field at fault, from the top of the event.
+    pub fn segments(&self) -> &[PathSegment] {
+        &self.path
     }
 
     /// The dotted path of the field at fault (empty for the whole event).

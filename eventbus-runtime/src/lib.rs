@@ -57,7 +57,7 @@ pub mod registry;
 pub mod schema_registry;
 pub mod settings;
 pub mod signal;
-mod suggest;
+pub mod suggest;
 
 /// The Avro library whose `Schema` appears in this crate's API.
 pub use apache_avro;

@@ -1,7 +1,7 @@
 //! Suggestions for mistyped names: the closest candidate by edit distance.
 
 /// The candidate closest to `word`, if close enough to be a likely typo.
-pub(crate) fn closest<'c, I>(word: &str, candidates: I) -> Option<&'c str>
+pub fn closest<'c, I>(word: &str, candidates: I) -> Option<&'c str>
 where
     I: IntoIterator<Item = &'c str>,
 {
@@ -14,12 +14,13 @@ where
             (if contained { 0 } else { edit_distance(word, c) }, c)
         })
         .filter(|(distance, _)| *distance <= limit)
-        .min_by_key(|(distance, _)| *distance)
+        // Among names containing the word (or contained in it), the nearest by edit distance.
+        .min_by_key(|(distance, c)| (*distance, edit_distance(word, c)))
         .map(|(_, c)| c)
 }
 
 /// The Levenshtein distance between two strings, in characters.
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut previous: Vec<usize> = (0..=b.len()).collect();
     let mut current = vec![0; b.len() + 1];
@@ -37,6 +38,14 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_nearest_of_the_containing_names_wins() {
+        assert_eq!(
+            closest("PRODUCER_CONFIGS", ["PRODUCER", "PRODUCER_CONFIG"]),
+            Some("PRODUCER_CONFIG")
+        );
+    }
 
     #[test]
     fn edit_distance_counts_characters() {

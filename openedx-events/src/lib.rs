@@ -21,6 +21,9 @@ pub mod authz;
 pub mod content_authoring;
 pub mod enterprise;
 pub mod learning;
+mod python_signals;
+
+pub use python_signals::{event_type_of_signal, python_signal, PYTHON_SIGNALS};
 
 /// Make sure the catalog is linked into the program, so that its events are in the registry.
 ///

@@ -352,3 +352,25 @@ fn every_truncated_encoding_is_an_error() {
         }
     }
 }
+
+#[test]
+fn python_signal_names_match_openedx_events() {
+    openedx_events::link();
+    let dir = support::scratch_dir("parity-signals");
+    let output = dir.join("signals.json");
+    support::run_python("python_signals.py", &[&output]);
+    let python = support::read_json(&output);
+    let python: Vec<(&str, &str)> = python
+        .as_object()
+        .expect("an object")
+        .iter()
+        .map(|(t, s)| (t.as_str(), s.as_str().expect("a signal path")))
+        .collect();
+    assert_eq!(python.len(), 75);
+    assert_eq!(python, openedx_events::PYTHON_SIGNALS.to_vec());
+    // Every event type of the catalog has its signal, and only those.
+    let catalog: BTreeSet<&str> = registry::all().map(|d| d.event_type).collect();
+    let named: BTreeSet<&str> = python.iter().map(|(t, _)| *t).collect();
+    assert_eq!(catalog, named);
+    let _ = std::fs::remove_dir_all(&dir);
+}

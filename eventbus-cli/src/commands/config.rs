@@ -10,7 +10,12 @@ use eventbus_runtime::producer_config::{
 use std::process::ExitCode;
 
 pub fn run(command: ConfigCommand) -> Result<ExitCode, CliError> {
-    let ConfigCommand::Check { files, env, json } = command;
+    let ConfigCommand::Check {
+        files,
+        env,
+        json,
+        setting,
+    } = command;
     if files.is_empty() && !env {
         return Err(CliError::Usage(format!(
             "nothing to check: give configuration files, or --env to check {ENV_VAR}"
@@ -22,7 +27,19 @@ pub fn run(command: ConfigCommand) -> Result<ExitCode, CliError> {
             "nothing to check: {ENV_VAR} is not set (or blank) and no file was given"
         )));
     }
-    let mut sources: Vec<ConfigSource> = files.into_iter().map(ConfigSource::file).collect();
+    let mut sources: Vec<ConfigSource> = match &setting {
+        None => files.into_iter().map(ConfigSource::file).collect(),
+        Some(name) => files
+            .iter()
+            .map(|file| {
+                let value = super::settings_file::read_setting(file, name)?;
+                Ok(ConfigSource::value(
+                    format!("{name} in file `{}`", file.display()),
+                    value,
+                ))
+            })
+            .collect::<Result<_, CliError>>()?,
+    };
     if env {
         sources.push(ConfigSource::env());
     }

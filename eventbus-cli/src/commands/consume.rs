@@ -8,15 +8,18 @@ use super::bus::{
 use super::CliError;
 use crate::cli::{Backend, ConsumeArgs};
 use crate::stdout::{noteln, outln};
+use base64::prelude::{Engine, BASE64_STANDARD};
 use chrono::{DateTime, Utc};
 use eventbus_runtime::avro::parse_isoformat;
 use eventbus_runtime::consume::{
-    cancel_on_signal, CancellationToken, ConsumeSummary, StopConsuming,
+    cancel_on_signal, CancellationToken, ConsumeSummary, MessageOrigin, StopConsuming,
+    UnknownEvent, UnknownHandler,
 };
 use eventbus_runtime::kafka::KafkaConsumer;
 use eventbus_runtime::redis::{RedisConsumer, StartFrom};
 use eventbus_runtime::registry::AnyReceiver;
-use serde_json::Value;
+use eventbus_runtime::signal::ReceiverError;
+use serde_json::{json, Value};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -137,34 +140,35 @@ pub fn run(args: ConsumeArgs) -> Result<ExitCode, CliError> {
         }
         _ => {}
     }
+    if let Some(signal) = &args.signal {
+        // Checked, then ignored: every event type is printed.
+        super::events::find_signal(signal)?;
+    }
     let shutdown = CancellationToken::new();
-    let seen = Arc::new(AtomicU64::new(0));
-    // Why standard output could not be written, once it could not: the consumer then stops
-    // with the message in hand neither committed nor dead-lettered.
-    let closed: Arc<Mutex<Option<CliError>>> = Arc::default();
+    let printer = Printer {
+        shutdown: shutdown.clone(),
+        seen: Arc::default(),
+        closed: Arc::default(),
+        max_messages,
+    };
     let receiver: AnyReceiver = {
-        let (shutdown, seen, closed) = (shutdown.clone(), seen.clone(), closed.clone());
+        let printer = printer.clone();
         Arc::new(move |event, metadata, _from_bus| {
-            let line = event_line(event.as_ref(), &metadata).to_string();
-            let (shutdown, seen, closed) = (shutdown.clone(), seen.clone(), closed.clone());
-            Box::pin(async move {
-                if let Err(error) = outln!("{line}") {
-                    let reason = error.to_string();
-                    closed
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .get_or_insert(error);
-                    shutdown.cancel();
-                    return Err(StopConsuming::new(reason).into());
-                }
-                let count = seen.fetch_add(1, Ordering::SeqCst) + 1;
-                if max_messages.is_some_and(|max| count >= max) {
-                    shutdown.cancel();
-                }
-                Ok(())
-            })
+            let mut line = event_line(event.as_ref(), &metadata);
+            add_origin(&mut line, MessageOrigin::current());
+            let printer = printer.clone();
+            Box::pin(async move { printer.print(&line) })
         })
     };
+    let on_unknown: Option<UnknownHandler> = (!args.no_print_unknown).then(|| {
+        let printer = printer.clone();
+        let handler: UnknownHandler = Arc::new(move |event| {
+            let line = unknown_line(&event);
+            let printer = printer.clone();
+            Box::pin(async move { printer.print(&line) })
+        });
+        handler
+    });
     let _connected = Connected::everywhere("eventbus consume", receiver);
     if max_messages == Some(0) {
         return Ok(ExitCode::SUCCESS);
@@ -172,14 +176,19 @@ pub fn run(args: ConsumeArgs) -> Result<ExitCode, CliError> {
     let watched = async {
         let watcher = tokio::spawn(cancel_on_signal(shutdown.clone()));
         let result = match backend {
-            Backend::Kafka => consume_kafka(&args, offset_time, shutdown).await,
-            Backend::Redis => consume_redis(&args, &extra, shutdown).await,
+            Backend::Kafka => consume_kafka(&args, offset_time, on_unknown, shutdown).await,
+            Backend::Redis => consume_redis(&args, &extra, on_unknown, shutdown).await,
         };
         watcher.abort();
         result
     };
     let summary = block_on(watched)??;
-    if let Some(error) = closed.lock().unwrap_or_else(|e| e.into_inner()).take() {
+    if let Some(error) = printer
+        .closed
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .take()
+    {
         return Err(error);
     }
     noteln!(
@@ -193,6 +202,7 @@ pub fn run(args: ConsumeArgs) -> Result<ExitCode, CliError> {
 async fn consume_kafka(
     args: &ConsumeArgs,
     offset_time: Option<DateTime<Utc>>,
+    on_unknown: Option<UnknownHandler>,
     shutdown: CancellationToken,
 ) -> Result<ConsumeSummary, CliError> {
     let settings = settings_from_env()?;
@@ -200,6 +210,9 @@ async fn consume_kafka(
         .map_err(|e| CliError::Usage(e.to_string()))?;
     if let Some(time) = offset_time {
         consumer = consumer.offset_time(time);
+    }
+    if let Some(handler) = on_unknown {
+        consumer = consumer.on_unknown(handler);
     }
     noteln!(
         "consuming {} as group {} (Ctrl-C to stop)",
@@ -212,6 +225,7 @@ async fn consume_kafka(
 async fn consume_redis(
     args: &ConsumeArgs,
     extra: &Extra,
+    on_unknown: Option<UnknownHandler>,
     shutdown: CancellationToken,
 ) -> Result<ConsumeSummary, CliError> {
     let settings = redis_settings_from_env()?;
@@ -230,6 +244,9 @@ async fn consume_redis(
     if let Some(ms) = extra.claim_msgs_older_than {
         consumer = consumer.claim_pending_older_than(std::time::Duration::from_millis(ms));
     }
+    if let Some(handler) = on_unknown {
+        consumer = consumer.on_unknown(handler);
+    }
     noteln!(
         "consuming {} as group {}, consumer {name} (Ctrl-C to stop)",
         consumer.full_topic(),
@@ -237,6 +254,90 @@ async fn consume_redis(
     );
     consumer.consume(shutdown).await.map_err(CliError::bus)
 }
+/// Prints the event lines; once standard output cannot be written, it records why and stops the
+/// consumer with the message in hand neither committed nor dead-lettered.
+#[derive(Clone)]
+struct Printer {
+    shutdown: CancellationToken,
+    seen: Arc<AtomicU64>,
+    closed: Arc<Mutex<Option<CliError>>>,
+    max_messages: Option<u64>,
+}
+
+impl Printer {
+    fn print(&self, line: &Value) -> Result<(), ReceiverError> {
+        if let Err(error) = outln!("{line}") {
+            let reason = error.to_string();
+            self.closed
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get_or_insert(error);
+            self.shutdown.cancel();
+            return Err(StopConsuming::new(reason).into());
+        }
+        let count = self.seen.fetch_add(1, Ordering::SeqCst) + 1;
+        if self.max_messages.is_some_and(|max| count >= max) {
+            self.shutdown.cancel();
+        }
+        Ok(())
+    }
+}
+
+/// Where the event was read from, beside it in its line: Kafka `topic`, `partition`, `offset`
+/// and `key` (decoded: a string or a number); Redis `stream` and `entry_id`.
+fn add_origin(line: &mut Value, origin: Option<MessageOrigin>) {
+    let Value::Object(line) = line else { return };
+    match origin {
+        Some(MessageOrigin::Kafka {
+            topic,
+            partition,
+            offset,
+            key,
+            decoded_key,
+        }) => {
+            line.insert("topic".into(), json!(topic));
+            line.insert("partition".into(), json!(partition));
+            line.insert("offset".into(), json!(offset));
+            // A key that cannot be decoded is shown as its bytes (Latin-1), not hidden.
+            let key = decoded_key
+                .or_else(|| key.map(|k| Value::String(k.iter().map(|&b| char::from(b)).collect())));
+            line.insert("key".into(), key.unwrap_or(Value::Null));
+        }
+        Some(MessageOrigin::Redis { stream, entry_id }) => {
+            line.insert("stream".into(), json!(stream));
+            line.insert("entry_id".into(), json!(entry_id));
+        }
+        Some(_) | None => {}
+    }
+}
+
+/// The line of an event of a type this build does not know: `"unknown": true`, its metadata,
+/// its data decoded with the writer schema (Kafka), or in base64 with why not (Redis, or data
+/// that does not decode), and where it was read from.
+fn unknown_line(event: &UnknownEvent) -> Value {
+    let mut line = json!({
+        "event_type": event.event_type,
+        "unknown": true,
+        "metadata": event.metadata.to_json(),
+    });
+    match event.data_json() {
+        Some(Ok(data)) => line["data"] = data,
+        failed => {
+            line["data"] = Value::Null;
+            line["data_base64"] = json!(BASE64_STANDARD.encode(&event.data));
+            line["data_error"] = json!(match failed {
+                Some(Err(error)) => format!("cannot decode with the writer schema: {error}"),
+                _ => "no writer schema: Redis entries carry the Avro data alone".to_owned(),
+            });
+        }
+    }
+    if let Some(writer) = &event.writer_schema {
+        line["schema_id"] = json!(writer.id);
+    }
+    add_origin(&mut line, Some(event.origin.clone()));
+    line
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

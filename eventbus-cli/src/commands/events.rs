@@ -27,20 +27,37 @@ fn list(as_json: bool) -> Result<(), CliError> {
                     "minor_version": d.minor_version,
                     "default_key_field": d.default_key_field,
                     "serializable": d.is_serializable(),
+                    "python_signal": openedx_events::python_signal(d.event_type),
                 })
             )?;
         }
         return Ok(());
     }
     let width = all.iter().map(|d| d.event_type.len()).max().unwrap_or(10);
-    outln!("{:width$}  MINOR  KEY FIELD", "EVENT TYPE")?;
+    let key_width = all
+        .iter()
+        .filter_map(|d| d.default_key_field)
+        .map(str::len)
+        .chain(["(in-process only)".len()])
+        .max()
+        .unwrap_or(10);
+    outln!(
+        "{:width$}  MINOR  {:key_width$}  PYTHON SIGNAL",
+        "EVENT TYPE",
+        "KEY FIELD"
+    )?;
     for d in &all {
         let key = match (d.default_key_field, d.is_serializable()) {
             (_, false) => "(in-process only)",
             (Some(key), true) => key,
             (None, true) => "-",
         };
-        outln!("{:width$}  {:>5}  {key}", d.event_type, d.minor_version)?;
+        let signal = openedx_events::python_signal(d.event_type).unwrap_or("-");
+        outln!(
+            "{:width$}  {:>5}  {key:key_width$}  {signal}",
+            d.event_type,
+            d.minor_version
+        )?;
     }
     outln!("{} event types", all.len())
 }
@@ -56,6 +73,26 @@ pub fn find(event_type: &str) -> Result<&'static EventDescriptor, CliError> {
         };
         CliError::Usage(format!("unknown event type {event_type:?}{hint}"))
     })
+}
+
+/// Find an event type by its Python signal path (`openedx_events.learning.signals.CERTIFICATE_CREATED`,
+/// or `module:NAME`) or fail with the closest signal names.
+pub fn find_signal(signal: &str) -> Result<&'static EventDescriptor, CliError> {
+    match openedx_events::event_type_of_signal(signal) {
+        Some(event_type) => find(event_type),
+        None => {
+            let signals = openedx_events::PYTHON_SIGNALS.iter().map(|(_, s)| *s);
+            let hint = match eventbus_runtime::suggest::closest(&signal.replace(':', "."), signals)
+            {
+                Some(close) => format!("; did you mean {close}?"),
+                None => "; `eventbus events list` shows them all".to_owned(),
+            };
+            Err(CliError::Usage(format!(
+                "unknown signal {signal:?}: expected a Python path such as \
+                 openedx_events.learning.signals.CERTIFICATE_CREATED{hint}"
+            )))
+        }
+    }
 }
 
 fn fields(schema: &Value, indent: usize, out: &mut Vec<String>) {
@@ -94,6 +131,9 @@ fn show(event_type: &str) -> Result<(), CliError> {
     outln!("minor version: {}", d.minor_version)?;
     outln!("default key field: {}", d.default_key_field.unwrap_or("-"))?;
     outln!("rust type: {}", d.rust_type)?;
+    if let Some(signal) = openedx_events::python_signal(d.event_type) {
+        outln!("python signal: {signal}")?;
+    }
     let Ok(schema) = d.schema() else {
         outln!("in-process only: this event cannot travel on the bus")?;
         return Ok(());

@@ -3,13 +3,16 @@
 mod bus;
 mod config;
 mod consume;
+mod data_errors;
 mod dead_letters;
 mod demo;
 mod events;
 mod json_text;
 mod outbox;
 mod produce;
+mod python_literal;
 mod schemas;
+mod settings_file;
 mod topics;
 
 use crate::cli::{Cli, Command};

@@ -8,7 +8,7 @@ use crate::stdout::outln;
 use eventbus_runtime::backend::Delivery;
 use eventbus_runtime::kafka::KafkaProducer;
 use eventbus_runtime::redis::RedisProducer;
-use eventbus_runtime::registry::{self, AnyEvent};
+use eventbus_runtime::registry::AnyEvent;
 use eventbus_runtime::EventsMetadata;
 use serde_json::{json, Value};
 use std::io::Read;
@@ -16,12 +16,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 pub fn run(args: ProduceArgs) -> Result<ExitCode, CliError> {
-    let descriptor = registry::find(&args.event_type).ok_or_else(|| {
-        CliError::Usage(format!(
-            "unknown event type {} (see `eventbus events list`)",
-            args.event_type
-        ))
-    })?;
+    let descriptor = match (&args.event_type, &args.signal) {
+        (Some(event_type), _) => super::events::find(event_type)?,
+        (None, Some(signal)) => super::events::find_signal(signal)?,
+        (None, None) => return Err(CliError::Usage("give --event-type or --signal".into())),
+    };
     let key_field = args
         .key_field
         .as_deref()
@@ -34,9 +33,14 @@ pub fn run(args: ProduceArgs) -> Result<ExitCode, CliError> {
         })?;
     let data = read_data(&args.data)?;
     // Validate the data into the typed event before touching the bus.
-    let event = descriptor
-        .from_json(&data)
-        .map_err(|e| CliError::Refused(format!("invalid --data: {e}")))?;
+    let event = super::data_errors::read_event(descriptor, &data).map_err(|problems| {
+        CliError::Refused(format!(
+            "invalid --data for {}: {} problem(s)\n  {}",
+            descriptor.event_type,
+            problems.len(),
+            problems.join("\n  ")
+        ))
+    })?;
     event
         .key_at(key_field)
         .map_err(|e| CliError::Refused(format!("--key-field {key_field}: {e}")))?;

@@ -65,16 +65,30 @@ pub fn kafka_settings() -> KafkaSettings {
 
 /// The Redis settings of the test services.
 pub fn redis_settings() -> eventbus_runtime::settings::RedisSettings {
-    eventbus_runtime::settings::RedisSettings::builder(env("EVENT_BUS_REDIS_CONNECTION_URL"))
+    eventbus_runtime::settings::RedisSettings::builder(env(REDIS_URL))
         .build()
         .unwrap()
 }
 
-/// The command pointed at the test services (Kafka, registry, Redis), with none of the caller's
-/// prefix, backend or outbox settings.
-pub fn eventbus_on_services() -> Command {
-    let mut command = Command::new(assert_cmd::cargo::cargo_bin!("eventbus"));
+/// The Redis URL setting.
+pub const REDIS_URL: &str = "EVENT_BUS_REDIS_CONNECTION_URL";
+/// The event type most tests produce.
+pub const XBLOCK_PUBLISHED: &str = "org.openedx.content_authoring.xblock.published.v1";
+/// Its data.
+pub const XBLOCK_DATA: &str = r#"{"xblock_info": {"usage_key": "block-v1:edX+DemoX+2026+type@html+block@intro", "block_type": "html"}}"#;
+
+/// The command with no bus settings at all: the embedded default.
+pub fn eventbus() -> Command {
+    Command::from_std(eventbus_std())
+}
+
+/// [`eventbus`] as a plain process command, with none of the caller's bus, prefix, dead-letter,
+/// producer or outbox settings.
+pub fn eventbus_std() -> std::process::Command {
+    let mut command = std::process::Command::new(assert_cmd::cargo::cargo_bin!("eventbus"));
     for name in [
+        names::BOOTSTRAP_SERVERS,
+        names::SCHEMA_REGISTRY_URL,
         names::TOPIC_PREFIX,
         names::DEAD_LETTER_TOPIC,
         "EVENT_BUS_REDIS_DEAD_LETTER_STREAM",
@@ -83,17 +97,88 @@ pub fn eventbus_on_services() -> Command {
         "EVENT_BUS_CONSUMER",
         "EVENT_BUS_OUTBOX_URL",
         "EVENT_BUS_PRODUCER_MODE",
+        REDIS_URL,
     ] {
         command.env_remove(name);
     }
     command
-        .env(names::BOOTSTRAP_SERVERS, env(names::BOOTSTRAP_SERVERS))
-        .env(names::SCHEMA_REGISTRY_URL, env(names::SCHEMA_REGISTRY_URL))
-        .env(
-            "EVENT_BUS_REDIS_CONNECTION_URL",
-            env("EVENT_BUS_REDIS_CONNECTION_URL"),
-        )
-        .env(names::SERVICE_NAME, "eventbus-cli-test")
-        .timeout(std::time::Duration::from_secs(120));
+}
+
+/// The command pointed at the test services (Kafka, registry, Redis), stopped after 120 s.
+pub fn eventbus_on_services() -> Command {
+    let mut command = Command::from_std(eventbus_on_services_std());
+    command.timeout(std::time::Duration::from_secs(120));
     command
+}
+
+/// [`eventbus_on_services`] as a plain process command.
+pub fn eventbus_on_services_std() -> std::process::Command {
+    let (servers, registry) = services();
+    let mut command = eventbus_std();
+    command
+        .env(names::BOOTSTRAP_SERVERS, servers)
+        .env(names::SCHEMA_REGISTRY_URL, registry)
+        .env(REDIS_URL, env(REDIS_URL))
+        .env(names::SERVICE_NAME, "eventbus-cli-test");
+    command
+}
+
+/// The Kafka bootstrap servers and registry URL of the test services.
+pub fn services() -> (String, String) {
+    (
+        env(names::BOOTSTRAP_SERVERS),
+        env(names::SCHEMA_REGISTRY_URL),
+    )
+}
+
+/// `eventbus produce` of the XBlock event to `topic` on the test services.
+pub fn produce_xblock(topic: &str) -> Output {
+    run(eventbus_on_services()
+        .args([
+            "produce",
+            "--event-type",
+            XBLOCK_PUBLISHED,
+            "--topic",
+            topic,
+        ])
+        .args(["--data", XBLOCK_DATA]))
+}
+
+/// The offset committed by `group` on partition 0 of `topic`, if any, and the number of
+/// messages in `dead_letter_topic` (0 when it does not exist).
+pub fn committed_and_dead_letters(
+    group: &str,
+    topic: &str,
+    dead_letter_topic: &str,
+) -> (Option<i64>, i64) {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let (servers, _) = services();
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", &servers)
+        .set("group.id", group)
+        .create()
+        .unwrap();
+    let mut partitions = rdkafka::TopicPartitionList::new();
+    partitions.add_partition(topic, 0);
+    let timeout = std::time::Duration::from_secs(30);
+    let committed = consumer.committed_offsets(partitions, timeout).unwrap();
+    let offset = match committed.find_partition(topic, 0).unwrap().offset() {
+        rdkafka::Offset::Offset(n) => Some(n),
+        _ => None,
+    };
+    let metadata = consumer
+        .fetch_metadata(Some(dead_letter_topic), timeout)
+        .unwrap();
+    let exists = metadata.topics().iter().any(|t| {
+        t.name() == dead_letter_topic && t.error().is_none() && !t.partitions().is_empty()
+    });
+    let dead_letters = if exists {
+        let (low, high) = consumer
+            .fetch_watermarks(dead_letter_topic, 0, timeout)
+            .unwrap();
+        high - low
+    } else {
+        0
+    };
+    (offset, dead_letters)
 }

@@ -59,6 +59,14 @@ pub enum MessageError {
         /// How many times they ran (1 + retries).
         attempts: u32,
     },
+    /// The handler of unknown event types (`on_unknown`) failed.
+    #[error("the handler of unknown event types failed on {event_type}: {error}")]
+    UnknownHandler {
+        /// The event type.
+        event_type: String,
+        /// The handler's error.
+        error: String,
+    },
     /// A receiver asked the consumer to stop ([`super::StopConsuming`]): the message is left
     /// unsettled and the consumer stops.
     #[error("a receiver asked the consumer to stop: {reason}")]
@@ -128,6 +136,7 @@ impl MessageError {
             MessageError::Schema { .. } => "invalid-schema",
             MessageError::Decode(_) => "decode",
             MessageError::Receivers { .. } => "receiver-error",
+            MessageError::UnknownHandler { .. } => "unknown-handler-error",
             MessageError::Stopped { .. } => "stopped",
         }
     }

@@ -5,12 +5,15 @@
 //! unit tests ([`MemoryBus`]).
 
 mod handlers;
+mod inspect;
 pub(crate) mod lanes;
 mod memory;
 mod message_error;
 mod shutdown;
 
 pub use handlers::{Handlers, OnEvent};
+pub(crate) use inspect::handle_unknown;
+pub use inspect::{MessageOrigin, UnknownEvent, UnknownHandler, WriterSchema};
 pub use memory::{MemoryBus, MemoryConsumer};
 pub use message_error::{MessageError, DLQ_ATTEMPTS, DLQ_FAILED_RECEIVERS};
 

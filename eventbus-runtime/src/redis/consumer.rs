@@ -27,6 +27,8 @@
 //! is finished and acknowledged. A receiver that returns [`crate::consume::StopConsuming`] stops
 //! the consumer with the entry it was given still pending.
 
+mod inspect;
+
 use super::connection::connect;
 use super::entry::{entries_of_list, entries_of_reply, ReplyError, StreamEntry, NAMES};
 use super::error::RedisError;
@@ -113,6 +115,8 @@ pub struct RedisConsumer {
     connection: ConnectionManager,
     /// The consumer's own handlers; none: the global signals.
     handlers: Handlers,
+    /// The handler of unknown event types (see `inspect`).
+    on_unknown: Option<crate::consume::UnknownHandler>,
 }
 
 impl OnEvent for RedisConsumer {
@@ -162,6 +166,7 @@ impl RedisConsumer {
             dead_letter,
             connection,
             handlers: Handlers::new(),
+            on_unknown: None,
         })
     }
 
@@ -493,19 +498,22 @@ impl RedisConsumer {
             );
         }
         let event_type = NAMES.event_type(fields)?;
-        let descriptor =
-            registry::find(&event_type).ok_or(MessageError::UnknownEventType { event_type })?;
+        let Some(descriptor) = registry::find(&event_type) else {
+            return self.unknown(entry, fields, event_type).await.map(|()| 1);
+        };
         descriptor.schema()?;
         let data = entry.event_data()?.ok_or(MessageError::NoValue)?;
         let event = descriptor.decode(data, None)?;
         let metadata = NAMES.metadata(fields)?;
-        let attempts = dispatch(
-            event,
-            metadata,
-            &self.handlers,
-            &self.settings.common().retry,
-        )
-        .await?;
+        let attempts = self
+            .origin(entry)
+            .scope(dispatch(
+                event,
+                metadata,
+                &self.handlers,
+                &self.settings.common().retry,
+            ))
+            .await?;
         if self.settings.common().audit_logging_enabled {
             tracing::info!(redis_msg_id = %entry.id, "Message from Redis processed successfully");
         }

@@ -30,6 +30,7 @@
 mod commits;
 mod context;
 mod error;
+mod inspect;
 mod offsets;
 mod ordered;
 
@@ -96,6 +97,8 @@ pub struct KafkaConsumer {
     same_schema: Mutex<HashMap<(u32, &'static str), bool>>,
     /// The consumer's own handlers; none: the global signals.
     handlers: Handlers,
+    /// The handler of unknown event types (see `inspect`).
+    on_unknown: Option<crate::consume::UnknownHandler>,
 }
 
 impl OnEvent for KafkaConsumer {
@@ -163,6 +166,7 @@ impl KafkaConsumer {
             dead_letter,
             same_schema: Mutex::default(),
             handlers: Handlers::new(),
+            on_unknown: None,
         })
     }
 
@@ -383,9 +387,12 @@ impl KafkaConsumer {
         let event_type = headers::NAMES
             .event_type(&headers)
             .map_err(|e| Failure::Message(e.into()))?;
-        let descriptor = registry::find(&event_type).ok_or(Failure::Message(
-            MessageError::UnknownEventType { event_type },
-        ))?;
+        let Some(descriptor) = registry::find(&event_type) else {
+            return self
+                .unknown(message, &headers, event_type)
+                .await
+                .map(|()| 1);
+        };
         let local = descriptor
             .schema()
             .map_err(|e| Failure::Message(e.into()))?;
@@ -412,14 +419,17 @@ impl KafkaConsumer {
         let metadata = headers::NAMES
             .metadata(&headers)
             .map_err(|e| Failure::Message(e.into()))?;
-        let attempts = crate::consume::dispatch(
-            event,
-            metadata,
-            &self.handlers,
-            &self.settings.common().retry,
-        )
-        .await
-        .map_err(Failure::Message)?;
+        let attempts = self
+            .origin(message)
+            .await
+            .scope(crate::consume::dispatch(
+                event,
+                metadata,
+                &self.handlers,
+                &self.settings.common().retry,
+            ))
+            .await
+            .map_err(Failure::Message)?;
         if self.settings.common().audit_logging_enabled {
             tracing::info!(
                 topic = message.topic(),

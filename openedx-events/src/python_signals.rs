@@ -1,0 +1,350 @@
+//! The Python name of each event's signal: `openedx_events.<domain>.signals.<NAME>`, the
+//! `OpenEdxPublicSignal` that openedx-events 11.2.0 defines for the event type, as Python
+//! operators write it (`produce_event --signal`, Django receivers).
+//!
+//! Generated once from the installed Python package (`tests/python/python_signals.py`) and
+//! checked against it by `tests/tests/python_parity.rs`.
+
+/// Every event type with its Python signal path, sorted by event type.
+pub const PYTHON_SIGNALS: &[(&str, &str)] = &[
+    (
+        "org.openedx.analytics.tracking.event.emitted.v1",
+        "openedx_events.analytics.signals.TRACKING_EVENT_EMITTED",
+    ),
+    (
+        "org.openedx.authz.role_assignment.created",
+        "openedx_events.authz.signals.ROLE_ASSIGNMENT_CREATED",
+    ),
+    (
+        "org.openedx.authz.role_assignment.deleted",
+        "openedx_events.authz.signals.ROLE_ASSIGNMENT_DELETED",
+    ),
+    (
+        "org.openedx.content_authoring.content.object.associations.changed.v1",
+        "openedx_events.content_authoring.signals.CONTENT_OBJECT_ASSOCIATIONS_CHANGED",
+    ),
+    (
+        "org.openedx.content_authoring.content.object.tags.changed.v1",
+        "openedx_events.content_authoring.signals.CONTENT_OBJECT_TAGS_CHANGED",
+    ),
+    (
+        "org.openedx.content_authoring.content_library.collection.created.v1",
+        "openedx_events.content_authoring.signals.LIBRARY_COLLECTION_CREATED",
+    ),
+    (
+        "org.openedx.content_authoring.content_library.collection.deleted.v1",
+        "openedx_events.content_authoring.signals.LIBRARY_COLLECTION_DELETED",
+    ),
+    (
+        "org.openedx.content_authoring.content_library.collection.updated.v1",
+        "openedx_events.content_authoring.signals.LIBRARY_COLLECTION_UPDATED",
+    ),
+    (
+        "org.openedx.content_authoring.content_library.container.created.v1",
+        "openedx_events.content_authoring.signals.LIBRARY_CONTAINER_CREATED",
+    ),
+    (
+        "org.openedx.content_authoring.content_library.container.deleted.v1",
+        "openedx_events.content_authoring.signals.LIBRARY_CONTAINER_DELETED",
+    ),
+    (
+        "org.openedx.content_authoring.content_library.container.published.v1",
+        "openedx_events.content_authoring.signals.LIBRARY_CONTAINER_PUBLISHED",
+    ),
+    (
+        "org.openedx.content_authoring.content_library.container.updated.v1",
+        "openedx_events.content_authoring.signals.LIBRARY_CONTAINER_UPDATED",
+    ),
+    (
+        "org.openedx.content_authoring.content_library.created.v1",
+        "openedx_events.content_authoring.signals.CONTENT_LIBRARY_CREATED",
+    ),
+    (
+        "org.openedx.content_authoring.content_library.deleted.v1",
+        "openedx_events.content_authoring.signals.CONTENT_LIBRARY_DELETED",
+    ),
+    (
+        "org.openedx.content_authoring.content_library.updated.v1",
+        "openedx_events.content_authoring.signals.CONTENT_LIBRARY_UPDATED",
+    ),
+    (
+        "org.openedx.content_authoring.course.catalog_info.changed.v1",
+        "openedx_events.content_authoring.signals.COURSE_CATALOG_INFO_CHANGED",
+    ),
+    (
+        "org.openedx.content_authoring.course.certificate_config.changed.v1",
+        "openedx_events.content_authoring.signals.COURSE_CERTIFICATE_CONFIG_CHANGED",
+    ),
+    (
+        "org.openedx.content_authoring.course.certificate_config.deleted.v1",
+        "openedx_events.content_authoring.signals.COURSE_CERTIFICATE_CONFIG_DELETED",
+    ),
+    (
+        "org.openedx.content_authoring.course.created.v1",
+        "openedx_events.content_authoring.signals.COURSE_CREATED",
+    ),
+    (
+        "org.openedx.content_authoring.course.import.completed.v1",
+        "openedx_events.content_authoring.signals.COURSE_IMPORT_COMPLETED",
+    ),
+    (
+        "org.openedx.content_authoring.course.rerun.completed.v1",
+        "openedx_events.content_authoring.signals.COURSE_RERUN_COMPLETED",
+    ),
+    (
+        "org.openedx.content_authoring.library_block.created.v1",
+        "openedx_events.content_authoring.signals.LIBRARY_BLOCK_CREATED",
+    ),
+    (
+        "org.openedx.content_authoring.library_block.deleted.v1",
+        "openedx_events.content_authoring.signals.LIBRARY_BLOCK_DELETED",
+    ),
+    (
+        "org.openedx.content_authoring.library_block.published.v1",
+        "openedx_events.content_authoring.signals.LIBRARY_BLOCK_PUBLISHED",
+    ),
+    (
+        "org.openedx.content_authoring.library_block.updated.v1",
+        "openedx_events.content_authoring.signals.LIBRARY_BLOCK_UPDATED",
+    ),
+    (
+        "org.openedx.content_authoring.xblock.created.v1",
+        "openedx_events.content_authoring.signals.XBLOCK_CREATED",
+    ),
+    (
+        "org.openedx.content_authoring.xblock.deleted.v1",
+        "openedx_events.content_authoring.signals.XBLOCK_DELETED",
+    ),
+    (
+        "org.openedx.content_authoring.xblock.duplicated.v1",
+        "openedx_events.content_authoring.signals.XBLOCK_DUPLICATED",
+    ),
+    (
+        "org.openedx.content_authoring.xblock.published.v1",
+        "openedx_events.content_authoring.signals.XBLOCK_PUBLISHED",
+    ),
+    (
+        "org.openedx.content_authoring.xblock.updated.v1",
+        "openedx_events.content_authoring.signals.XBLOCK_UPDATED",
+    ),
+    (
+        "org.openedx.enterprise.enterprise_group.deleted.v1",
+        "openedx_events.enterprise.signals.ENTERPRISE_GROUP_DELETED",
+    ),
+    (
+        "org.openedx.enterprise.learner_credit_course_enrollment.revoked.v1",
+        "openedx_events.enterprise.signals.LEARNER_CREDIT_COURSE_ENROLLMENT_REVOKED",
+    ),
+    (
+        "org.openedx.enterprise.subsidy.redeemed.v1",
+        "openedx_events.enterprise.signals.SUBSIDY_REDEEMED",
+    ),
+    (
+        "org.openedx.enterprise.subsidy.redemption-reversed.v1",
+        "openedx_events.enterprise.signals.SUBSIDY_REDEMPTION_REVERSED",
+    ),
+    (
+        "org.openedx.enterprise.subsidy_ledger_transaction.committed.v1",
+        "openedx_events.enterprise.signals.LEDGER_TRANSACTION_COMMITTED",
+    ),
+    (
+        "org.openedx.enterprise.subsidy_ledger_transaction.created.v1",
+        "openedx_events.enterprise.signals.LEDGER_TRANSACTION_CREATED",
+    ),
+    (
+        "org.openedx.enterprise.subsidy_ledger_transaction.failed.v1",
+        "openedx_events.enterprise.signals.LEDGER_TRANSACTION_FAILED",
+    ),
+    (
+        "org.openedx.enterprise.subsidy_ledger_transaction.reversed.v1",
+        "openedx_events.enterprise.signals.LEDGER_TRANSACTION_REVERSED",
+    ),
+    (
+        "org.openedx.learning.auth.session.login.completed.v1",
+        "openedx_events.learning.signals.SESSION_LOGIN_COMPLETED",
+    ),
+    (
+        "org.openedx.learning.badge.awarded.v1",
+        "openedx_events.learning.signals.BADGE_AWARDED",
+    ),
+    (
+        "org.openedx.learning.badge.revoked.v1",
+        "openedx_events.learning.signals.BADGE_REVOKED",
+    ),
+    (
+        "org.openedx.learning.ccx.course.passing.status.updated.v1",
+        "openedx_events.learning.signals.CCX_COURSE_PASSING_STATUS_UPDATED",
+    ),
+    (
+        "org.openedx.learning.certificate.changed.v1",
+        "openedx_events.learning.signals.CERTIFICATE_CHANGED",
+    ),
+    (
+        "org.openedx.learning.certificate.created.v1",
+        "openedx_events.learning.signals.CERTIFICATE_CREATED",
+    ),
+    (
+        "org.openedx.learning.certificate.revoked.v1",
+        "openedx_events.learning.signals.CERTIFICATE_REVOKED",
+    ),
+    (
+        "org.openedx.learning.cohort_membership.changed.v1",
+        "openedx_events.learning.signals.COHORT_MEMBERSHIP_CHANGED",
+    ),
+    (
+        "org.openedx.learning.course.enrollment.changed.v1",
+        "openedx_events.learning.signals.COURSE_ENROLLMENT_CHANGED",
+    ),
+    (
+        "org.openedx.learning.course.enrollment.created.v1",
+        "openedx_events.learning.signals.COURSE_ENROLLMENT_CREATED",
+    ),
+    (
+        "org.openedx.learning.course.notification.requested.v1",
+        "openedx_events.learning.signals.COURSE_NOTIFICATION_REQUESTED",
+    ),
+    (
+        "org.openedx.learning.course.passing.status.updated.v1",
+        "openedx_events.learning.signals.COURSE_PASSING_STATUS_UPDATED",
+    ),
+    (
+        "org.openedx.learning.course.persistent_grade_summary.changed.v1",
+        "openedx_events.learning.signals.PERSISTENT_GRADE_SUMMARY_CHANGED",
+    ),
+    (
+        "org.openedx.learning.course.unenrollment.completed.v1",
+        "openedx_events.learning.signals.COURSE_UNENROLLMENT_COMPLETED",
+    ),
+    (
+        "org.openedx.learning.discussions.configuration.changed.v1",
+        "openedx_events.learning.signals.COURSE_DISCUSSIONS_CHANGED",
+    ),
+    (
+        "org.openedx.learning.exam.attempt.errored.v1",
+        "openedx_events.learning.signals.EXAM_ATTEMPT_ERRORED",
+    ),
+    (
+        "org.openedx.learning.exam.attempt.rejected.v1",
+        "openedx_events.learning.signals.EXAM_ATTEMPT_REJECTED",
+    ),
+    (
+        "org.openedx.learning.exam.attempt.reset.v1",
+        "openedx_events.learning.signals.EXAM_ATTEMPT_RESET",
+    ),
+    (
+        "org.openedx.learning.exam.attempt.submitted.v1",
+        "openedx_events.learning.signals.EXAM_ATTEMPT_SUBMITTED",
+    ),
+    (
+        "org.openedx.learning.exam.attempt.verified.v1",
+        "openedx_events.learning.signals.EXAM_ATTEMPT_VERIFIED",
+    ),
+    (
+        "org.openedx.learning.external_grader.score.submitted.v1",
+        "openedx_events.learning.signals.EXTERNAL_GRADER_SCORE_SUBMITTED",
+    ),
+    (
+        "org.openedx.learning.forum.thread.created.v1",
+        "openedx_events.learning.signals.FORUM_THREAD_CREATED",
+    ),
+    (
+        "org.openedx.learning.forum.thread.response.comment.created.v1",
+        "openedx_events.learning.signals.FORUM_RESPONSE_COMMENT_CREATED",
+    ),
+    (
+        "org.openedx.learning.forum.thread.response.created.v1",
+        "openedx_events.learning.signals.FORUM_THREAD_RESPONSE_CREATED",
+    ),
+    (
+        "org.openedx.learning.idv_attempt.approved.v1",
+        "openedx_events.learning.signals.IDV_ATTEMPT_APPROVED",
+    ),
+    (
+        "org.openedx.learning.idv_attempt.created.v1",
+        "openedx_events.learning.signals.IDV_ATTEMPT_CREATED",
+    ),
+    (
+        "org.openedx.learning.idv_attempt.denied.v1",
+        "openedx_events.learning.signals.IDV_ATTEMPT_DENIED",
+    ),
+    (
+        "org.openedx.learning.idv_attempt.pending.v1",
+        "openedx_events.learning.signals.IDV_ATTEMPT_PENDING",
+    ),
+    (
+        "org.openedx.learning.lti_provider.launch.success.v1",
+        "openedx_events.learning.signals.LTI_PROVIDER_LAUNCH_SUCCESS",
+    ),
+    (
+        "org.openedx.learning.ora.submission.created.v1",
+        "openedx_events.learning.signals.ORA_SUBMISSION_CREATED",
+    ),
+    (
+        "org.openedx.learning.program.certificate.awarded.v1",
+        "openedx_events.learning.signals.PROGRAM_CERTIFICATE_AWARDED",
+    ),
+    (
+        "org.openedx.learning.program.certificate.revoked.v1",
+        "openedx_events.learning.signals.PROGRAM_CERTIFICATE_REVOKED",
+    ),
+    (
+        "org.openedx.learning.student.registration.completed.v1",
+        "openedx_events.learning.signals.STUDENT_REGISTRATION_COMPLETED",
+    ),
+    (
+        "org.openedx.learning.user.course_access_role.added.v1",
+        "openedx_events.learning.signals.COURSE_ACCESS_ROLE_ADDED",
+    ),
+    (
+        "org.openedx.learning.user.course_access_role.removed.v1",
+        "openedx_events.learning.signals.COURSE_ACCESS_ROLE_REMOVED",
+    ),
+    (
+        "org.openedx.learning.user.notification.requested.v1",
+        "openedx_events.learning.signals.USER_NOTIFICATION_REQUESTED",
+    ),
+    (
+        "org.openedx.learning.xblock.skill.verified.v1",
+        "openedx_events.learning.signals.XBLOCK_SKILL_VERIFIED",
+    ),
+];
+
+/// The Python signal path of `event_type`, e.g.
+/// `openedx_events.learning.signals.CERTIFICATE_CREATED` for
+/// `org.openedx.learning.certificate.created.v1`.
+pub fn python_signal(event_type: &str) -> Option<&'static str> {
+    PYTHON_SIGNALS
+        .binary_search_by(|(t, _)| (*t).cmp(event_type))
+        .ok()
+        .map(|i| PYTHON_SIGNALS[i].1)
+}
+
+/// The event type of a Python signal path (`openedx_events.learning.signals.CERTIFICATE_CREATED`;
+/// a `module:NAME` spelling is read the same).
+pub fn event_type_of_signal(signal: &str) -> Option<&'static str> {
+    let dotted = signal.trim().replace(':', ".");
+    PYTHON_SIGNALS
+        .iter()
+        .find(|(_, path)| *path == dotted)
+        .map(|(event_type, _)| *event_type)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_ways_and_sorted() {
+        assert!(PYTHON_SIGNALS.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(
+            python_signal("org.openedx.learning.certificate.created.v1"),
+            Some("openedx_events.learning.signals.CERTIFICATE_CREATED")
+        );
+        assert_eq!(
+            event_type_of_signal("openedx_events.learning.signals:CERTIFICATE_CREATED"),
+            Some("org.openedx.learning.certificate.created.v1")
+        );
+        assert_eq!(python_signal("org.example.v1"), None);
+        assert_eq!(event_type_of_signal("CERTIFICATE_CREATED"), None);
+    }
+}
