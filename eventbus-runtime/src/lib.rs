@@ -58,6 +58,8 @@ pub mod schema_registry;
 pub mod settings;
 pub mod signal;
 mod suggest;
+#[cfg(feature = "telemetry")]
+pub mod telemetry;
 
 /// The Avro library whose `Schema` appears in this crate's API.
 pub use apache_avro;

@@ -101,7 +101,8 @@ impl DeadLetterProducer {
         topic: String,
         group_id: String,
     ) -> Result<Self, KafkaError> {
-        let context = TracingContext::new("dead-letter producer", settings.bootstrap_servers());
+        let context =
+            TracingContext::with_readiness("dead-letter producer", settings.bootstrap_servers());
         let producer = producer_config(settings)
             .create_with_context(context.clone())
             .map_err(|source| KafkaError::Create {

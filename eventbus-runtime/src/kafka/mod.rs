@@ -21,6 +21,7 @@ pub mod framing;
 pub mod headers;
 pub mod producer;
 pub mod replay;
+mod telemetry;
 
 pub use admin::{KafkaAdmin, TopicSpec};
 pub use consumer::{

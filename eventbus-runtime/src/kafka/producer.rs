@@ -35,6 +35,7 @@ use crate::registry::AnyEvent;
 use crate::schema_registry::SchemaRegistryClient;
 use crate::settings::KafkaSettings;
 use crate::signal::BoxFuture;
+use crate::telemetry::{metrics, System};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::util::Timeout;
@@ -103,7 +104,7 @@ impl KafkaProducer {
         settings: &KafkaSettings,
         registry: Arc<SchemaRegistryClient>,
     ) -> Result<Self, KafkaError> {
-        let context = TracingContext::new("producer", settings.bootstrap_servers());
+        let context = TracingContext::with_readiness("producer", settings.bootstrap_servers());
         let producer: FutureProducer<TracingContext> = producer_config(settings)
             .create_with_context(context.clone())
             .map_err(|source| KafkaError::Create {
@@ -144,6 +145,7 @@ impl KafkaProducer {
         let descriptor = event.descriptor();
         let event_type = descriptor.event_type;
         let full = full_topic(self.topic_prefix.as_deref(), topic);
+        let sending = metrics::sending(System::Kafka, &full, event_type);
         let fail = |source: KafkaError, key: Option<&KeyValue>| {
             tracing::error!(
                 topic = %full,
@@ -188,6 +190,7 @@ impl KafkaProducer {
             .await
         {
             Ok(delivery) => {
+                sending.acknowledged();
                 self.log.connected();
                 if self.audit_logging {
                     tracing::info!(

@@ -30,12 +30,15 @@
 use super::connection::connect;
 use super::entry::{entries_of_list, entries_of_reply, ReplyError, StreamEntry, NAMES};
 use super::error::RedisError;
+use super::telemetry::LagProbe;
 use crate::avro::python_isoformat;
 use crate::consume::{
     dispatch, sleep_unless_cancelled, CancellationToken, ConsumeSummary, ErrorStreak, MessageError,
 };
 use crate::registry;
 use crate::settings::{OnError, RedisSettings};
+use crate::telemetry::metrics::{self, System};
+use crate::telemetry::HealthCheck;
 use redis::aio::ConnectionManager;
 use redis::Value;
 use std::collections::VecDeque;
@@ -110,6 +113,9 @@ pub struct RedisConsumer {
     claim_idle: Option<Duration>,
     dead_letter: Option<String>,
     connection: ConnectionManager,
+    /// Readiness: `connected` while reads succeed.
+    health: HealthCheck,
+    lag: LagProbe,
 }
 
 impl std::fmt::Debug for RedisConsumer {
@@ -152,6 +158,14 @@ impl RedisConsumer {
             claim_idle: None,
             dead_letter,
             connection,
+            health: HealthCheck::register(
+                format!(
+                    "redis consumer of {} in group {group_id}",
+                    settings.full_topic(topic)
+                ),
+                &["connected"],
+            ),
+            lag: LagProbe::default(),
         })
     }
 
@@ -206,6 +220,7 @@ impl RedisConsumer {
             return Ok(summary);
         }
         self.join_group().await?;
+        self.health.set("connected", true);
         tracing::info!(
             full_topic = %self.full_topic,
             consumer_group = %self.group_id,
@@ -287,6 +302,7 @@ impl RedisConsumer {
                         read = self.read_new() => read,
                     }
                 };
+                self.health.set("connected", read.is_ok());
                 match read {
                     Ok(entries) if entries.is_empty() => {
                         if pending {
@@ -355,6 +371,7 @@ impl RedisConsumer {
                 // sleep, and processed again (at least once).
                 errors.failed(&error);
                 summary.retried += 1;
+                metrics::retried(System::Redis, &self.full_topic, &self.group_id);
                 tracing::warn!(%error, id = %entry.id, "the entry stays pending and will be read again");
                 // Read again from the first pending entry, this one.
                 pending = true;
@@ -428,6 +445,9 @@ impl RedisConsumer {
     /// The next new entries, waiting up to the poll timeout for one.
     async fn read_new(&mut self) -> Result<Vec<StreamEntry>, RedisError> {
         let block = self.settings.common().poll_timeout;
+        (self.lag)
+            .refresh(&mut self.connection, &self.full_topic, &self.group_id)
+            .await;
         self.read_group(">", Some(block)).await
     }
 
@@ -471,6 +491,13 @@ impl RedisConsumer {
             );
             return Ok(());
         };
+        let event_type = crate::metadata_fields::last_value(fields, NAMES.event_type);
+        let processing = metrics::consumed(
+            System::Redis,
+            &self.full_topic,
+            &self.group_id,
+            event_type.as_deref(),
+        );
         if self.settings.common().audit_logging_enabled {
             tracing::info!(
                 topic = %self.full_topic,
@@ -490,6 +517,7 @@ impl RedisConsumer {
         if self.settings.common().audit_logging_enabled {
             tracing::info!(redis_msg_id = %entry.id, "Message from Redis processed successfully");
         }
+        processing.succeeded();
         Ok(())
     }
 
@@ -548,6 +576,16 @@ impl RedisConsumer {
                 stream: stream.to_owned(),
                 source,
             })?;
+        let event_type = entry
+            .fields
+            .as_ref()
+            .and_then(|fields| crate::metadata_fields::last_value(fields, NAMES.event_type));
+        metrics::dead_lettered(
+            System::Redis,
+            &self.full_topic,
+            &self.group_id,
+            event_type.as_deref(),
+        );
         tracing::warn!(
             dead_letter_stream = stream,
             dead_letter_id = %id,

@@ -16,6 +16,7 @@ pub mod consumer;
 pub mod entry;
 pub mod error;
 pub mod producer;
+mod telemetry;
 
 pub use consumer::{ConsumerError, RedisConsumer, StartFrom};
 pub use error::RedisError;

@@ -13,6 +13,7 @@ use crate::metadata::EventsMetadata;
 use crate::registry::AnyEvent;
 use crate::settings::RedisSettings;
 use crate::signal::BoxFuture;
+use crate::telemetry::{metrics, System};
 use redis::aio::ConnectionManager;
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,6 +62,7 @@ impl RedisProducer {
         let event_type = descriptor.event_type;
         descriptor.schema()?;
         let stream = full_topic(self.topic_prefix.as_deref(), topic);
+        let sending = metrics::sending(System::Redis, &stream, event_type);
         let mut command = redis::cmd("XADD");
         command.arg(&stream);
         if let Some(len) = self.stream_max_len {
@@ -73,6 +75,7 @@ impl RedisProducer {
         let mut connection = self.connection.clone();
         match command.query_async::<String>(&mut connection).await {
             Ok(entry_id) => {
+                sending.acknowledged();
                 if self.audit_logging {
                     tracing::info!(
                         topic = %stream,

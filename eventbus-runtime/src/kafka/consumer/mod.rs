@@ -117,7 +117,10 @@ impl KafkaConsumer {
         registry: Arc<SchemaRegistryClient>,
     ) -> Result<Self, ConsumerError> {
         let consumer: Inner = consumer_config(settings, group_id)
-            .create_with_context(EventConsumerContext::new(settings.bootstrap_servers()))
+            .create_with_context(EventConsumerContext::new(
+                settings.bootstrap_servers(),
+                group_id,
+            ))
             .map_err(|source| KafkaError::Create {
                 client: "consumer",
                 source,
@@ -217,6 +220,8 @@ impl KafkaConsumer {
                 source,
             })?;
         tracing::info!(full_topic = %self.full_topic, consumer_group = %self.group_id, "Running consumer");
+        let _lag =
+            super::telemetry::lag_probe(self.consumer.clone(), &self.settings, &self.group_id);
         let mut committer = Committer::new(self.consumer.clone());
         let result = self.run(shutdown, summary, &mut committer).await;
         committer.finish().await;
@@ -320,6 +325,7 @@ impl KafkaConsumer {
 
     async fn process(&self, message: &BorrowedMessage<'_>) -> Result<(), Failure> {
         let headers = header_pairs(message.headers());
+        let processing = super::telemetry::consumed(message, &self.group_id, &headers);
         self.log_received(message, &headers);
         let event_type = headers::NAMES
             .event_type(&headers)
@@ -364,6 +370,7 @@ impl KafkaConsumer {
                 "Message from Kafka processed successfully"
             );
         }
+        processing.succeeded();
         Ok(())
     }
 
@@ -376,7 +383,7 @@ impl KafkaConsumer {
             partition = message.partition(),
             offset = message.offset(),
             message_id = crate::metadata_fields::last_value(headers, headers::ID),
-            key = %message.key().unwrap_or_default().escape_ascii(),
+            key = %super::framing::display_key(message.key()),
             event_timestamp_ms = message.timestamp().to_millis(),
             "Message received from Kafka"
         );
@@ -415,6 +422,7 @@ impl KafkaConsumer {
             });
         };
         let headers = header_pairs(message.headers());
+        super::telemetry::dead_lettered(message, &self.group_id, &headers);
         let text = error.to_string();
         let letter = DeadLetter {
             key: message.key(),
@@ -471,6 +479,7 @@ impl KafkaConsumer {
 
     /// Read the message again on the next poll.
     fn rewind(&self, message: &BorrowedMessage<'_>) {
+        super::telemetry::retried(message, &self.group_id);
         if let Err(error) = self.consumer.seek(
             message.topic(),
             message.partition(),
