@@ -42,6 +42,23 @@ pub enum Command {
     /// receivers. With no EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS it runs on an embedded default (a mock
     /// Kafka cluster and an in-memory schema registry, in this process).
     Demo(DemoArgs),
+    /// Run several consumers (Kafka and/or Redis) in one process from a configuration file,
+    /// printing each event as a JSON line as `consume` does. SIGTERM or Ctrl-C: every consumer
+    /// finishes the event in hand, commits and leaves its group; exit 0. Exit 3 names the
+    /// consumer that failed (the others are stopped gracefully).
+    Worker(WorkerArgs),
+}
+
+/// `eventbus worker ...`
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// The configuration file (TOML, YAML or JSON): `metrics = "127.0.0.1:9100"` and one
+    /// `[[consumers]]` entry per consumer (`transport` kafka|redis, `topic`, `group`, options).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Serve /metrics (Prometheus), /livez and /readyz on this address (overrides the file's).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 /// `eventbus config ...`

@@ -60,6 +60,8 @@ pub mod signal;
 mod suggest;
 #[cfg(feature = "telemetry")]
 pub mod telemetry;
+#[cfg(any(feature = "kafka", feature = "redis"))]
+pub mod worker;
 
 /// The Avro library whose `Schema` appears in this crate's API.
 pub use apache_avro;

@@ -138,33 +138,8 @@ pub fn run(args: ConsumeArgs) -> Result<ExitCode, CliError> {
         _ => {}
     }
     let shutdown = CancellationToken::new();
-    let seen = Arc::new(AtomicU64::new(0));
-    // Why standard output could not be written, once it could not: the consumer then stops
-    // with the message in hand neither committed nor dead-lettered.
-    let closed: Arc<Mutex<Option<CliError>>> = Arc::default();
-    let receiver: AnyReceiver = {
-        let (shutdown, seen, closed) = (shutdown.clone(), seen.clone(), closed.clone());
-        Arc::new(move |event, metadata, _from_bus| {
-            let line = event_line(event.as_ref(), &metadata).to_string();
-            let (shutdown, seen, closed) = (shutdown.clone(), seen.clone(), closed.clone());
-            Box::pin(async move {
-                if let Err(error) = outln!("{line}") {
-                    let reason = error.to_string();
-                    closed
-                        .lock()
-                        .unwrap_or_else(|e| e.into_inner())
-                        .get_or_insert(error);
-                    shutdown.cancel();
-                    return Err(StopConsuming::new(reason).into());
-                }
-                let count = seen.fetch_add(1, Ordering::SeqCst) + 1;
-                if max_messages.is_some_and(|max| count >= max) {
-                    shutdown.cancel();
-                }
-                Ok(())
-            })
-        })
-    };
+    let printer = Printer::new(shutdown.clone(), max_messages);
+    let receiver = printer.receiver.clone();
     let _connected = Connected::everywhere("eventbus consume", receiver);
     if max_messages == Some(0) {
         return Ok(ExitCode::SUCCESS);
@@ -179,15 +154,63 @@ pub fn run(args: ConsumeArgs) -> Result<ExitCode, CliError> {
         result
     };
     let summary = block_on(watched)??;
-    if let Some(error) = closed.lock().unwrap_or_else(|e| e.into_inner()).take() {
-        return Err(error);
-    }
+    printer.closed()?;
     noteln!(
         "{} event(s) processed, {} dead-lettered",
         summary.processed,
         summary.dead_lettered
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The receiver that prints each event as a JSON line on standard output (`consume` and
+/// `worker`). Once standard output cannot be written it cancels `shutdown` and stops the consumer
+/// with the event in hand neither committed nor dead-lettered.
+pub(super) struct Printer {
+    /// The receiver, to connect to the signals.
+    pub receiver: AnyReceiver,
+    closed: Arc<Mutex<Option<CliError>>>,
+}
+
+impl Printer {
+    /// A printer that cancels `shutdown` after `max_messages` events (if given).
+    pub fn new(shutdown: CancellationToken, max_messages: Option<u64>) -> Self {
+        let seen = Arc::new(AtomicU64::new(0));
+        // Why standard output could not be written, once it could not.
+        let closed: Arc<Mutex<Option<CliError>>> = Arc::default();
+        let receiver: AnyReceiver = {
+            let closed = closed.clone();
+            Arc::new(move |event, metadata, _from_bus| {
+                let line = event_line(event.as_ref(), &metadata).to_string();
+                let (shutdown, seen, closed) = (shutdown.clone(), seen.clone(), closed.clone());
+                Box::pin(async move {
+                    if let Err(error) = outln!("{line}") {
+                        let reason = error.to_string();
+                        closed
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .get_or_insert(error);
+                        shutdown.cancel();
+                        return Err(StopConsuming::new(reason).into());
+                    }
+                    let count = seen.fetch_add(1, Ordering::SeqCst) + 1;
+                    if max_messages.is_some_and(|max| count >= max) {
+                        shutdown.cancel();
+                    }
+                    Ok(())
+                })
+            })
+        };
+        Printer { receiver, closed }
+    }
+
+    /// The error that closed standard output, if it was.
+    pub fn closed(&self) -> Result<(), CliError> {
+        match self.closed.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
 }
 
 async fn consume_kafka(

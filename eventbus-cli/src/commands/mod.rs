@@ -9,6 +9,7 @@ mod json_text;
 mod outbox;
 mod produce;
 mod schemas;
+mod worker;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
@@ -75,5 +76,6 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Consume(args) => consume::run(args),
         Command::Outbox(command) => outbox::run(command),
         Command::Demo(args) => demo::run(args),
+        Command::Worker(args) => worker::run(args),
     }
 }
