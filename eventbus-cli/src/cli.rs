@@ -10,6 +10,23 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Which logs to show on standard error: a level (error, warn, info, debug, trace) or a
+    /// filter such as `info,librdkafka=warn` (default: RUST_LOG, else EVENTBUS_LOG, else warn).
+    #[arg(long, global = true, value_name = "FILTER")]
+    pub log_level: Option<String>,
+    /// How logs are written: text (coloured only when standard error is a terminal) or json
+    /// (one JSON object per line).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// The format of the logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// JSON lines.
+    Json,
 }
 
 /// The commands.

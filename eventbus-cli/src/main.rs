@@ -10,18 +10,16 @@ mod commands;
 mod stdout;
 
 use clap::Parser;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("EVENTBUS_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
-    openedx_events::link();
     let cli = cli::Cli::parse();
+    if let Err(error) = init_logs(cli.log_level.as_deref(), cli.log_format) {
+        stdout::noteln!("error: {error}");
+        return ExitCode::from(2);
+    }
+    openedx_events::link();
     match commands::run(cli) {
         Ok(code) => code,
         Err(commands::CliError::StdoutClosed) => ExitCode::SUCCESS,
@@ -30,4 +28,25 @@ fn main() -> ExitCode {
             error.exit_code()
         }
     }
+}
+
+/// Logs on standard error: the filter `--log-level`, else `RUST_LOG`, else `EVENTBUS_LOG`, else
+/// `warn`; text (coloured only on a terminal) or JSON lines.
+fn init_logs(level: Option<&str>, format: cli::LogFormat) -> Result<(), String> {
+    use tracing_subscriber::EnvFilter;
+    let filter = match level {
+        Some(filter) => EnvFilter::try_new(filter)
+            .map_err(|e| format!("--log-level `{filter}` is not a log filter: {e}"))?,
+        None => EnvFilter::try_from_env("RUST_LOG")
+            .or_else(|_| EnvFilter::try_from_env("EVENTBUS_LOG"))
+            .unwrap_or_else(|_| EnvFilter::new("warn")),
+    };
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        cli::LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
+        cli::LogFormat::Json => builder.json().init(),
+    }
+    Ok(())
 }
