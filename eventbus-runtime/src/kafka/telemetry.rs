@@ -6,6 +6,7 @@
 use super::headers;
 use crate::metadata_fields::last_value;
 use crate::telemetry::metrics::{self, Processing, System};
+use crate::telemetry::trace::{process_span, Origin, TRACEPARENT};
 use crate::telemetry::HealthCheck;
 use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::Statistics;
@@ -21,7 +22,18 @@ pub(crate) fn consumed(
     headers: &[(String, Option<Vec<u8>>)],
 ) -> Processing {
     let event_type = last_value(headers, headers::EVENT_TYPE);
-    metrics::consumed(System::Kafka, message.topic(), group, event_type.as_deref())
+    let message_id = last_value(headers, headers::ID);
+    let traceparent = last_value(headers, TRACEPARENT);
+    let span = process_span(&Origin {
+        system: System::Kafka.as_str(),
+        topic: message.topic(),
+        group,
+        partition: Some(message.partition()),
+        offset: Some(message.offset()),
+        message_id: message_id.as_deref(),
+        traceparent: traceparent.as_deref(),
+    });
+    metrics::consumed(System::Kafka, message.topic(), group, event_type.as_deref()).traced(span)
 }
 
 /// A message of `group` was copied to the dead-letter topic.

@@ -38,6 +38,7 @@ use crate::consume::{
 use crate::registry;
 use crate::settings::{OnError, RedisSettings};
 use crate::telemetry::metrics::{self, System};
+use crate::telemetry::trace::{process_span, Origin, TRACEPARENT};
 use crate::telemetry::HealthCheck;
 use redis::aio::ConnectionManager;
 use redis::Value;
@@ -492,12 +493,24 @@ impl RedisConsumer {
             return Ok(());
         };
         let event_type = crate::metadata_fields::last_value(fields, NAMES.event_type);
+        let message_id = crate::metadata_fields::last_value(fields, NAMES.id);
+        let traceparent = crate::metadata_fields::last_value(fields, TRACEPARENT);
+        let span = process_span(&Origin {
+            system: System::Redis.as_str(),
+            topic: &self.full_topic,
+            group: &self.group_id,
+            partition: None,
+            offset: None,
+            message_id: message_id.as_deref(),
+            traceparent: traceparent.as_deref(),
+        });
         let processing = metrics::consumed(
             System::Redis,
             &self.full_topic,
             &self.group_id,
             event_type.as_deref(),
-        );
+        )
+        .traced(span);
         if self.settings.common().audit_logging_enabled {
             tracing::info!(
                 topic = %self.full_topic,

@@ -23,6 +23,7 @@
 //! `topic` is the full topic (or stream) with its prefix; `event_type` is `unknown` when a message
 //! carries none.
 
+use super::trace::{send_span, TraceContext};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -249,10 +250,14 @@ pub struct Sending {
     labels: SentLabels,
     start: Instant,
     acknowledged: bool,
+    context: TraceContext,
+    span: tracing::Span,
 }
 
-/// A send of `event_type` to `topic` starts.
-pub fn sending(system: System, topic: &str, event_type: &str) -> Sending {
+/// A send of the event `message_id` of `event_type` to `topic` starts: timed, and traced by a
+/// `send` span in a new trace (see [`super::trace`]).
+pub fn sending(system: System, topic: &str, event_type: &str, message_id: &str) -> Sending {
+    let context = TraceContext::new_root();
     Sending {
         labels: SentLabels {
             system: system.as_str(),
@@ -261,10 +266,22 @@ pub fn sending(system: System, topic: &str, event_type: &str) -> Sending {
         },
         start: Instant::now(),
         acknowledged: false,
+        span: send_span(system.as_str(), topic, message_id, &context),
+        context,
     }
 }
 
 impl Sending {
+    /// The `traceparent` the message carries (its send span's context).
+    pub fn traceparent(&self) -> String {
+        self.context.header()
+    }
+
+    /// The send span.
+    pub fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
     /// The broker acknowledged the event.
     pub fn acknowledged(mut self) {
         self.acknowledged = true;
@@ -298,6 +315,7 @@ pub struct Processing {
     labels: ConsumerLabels,
     start: Instant,
     succeeded: bool,
+    span: tracing::Span,
 }
 
 /// A message of `topic` carrying `event_type` (`None`: it has none) was read by `group`.
@@ -308,10 +326,23 @@ pub fn consumed(system: System, topic: &str, group: &str, event_type: Option<&st
         labels,
         start: Instant::now(),
         succeeded: false,
+        span: tracing::Span::none(),
     }
 }
 
 impl Processing {
+    /// The same, traced by `span` (see [`super::trace::process_span`]), which closes when the
+    /// processing ends.
+    pub fn traced(mut self, span: tracing::Span) -> Self {
+        self.span = span;
+        self
+    }
+
+    /// The processing span.
+    pub fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
     /// Its receivers all succeeded.
     pub fn succeeded(mut self) {
         self.succeeded = true;
@@ -417,8 +448,13 @@ mod tests {
 
     #[test]
     fn counters_and_histograms_are_encoded_with_their_labels() {
-        sending(System::Kafka, "unit-sent", "org.example.v1").acknowledged();
-        drop(sending(System::Kafka, "unit-sent", "org.example.v1"));
+        sending(System::Kafka, "unit-sent", "org.example.v1", "id-1").acknowledged();
+        drop(sending(
+            System::Kafka,
+            "unit-sent",
+            "org.example.v1",
+            "id-2",
+        ));
         consumed(System::Redis, "unit-stream", "g", None).succeeded();
         let text = encode();
         assert!(text.contains(

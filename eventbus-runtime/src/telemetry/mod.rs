@@ -1,5 +1,6 @@
-//! Operations: Prometheus metrics ([`metrics`]), readiness ([`health`]) and the HTTP server that
-//! serves them ([`TelemetryServer`]: `/metrics`, `/livez`, `/readyz`).
+//! Operations: Prometheus metrics ([`metrics`]), readiness ([`health`]), the HTTP server that
+//! serves them ([`TelemetryServer`]: `/metrics`, `/livez`, `/readyz`), and spans with the W3C
+//! trace context carried across the bus ([`trace`]).
 //!
 //! The producers and consumers of this crate record their metrics and readiness themselves; a
 //! process only starts the server (`eventbus worker --metrics 127.0.0.1:9100` does).
@@ -7,6 +8,7 @@
 pub mod health;
 pub mod metrics;
 mod server;
+pub mod trace;
 
 pub use health::{readiness, HealthCheck, Readiness};
 pub use metrics::{encode, System};
