@@ -6,6 +6,8 @@
 //! Needs the services (`eval "$(scripts/services.sh up)"`). The tests share the process'
 //! readiness, so they run one at a time (a lock).
 
+#[path = "support/gate.rs"]
+mod gate;
 #[path = "kafka_support.rs"]
 mod kafka_support;
 #[path = "support/scrape.rs"]
@@ -13,7 +15,7 @@ mod scrape;
 
 use eventbus_runtime::avro::Example;
 use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer};
-use eventbus_runtime::registry::{self, AnyEvent};
+use eventbus_runtime::registry;
 use eventbus_runtime::settings::KafkaSettings;
 use eventbus_runtime::telemetry::TelemetryServer;
 use eventbus_runtime::EventsMetadata;
@@ -47,40 +49,6 @@ async fn send_logins(producer: &KafkaProducer, topic: &str, n: usize) -> Vec<Uui
         ids.push(metadata.id);
     }
     ids
-}
-
-/// A receiver that holds the events whose id is in `held` until the gate opens.
-fn gate(held: Arc<Mutex<HashSet<Uuid>>>, open: watch::Receiver<bool>) -> impl Drop {
-    struct Connected(eventbus_runtime::signal::ReceiverId);
-    impl Drop for Connected {
-        fn drop(&mut self) {
-            registry::find(LOGIN).unwrap().disconnect(self.0);
-        }
-    }
-    let id = registry::find(LOGIN)
-        .unwrap()
-        .connect(
-            "test-gate",
-            Arc::new(
-                move |_event: Arc<dyn AnyEvent>, metadata: EventsMetadata, _from_bus: bool| {
-                    let hold = held.lock().unwrap().contains(&metadata.id);
-                    let mut open = open.clone();
-                    Box::pin(async move {
-                        if hold {
-                            // Bounded: the test opens the gate or fails within 60 s.
-                            let _ = tokio::time::timeout(
-                                Duration::from_secs(60),
-                                open.wait_for(|o| *o),
-                            )
-                            .await;
-                        }
-                        Ok(())
-                    })
-                },
-            ),
-        )
-        .unwrap();
-    Connected(id)
 }
 
 fn settings(prefix: &str) -> KafkaSettings {
@@ -137,7 +105,7 @@ async fn metrics_count_every_event_and_the_lag_drops_to_zero() {
     // Five more while no consumer runs, and one without headers (dead-lettered): a backlog of 6.
     let held = Arc::new(Mutex::new(HashSet::new()));
     let (open, gate_open) = watch::channel(false);
-    let _gate = gate(held.clone(), gate_open);
+    let _gate = gate::hold(LOGIN, held.clone(), gate_open);
     let backlog = send_logins(&producer, topic, 5).await;
     produce_raw(
         &raw_producer(&settings),

@@ -470,4 +470,32 @@ mod tests {
             "messaging_process_duration_seconds_count{system=\"redis\",topic=\"unit-stream\",group=\"g\",event_type=\"unknown\"} 1"
         ), "{text}");
     }
+
+    #[test]
+    fn outbox_topics_that_drained_go_back_to_zero() {
+        outbox_backlog([("unit-a", 3, 1.5), ("unit-b", 1, 0.25)]);
+        let text = encode();
+        assert!(
+            text.contains("eventbus_outbox_pending_rows{topic=\"unit-a\"} 3\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("eventbus_outbox_oldest_pending_age_seconds{topic=\"unit-a\"} 1.5\n"),
+            "{text}"
+        );
+        outbox_backlog([("unit-b", 2, 0.5)]);
+        let text = encode();
+        assert!(
+            text.contains("eventbus_outbox_pending_rows{topic=\"unit-a\"} 0\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("eventbus_outbox_oldest_pending_age_seconds{topic=\"unit-a\"} 0.0\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("eventbus_outbox_pending_rows{topic=\"unit-b\"} 2\n"),
+            "{text}"
+        );
+    }
 }
