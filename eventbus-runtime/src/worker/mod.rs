@@ -72,21 +72,19 @@ impl std::fmt::Debug for Worker {
 }
 
 /// Builds a [`Worker`].
-#[derive(Debug, Default)]
-pub struct WorkerBuilder {
-    worker: WorkerParts,
-}
-
 #[derive(Default)]
-struct WorkerParts {
+pub struct WorkerBuilder {
     consumers: Vec<(String, Run)>,
     metrics: Option<SocketAddr>,
 }
 
-impl std::fmt::Debug for WorkerParts {
+impl std::fmt::Debug for WorkerBuilder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("WorkerParts")
-            .field("consumers", &self.consumers.len())
+        f.debug_struct("WorkerBuilder")
+            .field(
+                "consumers",
+                &self.consumers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            )
             .field("metrics", &self.metrics)
             .finish()
     }
@@ -97,7 +95,7 @@ impl WorkerBuilder {
     #[cfg(feature = "kafka")]
     #[must_use]
     pub fn kafka(mut self, name: impl Into<String>, consumer: KafkaConsumer) -> Self {
-        self.worker.consumers.push((
+        self.consumers.push((
             name.into(),
             Box::new(move |token| {
                 Box::pin(async move { consumer.consume(token).await.map_err(|e| e.to_string()) })
@@ -110,7 +108,7 @@ impl WorkerBuilder {
     #[cfg(feature = "redis")]
     #[must_use]
     pub fn redis(mut self, name: impl Into<String>, consumer: RedisConsumer) -> Self {
-        self.worker.consumers.push((
+        self.consumers.push((
             name.into(),
             Box::new(move |token| {
                 Box::pin(async move { consumer.consume(token).await.map_err(|e| e.to_string()) })
@@ -122,15 +120,15 @@ impl WorkerBuilder {
     /// Serve `/metrics`, `/livez` and `/readyz` on `addr` while the worker runs.
     #[must_use]
     pub fn metrics(mut self, addr: SocketAddr) -> Self {
-        self.worker.metrics = Some(addr);
+        self.metrics = Some(addr);
         self
     }
 
     /// The worker.
     pub fn build(self) -> Worker {
         Worker {
-            consumers: self.worker.consumers,
-            metrics: self.worker.metrics,
+            consumers: self.consumers,
+            metrics: self.metrics,
         }
     }
 }
