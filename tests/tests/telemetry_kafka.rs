@@ -139,6 +139,8 @@ async fn metrics_count_every_event_and_the_lag_drops_to_zero() {
     assert_eq!(scrape::value(&metrics, &durations), Some(6.0));
     assert_eq!(scrape::value(&metrics, &unknown), Some(1.0));
     assert_eq!(scrape::value(&metrics, &dead_lettered), Some(1.0));
+    // The consumer left its group: its partition's lag is no longer reported.
+    assert_eq!(scrape::value(&metrics, &lag), None);
     assert_eq!(
         scrape::value(
             &metrics,

@@ -10,6 +10,8 @@ use crate::telemetry::trace::{process_span, Origin, TRACEPARENT};
 use crate::telemetry::HealthCheck;
 use rdkafka::message::{BorrowedMessage, Message};
 use rdkafka::Statistics;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
 
 /// The `statistics.interval.ms` this crate sets unless the settings give another: how often the
 /// `connected` readiness and the lag gauges are refreshed.
@@ -52,13 +54,33 @@ pub(crate) fn retried(message: &BorrowedMessage<'_>, group: &str) {
 }
 
 /// Refreshes the lag gauges of a consumer every interval, in a task of its own (so the lag keeps
-/// being reported while a receiver holds the consumer); stopped when dropped.
+/// being reported while a receiver holds the consumer); when dropped, it stops and removes the
+/// gauges it set (the consumer left its group: other members report those partitions).
 #[derive(Debug)]
-pub(crate) struct LagProbe(tokio::task::JoinHandle<()>);
+pub(crate) struct LagProbe {
+    task: tokio::task::JoinHandle<()>,
+    reported: Arc<Mutex<Reported>>,
+}
+
+/// The partitions whose lag a probe set, and whether it stopped (then it sets no more).
+#[derive(Debug, Default)]
+struct Reported {
+    stopped: bool,
+    partitions: HashSet<(String, i32)>,
+    group: String,
+}
 
 impl Drop for LagProbe {
     fn drop(&mut self) {
-        self.0.abort();
+        self.task.abort();
+        let mut reported = self.reported.lock().unwrap_or_else(|e| e.into_inner());
+        reported.stopped = true;
+        let Reported {
+            partitions, group, ..
+        } = &mut *reported;
+        for (topic, partition) in partitions.drain() {
+            metrics::forget_kafka_lag(&topic, group, partition);
+        }
     }
 }
 
@@ -66,7 +88,7 @@ impl Drop for LagProbe {
 /// watermark minus the committed offset, every `statistics.interval.ms` of `settings` (default
 /// [`STATISTICS_INTERVAL_MS`]); partitions without a committed offset are left out.
 pub(crate) fn lag_probe<C>(
-    consumer: std::sync::Arc<C>,
+    consumer: Arc<C>,
     settings: &crate::settings::KafkaSettings,
     group: &str,
 ) -> LagProbe
@@ -80,21 +102,27 @@ where
         .parse::<u64>()
         .unwrap_or(5000)
         .max(100);
-    let group = group.to_owned();
-    LagProbe(tokio::spawn(async move {
+    let reported = Arc::new(Mutex::new(Reported {
+        group: group.to_owned(),
+        ..Reported::default()
+    }));
+    let shared = reported.clone();
+    let task = tokio::spawn(async move {
         let mut ticks = tokio::time::interval(std::time::Duration::from_millis(interval_ms));
         loop {
             ticks.tick().await;
-            let (consumer, group) = (consumer.clone(), group.clone());
-            let probed = tokio::task::spawn_blocking(move || record_lag(consumer.as_ref(), &group));
+            let (consumer, reported) = (consumer.clone(), shared.clone());
+            let probed =
+                tokio::task::spawn_blocking(move || record_lag(consumer.as_ref(), &reported));
             if probed.await.is_err() {
                 return;
             }
         }
-    }))
+    });
+    LagProbe { task, reported }
 }
 
-fn record_lag<C>(consumer: &C, group: &str)
+fn record_lag<C>(consumer: &C, reported: &Mutex<Reported>)
 where
     C: rdkafka::consumer::Consumer<super::consumer::EventConsumerContext>,
 {
@@ -109,16 +137,18 @@ where
         let rdkafka::Offset::Offset(done) = element.offset() else {
             continue;
         };
-        if let Ok((_, high)) =
+        let Ok((_, high)) =
             consumer.fetch_watermarks(element.topic(), element.partition(), timeout)
-        {
-            metrics::kafka_lag(
-                element.topic(),
-                group,
-                element.partition(),
-                (high - done).max(0),
-            );
+        else {
+            continue;
+        };
+        let mut reported = reported.lock().unwrap_or_else(|e| e.into_inner());
+        if reported.stopped {
+            return;
         }
+        let (topic, partition) = (element.topic(), element.partition());
+        metrics::kafka_lag(topic, &reported.group, partition, (high - done).max(0));
+        reported.partitions.insert((topic.to_owned(), partition));
     }
 }
 

@@ -405,6 +405,15 @@ pub fn kafka_lag(topic: &str, group: &str, partition: i32, lag: i64) {
         .set(lag);
 }
 
+/// Stop reporting the lag of `group` on a partition (revoked: another member reports it now).
+pub fn forget_kafka_lag(topic: &str, group: &str, partition: i32) {
+    metrics().kafka_lag.remove(&PartitionLabels {
+        topic: topic.to_owned(),
+        group: group.to_owned(),
+        partition: partition.to_string(),
+    });
+}
+
 /// The lag and pending count of `group` on a Redis stream (`XINFO GROUPS`); a lag Redis cannot
 /// tell (`None`, after deletions) is not recorded.
 pub fn redis_lag(stream: &str, group: &str, lag: Option<i64>, pending: i64) {

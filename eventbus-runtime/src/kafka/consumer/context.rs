@@ -3,7 +3,7 @@
 use super::super::context::ConnectionLog;
 use super::super::replay::Replay;
 use super::super::telemetry;
-use crate::telemetry::HealthCheck;
+use crate::telemetry::{metrics, HealthCheck};
 use rdkafka::consumer::{ConsumerContext, Rebalance};
 use rdkafka::error::KafkaResult;
 use rdkafka::types::RDKafkaErrorCode;
@@ -17,6 +17,7 @@ use std::sync::Mutex;
 pub struct EventConsumerContext {
     replay: Mutex<Option<Replay>>,
     log: ConnectionLog,
+    group: String,
     /// Readiness: `assigned` (from the rebalances) and `connected` (from the statistics).
     health: HealthCheck,
 }
@@ -32,6 +33,7 @@ impl EventConsumerContext {
                 &["assigned", "connected"],
             ),
             log: ConnectionLog::new("consumer", servers),
+            group: group.to_owned(),
         }
     }
 
@@ -80,6 +82,9 @@ impl ConsumerContext for EventConsumerContext {
             Rebalance::Revoke(tpl) => {
                 tracing::info!(partitions = %describe(tpl), "partitions revoked");
                 self.health.set("assigned", false);
+                for revoked in tpl.elements() {
+                    metrics::forget_kafka_lag(revoked.topic(), &self.group, revoked.partition());
+                }
             }
             Rebalance::Error(error) => tracing::error!(%error, "rebalance failed"),
         }
