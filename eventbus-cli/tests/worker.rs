@@ -257,3 +257,56 @@ fn a_consumer_that_cannot_be_set_up_is_named_with_exit_3() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_consumer_that_fails_stops_the_others_and_is_named_with_exit_3() {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let (bad, good) = (format!("worker-bad-{id}"), format!("worker-good-{id}"));
+    create_topic(&bad);
+    create_topic(&good);
+    let dir = std::env::temp_dir().join(format!("worker-test-{id}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("worker.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[consumers]]\nname = \"bad\"\ntransport = \"kafka\"\ntopic = \"{bad}\"\n\
+             group = \"g-{id}\"\noffset_time = \"2020-01-01T00:00:00Z\"\n\
+             [[consumers]]\nname = \"good\"\ntransport = \"kafka\"\ntopic = \"{good}\"\n\
+             group = \"g-{id}\"\n"
+        ),
+    )
+    .unwrap();
+    // A message without CloudEvents headers: with on_error=stop its consumer fails.
+    {
+        use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+        let producer: BaseProducer = rdkafka::ClientConfig::new()
+            .set("bootstrap.servers", env(names::BOOTSTRAP_SERVERS))
+            .create()
+            .unwrap();
+        producer
+            .send(BaseRecord::to(&bad).key("k").payload("not an event"))
+            .map_err(|(e, _)| e)
+            .unwrap();
+        producer.flush(Duration::from_secs(30)).unwrap();
+    }
+    let mut child = eventbus()
+        .args(["worker", "--config"])
+        .arg(&config)
+        .env("EVENT_BUS_KAFKA_CONSUMER_ON_ERROR", "stop")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let code = wait(&mut child, Duration::from_secs(90));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("bad: failed: "), "{stderr}");
+    assert!(
+        stderr.contains("good: 0 event(s) processed, 0 dead-lettered"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("error: consumer bad failed: "), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}

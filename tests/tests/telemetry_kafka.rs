@@ -203,5 +203,27 @@ async fn readyz_is_ready_once_assigned_and_not_for_an_unreachable_broker() {
         "{body}"
     );
     running.stop().await.unwrap();
+
+    // A producer counts too: not ready while its broker cannot be reached, ready once its
+    // statistics show a broker up.
+    let producer = KafkaProducer::new(&unreachable).unwrap();
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let (status, body) = scraper.readyz().await;
+    assert_eq!(status, 503, "{body}");
+    assert!(
+        body.contains("kafka producer of 127.0.0.1:9: connected=false"),
+        "{body}"
+    );
+    drop(producer);
+    let producer = KafkaProducer::new(&settings).unwrap();
+    let body = scraper.wait_ready(true, Duration::from_secs(30)).await;
+    assert!(
+        body.contains(&format!(
+            "kafka producer of {}: connected=true",
+            settings.bootstrap_servers()
+        )),
+        "{body}"
+    );
+    drop(producer);
     server.stop().await;
 }
