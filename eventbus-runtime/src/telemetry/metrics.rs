@@ -257,7 +257,7 @@ pub struct Sending {
 /// A send of the event `message_id` of `event_type` to `topic` starts: timed, and traced by a
 /// `send` span in a new trace (see [`super::trace`]).
 pub fn sending(system: System, topic: &str, event_type: &str, message_id: &str) -> Sending {
-    let context = TraceContext::new_root();
+    let (span, context) = send_span(system.as_str(), topic, message_id);
     Sending {
         labels: SentLabels {
             system: system.as_str(),
@@ -266,7 +266,7 @@ pub fn sending(system: System, topic: &str, event_type: &str, message_id: &str) 
         },
         start: Instant::now(),
         acknowledged: false,
-        span: send_span(system.as_str(), topic, message_id, &context),
+        span,
         context,
     }
 }

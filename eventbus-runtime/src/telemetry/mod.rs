@@ -7,6 +7,8 @@
 
 pub mod health;
 pub mod metrics;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 mod server;
 pub mod trace;
 

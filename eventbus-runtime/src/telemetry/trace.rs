@@ -115,9 +115,10 @@ impl TraceContext {
     }
 }
 
-/// The span of a send of message `message_id` to `topic`, in the trace `context`.
-pub fn send_span(system: &str, topic: &str, message_id: &str, context: &TraceContext) -> Span {
-    tracing::info_span!(
+/// The span of a send of message `message_id` to `topic`, and the trace context the message
+/// carries: the span's own (with the `otlp` feature and its layer installed), else a new trace.
+pub fn send_span(system: &str, topic: &str, message_id: &str) -> (Span, TraceContext) {
+    let span = tracing::info_span!(
         "send",
         otel.name = %format!("send {topic}"),
         otel.kind = "producer",
@@ -125,9 +126,13 @@ pub fn send_span(system: &str, topic: &str, message_id: &str, context: &TraceCon
         "messaging.operation.type" = "send",
         messaging.destination.name = topic,
         messaging.message.id = message_id,
-        trace_id = %context.trace_id_hex(),
-        span_id = %context.span_id_hex(),
-    )
+        trace_id = Empty,
+        span_id = Empty,
+    );
+    let context = otel::context_of(&span).unwrap_or_else(TraceContext::new_root);
+    span.record("trace_id", context.trace_id_hex());
+    span.record("span_id", context.span_id_hex());
+    (span, context)
 }
 
 /// Where a processed message came from.
@@ -153,7 +158,6 @@ pub struct Origin<'a> {
 /// carries a valid `traceparent`, else the root of a new trace.
 pub fn process_span(origin: &Origin<'_>) -> Span {
     let parent = origin.traceparent.and_then(TraceContext::parse);
-    let context = parent.map_or_else(TraceContext::new_root, |p| p.child());
     let span = tracing::info_span!(
         "process",
         otel.name = %format!("process {}", origin.topic),
@@ -165,14 +169,68 @@ pub fn process_span(origin: &Origin<'_>) -> Span {
         messaging.destination.partition.id = origin.partition,
         messaging.kafka.offset = origin.offset,
         messaging.message.id = origin.message_id,
-        trace_id = %context.trace_id_hex(),
-        span_id = %context.span_id_hex(),
+        trace_id = Empty,
+        span_id = Empty,
         parent_span_id = Empty,
     );
-    if let Some(parent) = parent {
+    if let Some(parent) = &parent {
+        otel::set_parent(&span, parent);
         span.record("parent_span_id", parent.span_id_hex());
     }
+    let context = otel::context_of(&span)
+        .unwrap_or_else(|| parent.map_or_else(TraceContext::new_root, |p| p.child()));
+    span.record("trace_id", context.trace_id_hex());
+    span.record("span_id", context.span_id_hex());
     span
+}
+
+/// The OpenTelemetry side (feature `otlp`): the ids the OpenTelemetry layer gave a span, and the
+/// remote parent of a processed message. Without the feature, or without the layer, nothing.
+#[cfg(feature = "otlp")]
+mod otel {
+    use super::TraceContext;
+    use opentelemetry::trace::{
+        SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState,
+    };
+    use tracing_opentelemetry::OpenTelemetrySpanExt;
+
+    pub(super) fn context_of(span: &tracing::Span) -> Option<TraceContext> {
+        let context = span.context();
+        let ids = context.span().span_context().clone();
+        ids.is_valid().then(|| TraceContext {
+            trace_id: ids.trace_id().to_bytes(),
+            span_id: ids.span_id().to_bytes(),
+            sampled: ids.is_sampled(),
+        })
+    }
+
+    pub(super) fn set_parent(span: &tracing::Span, parent: &TraceContext) {
+        let flags = if parent.sampled {
+            TraceFlags::SAMPLED
+        } else {
+            TraceFlags::default()
+        };
+        let remote = SpanContext::new(
+            TraceId::from_bytes(parent.trace_id),
+            SpanId::from_bytes(parent.span_id),
+            flags,
+            true,
+            TraceState::default(),
+        );
+        // Fails only when the span is already closed or not recorded by the layer.
+        let _ = span.set_parent(opentelemetry::Context::new().with_remote_span_context(remote));
+    }
+}
+
+#[cfg(not(feature = "otlp"))]
+mod otel {
+    use super::TraceContext;
+
+    pub(super) fn context_of(_span: &tracing::Span) -> Option<TraceContext> {
+        None
+    }
+
+    pub(super) fn set_parent(_span: &tracing::Span, _parent: &TraceContext) {}
 }
 
 #[cfg(test)]
