@@ -15,3 +15,5 @@ if [[ -x scripts/services.sh ]]; then
 fi
 
 cargo test --workspace --no-fail-fast "$@"
+# The OTLP export is a feature of its own (not in the workspace build): its test runs here.
+cargo test -p eventbus-runtime --features otlp --test otlp "$@"

@@ -10,6 +10,23 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// Which logs to show on standard error: a level (error, warn, info, debug, trace) or a
+    /// filter such as `info,librdkafka=warn` (default: RUST_LOG, else EVENTBUS_LOG, else warn).
+    #[arg(long, global = true, value_name = "FILTER")]
+    pub log_level: Option<String>,
+    /// How logs are written: text (coloured only when standard error is a terminal) or json
+    /// (one JSON object per line).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// The format of the logs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// JSON lines.
+    Json,
 }
 
 /// The commands.
@@ -50,6 +67,23 @@ pub enum Command {
     /// receivers. With no EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS it runs on an embedded default (a mock
     /// Kafka cluster and an in-memory schema registry, in this process).
     Demo(DemoArgs),
+    /// Run several consumers (Kafka and/or Redis) in one process from a configuration file,
+    /// printing each event as a JSON line as `consume` does. SIGTERM or Ctrl-C: every consumer
+    /// finishes the event in hand, commits and leaves its group; exit 0. Exit 3 names the
+    /// consumer that failed (the others are stopped gracefully).
+    Worker(WorkerArgs),
+}
+
+/// `eventbus worker ...`
+#[derive(Debug, Args)]
+pub struct WorkerArgs {
+    /// The configuration file (TOML, YAML or JSON): `metrics = "127.0.0.1:9100"` and one
+    /// `[[consumers]]` entry per consumer (`transport` kafka|redis, `topic`, `group`, options).
+    #[arg(long, value_name = "FILE")]
+    pub config: PathBuf,
+    /// Serve /metrics (Prometheus), /livez and /readyz on this address (overrides the file's).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 /// `eventbus config ...`

@@ -2,8 +2,11 @@
 //! Avro schema.
 //!
 //! ```sh
-//! cargo run -p eventbus-runtime --example quickstart
+//! RUST_LOG=info cargo run -p eventbus-runtime --example quickstart
 //! ```
+//!
+//! The library logs through `tracing` and shows nothing by itself: a program installs a
+//! subscriber (here `tracing-subscriber`, filtered by `RUST_LOG`) to see its logs.
 
 use eventbus_runtime::prelude::*;
 use eventbus_runtime::signal::ReceiverError;
@@ -72,6 +75,10 @@ fn print<E: OpenEdxEvent + EventData>(envelope: &Envelope<E>) -> Result<(), Rece
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // Without a subscriber the library's logs go nowhere.
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .init();
     eventbus_runtime::metadata::set_service_name("quickstart");
     XBlockPublished::signal().connect("print", print::<XBlockPublished>);
     GradeChanged::signal().connect("print", print::<GradeChanged>);

@@ -58,6 +58,10 @@ pub mod schema_registry;
 pub mod settings;
 pub mod signal;
 pub mod suggest;
+#[cfg(feature = "telemetry")]
+pub mod telemetry;
+#[cfg(any(feature = "kafka", feature = "redis"))]
+pub mod worker;
 
 /// The Avro library whose `Schema` appears in this crate's API.
 pub use apache_avro;

@@ -160,7 +160,8 @@ async fn produced_messages_have_pythons_wire_format() {
             "ce_time",
             "ce_minorversion",
             "sourcehost",
-            "sourcelib"
+            "sourcelib",
+            "traceparent"
         ]
     );
     assert_eq!(message.header("ce_specversion"), "1.0");

@@ -148,7 +148,8 @@ async fn rust_events_are_consumed_by_the_python_consumer() {
                 "ce_time",
                 "ce_minorversion",
                 "sourcehost",
-                "sourcelib"
+                "sourcelib",
+                "traceparent"
             ]
         );
         // What the Python receivers got: the same data, but for the decoder quirk.

@@ -213,7 +213,8 @@ async fn every_catalog_event_round_trips_in_pythons_entry_format() {
                 "minorversion",
                 "sourcehost",
                 "sourcelib",
-                "event_data"
+                "event_data",
+                "traceparent"
             ]
         );
         let id: Uuid = std::str::from_utf8(field(fields, "id"))

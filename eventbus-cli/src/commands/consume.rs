@@ -145,30 +145,9 @@ pub fn run(args: ConsumeArgs) -> Result<ExitCode, CliError> {
         super::events::find_signal(signal)?;
     }
     let shutdown = CancellationToken::new();
-    let printer = Printer {
-        shutdown: shutdown.clone(),
-        seen: Arc::default(),
-        closed: Arc::default(),
-        max_messages,
-    };
-    let receiver: AnyReceiver = {
-        let printer = printer.clone();
-        Arc::new(move |event, metadata, _from_bus| {
-            let mut line = event_line(event.as_ref(), &metadata);
-            add_origin(&mut line, MessageOrigin::current());
-            let printer = printer.clone();
-            Box::pin(async move { printer.print(&line) })
-        })
-    };
-    let on_unknown: Option<UnknownHandler> = (!args.no_print_unknown).then(|| {
-        let printer = printer.clone();
-        let handler: UnknownHandler = Arc::new(move |event| {
-            let line = unknown_line(&event);
-            let printer = printer.clone();
-            Box::pin(async move { printer.print(&line) })
-        });
-        handler
-    });
+    let printer = Printer::new(shutdown.clone(), max_messages);
+    let receiver = printer.receiver();
+    let on_unknown = (!args.no_print_unknown).then(|| printer.unknown_handler());
     let _connected = Connected::everywhere("eventbus consume", receiver);
     if max_messages == Some(0) {
         return Ok(ExitCode::SUCCESS);
@@ -183,14 +162,7 @@ pub fn run(args: ConsumeArgs) -> Result<ExitCode, CliError> {
         result
     };
     let summary = block_on(watched)??;
-    if let Some(error) = printer
-        .closed
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .take()
-    {
-        return Err(error);
-    }
+    printer.closed()?;
     noteln!(
         "{} event(s) processed, {} dead-lettered",
         summary.processed,
@@ -254,10 +226,11 @@ async fn consume_redis(
     );
     consumer.consume(shutdown).await.map_err(CliError::bus)
 }
-/// Prints the event lines; once standard output cannot be written, it records why and stops the
-/// consumer with the message in hand neither committed nor dead-lettered.
+/// Prints the event lines (`eventbus consume` and `eventbus worker`); once standard output
+/// cannot be written, it records why and stops the consumer with the message in hand neither
+/// committed nor dead-lettered.
 #[derive(Clone)]
-struct Printer {
+pub(super) struct Printer {
     shutdown: CancellationToken,
     seen: Arc<AtomicU64>,
     closed: Arc<Mutex<Option<CliError>>>,
@@ -265,6 +238,46 @@ struct Printer {
 }
 
 impl Printer {
+    /// A printer that cancels `shutdown` after `max_messages` events (if given).
+    pub fn new(shutdown: CancellationToken, max_messages: Option<u64>) -> Self {
+        Printer {
+            shutdown,
+            seen: Arc::default(),
+            closed: Arc::default(),
+            max_messages,
+        }
+    }
+
+    /// The receiver that prints each event with where it was read from, to connect to the
+    /// signals.
+    pub fn receiver(&self) -> AnyReceiver {
+        let printer = self.clone();
+        Arc::new(move |event, metadata, _from_bus| {
+            let mut line = event_line(event.as_ref(), &metadata);
+            add_origin(&mut line, MessageOrigin::current());
+            let printer = printer.clone();
+            Box::pin(async move { printer.print(&line) })
+        })
+    }
+
+    /// The handler that prints the events of types this build does not know.
+    pub fn unknown_handler(&self) -> UnknownHandler {
+        let printer = self.clone();
+        Arc::new(move |event| {
+            let line = unknown_line(&event);
+            let printer = printer.clone();
+            Box::pin(async move { printer.print(&line) })
+        })
+    }
+
+    /// The error that closed standard output, if it was.
+    pub fn closed(&self) -> Result<(), CliError> {
+        match self.closed.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            Some(error) => Err(error),
+            None => Ok(()),
+        }
+    }
+
     fn print(&self, line: &Value) -> Result<(), ReceiverError> {
         if let Err(error) = outln!("{line}") {
             let reason = error.to_string();

@@ -14,6 +14,7 @@ mod python_literal;
 mod schemas;
 mod settings_file;
 mod topics;
+mod worker;
 
 use crate::cli::{Cli, Command};
 use std::process::ExitCode;
@@ -82,5 +83,6 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::DeadLetters(command) => dead_letters::run(command),
         Command::Outbox(command) => outbox::run(command),
         Command::Demo(args) => demo::run(args),
+        Command::Worker(args) => worker::run(args),
     }
 }

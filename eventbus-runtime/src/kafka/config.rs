@@ -40,7 +40,11 @@ pub fn producer_config(settings: &KafkaSettings) -> ClientConfig {
         .set("acks", "all")
         .set("enable.idempotence", "true")
         .set("linger.ms", "1")
-        .set("message.timeout.ms", millis(settings.produce_timeout()));
+        .set("message.timeout.ms", millis(settings.produce_timeout()))
+        .set(
+            "statistics.interval.ms",
+            super::telemetry::STATISTICS_INTERVAL_MS,
+        );
     with_overrides(config, settings)
 }
 
@@ -60,7 +64,11 @@ pub fn consumer_config(settings: &KafkaSettings, group_id: &str) -> ClientConfig
         .set("group.id", group_id)
         .set("group.protocol", "classic")
         .set("enable.auto.offset.store", "false")
-        .set("enable.partition.eof", "false");
+        .set("enable.partition.eof", "false")
+        .set(
+            "statistics.interval.ms",
+            super::telemetry::STATISTICS_INTERVAL_MS,
+        );
     if interval.is_zero() {
         config.set("enable.auto.commit", "false");
     } else {

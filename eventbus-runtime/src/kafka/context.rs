@@ -8,6 +8,8 @@
 //! delivery, a metadata answer, a consumed message: see [`ConnectionLog::connected`]), one line
 //! says so with the number of repeats that were not logged, and the next failure is logged anew.
 
+use super::telemetry;
+use crate::telemetry::HealthCheck;
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::error::KafkaError;
 use rdkafka::types::RDKafkaErrorCode;
@@ -214,6 +216,8 @@ impl ConnectionLog {
 #[derive(Debug, Clone)]
 pub struct TracingContext {
     log: Arc<ConnectionLog>,
+    /// The client's readiness (`connected`), for the clients that have one (producers).
+    health: Option<Arc<HealthCheck>>,
 }
 
 impl TracingContext {
@@ -221,6 +225,18 @@ impl TracingContext {
     pub fn new(client: &'static str, servers: impl Into<String>) -> Self {
         TracingContext {
             log: Arc::new(ConnectionLog::new(client, servers)),
+            health: None,
+        }
+    }
+
+    /// The same, and the client counts in the process' readiness: `connected` while
+    /// librdkafka's statistics show a broker up (see [`crate::telemetry`]).
+    pub fn with_readiness(client: &'static str, servers: impl Into<String>) -> Self {
+        let servers = servers.into();
+        let health = Arc::new(telemetry::connected_check(client, &servers));
+        TracingContext {
+            log: Arc::new(ConnectionLog::new(client, servers)),
+            health: Some(health),
         }
     }
 
@@ -240,7 +256,16 @@ impl rdkafka::ClientContext for TracingContext {
     }
 
     fn error(&self, error: KafkaError, reason: &str) {
+        if let Some(health) = &self.health {
+            telemetry::on_error(health, &error);
+        }
         self.log.error(&error, reason);
+    }
+
+    fn stats(&self, statistics: rdkafka::Statistics) {
+        if let Some(health) = &self.health {
+            health.set("connected", telemetry::broker_up(&statistics));
+        }
     }
 }
 

@@ -101,7 +101,7 @@ impl DeadLetterProducer {
         group_id: String,
     ) -> Result<Self, KafkaError> {
         Ok(DeadLetterProducer {
-            producer: RawProducer::new(settings, "dead-letter producer")?,
+            producer: RawProducer::with_readiness(settings, "dead-letter producer")?,
             topic,
             group_id,
         })

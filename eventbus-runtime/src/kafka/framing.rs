@@ -51,6 +51,40 @@ pub fn unframe(bytes: &[u8]) -> Result<(u32, &[u8]), FramingError> {
     Ok((id, &bytes[HEADER_LEN..]))
 }
 
+/// A framed key as the logs show it: the Avro string it holds (the catalog's keys are strings),
+/// else its bytes escaped; `""` when there is no key.
+pub fn display_key(key: Option<&[u8]>) -> String {
+    let Some(bytes) = key else {
+        return String::new();
+    };
+    unframe(bytes)
+        .ok()
+        .and_then(|(_, avro)| avro_string(avro))
+        .unwrap_or_else(|| bytes.escape_ascii().to_string())
+}
+
+/// The Avro string that is exactly `avro` (zigzag varint length, then UTF-8).
+fn avro_string(avro: &[u8]) -> Option<String> {
+    let (mut raw, mut shift, mut at) = (0u64, 0u32, 0usize);
+    loop {
+        let byte = *avro.get(at)?;
+        at += 1;
+        raw |= u64::from(byte & 0x7f) << shift;
+        if byte & 0x80 == 0 {
+            break;
+        }
+        shift += 7;
+        if shift > 63 {
+            return None;
+        }
+    }
+    let len = (raw >> 1) as i64 ^ -((raw & 1) as i64);
+    let text = avro.get(at..)?;
+    (usize::try_from(len).ok()? == text.len())
+        .then(|| std::str::from_utf8(text).ok().map(str::to_owned))
+        .flatten()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -82,5 +116,20 @@ mod tests {
             FramingError::WrongMagicByte { found: 0x7b }.to_string(),
             "unknown magic byte 0x7b; expected 0x00 (schema registry framing)"
         );
+    }
+
+    #[test]
+    fn keys_are_shown_decoded() {
+        let key = frame(
+            7,
+            &crate::key::KeyValue::String("course-v1:edX+D+1".into()).encode(),
+        );
+        assert_eq!(display_key(Some(&key)), "course-v1:edX+D+1");
+        assert_eq!(
+            display_key(Some(b"\x00\x00\x00\x00\x07\x09")),
+            "\\x00\\x00\\x00\\x00\\x07\\t"
+        );
+        assert_eq!(display_key(Some(b"plain")), "plain");
+        assert_eq!(display_key(None), "");
     }
 }

@@ -25,6 +25,7 @@ pub mod producer;
 pub mod raw_producer;
 pub mod reader;
 pub mod replay;
+mod telemetry;
 
 pub use admin::{Creation, KafkaAdmin, PartitionInfo, TopicInfo, TopicSpec};
 pub use consumer::{

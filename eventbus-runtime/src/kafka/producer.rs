@@ -35,6 +35,9 @@ use crate::registry::AnyEvent;
 use crate::schema_registry::SchemaRegistryClient;
 use crate::settings::KafkaSettings;
 use crate::signal::BoxFuture;
+use crate::telemetry::trace::TRACEPARENT;
+use crate::telemetry::{metrics, System};
+use rdkafka::message::Header;
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::util::Timeout;
@@ -103,7 +106,7 @@ impl KafkaProducer {
         settings: &KafkaSettings,
         registry: Arc<SchemaRegistryClient>,
     ) -> Result<Self, KafkaError> {
-        let context = TracingContext::new("producer", settings.bootstrap_servers());
+        let context = TracingContext::with_readiness("producer", settings.bootstrap_servers());
         let producer: FutureProducer<TracingContext> = producer_config(settings)
             .create_with_context(context.clone())
             .map_err(|source| KafkaError::Create {
@@ -144,6 +147,7 @@ impl KafkaProducer {
         let descriptor = event.descriptor();
         let event_type = descriptor.event_type;
         let full = full_topic(self.topic_prefix.as_deref(), topic);
+        let sending = metrics::sending(System::Kafka, &full, event_type, &metadata.id.to_string());
         let fail = |source: KafkaError, key: Option<&KeyValue>| {
             tracing::error!(
                 topic = %full,
@@ -181,13 +185,17 @@ impl KafkaProducer {
         let record = FutureRecord::to(&full)
             .key(&key_bytes)
             .payload(&value_bytes)
-            .headers(owned_headers(metadata));
+            .headers(owned_headers(metadata).insert(Header {
+                key: TRACEPARENT,
+                value: Some(&sending.traceparent()),
+            }));
         match self
             .producer
             .send(record, Timeout::After(self.timeout))
             .await
         {
             Ok(delivery) => {
+                sending.acknowledged();
                 self.log.connected();
                 if self.audit_logging {
                     tracing::info!(

@@ -48,6 +48,24 @@ impl RawProducer {
     /// producer").
     pub fn new(settings: &KafkaSettings, client: &'static str) -> Result<Self, KafkaError> {
         let context = TracingContext::new(client, settings.bootstrap_servers());
+        RawProducer::with_context(settings, client, context)
+    }
+
+    /// The same, counting in the process' readiness (a consumer's dead-letter producer; see
+    /// [`TracingContext::with_readiness`]).
+    pub fn with_readiness(
+        settings: &KafkaSettings,
+        client: &'static str,
+    ) -> Result<Self, KafkaError> {
+        let context = TracingContext::with_readiness(client, settings.bootstrap_servers());
+        RawProducer::with_context(settings, client, context)
+    }
+
+    fn with_context(
+        settings: &KafkaSettings,
+        client: &'static str,
+        context: TracingContext,
+    ) -> Result<Self, KafkaError> {
         let producer = producer_config(settings)
             .create_with_context(context.clone())
             .map_err(|source| KafkaError::Create { client, source })?;

@@ -10,6 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
+/// How often the relay refreshes the outbox backlog metrics (see [`crate::telemetry::metrics`]).
+pub const BACKLOG_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 /// How a [`Relay`] works; [`RelayOptions::from_env`] reads the `EVENT_BUS_OUTBOX_RELAY_*`
 /// variables.
 #[derive(Debug, Clone, PartialEq)]
@@ -176,7 +178,9 @@ impl Relay {
         let mut summary = RelaySummary::default();
         let mut backoff = Backoff::new(self.options.min_backoff, self.options.max_backoff);
         tracing::info!(relay_id = %self.options.relay_id, outbox = %self.outbox.url(), "outbox relay started");
+        let mut backlog_read: Option<std::time::Instant> = None;
         while !shutdown.is_cancelled() {
+            self.record_backlog(&mut backlog_read).await;
             let wait = match self.pass().await {
                 Ok(pass) => {
                     summary.add(pass);
@@ -216,6 +220,18 @@ impl Relay {
             "outbox relay stopped"
         );
         summary
+    }
+
+    /// Refresh the outbox backlog gauges (`Outbox::status`) at most every
+    /// [`BACKLOG_INTERVAL`]; a failure is logged at debug level (the pass reports database errors).
+    async fn record_backlog(&self, last: &mut Option<std::time::Instant>) {
+        if last.is_some_and(|at| at.elapsed() < BACKLOG_INTERVAL) {
+            return;
+        }
+        *last = Some(std::time::Instant::now());
+        if let Err(error) = self.outbox.status().await {
+            tracing::debug!(%error, "outbox relay: reading the backlog failed");
+        }
     }
 
     /// One pass over the topics with pending rows: at most one batch per topic.

@@ -407,6 +407,12 @@ impl Outbox {
                 .await
                 .map_err(error())?;
         status.published = count(&published, 0).map_err(error())?;
+        crate::telemetry::metrics::outbox_backlog(
+            status
+                .topics
+                .iter()
+                .map(|t| (t.topic.as_str(), t.pending, t.oldest_pending_age_seconds)),
+        );
         Ok(status)
     }
 

@@ -32,6 +32,7 @@ mod inspect;
 use super::connection::connect;
 use super::entry::{entries_of_list, entries_of_reply, ReplyError, StreamEntry, NAMES};
 use super::error::RedisError;
+use super::telemetry::LagProbe;
 use crate::avro::python_isoformat;
 use crate::consume::{
     dispatch, sleep_unless_cancelled, CancellationToken, ConsumeSummary, ErrorStreak, Handlers,
@@ -39,6 +40,9 @@ use crate::consume::{
 };
 use crate::registry;
 use crate::settings::{OnError, RedisSettings};
+use crate::telemetry::metrics::{self, System};
+use crate::telemetry::trace::{process_span, Origin, TRACEPARENT};
+use crate::telemetry::HealthCheck;
 use redis::aio::ConnectionManager;
 use redis::Value;
 use std::collections::VecDeque;
@@ -117,6 +121,9 @@ pub struct RedisConsumer {
     handlers: Handlers,
     /// The handler of unknown event types (see `inspect`).
     on_unknown: Option<crate::consume::UnknownHandler>,
+    /// Readiness: `connected` while reads succeed.
+    health: HealthCheck,
+    lag: LagProbe,
 }
 
 impl OnEvent for RedisConsumer {
@@ -167,6 +174,14 @@ impl RedisConsumer {
             connection,
             handlers: Handlers::new(),
             on_unknown: None,
+            health: HealthCheck::register(
+                format!(
+                    "redis consumer of {} in group {group_id}",
+                    settings.full_topic(topic)
+                ),
+                &["connected"],
+            ),
+            lag: LagProbe::default(),
         })
     }
 
@@ -221,6 +236,7 @@ impl RedisConsumer {
             return Ok(summary);
         }
         self.join_group().await?;
+        self.health.set("connected", true);
         tracing::info!(
             full_topic = %self.full_topic,
             consumer_group = %self.group_id,
@@ -302,6 +318,7 @@ impl RedisConsumer {
                         read = self.read_new() => read,
                     }
                 };
+                self.health.set("connected", read.is_ok());
                 match read {
                     Ok(entries) if entries.is_empty() => {
                         if pending {
@@ -372,6 +389,7 @@ impl RedisConsumer {
                 // sleep, and processed again (at least once).
                 errors.failed(&error);
                 summary.retried += 1;
+                metrics::retried(System::Redis, &self.full_topic, &self.group_id);
                 tracing::warn!(%error, id = %entry.id, "the entry stays pending and will be read again");
                 // Read again from the first pending entry, this one.
                 pending = true;
@@ -445,6 +463,9 @@ impl RedisConsumer {
     /// The next new entries, waiting up to the poll timeout for one.
     async fn read_new(&mut self) -> Result<Vec<StreamEntry>, RedisError> {
         let block = self.settings.common().poll_timeout;
+        (self.lag)
+            .refresh(&mut self.connection, &self.full_topic, &self.group_id)
+            .await;
         self.read_group(">", Some(block)).await
     }
 
@@ -489,6 +510,25 @@ impl RedisConsumer {
             );
             return Ok(1);
         };
+        let event_type = crate::metadata_fields::last_value(fields, NAMES.event_type);
+        let message_id = crate::metadata_fields::last_value(fields, NAMES.id);
+        let traceparent = crate::metadata_fields::last_value(fields, TRACEPARENT);
+        let span = process_span(&Origin {
+            system: System::Redis.as_str(),
+            topic: &self.full_topic,
+            group: &self.group_id,
+            partition: None,
+            offset: None,
+            message_id: message_id.as_deref(),
+            traceparent: traceparent.as_deref(),
+        });
+        let processing = metrics::consumed(
+            System::Redis,
+            &self.full_topic,
+            &self.group_id,
+            event_type.as_deref(),
+        )
+        .traced(span);
         if self.settings.common().audit_logging_enabled {
             tracing::info!(
                 topic = %self.full_topic,
@@ -517,6 +557,7 @@ impl RedisConsumer {
         if self.settings.common().audit_logging_enabled {
             tracing::info!(redis_msg_id = %entry.id, "Message from Redis processed successfully");
         }
+        processing.succeeded();
         Ok(attempts)
     }
 
@@ -575,6 +616,16 @@ impl RedisConsumer {
                 stream: stream.to_owned(),
                 source,
             })?;
+        let event_type = entry
+            .fields
+            .as_ref()
+            .and_then(|fields| crate::metadata_fields::last_value(fields, NAMES.event_type));
+        metrics::dead_lettered(
+            System::Redis,
+            &self.full_topic,
+            &self.group_id,
+            event_type.as_deref(),
+        );
         tracing::warn!(
             dead_letter_stream = stream,
             dead_letter_id = %id,

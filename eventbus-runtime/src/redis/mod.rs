@@ -18,6 +18,7 @@ pub mod entry;
 pub mod error;
 pub mod producer;
 pub mod streams;
+mod telemetry;
 
 pub use crate::consume::{Handlers, OnEvent};
 pub use consumer::{ConsumerError, RedisConsumer, StartFrom};

@@ -13,6 +13,8 @@ use crate::metadata::EventsMetadata;
 use crate::registry::AnyEvent;
 use crate::settings::RedisSettings;
 use crate::signal::BoxFuture;
+use crate::telemetry::trace::TRACEPARENT;
+use crate::telemetry::{metrics, System};
 use redis::aio::ConnectionManager;
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,6 +63,8 @@ impl RedisProducer {
         let event_type = descriptor.event_type;
         descriptor.schema()?;
         let stream = full_topic(self.topic_prefix.as_deref(), topic);
+        let sending =
+            metrics::sending(System::Redis, &stream, event_type, &metadata.id.to_string());
         let mut command = redis::cmd("XADD");
         command.arg(&stream);
         if let Some(len) = self.stream_max_len {
@@ -70,9 +74,11 @@ impl RedisProducer {
         for (name, value) in entry_fields(metadata, event.encode()) {
             command.arg(name).arg(value);
         }
+        command.arg(TRACEPARENT).arg(sending.traceparent());
         let mut connection = self.connection.clone();
         match command.query_async::<String>(&mut connection).await {
             Ok(entry_id) => {
+                sending.acknowledged();
                 if self.audit_logging {
                     tracing::info!(
                         topic = %stream,

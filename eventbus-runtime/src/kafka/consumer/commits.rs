@@ -126,7 +126,7 @@ mod tests {
             .build()
             .unwrap();
         let consumer: Inner = consumer_config(&settings, "committer-test")
-            .create_with_context(EventConsumerContext::new("127.0.0.1:9"))
+            .create_with_context(EventConsumerContext::new("127.0.0.1:9", "unit"))
             .unwrap();
         Committer::new(Arc::new(consumer))
     }

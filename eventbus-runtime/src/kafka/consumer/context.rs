@@ -2,6 +2,8 @@
 
 use super::super::context::ConnectionLog;
 use super::super::replay::Replay;
+use super::super::telemetry;
+use crate::telemetry::{metrics, HealthCheck};
 use rdkafka::consumer::{ConsumerContext, Rebalance};
 use rdkafka::error::KafkaResult;
 use rdkafka::types::RDKafkaErrorCode;
@@ -15,14 +17,23 @@ use std::sync::Mutex;
 pub struct EventConsumerContext {
     replay: Mutex<Option<Replay>>,
     log: ConnectionLog,
+    group: String,
+    /// Readiness: `assigned` (from the rebalances) and `connected` (from the statistics).
+    health: HealthCheck,
 }
 
 impl EventConsumerContext {
-    /// The context of a consumer of the bootstrap `servers`.
-    pub fn new(servers: impl Into<String>) -> Self {
+    /// The context of a consumer of the bootstrap `servers` in `group`.
+    pub fn new(servers: impl Into<String>, group: &str) -> Self {
+        let servers = servers.into();
         EventConsumerContext {
             replay: Mutex::default(),
+            health: HealthCheck::register(
+                format!("kafka consumer of {servers} in group {group}"),
+                &["assigned", "connected"],
+            ),
             log: ConnectionLog::new("consumer", servers),
+            group: group.to_owned(),
         }
     }
 
@@ -42,7 +53,13 @@ impl ClientContext for EventConsumerContext {
     }
 
     fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
+        telemetry::on_error(&self.health, &error);
         self.log.error(&error, reason);
+    }
+
+    fn stats(&self, statistics: rdkafka::Statistics) {
+        self.health
+            .set("connected", telemetry::broker_up(&statistics));
     }
 }
 
@@ -55,12 +72,19 @@ impl ConsumerContext for EventConsumerContext {
         match rebalance {
             Rebalance::Assign(tpl) => {
                 tracing::info!(partitions = %describe(tpl), "partitions assigned");
+                // An assignment comes from the group coordinator: a broker is reachable.
+                self.health.set("assigned", true);
+                self.health.set("connected", true);
                 if let Some(replay) = self.replay().as_mut() {
                     replay.on_assign(consumer, tpl);
                 }
             }
             Rebalance::Revoke(tpl) => {
-                tracing::info!(partitions = %describe(tpl), "partitions revoked")
+                tracing::info!(partitions = %describe(tpl), "partitions revoked");
+                self.health.set("assigned", false);
+                for revoked in tpl.elements() {
+                    metrics::forget_kafka_lag(revoked.topic(), &self.group, revoked.partition());
+                }
             }
             Rebalance::Error(error) => tracing::error!(%error, "rebalance failed"),
         }

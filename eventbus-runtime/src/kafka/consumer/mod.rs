@@ -142,7 +142,10 @@ impl KafkaConsumer {
         registry: Arc<SchemaRegistryClient>,
     ) -> Result<Self, ConsumerError> {
         let consumer: Inner = consumer_config(settings, group_id)
-            .create_with_context(EventConsumerContext::new(settings.bootstrap_servers()))
+            .create_with_context(EventConsumerContext::new(
+                settings.bootstrap_servers(),
+                group_id,
+            ))
             .map_err(|source| KafkaError::Create {
                 client: "consumer",
                 source,
@@ -244,6 +247,8 @@ impl KafkaConsumer {
                 source,
             })?;
         tracing::info!(full_topic = %self.full_topic, consumer_group = %self.group_id, "Running consumer");
+        let _lag =
+            super::telemetry::lag_probe(self.consumer.clone(), &self.settings, &self.group_id);
         let mut committer = Committer::new(self.consumer.clone());
         let result = if self.settings.common().max_in_flight > 1 {
             self.run_ordered(shutdown, summary, &mut committer).await
@@ -383,6 +388,7 @@ impl KafkaConsumer {
     /// Process a message; how many times its receivers ran.
     async fn process<M: Message>(&self, message: &M) -> Result<u32, Failure> {
         let headers = header_refs(message.headers());
+        let processing = super::telemetry::consumed(message, &self.group_id, &headers);
         self.log_received(message, &headers);
         let event_type = headers::NAMES
             .event_type(&headers)
@@ -438,6 +444,7 @@ impl KafkaConsumer {
                 "Message from Kafka processed successfully"
             );
         }
+        processing.succeeded();
         Ok(attempts)
     }
 
@@ -450,7 +457,7 @@ impl KafkaConsumer {
             partition = message.partition(),
             offset = message.offset(),
             message_id = crate::metadata_fields::last_value(headers, headers::ID),
-            key = %message.key().unwrap_or_default().escape_ascii(),
+            key = %super::framing::display_key(message.key()),
             event_timestamp_ms = message.timestamp().to_millis(),
             "Message received from Kafka"
         );
@@ -489,6 +496,7 @@ impl KafkaConsumer {
             });
         };
         let headers = header_pairs(message.headers());
+        super::telemetry::dead_lettered(message, &self.group_id, &headers);
         let text = error.to_string();
         let details = error.dead_letter_details();
         let letter = DeadLetter {
@@ -566,6 +574,7 @@ impl KafkaConsumer {
 
     /// Read the message again on the next poll.
     fn rewind<M: Message>(&self, message: &M) {
+        super::telemetry::retried(message, &self.group_id);
         if let Err(error) = self.consumer.seek(
             message.topic(),
             message.partition(),

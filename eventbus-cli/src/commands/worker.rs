@@ -1,0 +1,63 @@
+//! `eventbus worker`: run the consumers of a configuration file in one process, printing each
+//! event as `consume` does, with `/metrics`, `/livez` and `/readyz` when asked.
+
+use super::bus::{block_on, redis_settings_from_env, settings_from_env, Connected};
+use super::consume::Printer;
+use super::CliError;
+use crate::cli::WorkerArgs;
+use crate::stdout::noteln;
+use eventbus_runtime::consume::CancellationToken;
+use eventbus_runtime::worker::{Transport, Worker, WorkerConfig};
+use std::process::ExitCode;
+
+pub fn run(args: WorkerArgs) -> Result<ExitCode, CliError> {
+    let mut config =
+        WorkerConfig::load(&args.config).map_err(|e| CliError::Usage(e.to_string()))?;
+    if let Some(addr) = args.metrics {
+        config.metrics = Some(addr);
+    }
+    let uses = |t: Transport| config.consumers.iter().any(|c| c.transport == t);
+    let kafka = uses(Transport::Kafka).then(settings_from_env).transpose()?;
+    let redis = uses(Transport::Redis)
+        .then(redis_settings_from_env)
+        .transpose()?;
+    let shutdown = CancellationToken::new();
+    let printer = Printer::new(shutdown.clone(), None);
+    let _connected = Connected::everywhere("eventbus worker", printer.receiver());
+    let report = block_on(async {
+        // A consumer that cannot be set up (its broker or Redis unreachable): the bus failed.
+        let worker = Worker::from_config(&config, kafka.as_ref(), redis.as_ref())
+            .await
+            .map_err(CliError::bus)?;
+        noteln!(
+            "worker: running {} (SIGTERM or Ctrl-C to stop)",
+            worker.names().join(", ")
+        );
+        let watcher = tokio::spawn(eventbus_runtime::consume::cancel_on_signal(
+            shutdown.clone(),
+        ));
+        let report = worker.run(shutdown).await;
+        watcher.abort();
+        report.map_err(|e| CliError::Usage(format!("cannot serve the metrics: {e}")))
+    })??;
+    printer.closed()?;
+    for outcome in &report.consumers {
+        match &outcome.result {
+            Ok(summary) => noteln!(
+                "{}: {} event(s) processed, {} dead-lettered",
+                outcome.name,
+                summary.processed,
+                summary.dead_lettered
+            ),
+            Err(error) => noteln!("{}: failed: {error}", outcome.name),
+        }
+    }
+    match report.first_failure() {
+        Some(failed) => Err(CliError::Bus(format!(
+            "consumer {} failed: {}",
+            failed.name,
+            failed.error().unwrap_or_default()
+        ))),
+        None => Ok(ExitCode::SUCCESS),
+    }
+}

@@ -1,0 +1,312 @@
+//! `eventbus worker` as a process on the real services: three consumers (two Kafka topics, one
+//! Redis stream) in one process; `/readyz` turns ready once all three are in their groups,
+//! `/metrics` counts what each consumed, and SIGTERM drains them: exit 0, every event printed,
+//! committed (Kafka) and acknowledged (Redis). A consumer that cannot be set up makes the worker
+//! exit 3 naming it.
+
+mod support;
+
+use eventbus_runtime::settings::names;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use support::{create_topic, env};
+
+const REDIS_URL: &str = "EVENT_BUS_REDIS_CONNECTION_URL";
+const XBLOCK_PUBLISHED: &str = "org.openedx.content_authoring.xblock.published.v1";
+const XBLOCK_DATA: &str = r#"{"xblock_info": {"usage_key": "block-v1:edX+DemoX+2026+type@html+block@intro", "block_type": "html"}}"#;
+
+fn eventbus() -> Command {
+    let mut command = Command::new(assert_cmd::cargo::cargo_bin!("eventbus"));
+    command
+        .env(names::BOOTSTRAP_SERVERS, env(names::BOOTSTRAP_SERVERS))
+        .env(names::SCHEMA_REGISTRY_URL, env(names::SCHEMA_REGISTRY_URL))
+        .env(REDIS_URL, env(REDIS_URL))
+        .env(names::SERVICE_NAME, "eventbus-worker-test")
+        .env_remove(names::TOPIC_PREFIX)
+        .env_remove("EVENT_BUS_PRODUCER")
+        .env_remove("EVENT_BUS_CONSUMER");
+    command
+}
+
+fn produce(backend: &str, topic: &str) {
+    let out = eventbus()
+        .args(["produce", "--backend", backend, "--topic", topic])
+        .args(["--event-type", XBLOCK_PUBLISHED, "--data", XBLOCK_DATA])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn get(url: &str) -> Option<(u16, String)> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let response = reqwest::get(url).await.ok()?;
+        let status = response.status().as_u16();
+        Some((status, response.text().await.ok()?))
+    })
+}
+
+/// The value of the sample `series` in a scrape.
+fn sample(metrics: &str, series: &str) -> Option<f64> {
+    metrics.lines().find_map(|line| {
+        line.strip_prefix(series)?
+            .strip_prefix(' ')?
+            .split_whitespace()
+            .next()?
+            .parse()
+            .ok()
+    })
+}
+
+/// Wait for `child` to exit within `timeout`; its exit code.
+fn wait(child: &mut Child, timeout: Duration) -> i32 {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code().unwrap_or(-1);
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the worker did not exit within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn committed(group: &str, topic: &str) -> Option<i64> {
+    use rdkafka::consumer::{BaseConsumer, Consumer};
+    let consumer: BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", env(names::BOOTSTRAP_SERVERS))
+        .set("group.id", group)
+        .create()
+        .unwrap();
+    let mut partitions = rdkafka::TopicPartitionList::new();
+    partitions.add_partition(topic, 0);
+    let committed = consumer
+        .committed_offsets(partitions, Duration::from_secs(30))
+        .unwrap();
+    match committed.find_partition(topic, 0).unwrap().offset() {
+        rdkafka::Offset::Offset(n) => Some(n),
+        _ => None,
+    }
+}
+
+/// `(pending, entries-read)` of `group` on `stream`.
+fn redis_group(stream: &str, group: &str) -> (i64, i64) {
+    let client = redis::Client::open(env(REDIS_URL)).unwrap();
+    let mut connection = client.get_connection().unwrap();
+    let groups: Vec<std::collections::HashMap<String, redis::Value>> = redis::cmd("XINFO")
+        .arg("GROUPS")
+        .arg(stream)
+        .query(&mut connection)
+        .unwrap();
+    let ours = groups
+        .iter()
+        .find(|g| g.get("name") == Some(&redis::Value::BulkString(group.as_bytes().to_vec())))
+        .expect("the group exists");
+    let int = |name: &str| match ours.get(name) {
+        Some(redis::Value::Int(n)) => *n,
+        other => panic!("{name}: {other:?}"),
+    };
+    (int("pending"), int("entries-read"))
+}
+
+#[test]
+fn a_worker_of_three_consumers_drains_on_sigterm() {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let (topic_a, topic_b, stream) = (
+        format!("worker-a-{id}"),
+        format!("worker-b-{id}"),
+        format!("worker-s-{id}"),
+    );
+    create_topic(&topic_a);
+    create_topic(&topic_b);
+    let port = free_port();
+    let dir = std::env::temp_dir().join(format!("worker-test-{id}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("worker.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "metrics = \"127.0.0.1:{port}\"\n\
+             [[consumers]]\ntransport = \"kafka\"\ntopic = \"{topic_a}\"\ngroup = \"ga-{id}\"\n\
+             [[consumers]]\ntransport = \"kafka\"\ntopic = \"{topic_b}\"\ngroup = \"gb-{id}\"\n\
+             [[consumers]]\nname = \"stream\"\ntransport = \"redis\"\ntopic = \"{stream}\"\n\
+             group = \"gs-{id}\"\nconsumer_name = \"w1\"\n"
+        ),
+    )
+    .unwrap();
+    let stderr = std::fs::File::create(dir.join("stderr")).unwrap();
+    let mut child = eventbus()
+        .args(["worker", "--config"])
+        .arg(&config)
+        .env("EVENTBUS_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (lines, received) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let base = format!("http://127.0.0.1:{port}");
+    let start = Instant::now();
+    loop {
+        if let Some((200, _)) = get(&format!("{base}/readyz")) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "not ready within 60 s: {:?}; stderr: {}",
+            get(&format!("{base}/readyz")),
+            std::fs::read_to_string(dir.join("stderr")).unwrap()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(get(&format!("{base}/livez")).map(|r| r.0), Some(200));
+
+    for _ in 0..3 {
+        produce("kafka", &topic_a);
+        produce("kafka", &topic_b);
+        produce("redis", &stream);
+    }
+    let mut printed = Vec::new();
+    while printed.len() < 9 {
+        match received.recv_timeout(Duration::from_secs(60)) {
+            Ok(line) => printed.push(line),
+            Err(e) => panic!("{} of 9 events printed: {e}", printed.len()),
+        }
+    }
+    assert!(printed.iter().all(|l| l.contains(XBLOCK_PUBLISHED)));
+    let (_, metrics) = get(&format!("{base}/metrics")).unwrap();
+    for (system, topic, group) in [
+        ("kafka", &topic_a, format!("ga-{id}")),
+        ("kafka", &topic_b, format!("gb-{id}")),
+        ("redis", &stream, format!("gs-{id}")),
+    ] {
+        let series = format!("eventbus_consumer_processed_messages_total{{system=\"{system}\",topic=\"{topic}\",group=\"{group}\",event_type=\"{XBLOCK_PUBLISHED}\"}}");
+        assert_eq!(sample(&metrics, &series), Some(3.0), "{series}");
+    }
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let code = wait(&mut child, Duration::from_secs(60));
+    reader.join().unwrap();
+    let log = std::fs::read_to_string(dir.join("stderr")).unwrap();
+    assert_eq!(code, 0, "{log}");
+    for summary in [
+        format!("kafka:{topic_a}/ga-{id}: 3 event(s) processed, 0 dead-lettered"),
+        format!("kafka:{topic_b}/gb-{id}: 3 event(s) processed, 0 dead-lettered"),
+        "stream: 3 event(s) processed, 0 dead-lettered".to_owned(),
+    ] {
+        assert!(log.contains(&summary), "{summary}: {log}");
+    }
+    assert_eq!(committed(&format!("ga-{id}"), &topic_a), Some(3));
+    assert_eq!(committed(&format!("gb-{id}"), &topic_b), Some(3));
+    assert_eq!(redis_group(&stream, &format!("gs-{id}")), (0, 3));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_consumer_that_cannot_be_set_up_is_named_with_exit_3() {
+    let dir = std::env::temp_dir().join(format!("worker-test-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("worker.yaml");
+    std::fs::write(
+        &config,
+        "consumers:\n  - name: certificates\n    transport: redis\n    topic: t\n    group: g\n",
+    )
+    .unwrap();
+    let out = eventbus()
+        .args(["worker", "--config"])
+        .arg(&config)
+        .env(REDIS_URL, "redis://127.0.0.1:9")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains("error: consumer certificates: "),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_consumer_that_fails_stops_the_others_and_is_named_with_exit_3() {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let (bad, good) = (format!("worker-bad-{id}"), format!("worker-good-{id}"));
+    create_topic(&bad);
+    create_topic(&good);
+    let dir = std::env::temp_dir().join(format!("worker-test-{id}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("worker.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[consumers]]\nname = \"bad\"\ntransport = \"kafka\"\ntopic = \"{bad}\"\n\
+             group = \"g-{id}\"\noffset_time = \"2020-01-01T00:00:00Z\"\n\
+             [[consumers]]\nname = \"good\"\ntransport = \"kafka\"\ntopic = \"{good}\"\n\
+             group = \"g-{id}\"\n"
+        ),
+    )
+    .unwrap();
+    // A message without CloudEvents headers: with on_error=stop its consumer fails.
+    {
+        use rdkafka::producer::{BaseProducer, BaseRecord, Producer};
+        let producer: BaseProducer = rdkafka::ClientConfig::new()
+            .set("bootstrap.servers", env(names::BOOTSTRAP_SERVERS))
+            .create()
+            .unwrap();
+        producer
+            .send(BaseRecord::to(&bad).key("k").payload("not an event"))
+            .map_err(|(e, _)| e)
+            .unwrap();
+        producer.flush(Duration::from_secs(30)).unwrap();
+    }
+    let mut child = eventbus()
+        .args(["worker", "--config"])
+        .arg(&config)
+        .env("EVENT_BUS_KAFKA_CONSUMER_ON_ERROR", "stop")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let code = wait(&mut child, Duration::from_secs(90));
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(code, 3, "{stderr}");
+    assert!(stderr.contains("bad: failed: "), "{stderr}");
+    assert!(
+        stderr.contains("good: 0 event(s) processed, 0 dead-lettered"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("error: consumer bad failed: "), "{stderr}");
+    let _ = std::fs::remove_dir_all(dir);
+}

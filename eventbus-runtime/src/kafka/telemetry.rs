@@ -1,0 +1,163 @@
+//! What the Kafka clients record for operations (see [`crate::telemetry`]): the consumer's
+//! message counts, the lag per partition (a probe of the committed offsets and watermarks), and
+//! readiness from librdkafka's statistics (`statistics.interval.ms`: a broker is up) and the
+//! rebalances (the consumer has its assignment).
+
+use super::headers;
+use crate::metadata_fields::{last_value, Field};
+use crate::telemetry::metrics::{self, Processing, System};
+use crate::telemetry::trace::{process_span, Origin, TRACEPARENT};
+use crate::telemetry::HealthCheck;
+use rdkafka::message::Message;
+use rdkafka::Statistics;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+/// The `statistics.interval.ms` this crate sets unless the settings give another: how often the
+/// `connected` readiness and the lag gauges are refreshed.
+pub const STATISTICS_INTERVAL_MS: &str = "5000";
+
+/// A message read by `group`: counted consumed, timed until the returned value is dropped.
+pub(crate) fn consumed(message: &impl Message, group: &str, headers: &[impl Field]) -> Processing {
+    let event_type = last_value(headers, headers::EVENT_TYPE);
+    let message_id = last_value(headers, headers::ID);
+    let traceparent = last_value(headers, TRACEPARENT);
+    let span = process_span(&Origin {
+        system: System::Kafka.as_str(),
+        topic: message.topic(),
+        group,
+        partition: Some(message.partition()),
+        offset: Some(message.offset()),
+        message_id: message_id.as_deref(),
+        traceparent: traceparent.as_deref(),
+    });
+    metrics::consumed(System::Kafka, message.topic(), group, event_type.as_deref()).traced(span)
+}
+
+/// A message of `group` was copied to the dead-letter topic.
+pub(crate) fn dead_lettered(message: &impl Message, group: &str, headers: &[impl Field]) {
+    let event_type = last_value(headers, headers::EVENT_TYPE);
+    metrics::dead_lettered(System::Kafka, message.topic(), group, event_type.as_deref());
+}
+
+/// A message of `group` is to be read again.
+pub(crate) fn retried(message: &impl Message, group: &str) {
+    metrics::retried(System::Kafka, message.topic(), group);
+}
+
+/// Refreshes the lag gauges of a consumer every interval, in a task of its own (so the lag keeps
+/// being reported while a receiver holds the consumer); when dropped, it stops and removes the
+/// gauges it set (the consumer left its group: other members report those partitions).
+#[derive(Debug)]
+pub(crate) struct LagProbe {
+    task: tokio::task::JoinHandle<()>,
+    reported: Arc<Mutex<Reported>>,
+}
+
+/// The partitions whose lag a probe set, and whether it stopped (then it sets no more).
+#[derive(Debug, Default)]
+struct Reported {
+    stopped: bool,
+    partitions: HashSet<(String, i32)>,
+    group: String,
+}
+
+impl Drop for LagProbe {
+    fn drop(&mut self) {
+        self.task.abort();
+        let mut reported = self.reported.lock().unwrap_or_else(|e| e.into_inner());
+        reported.stopped = true;
+        let Reported {
+            partitions, group, ..
+        } = &mut *reported;
+        for (topic, partition) in partitions.drain() {
+            metrics::forget_kafka_lag(&topic, group, partition);
+        }
+    }
+}
+
+/// Start refreshing the lag of `group` on the partitions assigned to `consumer`: the high
+/// watermark minus the committed offset, every `statistics.interval.ms` of `settings` (default
+/// [`STATISTICS_INTERVAL_MS`]); partitions without a committed offset are left out.
+pub(crate) fn lag_probe<C>(
+    consumer: Arc<C>,
+    settings: &crate::settings::KafkaSettings,
+    group: &str,
+) -> LagProbe
+where
+    C: rdkafka::consumer::Consumer<super::consumer::EventConsumerContext> + Send + Sync + 'static,
+{
+    let interval_ms = settings
+        .client_options()
+        .get("statistics.interval.ms")
+        .map_or(STATISTICS_INTERVAL_MS, String::as_str)
+        .parse::<u64>()
+        .unwrap_or(5000)
+        .max(100);
+    let reported = Arc::new(Mutex::new(Reported {
+        group: group.to_owned(),
+        ..Reported::default()
+    }));
+    let shared = reported.clone();
+    let task = tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(std::time::Duration::from_millis(interval_ms));
+        loop {
+            ticks.tick().await;
+            let (consumer, reported) = (consumer.clone(), shared.clone());
+            let probed =
+                tokio::task::spawn_blocking(move || record_lag(consumer.as_ref(), &reported));
+            if probed.await.is_err() {
+                return;
+            }
+        }
+    });
+    LagProbe { task, reported }
+}
+
+fn record_lag<C>(consumer: &C, reported: &Mutex<Reported>)
+where
+    C: rdkafka::consumer::Consumer<super::consumer::EventConsumerContext>,
+{
+    let timeout = std::time::Duration::from_secs(5);
+    let Ok(assignment) = consumer.assignment() else {
+        return;
+    };
+    let Ok(committed) = consumer.committed_offsets(assignment, timeout) else {
+        return;
+    };
+    for element in committed.elements() {
+        let rdkafka::Offset::Offset(done) = element.offset() else {
+            continue;
+        };
+        let Ok((_, high)) =
+            consumer.fetch_watermarks(element.topic(), element.partition(), timeout)
+        else {
+            continue;
+        };
+        let mut reported = reported.lock().unwrap_or_else(|e| e.into_inner());
+        if reported.stopped {
+            return;
+        }
+        let (topic, partition) = (element.topic(), element.partition());
+        metrics::kafka_lag(topic, &reported.group, partition, (high - done).max(0));
+        reported.partitions.insert((topic.to_owned(), partition));
+    }
+}
+
+/// Whether the statistics show a broker connection up.
+pub(crate) fn broker_up(statistics: &Statistics) -> bool {
+    statistics.brokers.values().any(|b| b.state == "UP")
+}
+
+/// The readiness of a client: `connected` from the statistics (and lost when librdkafka says
+/// every broker is down).
+pub(crate) fn connected_check(client: &str, servers: &str) -> HealthCheck {
+    HealthCheck::register(format!("kafka {client} of {servers}"), &["connected"])
+}
+
+/// Update `check` from librdkafka's error callback: every broker down means not connected.
+pub(crate) fn on_error(check: &HealthCheck, error: &rdkafka::error::KafkaError) {
+    if error.rdkafka_error_code() == Some(rdkafka::types::RDKafkaErrorCode::AllBrokersDown) {
+        check.set("connected", false);
+    }
+}

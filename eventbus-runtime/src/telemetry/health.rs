@@ -1,0 +1,108 @@
+//! Readiness of the process: each client (a consumer, a producer) registers a [`HealthCheck`]
+//! with named conditions (e.g. `assigned`, `connected`); the process is ready when every
+//! condition of every registered client holds. A check is removed when dropped.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+
+/// The conditions of each registered client, by registration id.
+type Checks = BTreeMap<u64, (String, Vec<(&'static str, bool)>)>;
+
+fn checks() -> std::sync::MutexGuard<'static, Checks> {
+    static CHECKS: OnceLock<Mutex<Checks>> = OnceLock::new();
+    CHECKS
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+}
+
+/// One client's part of the readiness; removed when dropped.
+#[derive(Debug)]
+pub struct HealthCheck {
+    id: u64,
+}
+
+impl HealthCheck {
+    /// Register a client named `name` (e.g. `kafka consumer group-a`) whose `conditions` all
+    /// start false.
+    pub fn register(name: impl Into<String>, conditions: &[&'static str]) -> Self {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        let conditions = conditions.iter().map(|c| (*c, false)).collect();
+        checks().insert(id, (name.into(), conditions));
+        HealthCheck { id }
+    }
+
+    /// Set `condition` (one of those registered; another name is ignored).
+    pub fn set(&self, condition: &'static str, holds: bool) {
+        if let Some((_, conditions)) = checks().get_mut(&self.id) {
+            if let Some(entry) = conditions.iter_mut().find(|(c, _)| *c == condition) {
+                entry.1 = holds;
+            }
+        }
+    }
+}
+
+impl Drop for HealthCheck {
+    fn drop(&mut self) {
+        checks().remove(&self.id);
+    }
+}
+
+/// The readiness of the process: ready when every condition of every registered client holds
+/// (and so when none is registered).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Readiness {
+    /// Whether every condition holds.
+    pub ready: bool,
+    /// One line per client: its name and its conditions, e.g. `kafka consumer g: assigned=true
+    /// connected=false`.
+    pub details: Vec<String>,
+}
+
+/// The readiness now.
+pub fn readiness() -> Readiness {
+    let checks = checks();
+    let ready = checks
+        .values()
+        .all(|(_, conditions)| conditions.iter().all(|(_, holds)| *holds));
+    let details = checks
+        .values()
+        .map(|(name, conditions)| {
+            let states: Vec<String> = conditions.iter().map(|(c, h)| format!("{c}={h}")).collect();
+            format!("{name}: {}", states.join(" "))
+        })
+        .collect();
+    Readiness { ready, details }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ready_when_every_condition_of_every_client_holds() {
+        let check = HealthCheck::register("unit client", &["assigned", "connected"]);
+        let mine = |r: &Readiness| {
+            r.details
+                .iter()
+                .find(|d| d.starts_with("unit client:"))
+                .cloned()
+        };
+        let r = readiness();
+        assert_eq!(
+            mine(&r).as_deref(),
+            Some("unit client: assigned=false connected=false")
+        );
+        assert!(!r.ready);
+        check.set("assigned", true);
+        check.set("connected", true);
+        assert_eq!(
+            mine(&readiness()).as_deref(),
+            Some("unit client: assigned=true connected=true")
+        );
+        drop(check);
+        assert_eq!(mine(&readiness()), None);
+    }
+}

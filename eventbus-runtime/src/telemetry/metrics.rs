@@ -1,0 +1,510 @@
+//! The Prometheus metrics of the process (one registry, [`prometheus_client`]), and the small
+//! functions the producers, consumers and the outbox call to record them.
+//!
+//! Names follow the OpenTelemetry messaging conventions where they apply (Prometheus adds
+//! `_total` to counters):
+//!
+//! | metric | type | labels |
+//! | --- | --- | --- |
+//! | `messaging_client_sent_messages_total` | counter: events acknowledged by the broker | `system`, `topic`, `event_type` |
+//! | `messaging_client_send_failures_total` | counter: events whose send failed | `system`, `topic`, `event_type` |
+//! | `messaging_client_operation_duration_seconds` | histogram: send latency, acknowledged or failed | `system`, `topic`, `operation` (`send`) |
+//! | `messaging_client_consumed_messages_total` | counter: messages read from the bus | `system`, `topic`, `group`, `event_type` |
+//! | `messaging_process_duration_seconds` | histogram: processing time of each message read | `system`, `topic`, `group`, `event_type` |
+//! | `eventbus_consumer_processed_messages_total` | counter: messages whose receivers all succeeded | `system`, `topic`, `group`, `event_type` |
+//! | `eventbus_consumer_dead_lettered_messages_total` | counter: messages copied to the dead-letter topic or stream | `system`, `topic`, `group`, `event_type` |
+//! | `eventbus_consumer_retried_messages_total` | counter: messages to be read again after a transient failure | `system`, `topic`, `group` |
+//! | `kafka_consumergroup_lag` | gauge: messages of a partition not yet committed by the group (librdkafka statistics) | `topic`, `group`, `partition` |
+//! | `redis_consumergroup_lag` | gauge: entries of the stream not yet delivered to the group (`XINFO GROUPS`) | `topic`, `group` |
+//! | `redis_consumergroup_pending` | gauge: entries delivered and not yet acknowledged (`XINFO GROUPS`) | `topic`, `group` |
+//! | `eventbus_outbox_pending_rows` | gauge: outbox rows not yet published | `topic` |
+//! | `eventbus_outbox_oldest_pending_age_seconds` | gauge: age of the oldest pending row | `topic` |
+//!
+//! `topic` is the full topic (or stream) with its prefix; `event_type` is `unknown` when a message
+//! carries none.
+
+use super::trace::{send_span, TraceContext};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+use std::sync::atomic::AtomicU64;
+use std::sync::OnceLock;
+use std::time::Instant;
+
+/// The transport, the `system` label (OpenTelemetry's `messaging.system`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum System {
+    /// Kafka.
+    Kafka,
+    /// Redis streams.
+    Redis,
+}
+
+impl System {
+    /// The label value: `kafka` or `redis`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            System::Kafka => "kafka",
+            System::Redis => "redis",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct SentLabels {
+    system: &'static str,
+    topic: String,
+    event_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct OperationLabels {
+    system: &'static str,
+    topic: String,
+    operation: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct ConsumerLabels {
+    system: &'static str,
+    topic: String,
+    group: String,
+    event_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct GroupLabels {
+    system: &'static str,
+    topic: String,
+    group: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct PartitionLabels {
+    topic: String,
+    group: String,
+    partition: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct StreamLabels {
+    topic: String,
+    group: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct TopicLabels {
+    topic: String,
+}
+
+type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
+
+fn latency_histogram() -> Histogram {
+    // 0.5 ms .. ~33 s.
+    Histogram::new(exponential_buckets(0.0005, 2.0, 17))
+}
+
+struct Metrics {
+    registry: Registry,
+    sent: Family<SentLabels, Counter>,
+    send_failures: Family<SentLabels, Counter>,
+    operation_duration: Histograms<OperationLabels>,
+    consumed: Family<ConsumerLabels, Counter>,
+    processed: Family<ConsumerLabels, Counter>,
+    dead_lettered: Family<ConsumerLabels, Counter>,
+    retried: Family<GroupLabels, Counter>,
+    process_duration: Histograms<ConsumerLabels>,
+    kafka_lag: Family<PartitionLabels, Gauge>,
+    redis_lag: Family<StreamLabels, Gauge>,
+    redis_pending: Family<StreamLabels, Gauge>,
+    outbox_pending: Family<TopicLabels, Gauge>,
+    outbox_oldest: Family<TopicLabels, Gauge<f64, AtomicU64>>,
+    /// The topics whose outbox backlog was reported.
+    outbox_topics: std::sync::Mutex<std::collections::HashSet<TopicLabels>>,
+}
+
+impl Metrics {
+    fn new() -> Self {
+        let mut registry = Registry::default();
+        let sent = Family::default();
+        registry.register(
+            "messaging_client_sent_messages",
+            "Events acknowledged by the broker",
+            Family::clone(&sent),
+        );
+        let send_failures = Family::default();
+        registry.register(
+            "messaging_client_send_failures",
+            "Events whose send failed",
+            Family::clone(&send_failures),
+        );
+        let operation_duration: Histograms<OperationLabels> =
+            Family::new_with_constructor(latency_histogram);
+        registry.register(
+            "messaging_client_operation_duration_seconds",
+            "Duration of a send, acknowledged or failed, in seconds",
+            operation_duration.clone(),
+        );
+        let consumed = Family::default();
+        registry.register(
+            "messaging_client_consumed_messages",
+            "Messages read from the bus",
+            Family::clone(&consumed),
+        );
+        let processed = Family::default();
+        registry.register(
+            "eventbus_consumer_processed_messages",
+            "Messages whose receivers all succeeded",
+            Family::clone(&processed),
+        );
+        let dead_lettered = Family::default();
+        registry.register(
+            "eventbus_consumer_dead_lettered_messages",
+            "Messages copied to the dead-letter topic or stream",
+            Family::clone(&dead_lettered),
+        );
+        let retried = Family::default();
+        registry.register(
+            "eventbus_consumer_retried_messages",
+            "Messages to be read again after a transient failure",
+            Family::clone(&retried),
+        );
+        let process_duration: Histograms<ConsumerLabels> =
+            Family::new_with_constructor(latency_histogram);
+        registry.register(
+            "messaging_process_duration_seconds",
+            "Processing time of a message read from the bus, in seconds",
+            process_duration.clone(),
+        );
+        let kafka_lag = Family::default();
+        registry.register(
+            "kafka_consumergroup_lag",
+            "Messages of a partition not yet committed by the consumer group (librdkafka statistics)",
+            Family::clone(&kafka_lag),
+        );
+        let redis_lag = Family::default();
+        registry.register(
+            "redis_consumergroup_lag",
+            "Entries of the stream not yet delivered to the consumer group (XINFO GROUPS)",
+            Family::clone(&redis_lag),
+        );
+        let redis_pending = Family::default();
+        registry.register(
+            "redis_consumergroup_pending",
+            "Entries delivered to the consumer group and not yet acknowledged (XINFO GROUPS)",
+            Family::clone(&redis_pending),
+        );
+        let outbox_pending = Family::default();
+        registry.register(
+            "eventbus_outbox_pending_rows",
+            "Outbox rows not yet published",
+            Family::clone(&outbox_pending),
+        );
+        let outbox_oldest = Family::default();
+        registry.register(
+            "eventbus_outbox_oldest_pending_age_seconds",
+            "Age of the oldest outbox row not yet published, in seconds",
+            Family::clone(&outbox_oldest),
+        );
+        Metrics {
+            registry,
+            sent,
+            send_failures,
+            operation_duration,
+            consumed,
+            processed,
+            dead_lettered,
+            retried,
+            process_duration,
+            kafka_lag,
+            redis_lag,
+            redis_pending,
+            outbox_pending,
+            outbox_oldest,
+            outbox_topics: std::sync::Mutex::default(),
+        }
+    }
+}
+
+fn metrics() -> &'static Metrics {
+    static METRICS: OnceLock<Metrics> = OnceLock::new();
+    METRICS.get_or_init(Metrics::new)
+}
+
+/// Every metric in the Prometheus (OpenMetrics) text format.
+pub fn encode() -> String {
+    let mut text = String::new();
+    // Writing to a String cannot fail.
+    let _ = prometheus_client::encoding::text::encode(&mut text, &metrics().registry);
+    text
+}
+
+/// One send of an event, timed from its start: counted sent when [`Sending::acknowledged`] is
+/// called, failed when dropped without it; its duration is recorded either way.
+#[derive(Debug)]
+#[must_use = "the send is timed until the value is dropped"]
+pub struct Sending {
+    labels: SentLabels,
+    start: Instant,
+    acknowledged: bool,
+    context: TraceContext,
+    span: tracing::Span,
+}
+
+/// A send of the event `message_id` of `event_type` to `topic` starts: timed, and traced by a
+/// `send` span in a new trace (see [`super::trace`]).
+pub fn sending(system: System, topic: &str, event_type: &str, message_id: &str) -> Sending {
+    let (span, context) = send_span(system.as_str(), topic, message_id);
+    Sending {
+        labels: SentLabels {
+            system: system.as_str(),
+            topic: topic.to_owned(),
+            event_type: event_type.to_owned(),
+        },
+        start: Instant::now(),
+        acknowledged: false,
+        span,
+        context,
+    }
+}
+
+impl Sending {
+    /// The `traceparent` the message carries (its send span's context).
+    pub fn traceparent(&self) -> String {
+        self.context.header()
+    }
+
+    /// The send span.
+    pub fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
+    /// The broker acknowledged the event.
+    pub fn acknowledged(mut self) {
+        self.acknowledged = true;
+    }
+}
+
+impl Drop for Sending {
+    fn drop(&mut self) {
+        let m = metrics();
+        let counter = if self.acknowledged {
+            &m.sent
+        } else {
+            &m.send_failures
+        };
+        counter.get_or_create(&self.labels).inc();
+        m.operation_duration
+            .get_or_create(&OperationLabels {
+                system: self.labels.system,
+                topic: self.labels.topic.clone(),
+                operation: "send",
+            })
+            .observe(self.start.elapsed().as_secs_f64());
+    }
+}
+
+/// The processing of one message read from the bus: counts it consumed when made, records its
+/// duration when dropped, and counts it processed if [`Processing::succeeded`] was called.
+#[derive(Debug)]
+#[must_use = "the processing is timed until the value is dropped"]
+pub struct Processing {
+    labels: ConsumerLabels,
+    start: Instant,
+    succeeded: bool,
+    span: tracing::Span,
+}
+
+/// A message of `topic` carrying `event_type` (`None`: it has none) was read by `group`.
+pub fn consumed(system: System, topic: &str, group: &str, event_type: Option<&str>) -> Processing {
+    let labels = consumer_labels(system, topic, group, event_type);
+    metrics().consumed.get_or_create(&labels).inc();
+    Processing {
+        labels,
+        start: Instant::now(),
+        succeeded: false,
+        span: tracing::Span::none(),
+    }
+}
+
+impl Processing {
+    /// The same, traced by `span` (see [`super::trace::process_span`]), which closes when the
+    /// processing ends.
+    pub fn traced(mut self, span: tracing::Span) -> Self {
+        self.span = span;
+        self
+    }
+
+    /// The processing span.
+    pub fn span(&self) -> &tracing::Span {
+        &self.span
+    }
+
+    /// Its receivers all succeeded.
+    pub fn succeeded(mut self) {
+        self.succeeded = true;
+    }
+}
+
+impl Drop for Processing {
+    fn drop(&mut self) {
+        let m = metrics();
+        m.process_duration
+            .get_or_create(&self.labels)
+            .observe(self.start.elapsed().as_secs_f64());
+        if self.succeeded {
+            m.processed.get_or_create(&self.labels).inc();
+        }
+    }
+}
+
+fn consumer_labels(
+    system: System,
+    topic: &str,
+    group: &str,
+    event_type: Option<&str>,
+) -> ConsumerLabels {
+    ConsumerLabels {
+        system: system.as_str(),
+        topic: topic.to_owned(),
+        group: group.to_owned(),
+        event_type: event_type.unwrap_or("unknown").to_owned(),
+    }
+}
+
+/// A message of `topic` was copied to the dead-letter topic or stream.
+pub fn dead_lettered(system: System, topic: &str, group: &str, event_type: Option<&str>) {
+    let labels = consumer_labels(system, topic, group, event_type);
+    metrics().dead_lettered.get_or_create(&labels).inc();
+}
+
+/// A message of `topic` is to be read again after a transient failure.
+pub fn retried(system: System, topic: &str, group: &str) {
+    metrics()
+        .retried
+        .get_or_create(&GroupLabels {
+            system: system.as_str(),
+            topic: topic.to_owned(),
+            group: group.to_owned(),
+        })
+        .inc();
+}
+
+/// The lag of `group` on a partition of a Kafka `topic`.
+pub fn kafka_lag(topic: &str, group: &str, partition: i32, lag: i64) {
+    metrics()
+        .kafka_lag
+        .get_or_create(&PartitionLabels {
+            topic: topic.to_owned(),
+            group: group.to_owned(),
+            partition: partition.to_string(),
+        })
+        .set(lag);
+}
+
+/// Stop reporting the lag of `group` on a partition (revoked: another member reports it now).
+pub fn forget_kafka_lag(topic: &str, group: &str, partition: i32) {
+    metrics().kafka_lag.remove(&PartitionLabels {
+        topic: topic.to_owned(),
+        group: group.to_owned(),
+        partition: partition.to_string(),
+    });
+}
+
+/// The lag and pending count of `group` on a Redis stream (`XINFO GROUPS`); a lag Redis cannot
+/// tell (`None`, after deletions) is not recorded.
+pub fn redis_lag(stream: &str, group: &str, lag: Option<i64>, pending: i64) {
+    let m = metrics();
+    let labels = StreamLabels {
+        topic: stream.to_owned(),
+        group: group.to_owned(),
+    };
+    if let Some(lag) = lag {
+        m.redis_lag.get_or_create(&labels).set(lag);
+    }
+    m.redis_pending.get_or_create(&labels).set(pending);
+}
+
+/// The outbox backlog now: `(topic, rows pending, oldest pending row's age in seconds)` for each
+/// topic with pending rows; the topics reported before and absent now are set to 0.
+pub fn outbox_backlog<'a>(topics: impl IntoIterator<Item = (&'a str, u64, f64)>) {
+    let m = metrics();
+    let mut seen = std::collections::HashSet::new();
+    for (topic, pending, oldest_age) in topics {
+        let labels = TopicLabels {
+            topic: topic.to_owned(),
+        };
+        m.outbox_pending
+            .get_or_create(&labels)
+            .set(i64::try_from(pending).unwrap_or(i64::MAX));
+        m.outbox_oldest.get_or_create(&labels).set(oldest_age);
+        seen.insert(labels);
+    }
+    let mut known = m.outbox_topics.lock().unwrap_or_else(|e| e.into_inner());
+    for gone in known.difference(&seen) {
+        m.outbox_pending.get_or_create(gone).set(0);
+        m.outbox_oldest.get_or_create(gone).set(0.0);
+    }
+    known.extend(seen);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_and_histograms_are_encoded_with_their_labels() {
+        sending(System::Kafka, "unit-sent", "org.example.v1", "id-1").acknowledged();
+        drop(sending(
+            System::Kafka,
+            "unit-sent",
+            "org.example.v1",
+            "id-2",
+        ));
+        consumed(System::Redis, "unit-stream", "g", None).succeeded();
+        let text = encode();
+        assert!(text.contains(
+            "messaging_client_sent_messages_total{system=\"kafka\",topic=\"unit-sent\",event_type=\"org.example.v1\"} 1"
+        ), "{text}");
+        assert!(text.contains(
+            "messaging_client_send_failures_total{system=\"kafka\",topic=\"unit-sent\",event_type=\"org.example.v1\"} 1"
+        ), "{text}");
+        assert!(text.contains(
+            "eventbus_consumer_processed_messages_total{system=\"redis\",topic=\"unit-stream\",group=\"g\",event_type=\"unknown\"} 1"
+        ), "{text}");
+        assert!(text.contains(
+            "messaging_process_duration_seconds_count{system=\"redis\",topic=\"unit-stream\",group=\"g\",event_type=\"unknown\"} 1"
+        ), "{text}");
+    }
+
+    #[test]
+    fn outbox_topics_that_drained_go_back_to_zero() {
+        outbox_backlog([("unit-a", 3, 1.5), ("unit-b", 1, 0.25)]);
+        let text = encode();
+        assert!(
+            text.contains("eventbus_outbox_pending_rows{topic=\"unit-a\"} 3\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("eventbus_outbox_oldest_pending_age_seconds{topic=\"unit-a\"} 1.5\n"),
+            "{text}"
+        );
+        outbox_backlog([("unit-b", 2, 0.5)]);
+        let text = encode();
+        assert!(
+            text.contains("eventbus_outbox_pending_rows{topic=\"unit-a\"} 0\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("eventbus_outbox_oldest_pending_age_seconds{topic=\"unit-a\"} 0.0\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("eventbus_outbox_pending_rows{topic=\"unit-b\"} 2\n"),
+            "{text}"
+        );
+    }
+}

@@ -1,0 +1,17 @@
+//! Operations: Prometheus metrics ([`metrics`]), readiness ([`health`]), the HTTP server that
+//! serves them ([`TelemetryServer`]: `/metrics`, `/livez`, `/readyz`), and spans with the W3C
+//! trace context carried across the bus ([`trace`]).
+//!
+//! The producers and consumers of this crate record their metrics and readiness themselves; a
+//! process only starts the server (`eventbus worker --metrics 127.0.0.1:9100` does).
+
+pub mod health;
+pub mod metrics;
+#[cfg(feature = "otlp")]
+pub mod otlp;
+mod server;
+pub mod trace;
+
+pub use health::{readiness, HealthCheck, Readiness};
+pub use metrics::{encode, System};
+pub use server::TelemetryServer;

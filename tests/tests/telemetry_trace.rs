@@ -1,0 +1,167 @@
+//! A trace id travels from the producer's span to the consumer's, through the `traceparent`
+//! header (Kafka) and entry field (Redis), on the real broker and Redis; both spans carry the
+//! OpenTelemetry messaging attributes. (The Python consumers' acceptance of the extra header and
+//! field is checked by `kafka_interop.rs` and `redis_bus.rs`, whose Rust-produced messages carry
+//! it.)
+//!
+//! Needs the services (`eval "$(scripts/services.sh up)"`).
+
+#[path = "kafka_support.rs"]
+mod kafka_support;
+#[path = "support/spans.rs"]
+mod spans;
+
+use eventbus_runtime::avro::Example;
+use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer};
+use eventbus_runtime::redis::{RedisConsumer, RedisProducer, StartFrom};
+use eventbus_runtime::registry;
+use eventbus_runtime::settings::RedisSettings;
+use eventbus_runtime::EventsMetadata;
+use kafka_support::*;
+use spans::{SeenSpan, Spans};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+const LOGIN: &str = "org.openedx.learning.auth.session.login.completed.v1";
+
+fn spans() -> &'static Spans {
+    static SPANS: OnceLock<Spans> = OnceLock::new();
+    SPANS.get_or_init(|| {
+        let spans = Spans::default();
+        tracing_subscriber::registry()
+            .with(spans.clone())
+            .try_init()
+            .expect("the only subscriber of this test binary");
+        spans
+    })
+}
+
+/// The one span named `name` of message `id`, waiting up to 60 s for it.
+async fn span_of(name: &str, id: &str) -> SeenSpan {
+    let start = Instant::now();
+    loop {
+        let found = spans().find(name, "messaging.message.id", id);
+        if let [span] = found.as_slice() {
+            return span.clone();
+        }
+        assert!(found.len() < 2, "{} {name} spans for {id}", found.len());
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "no {name} span for {id}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn assert_continues(send: &SeenSpan, process: &SeenSpan) {
+    assert_eq!(send.field("trace_id").len(), 32);
+    assert_eq!(process.field("trace_id"), send.field("trace_id"));
+    assert_eq!(process.field("parent_span_id"), send.field("span_id"));
+    assert_ne!(process.field("span_id"), send.field("span_id"));
+    assert_eq!(send.field("messaging.operation.type"), "send");
+    assert_eq!(process.field("messaging.operation.type"), "process");
+    assert_eq!(send.field("otel.kind"), "producer");
+    assert_eq!(process.field("otel.kind"), "consumer");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_consumer_span_continues_the_producer_trace_on_kafka() {
+    spans();
+    openedx_events::link();
+    let descriptor = registry::find(LOGIN).unwrap();
+    let settings = builder(&unique("trace")).build().unwrap();
+    let topic = "trace";
+    let full = settings.full_topic(topic);
+    create_topics(&settings, &[&full], 1).await;
+    let group = unique("g");
+    let collector = Collector::connect([descriptor]);
+    let metadata = EventsMetadata::new(LOGIN, 0);
+    collector.expect(metadata.id);
+    let producer = KafkaProducer::new(&settings).unwrap();
+    producer
+        .send_event(
+            topic,
+            "user.pii.username",
+            descriptor.example(Example::Full).unwrap(),
+            &metadata,
+        )
+        .await
+        .unwrap();
+    let id = metadata.id.to_string();
+    let send = span_of("send", &id).await;
+    assert_eq!(send.field("messaging.system"), "kafka");
+    assert_eq!(send.field("messaging.destination.name"), full);
+
+    // The header on the wire is the send span's context.
+    let messages = read_topic(&settings, &full, 1, Duration::from_secs(60)).await;
+    assert_eq!(
+        messages[0].header("traceparent"),
+        format!("00-{}-{}-01", send.field("trace_id"), send.field("span_id"))
+    );
+
+    let running = Running::start(KafkaConsumer::new(&settings, topic, &group).unwrap());
+    collector.wait_for(1, Duration::from_secs(60)).await;
+    running.stop().await.unwrap();
+    let process = span_of("process", &id).await;
+    assert_continues(&send, &process);
+    assert_eq!(process.field("messaging.system"), "kafka");
+    assert_eq!(process.field("messaging.destination.name"), full);
+    assert_eq!(process.field("messaging.consumer.group.name"), group);
+    assert_eq!(process.field("messaging.destination.partition.id"), "0");
+    assert_eq!(process.field("messaging.kafka.offset"), "0");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_consumer_span_continues_the_producer_trace_on_redis() {
+    spans();
+    openedx_events::link();
+    let descriptor = registry::find(LOGIN).unwrap();
+    let url = std::env::var("EVENT_BUS_REDIS_CONNECTION_URL")
+        .expect("EVENT_BUS_REDIS_CONNECTION_URL: start the services");
+    let settings = RedisSettings::builder(url)
+        .topic_prefix(unique("trace"))
+        .common(|c| c.poll_timeout = Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let topic = "trace";
+    let collector = Collector::connect([descriptor]);
+    let metadata = EventsMetadata::new(LOGIN, 0);
+    collector.expect(metadata.id);
+    let producer = RedisProducer::new(&settings).await.unwrap();
+    producer
+        .send_event(
+            topic,
+            "",
+            descriptor.example(Example::Full).unwrap(),
+            &metadata,
+        )
+        .await
+        .unwrap();
+    let id = metadata.id.to_string();
+    let send = span_of("send", &id).await;
+    assert_eq!(send.field("messaging.system"), "redis");
+    let group = unique("g");
+    let consumer = RedisConsumer::new(&settings, topic, &group, "c1")
+        .await
+        .unwrap()
+        .start_from(StartFrom::Beginning);
+    let token = eventbus_runtime::consume::CancellationToken::new();
+    let handle = tokio::spawn(consumer.consume(token.clone()));
+    collector.wait_for(1, Duration::from_secs(60)).await;
+    token.cancel();
+    tokio::time::timeout(Duration::from_secs(30), handle)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let process = span_of("process", &id).await;
+    assert_continues(&send, &process);
+    assert_eq!(process.field("messaging.system"), "redis");
+    assert_eq!(
+        process.field("messaging.destination.name"),
+        settings.full_topic(topic)
+    );
+    assert_eq!(process.field("messaging.consumer.group.name"), group);
+}
