@@ -34,9 +34,27 @@ fn login(i: usize, keys: usize) -> (Arc<dyn AnyEvent>, EventsMetadata) {
 pub async fn produce_keyed(producer: &Arc<KafkaProducer>, topic: &str, n: usize, keys: usize) {
     openedx_events::link();
     assert!(registry::find(SessionLoginCompleted::EVENT_TYPE).is_some());
+    send_logins(producer, topic, n, keys, None, |_| {}).await;
+}
+
+/// Send `n` logins over `keys` keys, at once or one every `pace`, calling `sending` with each id
+/// as its send starts; wait for every delivery.
+async fn send_logins(
+    producer: &Arc<KafkaProducer>,
+    topic: &str,
+    n: usize,
+    keys: usize,
+    pace: Option<Duration>,
+    sending: impl Fn(uuid::Uuid),
+) {
+    let mut tick = pace.map(tokio::time::interval);
     let mut sends = tokio::task::JoinSet::new();
     for i in 0..n {
+        if let Some(tick) = &mut tick {
+            tick.tick().await;
+        }
         let (event, metadata) = login(i, keys);
+        sending(metadata.id);
         let (producer, topic) = (producer.clone(), topic.to_owned());
         sends.spawn(async move {
             producer
@@ -130,23 +148,11 @@ pub async fn latencies(
         assert!(Instant::now() < deadline, "the consumer reads within 60 s");
     }
     got.lock().unwrap().clear();
-    let mut tick = tokio::time::interval(Duration::from_secs(1) / rate);
-    let mut sends = tokio::task::JoinSet::new();
-    for i in 0..n {
-        tick.tick().await;
-        let (event, metadata) = login(i, 100);
-        sent.lock().unwrap().insert(metadata.id, Instant::now());
-        let (producer, topic) = (producer.clone(), topic.to_owned());
-        sends.spawn(async move {
-            producer
-                .send_event(&topic, "user.pii.username", event, &metadata)
-                .await
-                .expect("delivered")
-        });
-    }
-    while let Some(sent) = sends.join_next().await {
-        sent.expect("send task");
-    }
+    let pace = Duration::from_secs(1) / rate;
+    send_logins(producer, topic, n, 100, Some(pace), |id| {
+        sent.lock().unwrap().insert(id, Instant::now());
+    })
+    .await;
     let deadline = Instant::now() + Duration::from_secs(60);
     while got.lock().unwrap().len() < n {
         assert!(

@@ -55,15 +55,7 @@ impl KafkaConsumer {
         let metadata = headers::NAMES
             .metadata(headers)
             .map_err(|e| Failure::Message(e.into()))?;
-        let value = message
-            .payload()
-            .ok_or(Failure::Message(MessageError::NoValue))?;
-        let (id, avro) = unframe(value).map_err(|e| Failure::Message(e.into()))?;
-        let writer = match self.registry.schema_by_id(id).await {
-            Ok(writer) => writer,
-            Err(e) if e.is_transient() => return Err(Failure::Transient(e)),
-            Err(source) => return Err(Failure::Message(MessageError::Schema { id, source })),
-        };
+        let (id, avro, writer) = self.writer_schema(message).await?;
         let event = UnknownEvent {
             event_type,
             metadata,

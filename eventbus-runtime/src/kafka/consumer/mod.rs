@@ -55,7 +55,7 @@ use super::headers::{self, header_pairs, header_refs};
 use super::replay::Replay;
 use crate::consume::{sleep_unless_cancelled, ErrorStreak};
 use crate::registry;
-use crate::schema_registry::{RegistryError, SchemaRegistryClient};
+use crate::schema_registry::{RegisteredSchema, RegistryError, SchemaRegistryClient};
 use crate::settings::{KafkaSettings, OnError};
 use chrono::{DateTime, Utc};
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
@@ -380,6 +380,23 @@ impl KafkaConsumer {
         Ok(())
     }
 
+    /// The message's value: its schema id, its Avro data, and the schema it was written with
+    /// (from the registry; unreachable: a transient failure).
+    async fn writer_schema<'m, M: Message>(
+        &self,
+        message: &'m M,
+    ) -> Result<(u32, &'m [u8], Arc<RegisteredSchema>), Failure> {
+        let value = message
+            .payload()
+            .ok_or(Failure::Message(MessageError::NoValue))?;
+        let (id, avro) = unframe(value).map_err(|e| Failure::Message(e.into()))?;
+        match self.registry.schema_by_id(id).await {
+            Ok(writer) => Ok((id, avro, writer)),
+            Err(e) if e.is_transient() => Err(Failure::Transient(e)),
+            Err(source) => Err(Failure::Message(MessageError::Schema { id, source })),
+        }
+    }
+
     /// Sleep the poll-failure time; `true` if shutdown was asked meanwhile.
     async fn pause(&self, shutdown: &CancellationToken) -> bool {
         sleep_unless_cancelled(shutdown, self.settings.common().poll_failure_sleep).await
@@ -402,15 +419,7 @@ impl KafkaConsumer {
         let local = descriptor
             .schema()
             .map_err(|e| Failure::Message(e.into()))?;
-        let value = message
-            .payload()
-            .ok_or(Failure::Message(MessageError::NoValue))?;
-        let (id, avro) = unframe(value).map_err(|e| Failure::Message(e.into()))?;
-        let writer = match self.registry.schema_by_id(id).await {
-            Ok(writer) => writer,
-            Err(e) if e.is_transient() => return Err(Failure::Transient(e)),
-            Err(source) => return Err(Failure::Message(MessageError::Schema { id, source })),
-        };
+        let (id, avro, writer) = self.writer_schema(message).await?;
         let same = *self
             .same_schema
             .lock()
