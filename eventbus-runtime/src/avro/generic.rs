@@ -100,13 +100,13 @@ mod tests {
 
     #[test]
     fn keys_read_directly_as_the_generic_reader_would() {
-        let string =
-            apache_avro::to_avro_datum(&Schema::String, Avro::String("block-v1:x".into())).unwrap();
+        use crate::key::KeyValue;
+        let string = KeyValue::String("block-v1:x".into()).encode();
         assert_eq!(
             avro_to_json(&Schema::String, &string).unwrap(),
             Value::from("block-v1:x")
         );
-        let long = apache_avro::to_avro_datum(&Schema::Long, Avro::Long(-300)).unwrap();
+        let long = KeyValue::Long(-300).encode();
         assert_eq!(
             avro_to_json(&Schema::Long, &long).unwrap(),
             Value::from(-300)
