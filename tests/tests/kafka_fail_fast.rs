@@ -17,7 +17,6 @@ use kafka_support::*;
 use std::sync::Arc;
 use std::time::Duration;
 
-const LOGIN: &str = "org.openedx.learning.auth.session.login.completed.v1";
 const KEY: &str = "user.id";
 
 fn login() -> (Arc<dyn AnyEvent>, EventsMetadata) {

@@ -7,16 +7,12 @@
 #[path = "kafka_support.rs"]
 mod kafka_support;
 
-use eventbus_runtime::avro::Example;
 use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer};
 use eventbus_runtime::registry;
-use eventbus_runtime::EventsMetadata;
 use kafka_support::*;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{ClientConfig, Offset};
 use std::time::Duration;
-
-const LOGIN: &str = "org.openedx.learning.auth.session.login.completed.v1";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_commits_leaves_the_group_and_returns_ok() {
@@ -29,18 +25,8 @@ async fn sigterm_commits_leaves_the_group_and_returns_ok() {
     let group = unique("g");
     let collector = Collector::connect([descriptor]);
     let producer = KafkaProducer::new(&settings).unwrap();
-    for _ in 0..3 {
-        let metadata = EventsMetadata::new(LOGIN, 0);
+    for metadata in send_example_logins(&producer, topic, 3).await {
         collector.expect(metadata.id);
-        producer
-            .send_event(
-                topic,
-                "user.pii.username",
-                descriptor.example(Example::Full).unwrap(),
-                &metadata,
-            )
-            .await
-            .unwrap();
     }
     let consumer = KafkaConsumer::new(&settings, topic, &group).unwrap();
     let handle = tokio::spawn(consumer.consume_until_signal());

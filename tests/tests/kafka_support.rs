@@ -43,6 +43,33 @@ pub fn metadata_for(descriptor: &EventDescriptor) -> eventbus_runtime::EventsMet
     eventbus_runtime::EventsMetadata::at(descriptor.event_type, descriptor.minor_version, now)
 }
 
+/// Send `n` example login events (keyed by `user.pii.username`) through the bus producer, one
+/// after the other; their metadata.
+pub async fn send_example_logins(
+    producer: &eventbus_runtime::kafka::KafkaProducer,
+    topic: &str,
+    n: usize,
+) -> Vec<eventbus_runtime::EventsMetadata> {
+    let descriptor = descriptor(LOGIN);
+    let mut sent = Vec::new();
+    for _ in 0..n {
+        let metadata = eventbus_runtime::EventsMetadata::new(LOGIN, 0);
+        producer
+            .send_event(
+                topic,
+                "user.pii.username",
+                descriptor
+                    .example(eventbus_runtime::avro::Example::Full)
+                    .unwrap(),
+                &metadata,
+            )
+            .await
+            .unwrap();
+        sent.push(metadata);
+    }
+    sent
+}
+
 /// The example login event with `user.pii.username` set to `username`.
 pub fn login_for(username: &str) -> std::sync::Arc<dyn eventbus_runtime::registry::AnyEvent> {
     let d = descriptor(LOGIN);

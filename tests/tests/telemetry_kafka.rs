@@ -13,12 +13,10 @@ mod kafka_support;
 #[path = "support/scrape.rs"]
 mod scrape;
 
-use eventbus_runtime::avro::Example;
 use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer};
 use eventbus_runtime::registry;
 use eventbus_runtime::settings::KafkaSettings;
 use eventbus_runtime::telemetry::TelemetryServer;
-use eventbus_runtime::EventsMetadata;
 use kafka_support::*;
 use rdkafka::Offset;
 use scrape::Scraper;
@@ -28,27 +26,11 @@ use std::time::Duration;
 use tokio::sync::watch;
 use uuid::Uuid;
 
-const LOGIN: &str = "org.openedx.learning.auth.session.login.completed.v1";
-
 static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 async fn send_logins(producer: &KafkaProducer, topic: &str, n: usize) -> Vec<Uuid> {
-    let descriptor = registry::find(LOGIN).unwrap();
-    let mut ids = Vec::new();
-    for _ in 0..n {
-        let metadata = EventsMetadata::new(LOGIN, 0);
-        producer
-            .send_event(
-                topic,
-                "user.pii.username",
-                descriptor.example(Example::Full).unwrap(),
-                &metadata,
-            )
-            .await
-            .unwrap();
-        ids.push(metadata.id);
-    }
-    ids
+    let sent = send_example_logins(producer, topic, n).await;
+    sent.into_iter().map(|metadata| metadata.id).collect()
 }
 
 fn settings(prefix: &str) -> KafkaSettings {

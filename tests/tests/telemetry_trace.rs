@@ -24,8 +24,6 @@ use std::time::{Duration, Instant};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
-const LOGIN: &str = "org.openedx.learning.auth.session.login.completed.v1";
-
 fn spans() -> &'static Spans {
     static SPANS: OnceLock<Spans> = OnceLock::new();
     SPANS.get_or_init(|| {
@@ -77,18 +75,9 @@ async fn the_consumer_span_continues_the_producer_trace_on_kafka() {
     create_topics(&settings, &[&full], 1).await;
     let group = unique("g");
     let collector = Collector::connect([descriptor]);
-    let metadata = EventsMetadata::new(LOGIN, 0);
-    collector.expect(metadata.id);
     let producer = KafkaProducer::new(&settings).unwrap();
-    producer
-        .send_event(
-            topic,
-            "user.pii.username",
-            descriptor.example(Example::Full).unwrap(),
-            &metadata,
-        )
-        .await
-        .unwrap();
+    let metadata = send_example_logins(&producer, topic, 1).await.remove(0);
+    collector.expect(metadata.id);
     let id = metadata.id.to_string();
     let send = span_of("send", &id).await;
     assert_eq!(send.field("messaging.system"), "kafka");
