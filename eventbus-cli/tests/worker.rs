@@ -140,20 +140,17 @@ fn a_worker_of_three_consumers_drains_on_sigterm() {
     create_topic(&topic_a);
     create_topic(&topic_b);
     let port = free_port();
-    let dir = std::env::temp_dir().join(format!("worker-test-{id}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("worker.toml");
-    std::fs::write(
-        &config,
-        format!(
+    let (dir, config) = config_file(
+        &id,
+        "worker.toml",
+        &format!(
             "metrics = \"127.0.0.1:{port}\"\n\
              [[consumers]]\ntransport = \"kafka\"\ntopic = \"{topic_a}\"\ngroup = \"ga-{id}\"\n\
              [[consumers]]\ntransport = \"kafka\"\ntopic = \"{topic_b}\"\ngroup = \"gb-{id}\"\n\
              [[consumers]]\nname = \"stream\"\ntransport = \"redis\"\ntopic = \"{stream}\"\n\
              group = \"gs-{id}\"\nconsumer_name = \"w1\"\n"
         ),
-    )
-    .unwrap();
+    );
     let stderr = std::fs::File::create(dir.join("stderr")).unwrap();
     let mut child = eventbus()
         .args(["worker", "--config"])
@@ -233,16 +230,23 @@ fn a_worker_of_three_consumers_drains_on_sigterm() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// A scratch folder of the test `id` with the worker configuration `name` holding `text`: the
+/// folder and the file.
+fn config_file(id: &str, name: &str, text: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("worker-test-{id}"));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join(name);
+    std::fs::write(&config, text).unwrap();
+    (dir, config)
+}
+
 #[test]
 fn a_consumer_that_cannot_be_set_up_is_named_with_exit_3() {
-    let dir = std::env::temp_dir().join(format!("worker-test-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("worker.yaml");
-    std::fs::write(
-        &config,
+    let (dir, config) = config_file(
+        &uuid::Uuid::new_v4().simple().to_string(),
+        "worker.yaml",
         "consumers:\n  - name: certificates\n    transport: redis\n    topic: t\n    group: g\n",
-    )
-    .unwrap();
+    );
     let out = eventbus()
         .args(["worker", "--config"])
         .arg(&config)
@@ -264,19 +268,16 @@ fn a_consumer_that_fails_stops_the_others_and_is_named_with_exit_3() {
     let (bad, good) = (format!("worker-bad-{id}"), format!("worker-good-{id}"));
     create_topic(&bad);
     create_topic(&good);
-    let dir = std::env::temp_dir().join(format!("worker-test-{id}"));
-    std::fs::create_dir_all(&dir).unwrap();
-    let config = dir.join("worker.toml");
-    std::fs::write(
-        &config,
-        format!(
+    let (dir, config) = config_file(
+        &id,
+        "worker.toml",
+        &format!(
             "[[consumers]]\nname = \"bad\"\ntransport = \"kafka\"\ntopic = \"{bad}\"\n\
              group = \"g-{id}\"\noffset_time = \"2020-01-01T00:00:00Z\"\n\
              [[consumers]]\nname = \"good\"\ntransport = \"kafka\"\ntopic = \"{good}\"\n\
              group = \"g-{id}\"\n"
         ),
-    )
-    .unwrap();
+    );
     // A message without CloudEvents headers: with on_error=stop its consumer fails.
     {
         use rdkafka::producer::{BaseProducer, BaseRecord, Producer};

@@ -211,6 +211,16 @@ mod ops {
     }
 }
 
+/// The bus operations of an event's type: an `AnyEvent` is always of a serializable type (only
+/// those are decoded, built from JSON or made as examples).
+fn bus_ops_of(event: &Arc<dyn AnyEvent>) -> &'static BusOps {
+    event
+        .descriptor()
+        .bus
+        .as_ref()
+        .expect("an AnyEvent is always of a serializable type")
+}
+
 impl EventDescriptor {
     /// The entry of an event type that can travel on the bus, with its
     /// [`BusEvent::OPS`]. Used by `#[derive(OpenEdxEvent)]`.
@@ -311,11 +321,7 @@ impl EventDescriptor {
         event: Arc<dyn AnyEvent>,
         metadata: EventsMetadata,
     ) -> Result<SendReport, SendError> {
-        let ops = event
-            .descriptor()
-            .bus
-            .as_ref()
-            .expect("an AnyEvent is always of a serializable type");
+        let ops = bus_ops_of(&event);
         (ops.dispatch)(event, metadata, None).await
     }
 
@@ -326,11 +332,7 @@ impl EventDescriptor {
         metadata: EventsMetadata,
         only: Vec<ReceiverId>,
     ) -> Result<SendReport, SendError> {
-        let ops = event
-            .descriptor()
-            .bus
-            .as_ref()
-            .expect("an AnyEvent is always of a serializable type");
+        let ops = bus_ops_of(&event);
         (ops.dispatch)(event, metadata, Some(only)).await
     }
 
@@ -338,11 +340,7 @@ impl EventDescriptor {
     /// [`Signal::send_event`](crate::Signal::send_event) does for a typed event: receivers see
     /// `from_event_bus == false`, so configured producing sends it to the bus.
     pub async fn send_event(event: Arc<dyn AnyEvent>) -> Result<SendReport, SendError> {
-        let ops = event
-            .descriptor()
-            .bus
-            .as_ref()
-            .expect("an AnyEvent is always of a serializable type");
+        let ops = bus_ops_of(&event);
         (ops.send)(event).await
     }
 
