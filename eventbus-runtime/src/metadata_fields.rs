@@ -8,6 +8,7 @@
 
 use crate::avro::parse_isoformat;
 use crate::metadata::EventsMetadata;
+use std::borrow::Cow;
 use uuid::Uuid;
 
 /// The fields of a received message: (name, value) pairs in order; a Kafka header may have no
@@ -88,7 +89,7 @@ impl FieldNames {
     }
 
     /// The event type, which must occur exactly once.
-    pub fn event_type(&self, fields: &[impl Field]) -> Result<String, HeaderError> {
+    pub fn event_type<'f>(&self, fields: &'f [impl Field]) -> Result<&'f str, HeaderError> {
         single(fields, self.event_type)?.ok_or(HeaderError::MissingEventType {
             name: self.event_type,
         })
@@ -97,13 +98,11 @@ impl FieldNames {
     /// Read the event metadata.
     pub fn metadata(&self, fields: &[impl Field]) -> Result<EventsMetadata, HeaderError> {
         // Check every metadata field for duplicates first, as Python does in its loop.
-        let mut found: Vec<Option<String>> = Vec::with_capacity(7);
-        for name in self.in_order() {
-            found.push(single(fields, name)?);
+        let mut found = [None; 7];
+        for (slot, name) in found.iter_mut().zip(self.in_order()) {
+            *slot = single(fields, name)?;
         }
-        let [event_type, id, source, time, minor, host, lib] =
-            <[Option<String>; 7]>::try_from(found)
-                .unwrap_or_else(|_| unreachable!("one entry per metadata field"));
+        let [event_type, id, source, time, minor, host, lib] = found;
         let event_type = event_type.ok_or(HeaderError::MissingEventType {
             name: self.event_type,
         })?;
@@ -113,7 +112,7 @@ impl FieldNames {
             value: value.to_owned(),
             reason,
         };
-        let id = Uuid::parse_str(id.trim()).map_err(|e| invalid(self.id, &id, e.to_string()))?;
+        let id = Uuid::parse_str(id.trim()).map_err(|e| invalid(self.id, id, e.to_string()))?;
         let missing = |name: &str| {
             tracing::warn!(
                 header = name,
@@ -123,9 +122,9 @@ impl FieldNames {
         // The defaults are only computed when a field is missing (they read the clock, the
         // environment and the host name).
         let defaults = std::cell::OnceCell::new();
-        let default = || defaults.get_or_init(|| EventsMetadata::new(&event_type, 0));
+        let default = || defaults.get_or_init(|| EventsMetadata::new(event_type, 0));
         let source = match source {
-            Some(source) => source,
+            Some(source) => source.to_owned(),
             None => {
                 missing(self.source);
                 default().source.clone()
@@ -133,7 +132,7 @@ impl FieldNames {
         };
         let time = match time {
             Some(time) => {
-                parse_isoformat(&time).map_err(|e| invalid(self.time, &time, e.to_string()))?
+                parse_isoformat(time).map_err(|e| invalid(self.time, time, e.to_string()))?
             }
             None => {
                 missing(self.time);
@@ -144,7 +143,7 @@ impl FieldNames {
             Some(minor) => minor.trim().parse().map_err(|e| {
                 invalid(
                     self.minor_version,
-                    &minor,
+                    minor,
                     format!("not a minor version ({e})"),
                 )
             })?,
@@ -154,7 +153,7 @@ impl FieldNames {
             }
         };
         let sourcehost = match host {
-            Some(host) => host,
+            Some(host) => host.to_owned(),
             None => {
                 missing(self.source_host);
                 default().sourcehost.clone()
@@ -165,14 +164,14 @@ impl FieldNames {
                 .split('.')
                 .map(|part| part.trim().parse::<u32>())
                 .collect::<Result<_, _>>()
-                .map_err(|e| invalid(self.source_lib, &lib, format!("not dotted numbers ({e})")))?,
+                .map_err(|e| invalid(self.source_lib, lib, format!("not dotted numbers ({e})")))?,
             None => {
                 missing(self.source_lib);
                 default().sourcelib.clone()
             }
         };
         Ok(EventsMetadata {
-            event_type,
+            event_type: event_type.to_owned(),
             id,
             minorversion,
             source,
@@ -230,7 +229,7 @@ pub enum HeaderError {
 }
 
 /// The single value of a field that must occur at most once; `None` when absent.
-pub fn single(fields: &[impl Field], name: &str) -> Result<Option<String>, HeaderError> {
+pub fn single<'f>(fields: &'f [impl Field], name: &str) -> Result<Option<&'f str>, HeaderError> {
     let mut matching = fields.iter().filter(|f| f.name() == name);
     let field = match (matching.next(), matching.next()) {
         (None, _) => return Ok(None),
@@ -245,17 +244,18 @@ pub fn single(fields: &[impl Field], name: &str) -> Result<Option<String>, Heade
         name: name.to_owned(),
     })?;
     std::str::from_utf8(bytes)
-        .map(|text| Some(text.to_owned()))
+        .map(Some)
         .map_err(|_| HeaderError::NotUtf8 {
             name: name.to_owned(),
         })
 }
 
-/// The last value of a field, if any (for logging), as Python's `last_message_header_value`.
-pub fn last_value(fields: &[impl Field], name: &str) -> Option<String> {
+/// The last value of a field, if any (for logging), as Python's `last_message_header_value`;
+/// bytes that are not UTF-8 are replaced.
+pub fn last_value<'f>(fields: &'f [impl Field], name: &str) -> Option<Cow<'f, str>> {
     fields
         .iter()
         .rfind(|f| f.name() == name)
         .and_then(Field::value)
-        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .map(String::from_utf8_lossy)
 }

@@ -2,7 +2,7 @@
 //! small one of the test's own on 127.0.0.1) in one trace, the process span a child of the send
 //! span whose ids the message's `traceparent` carries.
 
-use eventbus_runtime::telemetry::metrics::{sending, System};
+use eventbus_runtime::telemetry::metrics::{ProducerMetrics, System};
 use eventbus_runtime::telemetry::otlp::Otlp;
 use eventbus_runtime::telemetry::trace::{process_span, Origin, TraceContext};
 use std::sync::{Arc, Mutex};
@@ -85,7 +85,8 @@ async fn send_and_process_spans_are_exported_in_one_trace() {
         .unwrap();
     let subscriber = tracing_subscriber::registry().with(otlp.layer());
     let traceparent = tracing::subscriber::with_default(subscriber, || {
-        let send = sending(System::Kafka, "otlp-topic", "org.example.v1", "id-1");
+        let send =
+            ProducerMetrics::new(System::Kafka).sending("otlp-topic", "org.example.v1", "id-1");
         let traceparent = send.traceparent();
         send.acknowledged();
         let process = process_span(&Origin {

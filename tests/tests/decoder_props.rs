@@ -357,7 +357,7 @@ fn check_metadata(
     let event_type = names.event_type(fields);
     match names.metadata(fields) {
         Ok(metadata) => {
-            prop_assert_eq!(event_type.as_ref().ok(), Some(&metadata.event_type));
+            prop_assert_eq!(event_type.ok(), Some(metadata.event_type.as_str()));
             let once = written(&metadata);
             let again = names
                 .metadata(&once)

@@ -36,7 +36,7 @@ use crate::schema_registry::SchemaRegistryClient;
 use crate::settings::KafkaSettings;
 use crate::signal::BoxFuture;
 use crate::telemetry::trace::TRACEPARENT;
-use crate::telemetry::{metrics, System};
+use crate::telemetry::{ProducerMetrics, System};
 use rdkafka::message::Header;
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
@@ -77,6 +77,7 @@ pub struct KafkaProducer {
     /// The produce timeout: metadata, queue and acknowledgement.
     timeout: Duration,
     closed: AtomicBool,
+    metrics: ProducerMetrics,
     ids: Mutex<IdCache>,
     /// Full topics whose metadata the brokers gave.
     known_topics: Mutex<HashSet<String>>,
@@ -121,6 +122,7 @@ impl KafkaProducer {
             timeout: settings.produce_timeout(),
             log: Arc::clone(context.connection_log()),
             closed: AtomicBool::new(false),
+            metrics: ProducerMetrics::new(System::Kafka),
             ids: Mutex::default(),
             known_topics: Mutex::default(),
         })
@@ -147,7 +149,9 @@ impl KafkaProducer {
         let descriptor = event.descriptor();
         let event_type = descriptor.event_type;
         let full = full_topic(self.topic_prefix.as_deref(), topic);
-        let sending = metrics::sending(System::Kafka, &full, event_type, &metadata.id.to_string());
+        let sending = self
+            .metrics
+            .sending(&full, event_type, &metadata.id.to_string());
         let fail = |source: KafkaError, key: Option<&KeyValue>| {
             tracing::error!(
                 topic = %full,

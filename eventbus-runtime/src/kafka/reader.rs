@@ -37,7 +37,7 @@ pub struct StoredMessage {
 impl StoredMessage {
     /// The last value of the header `name` as text (lossy UTF-8), if it occurs with a value.
     pub fn header(&self, name: &str) -> Option<String> {
-        crate::metadata_fields::last_value(&self.headers, name)
+        crate::metadata_fields::last_value(&self.headers, name).map(String::from)
     }
 }
 

@@ -1,14 +1,10 @@
-//! What the Kafka clients record for operations (see [`crate::telemetry`]): the consumer's
-//! message counts, the lag per partition (a probe of the committed offsets and watermarks), and
-//! readiness from librdkafka's statistics (`statistics.interval.ms`: a broker is up) and the
-//! rebalances (the consumer has its assignment).
+//! What the Kafka clients record for operations (see [`crate::telemetry`]) beside the message
+//! counts: the lag per partition (a probe of the committed offsets and watermarks), and readiness
+//! from librdkafka's statistics (`statistics.interval.ms`: a broker is up) and the rebalances
+//! (the consumer has its assignment).
 
-use super::headers;
-use crate::metadata_fields::{last_value, Field};
-use crate::telemetry::metrics::{self, Processing, System};
-use crate::telemetry::trace::{process_span, Origin, TRACEPARENT};
+use crate::telemetry::metrics;
 use crate::telemetry::HealthCheck;
-use rdkafka::message::Message;
 use rdkafka::Statistics;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -16,34 +12,6 @@ use std::sync::{Arc, Mutex};
 /// The `statistics.interval.ms` this crate sets unless the settings give another: how often the
 /// `connected` readiness and the lag gauges are refreshed.
 pub const STATISTICS_INTERVAL_MS: &str = "5000";
-
-/// A message read by `group`: counted consumed, timed until the returned value is dropped.
-pub(crate) fn consumed(message: &impl Message, group: &str, headers: &[impl Field]) -> Processing {
-    let event_type = last_value(headers, headers::EVENT_TYPE);
-    let message_id = last_value(headers, headers::ID);
-    let traceparent = last_value(headers, TRACEPARENT);
-    let span = process_span(&Origin {
-        system: System::Kafka.as_str(),
-        topic: message.topic(),
-        group,
-        partition: Some(message.partition()),
-        offset: Some(message.offset()),
-        message_id: message_id.as_deref(),
-        traceparent: traceparent.as_deref(),
-    });
-    metrics::consumed(System::Kafka, message.topic(), group, event_type.as_deref()).traced(span)
-}
-
-/// A message of `group` was copied to the dead-letter topic.
-pub(crate) fn dead_lettered(message: &impl Message, group: &str, headers: &[impl Field]) {
-    let event_type = last_value(headers, headers::EVENT_TYPE);
-    metrics::dead_lettered(System::Kafka, message.topic(), group, event_type.as_deref());
-}
-
-/// A message of `group` is to be read again.
-pub(crate) fn retried(message: &impl Message, group: &str) {
-    metrics::retried(System::Kafka, message.topic(), group);
-}
 
 /// Refreshes the lag gauges of a consumer every interval, in a task of its own (so the lag keeps
 /// being reported while a receiver holds the consumer); when dropped, it stops and removes the

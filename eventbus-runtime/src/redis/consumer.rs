@@ -40,9 +40,8 @@ use crate::consume::{
 };
 use crate::registry;
 use crate::settings::{OnError, RedisSettings};
-use crate::telemetry::metrics::{self, System};
-use crate::telemetry::trace::{process_span, Origin, TRACEPARENT};
-use crate::telemetry::HealthCheck;
+use crate::telemetry::metrics::System;
+use crate::telemetry::{ConsumerMetrics, HealthCheck};
 use redis::aio::ConnectionManager;
 use redis::Value;
 use std::collections::VecDeque;
@@ -124,6 +123,8 @@ pub struct RedisConsumer {
     /// Readiness: `connected` while reads succeed.
     health: HealthCheck,
     lag: LagProbe,
+    /// The message counts and durations.
+    metrics: ConsumerMetrics,
 }
 
 impl OnEvent for RedisConsumer {
@@ -174,6 +175,7 @@ impl RedisConsumer {
             connection,
             handlers: Handlers::new(),
             on_unknown: None,
+            metrics: ConsumerMetrics::new(System::Redis, &settings.full_topic(topic), group_id),
             health: HealthCheck::register(
                 format!(
                     "redis consumer of {} in group {group_id}",
@@ -389,7 +391,7 @@ impl RedisConsumer {
                 // sleep, and processed again (at least once).
                 errors.failed(&error);
                 summary.retried += 1;
-                metrics::retried(System::Redis, &self.full_topic, &self.group_id);
+                self.metrics.retried();
                 tracing::warn!(%error, id = %entry.id, "the entry stays pending and will be read again");
                 // Read again from the first pending entry, this one.
                 pending = true;
@@ -510,36 +512,21 @@ impl RedisConsumer {
             );
             return Ok(1);
         };
-        let event_type = crate::metadata_fields::last_value(fields, NAMES.event_type);
-        let message_id = crate::metadata_fields::last_value(fields, NAMES.id);
-        let traceparent = crate::metadata_fields::last_value(fields, TRACEPARENT);
-        let span = process_span(&Origin {
-            system: System::Redis.as_str(),
-            topic: &self.full_topic,
-            group: &self.group_id,
-            partition: None,
-            offset: None,
-            message_id: message_id.as_deref(),
-            traceparent: traceparent.as_deref(),
-        });
-        let processing = metrics::consumed(
-            System::Redis,
-            &self.full_topic,
-            &self.group_id,
-            event_type.as_deref(),
-        )
-        .traced(span);
+        let processing = self.metrics.processing(fields, &NAMES, None, None);
         if self.settings.common().audit_logging_enabled {
             tracing::info!(
                 topic = %self.full_topic,
-                message_id = crate::metadata_fields::last_value(fields, NAMES.id),
+                message_id = crate::metadata_fields::last_value(fields, NAMES.id).as_deref(),
                 redis_msg_id = %entry.id,
                 "Message received from Redis"
             );
         }
         let event_type = NAMES.event_type(fields)?;
         let Some(descriptor) = registry::find(&event_type) else {
-            return self.unknown(entry, fields, event_type).await.map(|()| 1);
+            return self
+                .unknown(entry, fields, event_type.to_owned())
+                .await
+                .map(|()| 1);
         };
         descriptor.schema()?;
         let data = entry.event_data()?.ok_or(MessageError::NoValue)?;
@@ -620,12 +607,7 @@ impl RedisConsumer {
             .fields
             .as_ref()
             .and_then(|fields| crate::metadata_fields::last_value(fields, NAMES.event_type));
-        metrics::dead_lettered(
-            System::Redis,
-            &self.full_topic,
-            &self.group_id,
-            event_type.as_deref(),
-        );
+        self.metrics.dead_lettered(event_type.as_deref());
         tracing::warn!(
             dead_letter_stream = stream,
             dead_letter_id = %id,

@@ -14,7 +14,7 @@ use crate::registry::AnyEvent;
 use crate::settings::RedisSettings;
 use crate::signal::BoxFuture;
 use crate::telemetry::trace::TRACEPARENT;
-use crate::telemetry::{metrics, System};
+use crate::telemetry::{ProducerMetrics, System};
 use redis::aio::ConnectionManager;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +29,7 @@ pub struct RedisProducer {
     topic_prefix: Option<String>,
     stream_max_len: Option<u64>,
     audit_logging: bool,
+    metrics: Arc<ProducerMetrics>,
 }
 
 impl std::fmt::Debug for RedisProducer {
@@ -48,6 +49,7 @@ impl RedisProducer {
             topic_prefix: settings.topic_prefix().map(str::to_owned),
             stream_max_len: settings.stream_max_len(),
             audit_logging: settings.common().audit_logging_enabled,
+            metrics: Arc::new(ProducerMetrics::new(System::Redis)),
         })
     }
 
@@ -63,8 +65,9 @@ impl RedisProducer {
         let event_type = descriptor.event_type;
         descriptor.schema()?;
         let stream = full_topic(self.topic_prefix.as_deref(), topic);
-        let sending =
-            metrics::sending(System::Redis, &stream, event_type, &metadata.id.to_string());
+        let sending = self
+            .metrics
+            .sending(&stream, event_type, &metadata.id.to_string());
         let mut command = redis::cmd("XADD");
         command.arg(&stream);
         if let Some(len) = self.stream_max_len {

@@ -30,8 +30,9 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
+use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 /// The transport, the `system` label (OpenTelemetry's `messaging.system`).
@@ -242,33 +243,90 @@ pub fn encode() -> String {
     text
 }
 
-/// One send of an event, timed from its start: counted sent when [`Sending::acknowledged`] is
-/// called, failed when dropped without it; its duration is recorded either way.
+/// The send metrics of one producer: the label sets of each topic and event type are looked up
+/// once, so that timing and counting a send allocates no labels.
+#[derive(Debug)]
+pub struct ProducerMetrics {
+    system: System,
+    by_topic: std::sync::Mutex<HashMap<String, HashMap<&'static str, Arc<SendMetrics>>>>,
+}
+
+/// The metrics of the sends of one event type to one topic.
+#[derive(Debug)]
+struct SendMetrics {
+    labels: SentLabels,
+    duration: Histogram,
+    /// Made on the first acknowledged send, and on the first failure: a series appears once it
+    /// counts something.
+    sent: OnceLock<Counter>,
+    failed: OnceLock<Counter>,
+}
+
+impl ProducerMetrics {
+    /// The metrics of a producer over `system`.
+    pub fn new(system: System) -> Self {
+        ProducerMetrics {
+            system,
+            by_topic: std::sync::Mutex::default(),
+        }
+    }
+
+    fn of(&self, topic: &str, event_type: &'static str) -> Arc<SendMetrics> {
+        let mut by_topic = self.by_topic.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(kept) = by_topic.get(topic).and_then(|types| types.get(event_type)) {
+            return Arc::clone(kept);
+        }
+        let labels = SentLabels {
+            system: self.system.as_str(),
+            topic: topic.to_owned(),
+            event_type: event_type.to_owned(),
+        };
+        let duration = metrics()
+            .operation_duration
+            .get_or_create(&OperationLabels {
+                system: labels.system,
+                topic: labels.topic.clone(),
+                operation: "send",
+            })
+            .clone();
+        let made = Arc::new(SendMetrics {
+            labels,
+            duration,
+            sent: OnceLock::new(),
+            failed: OnceLock::new(),
+        });
+        by_topic
+            .entry(topic.to_owned())
+            .or_default()
+            .insert(event_type, Arc::clone(&made));
+        made
+    }
+
+    /// A send of the event `message_id` of `event_type` to `topic` starts: timed, and traced by
+    /// a `send` span in a new trace (see [`super::trace`]).
+    pub fn sending(&self, topic: &str, event_type: &'static str, message_id: &str) -> Sending {
+        let (span, context) = send_span(self.system.as_str(), topic, message_id);
+        Sending {
+            of: self.of(topic, event_type),
+            start: Instant::now(),
+            acknowledged: false,
+            span,
+            context,
+        }
+    }
+}
+
+/// One send of an event, timed from its start (see [`ProducerMetrics::sending`]): counted sent
+/// when [`Sending::acknowledged`] is called, failed when dropped without it; its duration is
+/// recorded either way.
 #[derive(Debug)]
 #[must_use = "the send is timed until the value is dropped"]
 pub struct Sending {
-    labels: SentLabels,
+    of: Arc<SendMetrics>,
     start: Instant,
     acknowledged: bool,
     context: TraceContext,
     span: tracing::Span,
-}
-
-/// A send of the event `message_id` of `event_type` to `topic` starts: timed, and traced by a
-/// `send` span in a new trace (see [`super::trace`]).
-pub fn sending(system: System, topic: &str, event_type: &str, message_id: &str) -> Sending {
-    let (span, context) = send_span(system.as_str(), topic, message_id);
-    Sending {
-        labels: SentLabels {
-            system: system.as_str(),
-            topic: topic.to_owned(),
-            event_type: event_type.to_owned(),
-        },
-        start: Instant::now(),
-        acknowledged: false,
-        span,
-        context,
-    }
 }
 
 impl Sending {
@@ -290,44 +348,141 @@ impl Sending {
 
 impl Drop for Sending {
     fn drop(&mut self) {
-        let m = metrics();
-        let counter = if self.acknowledged {
-            &m.sent
+        let of = &self.of;
+        let (counter, family) = if self.acknowledged {
+            (&of.sent, &metrics().sent)
         } else {
-            &m.send_failures
+            (&of.failed, &metrics().send_failures)
         };
-        counter.get_or_create(&self.labels).inc();
-        m.operation_duration
-            .get_or_create(&OperationLabels {
-                system: self.labels.system,
-                topic: self.labels.topic.clone(),
-                operation: "send",
-            })
-            .observe(self.start.elapsed().as_secs_f64());
+        counter
+            .get_or_init(|| family.get_or_create(&of.labels).clone())
+            .inc();
+        of.duration.observe(self.start.elapsed().as_secs_f64());
     }
 }
 
-/// The processing of one message read from the bus: counts it consumed when made, records its
-/// duration when dropped, and counts it processed if [`Processing::succeeded`] was called.
+/// The metrics of one consumer (its system, topic and group): the label sets of each event type
+/// are looked up once, so that counting a message allocates nothing.
+#[derive(Debug)]
+pub struct ConsumerMetrics {
+    system: System,
+    topic: String,
+    group: String,
+    by_type: std::sync::Mutex<HashMap<String, Arc<TypeMetrics>>>,
+}
+
+/// The metrics of one event type read by a consumer.
+#[derive(Debug)]
+struct TypeMetrics {
+    labels: ConsumerLabels,
+    consumed: Counter,
+    duration: Histogram,
+    /// Made on the first success, so that a type that never succeeds shows no processed count.
+    processed: OnceLock<Counter>,
+}
+
+/// How many event types a consumer keeps the metrics of; the types beyond (a topic carrying
+/// arbitrary `ce_type`s) are looked up at each message.
+const TYPES_KEPT: usize = 256;
+
+impl ConsumerMetrics {
+    /// The metrics of `group` reading `topic` (the full topic or stream) over `system`.
+    pub fn new(system: System, topic: &str, group: &str) -> Self {
+        ConsumerMetrics {
+            system,
+            topic: topic.to_owned(),
+            group: group.to_owned(),
+            by_type: std::sync::Mutex::default(),
+        }
+    }
+
+    /// The transport.
+    pub fn system(&self) -> System {
+        self.system
+    }
+
+    /// The full topic or stream.
+    pub fn topic(&self) -> &str {
+        &self.topic
+    }
+
+    /// The consumer group.
+    pub fn group(&self) -> &str {
+        &self.group
+    }
+
+    fn labels(&self, event_type: Option<&str>) -> ConsumerLabels {
+        ConsumerLabels {
+            system: self.system.as_str(),
+            topic: self.topic.clone(),
+            group: self.group.clone(),
+            event_type: event_type.unwrap_or("unknown").to_owned(),
+        }
+    }
+
+    fn of_type(&self, event_type: Option<&str>) -> Arc<TypeMetrics> {
+        let name = event_type.unwrap_or("unknown");
+        let mut by_type = self.by_type.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(kept) = by_type.get(name) {
+            return Arc::clone(kept);
+        }
+        let m = metrics();
+        let labels = self.labels(event_type);
+        let made = Arc::new(TypeMetrics {
+            consumed: m.consumed.get_or_create(&labels).clone(),
+            duration: m.process_duration.get_or_create(&labels).clone(),
+            processed: OnceLock::new(),
+            labels,
+        });
+        if by_type.len() < TYPES_KEPT {
+            by_type.insert(name.to_owned(), Arc::clone(&made));
+        }
+        made
+    }
+
+    /// A message carrying `event_type` (`None`: it has none) was read: counted consumed, timed
+    /// until the returned value is dropped.
+    pub fn consumed(&self, event_type: Option<&str>) -> Processing {
+        let of_type = self.of_type(event_type);
+        of_type.consumed.inc();
+        Processing {
+            of_type,
+            start: Instant::now(),
+            succeeded: false,
+            span: tracing::Span::none(),
+        }
+    }
+
+    /// A message was copied to the dead-letter topic or stream.
+    pub fn dead_lettered(&self, event_type: Option<&str>) {
+        metrics()
+            .dead_lettered
+            .get_or_create(&self.labels(event_type))
+            .inc();
+    }
+
+    /// A message is to be read again after a transient failure.
+    pub fn retried(&self) {
+        metrics()
+            .retried
+            .get_or_create(&GroupLabels {
+                system: self.system.as_str(),
+                topic: self.topic.clone(),
+                group: self.group.clone(),
+            })
+            .inc();
+    }
+}
+
+/// The processing of one message read from the bus (see [`ConsumerMetrics::consumed`]): records
+/// its duration when dropped, and counts it processed if [`Processing::succeeded`] was called.
 #[derive(Debug)]
 #[must_use = "the processing is timed until the value is dropped"]
 pub struct Processing {
-    labels: ConsumerLabels,
+    of_type: Arc<TypeMetrics>,
     start: Instant,
     succeeded: bool,
     span: tracing::Span,
-}
-
-/// A message of `topic` carrying `event_type` (`None`: it has none) was read by `group`.
-pub fn consumed(system: System, topic: &str, group: &str, event_type: Option<&str>) -> Processing {
-    let labels = consumer_labels(system, topic, group, event_type);
-    metrics().consumed.get_or_create(&labels).inc();
-    Processing {
-        labels,
-        start: Instant::now(),
-        succeeded: false,
-        span: tracing::Span::none(),
-    }
 }
 
 impl Processing {
@@ -351,46 +506,15 @@ impl Processing {
 
 impl Drop for Processing {
     fn drop(&mut self) {
-        let m = metrics();
-        m.process_duration
-            .get_or_create(&self.labels)
-            .observe(self.start.elapsed().as_secs_f64());
+        let of_type = &self.of_type;
+        of_type.duration.observe(self.start.elapsed().as_secs_f64());
         if self.succeeded {
-            m.processed.get_or_create(&self.labels).inc();
+            of_type
+                .processed
+                .get_or_init(|| metrics().processed.get_or_create(&of_type.labels).clone())
+                .inc();
         }
     }
-}
-
-fn consumer_labels(
-    system: System,
-    topic: &str,
-    group: &str,
-    event_type: Option<&str>,
-) -> ConsumerLabels {
-    ConsumerLabels {
-        system: system.as_str(),
-        topic: topic.to_owned(),
-        group: group.to_owned(),
-        event_type: event_type.unwrap_or("unknown").to_owned(),
-    }
-}
-
-/// A message of `topic` was copied to the dead-letter topic or stream.
-pub fn dead_lettered(system: System, topic: &str, group: &str, event_type: Option<&str>) {
-    let labels = consumer_labels(system, topic, group, event_type);
-    metrics().dead_lettered.get_or_create(&labels).inc();
-}
-
-/// A message of `topic` is to be read again after a transient failure.
-pub fn retried(system: System, topic: &str, group: &str) {
-    metrics()
-        .retried
-        .get_or_create(&GroupLabels {
-            system: system.as_str(),
-            topic: topic.to_owned(),
-            group: group.to_owned(),
-        })
-        .inc();
 }
 
 /// The lag of `group` on a partition of a Kafka `topic`.
@@ -457,14 +581,14 @@ mod tests {
 
     #[test]
     fn counters_and_histograms_are_encoded_with_their_labels() {
-        sending(System::Kafka, "unit-sent", "org.example.v1", "id-1").acknowledged();
-        drop(sending(
-            System::Kafka,
-            "unit-sent",
-            "org.example.v1",
-            "id-2",
-        ));
-        consumed(System::Redis, "unit-stream", "g", None).succeeded();
+        let producer = ProducerMetrics::new(System::Kafka);
+        producer
+            .sending("unit-sent", "org.example.v1", "id-1")
+            .acknowledged();
+        drop(producer.sending("unit-sent", "org.example.v1", "id-2"));
+        ConsumerMetrics::new(System::Redis, "unit-stream", "g")
+            .consumed(None)
+            .succeeded();
         let text = encode();
         assert!(text.contains(
             "messaging_client_sent_messages_total{system=\"kafka\",topic=\"unit-sent\",event_type=\"org.example.v1\"} 1"

@@ -5,6 +5,7 @@
 //! The producers and consumers of this crate record their metrics and readiness themselves; a
 //! process only starts the server (`eventbus worker --metrics 127.0.0.1:9100` does).
 
+mod consumer;
 pub mod health;
 pub mod metrics;
 #[cfg(feature = "otlp")]
@@ -13,5 +14,5 @@ mod server;
 pub mod trace;
 
 pub use health::{readiness, HealthCheck, Readiness};
-pub use metrics::{encode, System};
+pub use metrics::{encode, ConsumerMetrics, ProducerMetrics, System};
 pub use server::TelemetryServer;

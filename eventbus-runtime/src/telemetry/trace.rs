@@ -28,6 +28,7 @@ pub struct TraceContext {
     pub sampled: bool,
 }
 
+/// Random ids, from `uuid`'s thread-local generator (`fast-rng`: no system call per id).
 fn random_bytes<const N: usize>() -> [u8; N] {
     loop {
         let mut out = [0u8; N];
@@ -40,7 +41,13 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(2 * bytes.len());
+    for b in bytes {
+        text.push(char::from(DIGITS[usize::from(b >> 4)]));
+        text.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    text
 }
 
 fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
@@ -130,8 +137,10 @@ pub fn send_span(system: &str, topic: &str, message_id: &str) -> (Span, TraceCon
         span_id = Empty,
     );
     let context = otel::context_of(&span).unwrap_or_else(TraceContext::new_root);
-    span.record("trace_id", context.trace_id_hex());
-    span.record("span_id", context.span_id_hex());
+    if !span.is_disabled() {
+        span.record("trace_id", context.trace_id_hex());
+        span.record("span_id", context.span_id_hex());
+    }
     (span, context)
 }
 
@@ -155,9 +164,9 @@ pub struct Origin<'a> {
 }
 
 /// The span of the processing of a message: a child of the producer's span when the message
-/// carries a valid `traceparent`, else the root of a new trace.
+/// carries a valid `traceparent`, else the root of a new trace. When no subscriber records it,
+/// a disabled span, made without reading the `traceparent` or drawing ids.
 pub fn process_span(origin: &Origin<'_>) -> Span {
-    let parent = origin.traceparent.and_then(TraceContext::parse);
     let span = tracing::info_span!(
         "process",
         otel.name = %format!("process {}", origin.topic),
@@ -173,6 +182,10 @@ pub fn process_span(origin: &Origin<'_>) -> Span {
         span_id = Empty,
         parent_span_id = Empty,
     );
+    if span.is_disabled() {
+        return span;
+    }
+    let parent = origin.traceparent.and_then(TraceContext::parse);
     if let Some(parent) = &parent {
         otel::set_parent(&span, parent);
         span.record("parent_span_id", parent.span_id_hex());

@@ -90,7 +90,7 @@ impl Letter {
 
     /// The last value of a header as text.
     pub(super) fn get(&self, name: &str) -> Option<String> {
-        last_value(&self.headers, name)
+        last_value(&self.headers, name).map(String::from)
     }
 
     pub(super) fn or_dash(&self, name: &str) -> String {

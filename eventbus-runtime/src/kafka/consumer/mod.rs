@@ -57,6 +57,8 @@ use crate::consume::{sleep_unless_cancelled, ErrorStreak};
 use crate::registry;
 use crate::schema_registry::{RegisteredSchema, RegistryError, SchemaRegistryClient};
 use crate::settings::{KafkaSettings, OnError};
+use crate::telemetry::metrics::System;
+use crate::telemetry::ConsumerMetrics;
 use chrono::{DateTime, Utc};
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::message::{BorrowedMessage, Message};
@@ -99,6 +101,8 @@ pub struct KafkaConsumer {
     handlers: Handlers,
     /// The handler of unknown event types (see `inspect`).
     on_unknown: Option<crate::consume::UnknownHandler>,
+    /// The message counts and durations.
+    metrics: ConsumerMetrics,
 }
 
 impl OnEvent for KafkaConsumer {
@@ -170,6 +174,7 @@ impl KafkaConsumer {
             same_schema: Mutex::default(),
             handlers: Handlers::new(),
             on_unknown: None,
+            metrics: ConsumerMetrics::new(System::Kafka, &settings.full_topic(topic), group_id),
         })
     }
 
@@ -405,14 +410,19 @@ impl KafkaConsumer {
     /// Process a message; how many times its receivers ran.
     async fn process<M: Message>(&self, message: &M) -> Result<u32, Failure> {
         let headers = header_refs(message.headers());
-        let processing = super::telemetry::consumed(message, &self.group_id, &headers);
+        let processing = self.metrics.processing(
+            &headers,
+            &headers::NAMES,
+            Some(message.partition()),
+            Some(message.offset()),
+        );
         self.log_received(message, &headers);
         let event_type = headers::NAMES
             .event_type(&headers)
             .map_err(|e| Failure::Message(e.into()))?;
-        let Some(descriptor) = registry::find(&event_type) else {
+        let Some(descriptor) = registry::find(event_type) else {
             return self
-                .unknown(message, &headers, event_type)
+                .unknown(message, &headers, event_type.to_owned())
                 .await
                 .map(|()| 1);
         };
@@ -465,7 +475,7 @@ impl KafkaConsumer {
             topic = message.topic(),
             partition = message.partition(),
             offset = message.offset(),
-            message_id = crate::metadata_fields::last_value(headers, headers::ID),
+            message_id = crate::metadata_fields::last_value(headers, headers::ID).as_deref(),
             key = %super::framing::display_key(message.key()),
             event_timestamp_ms = message.timestamp().to_millis(),
             "Message received from Kafka"
@@ -505,7 +515,9 @@ impl KafkaConsumer {
             });
         };
         let headers = header_pairs(message.headers());
-        super::telemetry::dead_lettered(message, &self.group_id, &headers);
+        self.metrics.dead_lettered(
+            crate::metadata_fields::last_value(&headers, headers::EVENT_TYPE).as_deref(),
+        );
         let text = error.to_string();
         let details = error.dead_letter_details();
         let letter = DeadLetter {
@@ -583,7 +595,7 @@ impl KafkaConsumer {
 
     /// Read the message again on the next poll.
     fn rewind<M: Message>(&self, message: &M) {
-        super::telemetry::retried(message, &self.group_id);
+        self.metrics.retried();
         if let Err(error) = self.consumer.seek(
             message.topic(),
             message.partition(),
