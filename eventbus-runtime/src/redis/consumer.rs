@@ -522,7 +522,7 @@ impl RedisConsumer {
             );
         }
         let event_type = NAMES.event_type(fields)?;
-        let Some(descriptor) = registry::find(&event_type) else {
+        let Some(descriptor) = registry::find(event_type) else {
             return self
                 .unknown(entry, fields, event_type.to_owned())
                 .await
