@@ -89,7 +89,7 @@ async fn send_and_process_spans_are_exported_in_one_trace() {
             ProducerMetrics::new(System::Kafka).sending("otlp-topic", "org.example.v1", "id-1");
         let traceparent = send.traceparent();
         send.acknowledged();
-        let process = process_span(&Origin {
+        let (process, _) = process_span(&Origin {
             system: "kafka",
             topic: "otlp-topic",
             group: "g",

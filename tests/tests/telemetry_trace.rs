@@ -1,6 +1,7 @@
 //! A trace id travels from the producer's span to the consumer's, through the `traceparent`
 //! header (Kafka) and entry field (Redis), on the real broker and Redis; both spans carry the
-//! OpenTelemetry messaging attributes. (The Python consumers' acceptance of the extra header and
+//! OpenTelemetry messaging attributes. A receiver's logs are inside the `process` span, and what
+//! it sends continues the trace. (The Python consumers' acceptance of the extra header and
 //! field is checked by `kafka_interop.rs` and `redis_bus.rs`, whose Rust-produced messages carry
 //! it.)
 //!
@@ -12,14 +13,15 @@ mod kafka_support;
 mod spans;
 
 use eventbus_runtime::avro::Example;
-use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer};
+use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer, OnEvent};
 use eventbus_runtime::redis::{RedisConsumer, RedisProducer, StartFrom};
 use eventbus_runtime::registry;
 use eventbus_runtime::settings::RedisSettings;
 use eventbus_runtime::EventsMetadata;
 use kafka_support::*;
+use openedx_events::learning::SessionLoginCompleted;
 use spans::{SeenSpan, Spans};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
@@ -153,4 +155,57 @@ async fn the_consumer_span_continues_the_producer_trace_on_redis() {
         settings.full_topic(topic)
     );
     assert_eq!(process.field("messaging.consumer.group.name"), group);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receivers_log_inside_the_process_span_and_their_sends_continue_the_trace() {
+    spans();
+    openedx_events::link();
+    let settings = builder(&unique("chain")).build().unwrap();
+    let (input, output) = ("chain-in", "chain-out");
+    let full_output = settings.full_topic(output);
+    create_topics(&settings, &[&settings.full_topic(input), &full_output], 1).await;
+    let producer = Arc::new(KafkaProducer::new(&settings).unwrap());
+    let first = send_example_logins(&producer, input, 1).await.remove(0);
+    let forwarded = EventsMetadata::new(LOGIN, 0);
+    let (p, f) = (producer.clone(), forwarded.clone());
+    let consumer = KafkaConsumer::new(&settings, input, &unique("g"))
+        .unwrap()
+        .on::<SessionLoginCompleted, _, _>("forward", move |e| {
+            let (p, f) = (p.clone(), f.clone());
+            async move {
+                tracing::info!(marker = %e.metadata.id, "forwarding");
+                p.send_event(output, "user.pii.username", login_for("forwarded"), &f)
+                    .await?;
+                Ok(())
+            }
+        });
+    let running = Running::start(consumer);
+    let send = span_of("send", &forwarded.id.to_string()).await;
+    let summary = running.stop().await.unwrap();
+    assert_eq!((summary.processed, summary.dead_lettered), (1, 0));
+    let process = span_of("process", &first.id.to_string()).await;
+
+    // The forwarded event's send is a new span of the processed message's trace.
+    assert_eq!(send.field("trace_id"), process.field("trace_id"));
+    assert_ne!(send.field("span_id"), process.field("span_id"));
+    let messages = read_topic(&settings, &full_output, 1, Duration::from_secs(60)).await;
+    assert_eq!(
+        messages[0].header("traceparent"),
+        format!(
+            "00-{}-{}-01",
+            process.field("trace_id"),
+            send.field("span_id")
+        )
+    );
+
+    // The receiver's log line is inside the process span of the message it handled.
+    let logged = spans().events("marker", &first.id.to_string());
+    assert_eq!(logged.len(), 1, "{logged:?}");
+    let span = logged[0].span.as_ref().expect("logged inside a span");
+    assert_eq!(span.name, "process");
+    assert_eq!(
+        span.field("messaging.message.id"),
+        first.id.to_string().as_str()
+    );
 }

@@ -532,14 +532,13 @@ impl RedisConsumer {
         let data = entry.event_data()?.ok_or(MessageError::NoValue)?;
         let event = descriptor.decode(data, None)?;
         let metadata = NAMES.metadata(fields)?;
-        let attempts = self
-            .origin(entry)
-            .scope(dispatch(
+        let attempts = processing
+            .run(self.origin(entry).scope(dispatch(
                 event,
                 metadata,
                 &self.handlers,
                 &self.settings.common().retry,
-            ))
+            )))
             .await?;
         if self.settings.common().audit_logging_enabled {
             tracing::info!(redis_msg_id = %entry.id, "Message from Redis processed successfully");

@@ -18,7 +18,7 @@ impl ConsumerMetrics {
     ) -> Processing {
         let message_id = last_value(fields, names.id);
         let traceparent = last_value(fields, TRACEPARENT);
-        let span = process_span(&Origin {
+        let (span, context) = process_span(&Origin {
             system: self.system().as_str(),
             topic: self.topic(),
             group: self.group(),
@@ -28,6 +28,6 @@ impl ConsumerMetrics {
             traceparent: traceparent.as_deref(),
         });
         self.consumed(last_value(fields, names.event_type).as_deref())
-            .traced(span)
+            .traced(span, context)
     }
 }

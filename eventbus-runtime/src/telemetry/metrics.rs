@@ -450,6 +450,7 @@ impl ConsumerMetrics {
             start: Instant::now(),
             succeeded: false,
             span: tracing::Span::none(),
+            context: None,
         }
     }
 
@@ -483,19 +484,27 @@ pub struct Processing {
     start: Instant,
     succeeded: bool,
     span: tracing::Span,
+    context: Option<TraceContext>,
 }
 
 impl Processing {
-    /// The same, traced by `span` (see [`super::trace::process_span`]), which closes when the
-    /// processing ends.
-    pub fn traced(mut self, span: tracing::Span) -> Self {
+    /// The same, traced by `span` in the trace `context` (see
+    /// [`super::trace::process_span`]); the span closes when the processing ends.
+    pub fn traced(mut self, span: tracing::Span, context: Option<TraceContext>) -> Self {
         self.span = span;
+        self.context = context;
         self
     }
 
     /// The processing span.
     pub fn span(&self) -> &tracing::Span {
         &self.span
+    }
+
+    /// Run `future`, the message's receivers, inside the processing span: their logs carry it
+    /// and their sends continue its trace.
+    pub async fn run<F: std::future::Future>(&self, future: F) -> F::Output {
+        super::trace::within(&self.span, self.context, future).await
     }
 
     /// Its receivers all succeeded.

@@ -11,8 +11,9 @@
 //! a processed message). Python producers send no `traceparent`: their messages start a trace of
 //! their own; the Python consumers ignore the extra header and field.
 
+use std::future::Future;
 use tracing::field::Empty;
-use tracing::Span;
+use tracing::{Instrument, Span};
 
 /// The name of the header (Kafka) or entry field (Redis) that carries the trace context.
 pub const TRACEPARENT: &str = "traceparent";
@@ -122,8 +123,28 @@ impl TraceContext {
     }
 }
 
+tokio::task_local! {
+    /// The trace context of the message whose receivers run on this task.
+    static PROCESSING: TraceContext;
+}
+
+/// Run `future` (the receivers of a message) inside `span`, the message's `process` span: their
+/// logs carry it, and a send they make continues `context`, its trace.
+pub(crate) async fn within<F: Future>(
+    span: &Span,
+    context: Option<TraceContext>,
+    future: F,
+) -> F::Output {
+    let future = future.instrument(span.clone());
+    match context {
+        Some(context) => PROCESSING.scope(context, future).await,
+        None => future.await,
+    }
+}
+
 /// The span of a send of message `message_id` to `topic`, and the trace context the message
-/// carries: the span's own (with the `otlp` feature and its layer installed), else a new trace.
+/// carries: the span's own (with the `otlp` feature and its layer installed); else, inside the
+/// receivers of a processed message, a child of its trace; else a new trace.
 pub fn send_span(system: &str, topic: &str, message_id: &str) -> (Span, TraceContext) {
     let span = tracing::info_span!(
         "send",
@@ -136,7 +157,11 @@ pub fn send_span(system: &str, topic: &str, message_id: &str) -> (Span, TraceCon
         trace_id = Empty,
         span_id = Empty,
     );
-    let context = otel::context_of(&span).unwrap_or_else(TraceContext::new_root);
+    let context = otel::context_of(&span).unwrap_or_else(|| {
+        PROCESSING
+            .try_with(TraceContext::child)
+            .unwrap_or_else(|_| TraceContext::new_root())
+    });
     if !span.is_disabled() {
         span.record("trace_id", context.trace_id_hex());
         span.record("span_id", context.span_id_hex());
@@ -163,10 +188,11 @@ pub struct Origin<'a> {
     pub traceparent: Option<&'a str>,
 }
 
-/// The span of the processing of a message: a child of the producer's span when the message
-/// carries a valid `traceparent`, else the root of a new trace. When no subscriber records it,
-/// a disabled span, made without reading the `traceparent` or drawing ids.
-pub fn process_span(origin: &Origin<'_>) -> Span {
+/// The span of the processing of a message, and its trace context: a child of the producer's
+/// span when the message carries a valid `traceparent`, else the root of a new trace. When no
+/// subscriber records it, a disabled span and no context, made without reading the
+/// `traceparent` or drawing ids.
+pub fn process_span(origin: &Origin<'_>) -> (Span, Option<TraceContext>) {
     let span = tracing::info_span!(
         "process",
         otel.name = %format!("process {}", origin.topic),
@@ -183,7 +209,7 @@ pub fn process_span(origin: &Origin<'_>) -> Span {
         parent_span_id = Empty,
     );
     if span.is_disabled() {
-        return span;
+        return (span, None);
     }
     let parent = origin.traceparent.and_then(TraceContext::parse);
     if let Some(parent) = &parent {
@@ -194,7 +220,7 @@ pub fn process_span(origin: &Origin<'_>) -> Span {
         .unwrap_or_else(|| parent.map_or_else(TraceContext::new_root, |p| p.child()));
     span.record("trace_id", context.trace_id_hex());
     span.record("span_id", context.span_id_hex());
-    span
+    (span, Some(context))
 }
 
 /// The OpenTelemetry side (feature `otlp`): the ids the OpenTelemetry layer gave a span, and the

@@ -29,9 +29,27 @@ impl SeenSpan {
     }
 }
 
-/// The spans seen so far, by id.
+/// One event (a log line): its fields (`message` among them) and the span it was in.
+#[derive(Debug, Clone, Default)]
+pub struct SeenEvent {
+    /// Its fields.
+    pub fields: HashMap<String, String>,
+    /// The span it was logged in, if any.
+    pub span: Option<SeenSpan>,
+}
+
+/// Every span seen (a closed span's id is reused by a later one: `live` maps the ids of the open
+/// spans to their entries), and the events with the entry of their span.
+#[derive(Default)]
+struct Seen {
+    spans: Vec<SeenSpan>,
+    live: HashMap<u64, usize>,
+    events: Vec<(HashMap<String, String>, Option<usize>)>,
+}
+
+/// The spans and events seen so far.
 #[derive(Clone, Default)]
-pub struct Spans(Arc<Mutex<HashMap<u64, SeenSpan>>>);
+pub struct Spans(Arc<Mutex<Seen>>);
 
 impl Spans {
     /// The spans named `name` whose field `field` is `value`.
@@ -39,9 +57,23 @@ impl Spans {
         self.0
             .lock()
             .unwrap()
-            .values()
+            .spans
+            .iter()
             .filter(|s| s.name == name && s.fields.get(field).map(String::as_str) == Some(value))
             .cloned()
+            .collect()
+    }
+
+    /// The events whose field `field` is `value`, with their spans as they are now.
+    pub fn events(&self, field: &str, value: &str) -> Vec<SeenEvent> {
+        let seen = self.0.lock().unwrap();
+        seen.events
+            .iter()
+            .filter(|(fields, _)| fields.get(field).map(String::as_str) == Some(value))
+            .map(|(fields, span)| SeenEvent {
+                fields: fields.clone(),
+                span: span.map(|entry| seen.spans[entry].clone()),
+            })
             .collect()
     }
 }
@@ -65,12 +97,26 @@ impl<S: Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>> Layer
             ..SeenSpan::default()
         };
         attrs.record(&mut Fields(&mut span.fields));
-        self.0.lock().unwrap().insert(id.into_u64(), span);
+        let mut seen = self.0.lock().unwrap();
+        seen.spans.push(span);
+        let entry = seen.spans.len() - 1;
+        seen.live.insert(id.into_u64(), entry);
     }
 
     fn on_record(&self, id: &Id, values: &Record<'_>, _ctx: Context<'_, S>) {
-        if let Some(span) = self.0.lock().unwrap().get_mut(&id.into_u64()) {
-            values.record(&mut Fields(&mut span.fields));
+        let mut seen = self.0.lock().unwrap();
+        if let Some(&entry) = seen.live.get(&id.into_u64()) {
+            values.record(&mut Fields(&mut seen.spans[entry].fields));
         }
+    }
+
+    fn on_event(&self, event: &tracing::Event<'_>, ctx: Context<'_, S>) {
+        let mut fields = HashMap::new();
+        event.record(&mut Fields(&mut fields));
+        let mut seen = self.0.lock().unwrap();
+        let span = ctx
+            .event_span(event)
+            .and_then(|s| seen.live.get(&s.id().into_u64()).copied());
+        seen.events.push((fields, span));
     }
 }

@@ -444,15 +444,14 @@ impl KafkaConsumer {
         let metadata = headers::NAMES
             .metadata(&headers)
             .map_err(|e| Failure::Message(e.into()))?;
-        let attempts = self
-            .origin(message)
-            .await
-            .scope(crate::consume::dispatch(
+        let origin = self.origin(message).await;
+        let attempts = processing
+            .run(origin.scope(crate::consume::dispatch(
                 event,
                 metadata,
                 &self.handlers,
                 &self.settings.common().retry,
-            ))
+            )))
             .await
             .map_err(Failure::Message)?;
         if self.settings.common().audit_logging_enabled {
