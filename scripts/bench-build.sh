@@ -3,13 +3,15 @@
 # `#[derive(OpenEdxEvent)]` and `#[derive(EventData)]`) against the same structs with only serde
 # derives (`Serialize`, `Deserialize`; the opaque keys and date-times as `String`), in one run:
 # each crate is built once (dependencies ready), then its `lib.rs` is touched and the crate alone
-# is rebuilt RUNS times (default 3); the medians and their ratio are printed.
+# is rebuilt RUNS times (default 3), without incremental compilation (which would reuse the last
+# build's code); the medians and their ratio are printed.
 #
 #   scripts/bench-build.sh            # dev profile
 #   PROFILE=release scripts/bench-build.sh
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
+export CARGO_INCREMENTAL=0
 root=$PWD
 runs=${RUNS:-3}
 profile=${PROFILE:-dev}
@@ -46,6 +48,7 @@ lib = src / "lib.rs"
 mods = re.findall(r"^pub mod \w+;$", lib.read_text(), flags=re.M)
 lib.write_text(
     "//! The catalog's structs with serde derives only (scripts/bench-build.sh).\n"
+    + "#![allow(unused_imports)]\n"
     + "\n".join(mods)
     + """
 /// What the event-bus prelude gives the catalog, as plain types.

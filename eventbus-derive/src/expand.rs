@@ -184,7 +184,7 @@ fn event_data_impl(cont: &Container, schema: Schema) -> TokenStream {
 
                 fn decode(input: &mut #p::Reader<'_>) -> ::std::result::Result<Self, #p::DataError> {
                     ::std::result::Result::Ok(Self {
-                        #( #idents: (#ops.decode)(input).map_err(|e| e.in_field(#names))?, )*
+                        #( #idents: #ops.decode_field(input, #names)?, )*
                     })
                 }
 
@@ -208,7 +208,7 @@ fn event_data_impl(cont: &Container, schema: Schema) -> TokenStream {
                 fn key_at(&self, path: &[&str]) -> ::std::result::Result<#p::KeyValue, #p::KeyPathError> {
                     match path {
                         [] => ::std::result::Result::Err(#p::KeyPathError::not_a_key(path, #type_name)),
-                        #( [#names, rest @ ..] => (#ops.key_at)(&self.#idents, rest).map_err(|e| e.under(#names)), )*
+                        #( [#names, rest @ ..] => #ops.key_under(&self.#idents, rest, #names), )*
                         _ => ::std::result::Result::Err(#p::KeyPathError::no_such_field(path, #type_name)),
                     }
                 }

@@ -28,8 +28,17 @@ pub trait OpenEdxEvent: Sized + Send + Sync + 'static {
     where
         Self: EventData,
     {
-        Self::descriptor()
-            .schema_cell()
-            .get_or_init(|| EventSchema::new(Self::avro_schema(&mut SchemaNames::default())))
+        cached_schema(Self::descriptor(), Self::avro_schema)
     }
+}
+
+/// The schema of `descriptor`'s event type, built by `build` on first use (not generic: one
+/// function for every event type).
+fn cached_schema(
+    descriptor: &'static EventDescriptor,
+    build: fn(&mut SchemaNames) -> serde_json::Value,
+) -> &'static EventSchema {
+    descriptor
+        .schema_cell()
+        .get_or_init(|| EventSchema::new(build(&mut SchemaNames::default())))
 }

@@ -185,26 +185,30 @@ mod ops {
         metadata: EventsMetadata,
         only: Option<Vec<ReceiverId>>,
     ) -> BoxFuture<'static, Result<SendReport, SendError>> {
-        let data = owned::<E>(&event);
-        match only {
-            None => Box::pin(E::signal().send_event_with_custom_metadata(data, metadata)),
-            Some(only) => Box::pin(E::signal().resend_from_bus(data, metadata, only)),
-        }
+        E::signal().dispatch(owned::<E>(&event), metadata, true, only)
     }
     pub fn send<E: OpenEdxEvent + EventData + Clone>(
         event: Arc<dyn AnyEvent>,
     ) -> BoxFuture<'static, Result<SendReport, SendError>> {
-        let data = owned::<E>(&event);
-        Box::pin(async move { E::signal().send_event(data).await })
+        let metadata = EventsMetadata::new(E::EVENT_TYPE, E::MINOR_VERSION);
+        E::signal().dispatch(owned::<E>(&event), metadata, false, None)
     }
     pub fn connect<E: OpenEdxEvent + EventData + Clone>(
         name: String,
         receiver: AnyReceiver,
     ) -> ReceiverId {
-        E::signal().connect_async(name, move |envelope| {
-            let event: Arc<dyn AnyEvent> = Arc::new(envelope.data.clone());
-            receiver(event, envelope.metadata.clone(), envelope.from_event_bus)
-        })
+        E::signal().connect_erased(name, open::<E>, receiver)
+    }
+    /// The event of an envelope of `E`, type-erased.
+    fn open<E: OpenEdxEvent + EventData + Clone>(
+        envelope: &(dyn std::any::Any + Send + Sync),
+    ) -> crate::signal::Opened {
+        envelope
+            .downcast_ref::<crate::Envelope<E>>()
+            .map(|envelope| {
+                let event: Arc<dyn AnyEvent> = Arc::new(envelope.data.clone());
+                (event, envelope.metadata.clone(), envelope.from_event_bus)
+            })
     }
     pub fn disconnect<E: OpenEdxEvent>(id: ReceiverId) -> bool {
         E::signal().disconnect(id)

@@ -2,6 +2,7 @@
 //! openedx-events' `OpenEdxPublicSignal` (a Django signal) does.
 
 use crate::metadata::EventsMetadata;
+use crate::registry::{AnyEvent, AnyReceiver};
 use chrono::{DateTime, Utc};
 use std::future::Future;
 use std::marker::PhantomData;
@@ -59,13 +60,27 @@ struct Receiver {
     handler: Handler,
 }
 
-/// A receiver given an envelope of another type: impossible, the signal's `E` fixes it.
-fn wrong_envelope<E>() -> ReceiverError {
-    format!(
-        "internal error: a receiver of {} got another event type",
-        std::any::type_name::<E>()
-    )
-    .into()
+/// A receiver of `expected` given an envelope of another type: impossible, the signal's `E` fixes
+/// it.
+fn wrong_envelope(expected: &str) -> ReceiverError {
+    format!("internal error: a receiver of {expected} got another event type").into()
+}
+
+/// What a type-erased receiver gets from an envelope: the event, its metadata and whether it came
+/// from the bus; `None` for an envelope of another type.
+pub(crate) type Opened = Option<(Arc<dyn AnyEvent>, EventsMetadata, bool)>;
+
+/// Reads an envelope for a type-erased receiver (one small function per event type).
+pub(crate) type Opener = fn(&(dyn std::any::Any + Send + Sync)) -> Opened;
+
+/// The handler of a type-erased receiver of `event_type` (not generic).
+fn erased_handler(event_type: &'static str, open: Opener, receiver: AnyReceiver) -> Handler {
+    Handler::Async(Box::new(move |envelope: AnyEnvelope| {
+        match open(&*envelope) {
+            Some((event, metadata, from_bus)) => receiver(event, metadata, from_bus),
+            None => Box::pin(std::future::ready(Err(wrong_envelope(event_type)))),
+        }
+    }))
 }
 
 /// The receivers of one event type.
@@ -222,15 +237,6 @@ impl<E: Send + Sync + 'static> Signal<E> {
         self.event_type
     }
 
-    fn add(&self, name: String, handler: Handler) -> ReceiverId {
-        let id = ReceiverId::next();
-        self.receivers
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Arc::new(Receiver { id, name, handler }));
-        id
-    }
-
     /// Connect a synchronous receiver.
     pub fn connect<F>(&self, name: impl Into<String>, receiver: F) -> ReceiverId
     where
@@ -238,9 +244,10 @@ impl<E: Send + Sync + 'static> Signal<E> {
     {
         let handler = move |envelope: &AnyEnvelope| match envelope.downcast_ref::<Envelope<E>>() {
             Some(envelope) => receiver(envelope),
-            None => Err(wrong_envelope::<E>()),
+            None => Err(wrong_envelope(std::any::type_name::<E>())),
         };
-        self.add(name.into(), Handler::Sync(Box::new(handler)))
+        self.core()
+            .add(name.into(), Handler::Sync(Box::new(handler)))
     }
 
     /// Connect an asynchronous receiver.
@@ -252,18 +259,30 @@ impl<E: Send + Sync + 'static> Signal<E> {
         let handler = move |envelope: AnyEnvelope| -> BoxFuture<'static, _> {
             match envelope.downcast::<Envelope<E>>() {
                 Ok(envelope) => Box::pin(receiver(envelope)),
-                Err(_) => Box::pin(std::future::ready(Err(wrong_envelope::<E>()))),
+                Err(_) => Box::pin(std::future::ready(Err(wrong_envelope(
+                    std::any::type_name::<E>(),
+                )))),
             }
         };
-        self.add(name.into(), Handler::Async(Box::new(handler)))
+        self.core()
+            .add(name.into(), Handler::Async(Box::new(handler)))
+    }
+
+    /// Connect a type-erased receiver, given the events `open` reads from the envelopes (the
+    /// registry's receivers: all of the handler but `open` is compiled once for every type).
+    pub(crate) fn connect_erased(
+        &self,
+        name: String,
+        open: Opener,
+        receiver: AnyReceiver,
+    ) -> ReceiverId {
+        self.core()
+            .add(name, erased_handler(self.event_type, open, receiver))
     }
 
     /// Disconnect a receiver; `false` if it was not connected.
     pub fn disconnect(&self, id: ReceiverId) -> bool {
-        let mut receivers = self.receivers.write().unwrap_or_else(|e| e.into_inner());
-        let before = receivers.len();
-        receivers.retain(|r| r.id != id);
-        receivers.len() != before
+        self.core().disconnect(id)
     }
 
     /// How many receivers are connected.
@@ -321,19 +340,8 @@ impl<E: Send + Sync + 'static> Signal<E> {
         self.dispatch(data, metadata, true, None)
     }
 
-    /// Send an event read from the bus again, to the receivers in `only` that are still connected
-    /// (a consumer's retry of the receivers that failed).
-    pub(crate) fn resend_from_bus(
-        &self,
-        data: E,
-        metadata: EventsMetadata,
-        only: Vec<ReceiverId>,
-    ) -> impl Future<Output = Result<SendReport, SendError>> + '_ {
-        self.dispatch(data, metadata, true, Some(only))
-    }
-
     /// The envelope, type-erased, and the dispatch of the receivers (not generic).
-    fn dispatch(
+    pub(crate) fn dispatch(
         &self,
         data: E,
         metadata: EventsMetadata,
@@ -346,7 +354,7 @@ impl<E: Send + Sync + 'static> Signal<E> {
             metadata,
             from_event_bus,
         });
-        Box::pin(run_receivers(self.core(), envelope, event_id, only))
+        dispatch_envelope(self.core(), envelope, event_id, only)
     }
 
     fn core(&self) -> Core<'_> {
@@ -368,8 +376,36 @@ struct Core<'a> {
     robust: &'a AtomicBool,
 }
 
+impl Core<'_> {
+    fn add(&self, name: String, handler: Handler) -> ReceiverId {
+        let id = ReceiverId::next();
+        self.receivers
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(Arc::new(Receiver { id, name, handler }));
+        id
+    }
+
+    fn disconnect(&self, id: ReceiverId) -> bool {
+        let mut receivers = self.receivers.write().unwrap_or_else(|e| e.into_inner());
+        let before = receivers.len();
+        receivers.retain(|r| r.id != id);
+        receivers.len() != before
+    }
+}
+
 /// The future of a send: runs the receivers in order (not generic over the event type).
 type Dispatch<'a> = BoxFuture<'a, Result<SendReport, SendError>>;
+
+/// The send of `envelope` to the receivers of `core` (boxed here, once for every event type).
+fn dispatch_envelope(
+    core: Core<'_>,
+    envelope: AnyEnvelope,
+    event_id: uuid::Uuid,
+    only: Option<Vec<ReceiverId>>,
+) -> Dispatch<'_> {
+    Box::pin(run_receivers(core, envelope, event_id, only))
+}
 
 async fn run_receivers(
     core: Core<'_>,

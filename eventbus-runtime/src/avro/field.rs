@@ -29,6 +29,31 @@ pub struct FieldOps<T> {
     pub key_at: fn(&T, &[&str]) -> Result<KeyValue, KeyPathError>,
 }
 
+impl<T> FieldOps<T> {
+    /// The field named `name` read from `input`, its errors under that name (one function per
+    /// field type, not one closure per field of every struct).
+    pub fn decode_field(&self, input: &mut Reader<'_>, name: &str) -> Result<T, DataError> {
+        // A `match`, not `map_err`: no closure (and `map_err` copy) per field type.
+        match (self.decode)(input) {
+            Ok(value) => Ok(value),
+            Err(e) => Err(e.in_field(name)),
+        }
+    }
+
+    /// The key at `rest` in `value`, the field named `name`, its errors under that name.
+    pub fn key_under(
+        &self,
+        value: &T,
+        rest: &[&str],
+        name: &str,
+    ) -> Result<KeyValue, KeyPathError> {
+        match (self.key_at)(value, rest) {
+            Ok(key) => Ok(key),
+            Err(e) => Err(e.under(name)),
+        }
+    }
+}
+
 impl<T: EventData> FieldOps<T> {
     /// The operations of `T` (its [`EventData::FIELD`]).
     pub(crate) const fn of() -> Self {
@@ -47,10 +72,13 @@ impl<T: EventData> FieldOps<T> {
 
 /// A record field from JSON; a missing optional field is `None`.
 fn json_field<T: EventData>(object: &Map<String, Value>, name: &str) -> Result<T, DataError> {
-    match object.get(name) {
+    let found = match object.get(name) {
         Some(value) => T::from_json(value),
         None if T::NULLABLE => T::from_json(&Value::Null),
         None => Err(DataError::new(crate::error::DataErrorKind::MissingField)),
+    };
+    match found {
+        Ok(value) => Ok(value),
+        Err(e) => Err(e.in_field(name)),
     }
-    .map_err(|e| e.in_field(name))
 }

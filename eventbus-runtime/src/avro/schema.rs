@@ -19,8 +19,11 @@ impl SchemaNames {
     /// Record that the record `name` of the Rust type `T` is being written; `false` if it was
     /// already written (then the caller writes the bare name).
     pub fn first_sight<T: 'static>(&mut self, name: &'static str) -> bool {
-        let id = TypeId::of::<T>();
-        let rust_name = std::any::type_name::<T>();
+        self.first_sight_of(name, TypeId::of::<T>(), std::any::type_name::<T>())
+    }
+
+    /// [`SchemaNames::first_sight`] of the type `id`, named `rust_name` (not generic).
+    fn first_sight_of(&mut self, name: &'static str, id: TypeId, rust_name: &'static str) -> bool {
         match self.seen.get(name) {
             Some((seen_id, _)) if *seen_id == id => false,
             Some((_, other)) => panic!(
