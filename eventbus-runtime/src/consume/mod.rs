@@ -6,6 +6,7 @@
 
 mod handlers;
 mod inspect;
+#[cfg(feature = "kafka")]
 pub(crate) mod lanes;
 mod memory;
 mod message_error;

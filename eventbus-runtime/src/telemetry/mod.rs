@@ -5,6 +5,7 @@
 //! The producers and consumers of this crate record their metrics and readiness themselves; a
 //! process only starts the server (`eventbus worker --metrics 127.0.0.1:9100` does).
 
+#[cfg(any(feature = "kafka", feature = "redis"))]
 mod consumer;
 pub mod health;
 pub mod metrics;
