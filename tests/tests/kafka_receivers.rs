@@ -7,6 +7,8 @@
 
 #[path = "kafka_support.rs"]
 mod kafka_support;
+#[path = "support/scrape.rs"]
+mod scrape;
 
 use eventbus_runtime::kafka::dead_letter as dlq;
 use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer, OnEvent};
@@ -87,7 +89,8 @@ async fn failing_receivers_run_again_alone_until_they_succeed() {
     let ids = send_logins(&settings, topic, &["a".into(), "b".into(), "c".into()]).await;
     let (steady, flaky) = (Calls::default(), Calls::default());
     let (s, f) = (steady.clone(), flaky.clone());
-    let consumer = KafkaConsumer::new(&settings, topic, &unique("g"))
+    let group = unique("g");
+    let consumer = KafkaConsumer::new(&settings, topic, &group)
         .unwrap()
         .on::<SessionLoginCompleted, _, _>("steady", move |e| {
             s.record(e.metadata.id);
@@ -119,6 +122,16 @@ async fn failing_receivers_run_again_alone_until_they_succeed() {
         assert_eq!(flaky.of(id), 3, "the failing one ran three times");
     }
     assert_eq!((steady.total(), flaky.total()), (3, 9));
+    // The process's metrics count the 6 repeated runs of this topic and group.
+    let series = format!(
+        "eventbus_consumer_receiver_retries_total{{system=\"kafka\",topic=\"{}\",group=\"{group}\",event_type=\"{LOGIN}\"}}",
+        settings.full_topic(topic)
+    );
+    assert_eq!(
+        scrape::value(&eventbus_runtime::telemetry::encode(), &series),
+        Some(6.0),
+        "{series}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,6 +7,8 @@
 
 #[path = "support/collector.rs"]
 mod collector;
+#[path = "support/scrape.rs"]
+mod scrape;
 #[path = "support/mod.rs"]
 mod support;
 
@@ -388,7 +390,8 @@ async fn failing_handlers_run_again_alone_then_are_named_in_the_dead_letter() {
     };
     let (c1, c2) = (calls.clone(), calls.clone());
     let broken_id = broken_event.id;
-    let consumer = RedisConsumer::new(&settings, topic, &unique("g"), "c1")
+    let group = unique("g");
+    let consumer = RedisConsumer::new(&settings, topic, &group, "c1")
         .await
         .unwrap()
         .start_from(StartFrom::Beginning)
@@ -436,6 +439,17 @@ async fn failing_handlers_run_again_alone_then_are_named_in_the_dead_letter() {
     assert_eq!(field(DLQ_ERROR_KIND).as_deref(), Some("receiver-error"));
     assert_eq!(field("dlq_failed_receivers").as_deref(), Some("flaky"));
     assert_eq!(field("dlq_attempts").as_deref(), Some("3"));
+    // The process's metrics count the 4 repeated runs (2 per event) of this stream and group.
+    let series = format!(
+        "eventbus_consumer_receiver_retries_total{{system=\"redis\",topic=\"{}\",group=\"{group}\",event_type=\"{}\"}}",
+        settings.full_topic(topic),
+        d.event_type
+    );
+    assert_eq!(
+        scrape::value(&eventbus_runtime::telemetry::encode(), &series),
+        Some(4.0),
+        "{series}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

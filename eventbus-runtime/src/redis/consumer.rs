@@ -532,14 +532,20 @@ impl RedisConsumer {
         let data = entry.event_data()?.ok_or(MessageError::NoValue)?;
         let event = descriptor.decode(data, None)?;
         let metadata = NAMES.metadata(fields)?;
-        let attempts = processing
+        let dispatched = processing
             .run(self.origin(entry).scope(dispatch(
                 event,
                 metadata,
                 &self.handlers,
                 &self.settings.common().retry,
             )))
-            .await?;
+            .await;
+        processing.receivers_ran(
+            dispatched
+                .as_ref()
+                .map_or_else(MessageError::attempts, |a| *a),
+        );
+        let attempts = dispatched?;
         if self.settings.common().audit_logging_enabled {
             tracing::info!(redis_msg_id = %entry.id, "Message from Redis processed successfully");
         }

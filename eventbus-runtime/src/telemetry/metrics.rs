@@ -14,6 +14,7 @@
 //! | `eventbus_consumer_processed_messages_total` | counter: messages whose receivers all succeeded | `system`, `topic`, `group`, `event_type` |
 //! | `eventbus_consumer_dead_lettered_messages_total` | counter: messages copied to the dead-letter topic or stream | `system`, `topic`, `group`, `event_type` |
 //! | `eventbus_consumer_retried_messages_total` | counter: messages to be read again after a transient failure | `system`, `topic`, `group` |
+//! | `eventbus_consumer_receiver_retries_total` | counter: receiver runs repeated after receivers failed (per-receiver retries) | `system`, `topic`, `group`, `event_type` |
 //! | `kafka_consumergroup_lag` | gauge: messages of a partition not yet committed by the group (librdkafka statistics) | `topic`, `group`, `partition` |
 //! | `redis_consumergroup_lag` | gauge: entries of the stream not yet delivered to the group (`XINFO GROUPS`) | `topic`, `group` |
 //! | `redis_consumergroup_pending` | gauge: entries delivered and not yet acknowledged (`XINFO GROUPS`) | `topic`, `group` |
@@ -117,6 +118,7 @@ struct Metrics {
     processed: Family<ConsumerLabels, Counter>,
     dead_lettered: Family<ConsumerLabels, Counter>,
     retried: Family<GroupLabels, Counter>,
+    receiver_retries: Family<ConsumerLabels, Counter>,
     process_duration: Histograms<ConsumerLabels>,
     kafka_lag: Family<PartitionLabels, Gauge>,
     redis_lag: Family<StreamLabels, Gauge>,
@@ -173,6 +175,12 @@ impl Metrics {
             "Messages to be read again after a transient failure",
             Family::clone(&retried),
         );
+        let receiver_retries = Family::default();
+        registry.register(
+            "eventbus_consumer_receiver_retries",
+            "Receiver runs repeated after receivers failed (per-receiver retries)",
+            Family::clone(&receiver_retries),
+        );
         let process_duration: Histograms<ConsumerLabels> =
             Family::new_with_constructor(latency_histogram);
         registry.register(
@@ -219,6 +227,7 @@ impl Metrics {
             processed,
             dead_lettered,
             retried,
+            receiver_retries,
             process_duration,
             kafka_lag,
             redis_lag,
@@ -379,6 +388,8 @@ struct TypeMetrics {
     duration: Histogram,
     /// Made on the first success, so that a type that never succeeds shows no processed count.
     processed: OnceLock<Counter>,
+    /// Made on the first retry.
+    receiver_retries: OnceLock<Counter>,
 }
 
 /// How many event types a consumer keeps the metrics of; the types beyond (a topic carrying
@@ -432,6 +443,7 @@ impl ConsumerMetrics {
             consumed: m.consumed.get_or_create(&labels).clone(),
             duration: m.process_duration.get_or_create(&labels).clone(),
             processed: OnceLock::new(),
+            receiver_retries: OnceLock::new(),
             labels,
         });
         if by_type.len() < TYPES_KEPT {
@@ -510,6 +522,24 @@ impl Processing {
     /// Its receivers all succeeded.
     pub fn succeeded(mut self) {
         self.succeeded = true;
+    }
+
+    /// Its receivers ran `attempts` times (the first run and the retries of those that failed).
+    pub fn receivers_ran(&self, attempts: u32) {
+        let retries = attempts.saturating_sub(1);
+        if retries == 0 {
+            return;
+        }
+        let of_type = &self.of_type;
+        of_type
+            .receiver_retries
+            .get_or_init(|| {
+                metrics()
+                    .receiver_retries
+                    .get_or_create(&of_type.labels)
+                    .clone()
+            })
+            .inc_by(u64::from(retries));
     }
 }
 

@@ -445,15 +445,20 @@ impl KafkaConsumer {
             .metadata(&headers)
             .map_err(|e| Failure::Message(e.into()))?;
         let origin = self.origin(message).await;
-        let attempts = processing
+        let dispatched = processing
             .run(origin.scope(crate::consume::dispatch(
                 event,
                 metadata,
                 &self.handlers,
                 &self.settings.common().retry,
             )))
-            .await
-            .map_err(Failure::Message)?;
+            .await;
+        processing.receivers_ran(
+            dispatched
+                .as_ref()
+                .map_or_else(MessageError::attempts, |a| *a),
+        );
+        let attempts = dispatched.map_err(Failure::Message)?;
         if self.settings.common().audit_logging_enabled {
             tracing::info!(
                 topic = message.topic(),
