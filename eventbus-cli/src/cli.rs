@@ -191,6 +191,10 @@ pub struct ConsumeArgs {
     /// Stop after this many events (default: run until SIGTERM or Ctrl-C).
     #[arg(long, value_name = "N")]
     pub max_messages: Option<u64>,
+    /// Serve /metrics (Prometheus), /livez and /readyz on this address while consuming (as
+    /// `eventbus worker --metrics`).
+    #[arg(long, value_name = "ADDR")]
+    pub metrics: Option<std::net::SocketAddr>,
 }
 
 /// `eventbus topics ...`

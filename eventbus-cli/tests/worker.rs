@@ -2,7 +2,7 @@
 //! Redis stream) in one process; `/readyz` turns ready once all three are in their groups,
 //! `/metrics` counts what each consumed, and SIGTERM drains them: exit 0, every event printed,
 //! committed (Kafka) and acknowledged (Redis). A consumer that cannot be set up makes the worker
-//! exit 3 naming it.
+//! exit 3 naming it. `eventbus consume --metrics` serves the same endpoints.
 
 mod support;
 
@@ -170,19 +170,9 @@ fn a_worker_of_three_consumers_drains_on_sigterm() {
         }
     });
     let base = format!("http://127.0.0.1:{port}");
-    let start = Instant::now();
-    loop {
-        if let Some((200, _)) = get(&format!("{base}/readyz")) {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "not ready within 60 s: {:?}; stderr: {}",
-            get(&format!("{base}/readyz")),
-            std::fs::read_to_string(dir.join("stderr")).unwrap()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    wait_ready(&base, || {
+        std::fs::read_to_string(dir.join("stderr")).unwrap()
+    });
     assert_eq!(get(&format!("{base}/livez")).map(|r| r.0), Some(200));
 
     for _ in 0..3 {
@@ -228,6 +218,70 @@ fn a_worker_of_three_consumers_drains_on_sigterm() {
     assert_eq!(committed(&format!("gb-{id}"), &topic_b), Some(3));
     assert_eq!(redis_group(&stream, &format!("gs-{id}")), (0, 3));
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Poll `{base}/readyz` until it answers 200 (at most 60 s); `log()` tells why not.
+fn wait_ready(base: &str, log: impl Fn() -> String) {
+    let start = Instant::now();
+    while get(&format!("{base}/readyz")).map(|r| r.0) != Some(200) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "not ready within 60 s: {:?}; log: {}",
+            get(&format!("{base}/readyz")),
+            log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn consume_serves_metrics_and_readiness_while_it_runs() {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let (topic, group) = (format!("consume-metrics-{id}"), format!("gc-{id}"));
+    create_topic(&topic);
+    let port = free_port();
+    let mut child = eventbus()
+        .args(["consume", "-t", &topic, "-g", &group, "--metrics"])
+        .arg(format!("127.0.0.1:{port}"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (lines, received) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&base, String::new);
+    assert_eq!(get(&format!("{base}/livez")).map(|r| r.0), Some(200));
+    produce("kafka", &topic);
+    produce("kafka", &topic);
+    for n in 0..2 {
+        let line = received
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("{n} of 2 events printed: {e}"));
+        assert!(line.contains(XBLOCK_PUBLISHED), "{line}");
+    }
+    let (_, metrics) = get(&format!("{base}/metrics")).unwrap();
+    let series = format!("eventbus_consumer_processed_messages_total{{system=\"kafka\",topic=\"{topic}\",group=\"{group}\",event_type=\"{XBLOCK_PUBLISHED}\"}}");
+    assert_eq!(sample(&metrics, &series), Some(2.0), "{series}");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert_eq!(wait(&mut child, Duration::from_secs(60)), 0);
+    reader.join().unwrap();
+    assert_eq!(committed(&group, &topic), Some(2));
+    assert!(
+        get(&format!("{base}/metrics")).is_none(),
+        "the server stopped with the command"
+    );
 }
 
 /// A scratch folder of the test `id` with the worker configuration `name` holding `text`: the

@@ -19,6 +19,7 @@ use eventbus_runtime::kafka::KafkaConsumer;
 use eventbus_runtime::redis::{RedisConsumer, StartFrom};
 use eventbus_runtime::registry::AnyReceiver;
 use eventbus_runtime::signal::ReceiverError;
+use eventbus_runtime::telemetry::TelemetryServer;
 use serde_json::{json, Value};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -153,12 +154,28 @@ pub fn run(args: ConsumeArgs) -> Result<ExitCode, CliError> {
         return Ok(ExitCode::SUCCESS);
     }
     let watched = async {
+        let server = match args.metrics {
+            Some(addr) => {
+                let server = TelemetryServer::start(addr).await.map_err(|e| {
+                    CliError::Usage(format!("cannot serve the metrics on {addr}: {e}"))
+                })?;
+                noteln!(
+                    "consume: /metrics, /livez and /readyz on http://{}",
+                    server.local_addr()
+                );
+                Some(server)
+            }
+            None => None,
+        };
         let watcher = tokio::spawn(cancel_on_signal(shutdown.clone()));
         let result = match backend {
             Backend::Kafka => consume_kafka(&args, offset_time, on_unknown, shutdown).await,
             Backend::Redis => consume_redis(&args, &extra, on_unknown, shutdown).await,
         };
         watcher.abort();
+        if let Some(server) = server {
+            server.stop().await;
+        }
         result
     };
     let summary = block_on(watched)??;
