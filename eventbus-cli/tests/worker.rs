@@ -14,6 +14,10 @@ use std::time::{Duration, Instant};
 use support::{create_topic, env};
 
 const REDIS_URL: &str = "EVENT_BUS_REDIS_CONNECTION_URL";
+/// A time before every test topic: a new Kafka group given it reads its topic from the start, so
+/// an event produced just after the group's assignment, before its start offset is resolved, is
+/// not skipped (a new group otherwise starts at the end of the topic).
+const BEGINNING: &str = "2000-01-01T00:00:00Z";
 const XBLOCK_PUBLISHED: &str = "org.openedx.content_authoring.xblock.published.v1";
 const XBLOCK_DATA: &str = r#"{"xblock_info": {"usage_key": "block-v1:edX+DemoX+2026+type@html+block@intro", "block_type": "html"}}"#;
 
@@ -73,6 +77,30 @@ fn sample(metrics: &str, series: &str) -> Option<f64> {
             .parse()
             .ok()
     })
+}
+
+/// The lines `child` prints, read by a thread of their own (which ends with them).
+fn stdout_lines(child: &mut Child) -> (mpsc::Receiver<String>, std::thread::JoinHandle<()>) {
+    let stdout = child.stdout.take().unwrap();
+    let (lines, received) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    (received, reader)
+}
+
+/// Send SIGTERM to `child` (by its PID) and wait for it to exit, at most 60 s; its exit code.
+fn terminate(child: &mut Child) -> i32 {
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    wait(child, Duration::from_secs(60))
 }
 
 /// Wait for `child` to exit within `timeout`; its exit code.
@@ -146,7 +174,9 @@ fn a_worker_of_three_consumers_drains_on_sigterm() {
         &format!(
             "metrics = \"127.0.0.1:{port}\"\n\
              [[consumers]]\ntransport = \"kafka\"\ntopic = \"{topic_a}\"\ngroup = \"ga-{id}\"\n\
+             offset_time = \"{BEGINNING}\"\n\
              [[consumers]]\ntransport = \"kafka\"\ntopic = \"{topic_b}\"\ngroup = \"gb-{id}\"\n\
+             offset_time = \"{BEGINNING}\"\n\
              [[consumers]]\nname = \"stream\"\ntransport = \"redis\"\ntopic = \"{stream}\"\n\
              group = \"gs-{id}\"\nconsumer_name = \"w1\"\n"
         ),
@@ -160,15 +190,7 @@ fn a_worker_of_three_consumers_drains_on_sigterm() {
         .stderr(stderr)
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (lines, received) = mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines.send(line).is_err() {
-                return;
-            }
-        }
-    });
+    let (received, reader) = stdout_lines(&mut child);
     let base = format!("http://127.0.0.1:{port}");
     wait_ready(&base, || {
         std::fs::read_to_string(dir.join("stderr")).unwrap()
@@ -198,12 +220,7 @@ fn a_worker_of_three_consumers_drains_on_sigterm() {
         assert_eq!(sample(&metrics, &series), Some(3.0), "{series}");
     }
 
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    let code = wait(&mut child, Duration::from_secs(60));
+    let code = terminate(&mut child);
     reader.join().unwrap();
     let log = std::fs::read_to_string(dir.join("stderr")).unwrap();
     assert_eq!(code, 0, "{log}");
@@ -241,21 +258,22 @@ fn consume_serves_metrics_and_readiness_while_it_runs() {
     create_topic(&topic);
     let port = free_port();
     let mut child = eventbus()
-        .args(["consume", "-t", &topic, "-g", &group, "--metrics"])
+        .args([
+            "consume",
+            "-t",
+            &topic,
+            "-g",
+            &group,
+            "--offset-time",
+            BEGINNING,
+        ])
+        .arg("--metrics")
         .arg(format!("127.0.0.1:{port}"))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (lines, received) = mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines.send(line).is_err() {
-                return;
-            }
-        }
-    });
+    let (received, reader) = stdout_lines(&mut child);
     let base = format!("http://127.0.0.1:{port}");
     wait_ready(&base, String::new);
     assert_eq!(get(&format!("{base}/livez")).map(|r| r.0), Some(200));
@@ -270,12 +288,7 @@ fn consume_serves_metrics_and_readiness_while_it_runs() {
     let (_, metrics) = get(&format!("{base}/metrics")).unwrap();
     let series = format!("eventbus_consumer_processed_messages_total{{system=\"kafka\",topic=\"{topic}\",group=\"{group}\",event_type=\"{XBLOCK_PUBLISHED}\"}}");
     assert_eq!(sample(&metrics, &series), Some(2.0), "{series}");
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    assert_eq!(wait(&mut child, Duration::from_secs(60)), 0);
+    assert_eq!(terminate(&mut child), 0);
     reader.join().unwrap();
     assert_eq!(committed(&group, &topic), Some(2));
     assert!(
