@@ -50,6 +50,26 @@ impl ConsumeSummary {
     }
 }
 
+/// [`dispatch`] of a message read by a Kafka or Redis consumer: inside its `process` span, with its
+/// origin current for the receivers, the retries of its receivers counted in the metrics.
+pub(crate) async fn dispatch_message(
+    processing: &crate::telemetry::metrics::Processing,
+    origin: MessageOrigin,
+    event: Arc<dyn AnyEvent>,
+    metadata: EventsMetadata,
+    handlers: &Handlers,
+    retry: &RetryPolicy,
+) -> Result<u32, MessageError> {
+    let dispatched = processing
+        .run(origin.scope(dispatch(event, metadata, handlers, retry)))
+        .await;
+    processing.receivers_ran(match &dispatched {
+        Ok(attempts) => *attempts,
+        Err(error) => error.attempts(),
+    });
+    dispatched
+}
+
 /// Send an event read from the bus to its receivers: the consumer's [`Handlers`], or its signal's
 /// receivers (as from the bus) when it has none. Receivers that fail run again, only them, as
 /// `retry` says; an error left after the last attempt makes the message fail, as

@@ -35,8 +35,8 @@ use super::error::RedisError;
 use super::telemetry::LagProbe;
 use crate::avro::python_isoformat;
 use crate::consume::{
-    dispatch, sleep_unless_cancelled, CancellationToken, ConsumeSummary, ErrorStreak, Handlers,
-    MessageError, OnEvent,
+    sleep_unless_cancelled, CancellationToken, ConsumeSummary, ErrorStreak, Handlers, MessageError,
+    OnEvent,
 };
 use crate::registry;
 use crate::settings::{OnError, RedisSettings};
@@ -532,20 +532,15 @@ impl RedisConsumer {
         let data = entry.event_data()?.ok_or(MessageError::NoValue)?;
         let event = descriptor.decode(data, None)?;
         let metadata = NAMES.metadata(fields)?;
-        let dispatched = processing
-            .run(self.origin(entry).scope(dispatch(
-                event,
-                metadata,
-                &self.handlers,
-                &self.settings.common().retry,
-            )))
-            .await;
-        processing.receivers_ran(
-            dispatched
-                .as_ref()
-                .map_or_else(MessageError::attempts, |a| *a),
-        );
-        let attempts = dispatched?;
+        let attempts = crate::consume::dispatch_message(
+            &processing,
+            self.origin(entry),
+            event,
+            metadata,
+            &self.handlers,
+            &self.settings.common().retry,
+        )
+        .await?;
         if self.settings.common().audit_logging_enabled {
             tracing::info!(redis_msg_id = %entry.id, "Message from Redis processed successfully");
         }

@@ -444,21 +444,16 @@ impl KafkaConsumer {
         let metadata = headers::NAMES
             .metadata(&headers)
             .map_err(|e| Failure::Message(e.into()))?;
-        let origin = self.origin(message).await;
-        let dispatched = processing
-            .run(origin.scope(crate::consume::dispatch(
-                event,
-                metadata,
-                &self.handlers,
-                &self.settings.common().retry,
-            )))
-            .await;
-        processing.receivers_ran(
-            dispatched
-                .as_ref()
-                .map_or_else(MessageError::attempts, |a| *a),
-        );
-        let attempts = dispatched.map_err(Failure::Message)?;
+        let attempts = crate::consume::dispatch_message(
+            &processing,
+            self.origin(message).await,
+            event,
+            metadata,
+            &self.handlers,
+            &self.settings.common().retry,
+        )
+        .await
+        .map_err(Failure::Message)?;
         if self.settings.common().audit_logging_enabled {
             tracing::info!(
                 topic = message.topic(),
