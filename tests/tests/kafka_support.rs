@@ -26,8 +26,10 @@ mod collector;
 #[allow(unused_imports)]
 pub use collector::{Collector, Received};
 
-/// The login event type, the tests' usual event.
-pub const LOGIN: &str = "org.openedx.learning.auth.session.login.completed.v1";
+#[path = "support/logins.rs"]
+mod logins;
+#[allow(unused_imports)]
+pub use logins::{send_example_logins, LOGIN};
 
 /// The registry entry of a catalog event type.
 pub fn descriptor(event_type: &str) -> &'static EventDescriptor {
@@ -41,33 +43,6 @@ pub fn metadata_for(descriptor: &EventDescriptor) -> eventbus_runtime::EventsMet
     use chrono::SubsecRound;
     let now = chrono::Utc::now().trunc_subsecs(6);
     eventbus_runtime::EventsMetadata::at(descriptor.event_type, descriptor.minor_version, now)
-}
-
-/// Send `n` example login events (keyed by `user.pii.username`) through the bus producer, one
-/// after the other; their metadata.
-pub async fn send_example_logins(
-    producer: &eventbus_runtime::kafka::KafkaProducer,
-    topic: &str,
-    n: usize,
-) -> Vec<eventbus_runtime::EventsMetadata> {
-    let descriptor = descriptor(LOGIN);
-    let mut sent = Vec::new();
-    for _ in 0..n {
-        let metadata = eventbus_runtime::EventsMetadata::new(LOGIN, 0);
-        producer
-            .send_event(
-                topic,
-                "user.pii.username",
-                descriptor
-                    .example(eventbus_runtime::avro::Example::Full)
-                    .unwrap(),
-                &metadata,
-            )
-            .await
-            .unwrap();
-        sent.push(metadata);
-    }
-    sent
 }
 
 /// The example login event with `user.pii.username` set to `username`.

@@ -11,22 +11,21 @@ mod gate;
 #[path = "support/scrape.rs"]
 mod scrape;
 
+#[path = "support/logins.rs"]
+mod logins;
 use collector::Collector;
-use eventbus_runtime::avro::Example;
 use eventbus_runtime::consume::CancellationToken;
 use eventbus_runtime::redis::{RedisConsumer, RedisProducer, StartFrom};
 use eventbus_runtime::registry;
 use eventbus_runtime::settings::RedisSettings;
 use eventbus_runtime::telemetry::TelemetryServer;
-use eventbus_runtime::EventsMetadata;
+use logins::{send_example_logins, LOGIN};
 use scrape::Scraper;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::watch;
 use uuid::Uuid;
-
-const LOGIN: &str = "org.openedx.learning.auth.session.login.completed.v1";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_metrics_count_every_entry_and_the_lag_drops_to_zero() {
@@ -50,20 +49,13 @@ async fn redis_metrics_count_every_entry_and_the_lag_drops_to_zero() {
 
     let producer = RedisProducer::new(&settings).await.unwrap();
     let collector = Collector::connect([descriptor]);
-    let mut ids = Vec::new();
-    for _ in 0..4 {
-        let metadata = EventsMetadata::new(LOGIN, 0);
-        collector.expect(metadata.id);
-        producer
-            .send_event(
-                topic,
-                "",
-                descriptor.example(Example::Full).unwrap(),
-                &metadata,
-            )
-            .await
-            .unwrap();
-        ids.push(metadata.id);
+    let ids: Vec<Uuid> = send_example_logins(&producer, topic, 4)
+        .await
+        .iter()
+        .map(|m| m.id)
+        .collect();
+    for id in &ids {
+        collector.expect(*id);
     }
     let held = Arc::new(Mutex::new(HashSet::from([ids[0]])));
     let (open, gate_open) = watch::channel(false);

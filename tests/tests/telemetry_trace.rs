@@ -12,7 +12,6 @@ mod kafka_support;
 #[path = "support/spans.rs"]
 mod spans;
 
-use eventbus_runtime::avro::Example;
 use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer, OnEvent};
 use eventbus_runtime::redis::{RedisConsumer, RedisProducer, StartFrom};
 use eventbus_runtime::registry;
@@ -118,18 +117,9 @@ async fn the_consumer_span_continues_the_producer_trace_on_redis() {
         .unwrap();
     let topic = "trace";
     let collector = Collector::connect([descriptor]);
-    let metadata = EventsMetadata::new(LOGIN, 0);
-    collector.expect(metadata.id);
     let producer = RedisProducer::new(&settings).await.unwrap();
-    producer
-        .send_event(
-            topic,
-            "",
-            descriptor.example(Example::Full).unwrap(),
-            &metadata,
-        )
-        .await
-        .unwrap();
+    let metadata = send_example_logins(&producer, topic, 1).await.remove(0);
+    collector.expect(metadata.id);
     let id = metadata.id.to_string();
     let send = span_of("send", &id).await;
     assert_eq!(send.field("messaging.system"), "redis");
@@ -166,7 +156,9 @@ async fn receivers_log_inside_the_process_span_and_their_sends_continue_the_trac
     let full_output = settings.full_topic(output);
     create_topics(&settings, &[&settings.full_topic(input), &full_output], 1).await;
     let producer = Arc::new(KafkaProducer::new(&settings).unwrap());
-    let first = send_example_logins(&producer, input, 1).await.remove(0);
+    let first = send_example_logins(producer.as_ref(), input, 1)
+        .await
+        .remove(0);
     let forwarded = EventsMetadata::new(LOGIN, 0);
     let (p, f) = (producer.clone(), forwarded.clone());
     let consumer = KafkaConsumer::new(&settings, input, &unique("g"))
