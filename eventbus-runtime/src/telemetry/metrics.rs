@@ -30,7 +30,7 @@ use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
-use prometheus_client::registry::Registry;
+use prometheus_client::registry::{Metric, Registry};
 use std::collections::HashMap;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, OnceLock};
@@ -132,111 +132,101 @@ struct Metrics {
 impl Metrics {
     fn new() -> Self {
         let mut registry = Registry::default();
-        let sent = Family::default();
-        registry.register(
-            "messaging_client_sent_messages",
-            "Events acknowledged by the broker",
-            Family::clone(&sent),
-        );
-        let send_failures = Family::default();
-        registry.register(
-            "messaging_client_send_failures",
-            "Events whose send failed",
-            Family::clone(&send_failures),
-        );
-        let operation_duration: Histograms<OperationLabels> =
-            Family::new_with_constructor(latency_histogram);
-        registry.register(
-            "messaging_client_operation_duration_seconds",
-            "Duration of a send, acknowledged or failed, in seconds",
-            operation_duration.clone(),
-        );
-        let consumed = Family::default();
-        registry.register(
-            "messaging_client_consumed_messages",
-            "Messages read from the bus",
-            Family::clone(&consumed),
-        );
-        let processed = Family::default();
-        registry.register(
-            "eventbus_consumer_processed_messages",
-            "Messages whose receivers all succeeded",
-            Family::clone(&processed),
-        );
-        let dead_lettered = Family::default();
-        registry.register(
-            "eventbus_consumer_dead_lettered_messages",
-            "Messages copied to the dead-letter topic or stream",
-            Family::clone(&dead_lettered),
-        );
-        let retried = Family::default();
-        registry.register(
-            "eventbus_consumer_retried_messages",
-            "Messages to be read again after a transient failure",
-            Family::clone(&retried),
-        );
-        let receiver_retries = Family::default();
-        registry.register(
-            "eventbus_consumer_receiver_retries",
-            "Receiver runs repeated after receivers failed (per-receiver retries)",
-            Family::clone(&receiver_retries),
-        );
-        let process_duration: Histograms<ConsumerLabels> =
-            Family::new_with_constructor(latency_histogram);
-        registry.register(
-            "messaging_process_duration_seconds",
-            "Processing time of a message read from the bus, in seconds",
-            process_duration.clone(),
-        );
-        let kafka_lag = Family::default();
-        registry.register(
-            "kafka_consumergroup_lag",
-            "Messages of a partition not yet committed by the consumer group (librdkafka statistics)",
-            Family::clone(&kafka_lag),
-        );
-        let redis_lag = Family::default();
-        registry.register(
-            "redis_consumergroup_lag",
-            "Entries of the stream not yet delivered to the consumer group (XINFO GROUPS)",
-            Family::clone(&redis_lag),
-        );
-        let redis_pending = Family::default();
-        registry.register(
-            "redis_consumergroup_pending",
-            "Entries delivered to the consumer group and not yet acknowledged (XINFO GROUPS)",
-            Family::clone(&redis_pending),
-        );
-        let outbox_pending = Family::default();
-        registry.register(
-            "eventbus_outbox_pending_rows",
-            "Outbox rows not yet published",
-            Family::clone(&outbox_pending),
-        );
-        let outbox_oldest = Family::default();
-        registry.register(
-            "eventbus_outbox_oldest_pending_age_seconds",
-            "Age of the oldest outbox row not yet published, in seconds",
-            Family::clone(&outbox_oldest),
-        );
         Metrics {
-            registry,
-            sent,
-            send_failures,
-            operation_duration,
-            consumed,
-            processed,
-            dead_lettered,
-            retried,
-            receiver_retries,
-            process_duration,
-            kafka_lag,
-            redis_lag,
-            redis_pending,
-            outbox_pending,
-            outbox_oldest,
+            sent: registered(
+                &mut registry,
+                "messaging_client_sent_messages",
+                "Events acknowledged by the broker",
+                Family::default(),
+            ),
+            send_failures: registered(
+                &mut registry,
+                "messaging_client_send_failures",
+                "Events whose send failed",
+                Family::default(),
+            ),
+            operation_duration: registered(
+                &mut registry,
+                "messaging_client_operation_duration_seconds",
+                "Duration of a send, acknowledged or failed, in seconds",
+                Family::new_with_constructor(latency_histogram),
+            ),
+            consumed: registered(
+                &mut registry,
+                "messaging_client_consumed_messages",
+                "Messages read from the bus",
+                Family::default(),
+            ),
+            processed: registered(
+                &mut registry,
+                "eventbus_consumer_processed_messages",
+                "Messages whose receivers all succeeded",
+                Family::default(),
+            ),
+            dead_lettered: registered(
+                &mut registry,
+                "eventbus_consumer_dead_lettered_messages",
+                "Messages copied to the dead-letter topic or stream",
+                Family::default(),
+            ),
+            retried: registered(
+                &mut registry,
+                "eventbus_consumer_retried_messages",
+                "Messages to be read again after a transient failure",
+                Family::default(),
+            ),
+            receiver_retries: registered(
+                &mut registry,
+                "eventbus_consumer_receiver_retries",
+                "Receiver runs repeated after receivers failed (per-receiver retries)",
+                Family::default(),
+            ),
+            process_duration: registered(
+                &mut registry,
+                "messaging_process_duration_seconds",
+                "Processing time of a message read from the bus, in seconds",
+                Family::new_with_constructor(latency_histogram),
+            ),
+            kafka_lag: registered(
+                &mut registry,
+                "kafka_consumergroup_lag",
+                "Messages of a partition not yet committed by the consumer group (librdkafka statistics)",
+                Family::default(),
+            ),
+            redis_lag: registered(
+                &mut registry,
+                "redis_consumergroup_lag",
+                "Entries of the stream not yet delivered to the consumer group (XINFO GROUPS)",
+                Family::default(),
+            ),
+            redis_pending: registered(
+                &mut registry,
+                "redis_consumergroup_pending",
+                "Entries delivered to the consumer group and not yet acknowledged (XINFO GROUPS)",
+                Family::default(),
+            ),
+            outbox_pending: registered(
+                &mut registry,
+                "eventbus_outbox_pending_rows",
+                "Outbox rows not yet published",
+                Family::default(),
+            ),
+            outbox_oldest: registered(
+                &mut registry,
+                "eventbus_outbox_oldest_pending_age_seconds",
+                "Age of the oldest outbox row not yet published, in seconds",
+                Family::default(),
+            ),
             outbox_topics: std::sync::Mutex::default(),
+            registry,
         }
     }
+}
+
+/// `metric`, registered in `registry` as `name` with `help`: the handle the code records with.
+fn registered<M: Metric + Clone>(registry: &mut Registry, name: &str, help: &str, metric: M) -> M {
+    registry.register(name, help, metric.clone());
+    metric
 }
 
 fn metrics() -> &'static Metrics {
