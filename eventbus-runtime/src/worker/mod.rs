@@ -54,21 +54,10 @@ type Run = Box<
 >;
 
 /// A worker's consumers and operations address; run it with [`Worker::run`].
+#[derive(Debug)]
 pub struct Worker {
-    consumers: Vec<(String, Run)>,
-    metrics: Option<SocketAddr>,
-}
-
-impl std::fmt::Debug for Worker {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Worker")
-            .field(
-                "consumers",
-                &self.consumers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
-            )
-            .field("metrics", &self.metrics)
-            .finish()
-    }
+    /// What the builder was given.
+    plan: WorkerBuilder,
 }
 
 /// Builds a [`Worker`].
@@ -126,10 +115,7 @@ impl WorkerBuilder {
 
     /// The worker.
     pub fn build(self) -> Worker {
-        Worker {
-            consumers: self.consumers,
-            metrics: self.metrics,
-        }
+        Worker { plan: self }
     }
 }
 
@@ -181,7 +167,11 @@ impl Worker {
 
     /// The names of its consumers, in order.
     pub fn names(&self) -> Vec<&str> {
-        self.consumers.iter().map(|(n, _)| n.as_str()).collect()
+        self.plan
+            .consumers
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect()
     }
 
     /// A worker running the consumers of `config` with these settings (`None`: the transport is
@@ -265,13 +255,14 @@ impl Worker {
     /// Run every consumer until `shutdown` is cancelled or one fails (then the others are
     /// stopped gracefully). Fails only when the operations server cannot listen.
     pub async fn run(self, shutdown: CancellationToken) -> Result<WorkerReport, std::io::Error> {
-        let server = match self.metrics {
+        let WorkerBuilder { consumers, metrics } = self.plan;
+        let server = match metrics {
             Some(addr) => Some(TelemetryServer::start(addr).await?),
             None => None,
         };
         let stop = shutdown.child_token();
         let mut tasks = Vec::new();
-        for (name, run) in self.consumers {
+        for (name, run) in consumers {
             let stop = stop.clone();
             tracing::info!(consumer = %name, "worker: starting consumer");
             tasks.push((
