@@ -2,7 +2,6 @@
 //! consumer prints them decoded with their writer schema).
 
 use crate::error::{DataError, DataErrorKind};
-use apache_avro::reader::datum::GenericDatumReader;
 use apache_avro::types::Value as Avro;
 use apache_avro::Schema;
 use serde_json::{Map, Value};
@@ -26,17 +25,7 @@ pub fn avro_to_json(writer: &Schema, bytes: &[u8]) -> Result<Value, DataError> {
             n => Err(DataError::new(DataErrorKind::TrailingBytes(n))),
         };
     }
-    super::bounds::check_bounds(writer, bytes)?;
-    let decode = |e: apache_avro::Error| DataError::new(DataErrorKind::Resolution(e.to_string()));
-    let mut input = bytes;
-    let value = GenericDatumReader::builder(writer)
-        .build()
-        .map_err(decode)?
-        .read_value(&mut input)
-        .map_err(decode)?;
-    if !input.is_empty() {
-        return Err(DataError::new(DataErrorKind::TrailingBytes(input.len())));
-    }
+    let value = super::resolve::read_value(writer, None, bytes)?;
     Ok(to_json(value))
 }
 

@@ -2,6 +2,7 @@
 
 use crate::error::{DataError, DataErrorKind};
 use apache_avro::reader::datum::GenericDatumReader;
+use apache_avro::types::Value;
 use apache_avro::writer::datum::GenericDatumWriter;
 use apache_avro::Schema;
 
@@ -14,23 +15,39 @@ pub fn resolve_to_reader(
     reader: &Schema,
     bytes: &[u8],
 ) -> Result<Vec<u8>, DataError> {
-    // apache-avro trusts lengths and nesting; check them within the input first.
-    super::bounds::check_bounds(writer, bytes)?;
-    let resolution =
-        |e: apache_avro::Error| DataError::new(DataErrorKind::Resolution(e.to_string()));
-    let mut input = bytes;
-    let value = GenericDatumReader::builder(writer)
-        .reader_schema(reader)
-        .build()
-        .map_err(resolution)?
-        .read_value(&mut input)
-        .map_err(resolution)?;
-    if !input.is_empty() {
-        return Err(DataError::new(DataErrorKind::TrailingBytes(input.len())));
-    }
+    let value = read_value(writer, Some(reader), bytes)?;
     GenericDatumWriter::builder(reader)
         .build()
         .map_err(resolution)?
         .write_value_to_vec(value)
         .map_err(resolution)
+}
+
+/// Read schemaless Avro `bytes` written with `writer` as a generic value, resolved to `reader`
+/// when given; every byte must be used. apache-avro trusts lengths and nesting: they are checked
+/// within the input first.
+pub(crate) fn read_value(
+    writer: &Schema,
+    reader: Option<&Schema>,
+    bytes: &[u8],
+) -> Result<Value, DataError> {
+    super::bounds::check_bounds(writer, bytes)?;
+    let mut input = bytes;
+    let builder = GenericDatumReader::builder(writer);
+    let datum_reader = match reader {
+        Some(reader) => builder.reader_schema(reader).build(),
+        None => builder.build(),
+    };
+    let value = datum_reader
+        .map_err(resolution)?
+        .read_value(&mut input)
+        .map_err(resolution)?;
+    match input.len() {
+        0 => Ok(value),
+        n => Err(DataError::new(DataErrorKind::TrailingBytes(n))),
+    }
+}
+
+fn resolution(e: apache_avro::Error) -> DataError {
+    DataError::new(DataErrorKind::Resolution(e.to_string()))
 }
