@@ -86,7 +86,7 @@ async fn send_and_process_spans_are_exported_in_one_trace() {
     let subscriber = tracing_subscriber::registry().with(otlp.layer());
     let traceparent = tracing::subscriber::with_default(subscriber, || {
         let send =
-            ProducerMetrics::new(System::Kafka).sending("otlp-topic", "org.example.v1", "id-1");
+            ProducerMetrics::new(System::Kafka).sending("otlp-topic", "org.example.v1", &"id-1");
         let traceparent = send.traceparent();
         send.acknowledged();
         let (process, _) = process_span(&Origin {

@@ -149,9 +149,7 @@ impl KafkaProducer {
         let descriptor = event.descriptor();
         let event_type = descriptor.event_type;
         let full = full_topic(self.topic_prefix.as_deref(), topic);
-        let sending = self
-            .metrics
-            .sending(&full, event_type, &metadata.id.to_string());
+        let sending = self.metrics.sending(&full, event_type, &metadata.id);
         let fail = |source: KafkaError, key: Option<&KeyValue>| {
             tracing::error!(
                 topic = %full,

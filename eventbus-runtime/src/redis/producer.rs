@@ -65,9 +65,7 @@ impl RedisProducer {
         let event_type = descriptor.event_type;
         descriptor.schema()?;
         let stream = full_topic(self.topic_prefix.as_deref(), topic);
-        let sending = self
-            .metrics
-            .sending(&stream, event_type, &metadata.id.to_string());
+        let sending = self.metrics.sending(&stream, event_type, &metadata.id);
         let mut command = redis::cmd("XADD");
         command.arg(&stream);
         if let Some(len) = self.stream_max_len {

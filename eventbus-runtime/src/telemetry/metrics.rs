@@ -302,8 +302,14 @@ impl ProducerMetrics {
     }
 
     /// A send of the event `message_id` of `event_type` to `topic` starts: timed, and traced by
-    /// a `send` span in a new trace (see [`super::trace`]).
-    pub fn sending(&self, topic: &str, event_type: &'static str, message_id: &str) -> Sending {
+    /// a `send` span in a new trace (see [`super::trace`]); `message_id` is only formatted when a
+    /// subscriber records the span.
+    pub fn sending(
+        &self,
+        topic: &str,
+        event_type: &'static str,
+        message_id: &dyn std::fmt::Display,
+    ) -> Sending {
         let (span, context) = send_span(self.system.as_str(), topic, message_id);
         Sending {
             of: self.of(topic, event_type),
@@ -612,9 +618,9 @@ mod tests {
     fn counters_and_histograms_are_encoded_with_their_labels() {
         let producer = ProducerMetrics::new(System::Kafka);
         producer
-            .sending("unit-sent", "org.example.v1", "id-1")
+            .sending("unit-sent", "org.example.v1", &"id-1")
             .acknowledged();
-        drop(producer.sending("unit-sent", "org.example.v1", "id-2"));
+        drop(producer.sending("unit-sent", "org.example.v1", &"id-2"));
         ConsumerMetrics::new(System::Redis, "unit-stream", "g")
             .consumed(None)
             .succeeded();

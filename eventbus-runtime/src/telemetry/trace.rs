@@ -145,7 +145,11 @@ pub(crate) async fn within<F: Future>(
 /// The span of a send of message `message_id` to `topic`, and the trace context the message
 /// carries: the span's own (with the `otlp` feature and its layer installed); else, inside the
 /// receivers of a processed message, a child of its trace; else a new trace.
-pub fn send_span(system: &str, topic: &str, message_id: &str) -> (Span, TraceContext) {
+pub fn send_span(
+    system: &str,
+    topic: &str,
+    message_id: &dyn std::fmt::Display,
+) -> (Span, TraceContext) {
     let span = tracing::info_span!(
         "send",
         otel.name = %format!("send {topic}"),
@@ -153,7 +157,7 @@ pub fn send_span(system: &str, topic: &str, message_id: &str) -> (Span, TraceCon
         messaging.system = system,
         "messaging.operation.type" = "send",
         messaging.destination.name = topic,
-        messaging.message.id = message_id,
+        messaging.message.id = %message_id,
         trace_id = Empty,
         span_id = Empty,
     );
