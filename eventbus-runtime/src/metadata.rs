@@ -141,11 +141,16 @@ impl EventsMetadata {
 
     /// `sourcelib` as dotted numbers (the `sourcelib` header): `11.2.0`.
     pub fn sourcelib_string(&self) -> String {
-        self.sourcelib
-            .iter()
-            .map(u32::to_string)
-            .collect::<Vec<_>>()
-            .join(".")
+        use std::fmt::Write;
+        let mut text = String::with_capacity(8);
+        for (i, part) in self.sourcelib.iter().enumerate() {
+            if i > 0 {
+                text.push('.');
+            }
+            // Writing to a String cannot fail.
+            let _ = write!(text, "{part}");
+        }
+        text
     }
 
     /// The JSON form of Python's `EventsMetadata.to_json_data()`.

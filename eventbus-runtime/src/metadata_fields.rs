@@ -75,16 +75,27 @@ impl FieldNames {
         ]
     }
 
-    /// The metadata as (name, text) pairs, in Python's order and formats.
-    pub fn values(&self, metadata: &EventsMetadata) -> [(&'static str, String); 7] {
+    /// The metadata as (name, text) pairs, in Python's order and formats (the texts the
+    /// metadata holds are borrowed).
+    pub fn values<'m>(&self, metadata: &'m EventsMetadata) -> [(&'static str, Cow<'m, str>); 7] {
+        let mut id = [0; uuid::fmt::Hyphenated::LENGTH];
         [
-            (self.event_type, metadata.event_type.clone()),
-            (self.id, metadata.id.to_string()),
-            (self.source, metadata.source.clone()),
-            (self.time, metadata.time_isoformat()),
-            (self.minor_version, metadata.minorversion.to_string()),
-            (self.source_host, metadata.sourcehost.clone()),
-            (self.source_lib, metadata.sourcelib_string()),
+            (self.event_type, Cow::Borrowed(metadata.event_type.as_str())),
+            (
+                self.id,
+                Cow::Owned(metadata.id.hyphenated().encode_lower(&mut id).to_owned()),
+            ),
+            (self.source, Cow::Borrowed(metadata.source.as_str())),
+            (self.time, Cow::Owned(metadata.time_isoformat())),
+            (
+                self.minor_version,
+                Cow::Owned(metadata.minorversion.to_string()),
+            ),
+            (
+                self.source_host,
+                Cow::Borrowed(metadata.sourcehost.as_str()),
+            ),
+            (self.source_lib, Cow::Owned(metadata.sourcelib_string())),
         ]
     }
 

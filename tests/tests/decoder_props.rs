@@ -351,7 +351,7 @@ fn check_metadata(
         names
             .values(metadata)
             .into_iter()
-            .map(|(k, v)| (k.to_owned(), Some(v.into_bytes())))
+            .map(|(k, v)| (k.to_owned(), Some(v.into_owned().into_bytes())))
             .collect()
     };
     let event_type = names.event_type(fields);
@@ -372,7 +372,11 @@ fn check_metadata(
 /// A valid value of each metadata field, as text.
 fn valid_values(names: FieldNames) -> Vec<(&'static str, String)> {
     let metadata = EventsMetadata::new("org.openedx.learning.auth.session.login.completed.v1", 3);
-    names.values(&metadata).to_vec()
+    names
+        .values(&metadata)
+        .into_iter()
+        .map(|(name, value)| (name, value.into_owned()))
+        .collect()
 }
 
 /// Fields of a message: mostly the metadata fields with valid, mutated, arbitrary or missing

@@ -92,37 +92,68 @@ impl EventDateTime {
     /// The text Python's `isoformat()` writes for this value.
     pub fn isoformat(&self) -> String {
         let local = self.local();
-        let mut out = format!(
-            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}",
-            local.year(),
-            local.month(),
-            local.day(),
-            local.hour(),
-            local.minute(),
-            local.second()
-        );
-        let micros = local.nanosecond() / 1000;
-        if micros != 0 {
-            out.push_str(&format!(".{micros:06}"));
+        let mut out = String::with_capacity(32);
+        match u32::try_from(local.year()) {
+            Ok(year) => push_digits(&mut out, year, 4),
+            // Not a Python year: written as `{:04}` writes it.
+            Err(_) => out.push_str(&format!("{:04}", local.year())),
         }
+        out.push('-');
+        push_digits(&mut out, local.month(), 2);
+        out.push('-');
+        push_digits(&mut out, local.day(), 2);
+        out.push('T');
+        push_time(
+            &mut out,
+            local.num_seconds_from_midnight(),
+            local.nanosecond() / 1000,
+        );
         if let Some(offset) = self.offset {
-            // Python's _format_offset.
-            let sign = if offset < 0 { '-' } else { '+' };
+            // Python's _format_offset: the seconds and microseconds only when not zero.
+            out.push(if offset < 0 { '-' } else { '+' });
             let offset = offset.abs();
             let (seconds, micros) = (offset / MICROS_PER_SECOND, offset % MICROS_PER_SECOND);
-            out.push_str(&format!(
-                "{sign}{:02}:{:02}",
-                seconds / 3600,
-                seconds / 60 % 60
-            ));
+            // Both below a day (MAX_OFFSET_MICROS), so they fit.
+            let (seconds, micros) = (seconds as u32, micros as u32);
+            push_digits(&mut out, seconds / 3600, 2);
+            out.push(':');
+            push_digits(&mut out, seconds / 60 % 60, 2);
             if seconds % 60 != 0 || micros != 0 {
-                out.push_str(&format!(":{:02}", seconds % 60));
+                out.push(':');
+                push_digits(&mut out, seconds % 60, 2);
             }
             if micros != 0 {
-                out.push_str(&format!(".{micros:06}"));
+                out.push('.');
+                push_digits(&mut out, micros, 6);
             }
         }
         out
+    }
+}
+
+/// `HH:MM:SS`, then `.ffffff` if `micros` is not zero (as Python writes a time).
+fn push_time(out: &mut String, seconds: u32, micros: u32) {
+    push_digits(out, seconds / 3600, 2);
+    out.push(':');
+    push_digits(out, seconds / 60 % 60, 2);
+    out.push(':');
+    push_digits(out, seconds % 60, 2);
+    if micros != 0 {
+        out.push('.');
+        push_digits(out, micros, 6);
+    }
+}
+
+/// `value` in decimal, zero-padded to `width` digits, as `format!("{value:0width$}")` writes it
+/// (a longer value, e.g. the microseconds of a chrono leap second, is written whole).
+fn push_digits(out: &mut String, value: u32, width: u32) {
+    if value >= 10u32.pow(width) {
+        out.push_str(&value.to_string());
+        return;
+    }
+    for place in (0..width).rev() {
+        let digit = value / 10u32.pow(place) % 10;
+        out.push(char::from(b'0' + digit as u8));
     }
 }
 
@@ -361,6 +392,70 @@ mod tests {
             "9999-12-31T23:59:59.999999+00:00",
         ] {
             assert_eq!(round_trip(text), text);
+        }
+    }
+
+    /// What `format!` writes for the same fields, the text `isoformat` must equal.
+    fn formatted(time: &EventDateTime) -> String {
+        let local = time.local();
+        let mut out = local.format("%Y-%m-%dT%H:%M:%S").to_string();
+        let micros = local.nanosecond() / 1000;
+        if micros != 0 {
+            out += &format!(".{micros:06}");
+        }
+        if let Some(offset) = time.offset {
+            let sign = if offset < 0 { '-' } else { '+' };
+            let (seconds, micros) = (offset.abs() / 1_000_000, offset.abs() % 1_000_000);
+            out += &format!("{sign}{:02}:{:02}", seconds / 3600, seconds / 60 % 60);
+            if seconds % 60 != 0 || micros != 0 {
+                out += &format!(":{:02}", seconds % 60);
+            }
+            if micros != 0 {
+                out += &format!(".{micros:06}");
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn isoformat_writes_every_field_zero_padded() {
+        // A fixed pseudo-random walk over instants of years 1..=9999 and offsets within a day.
+        let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let (min, max) = (-62_135_596_800_i64 + 86_400, 253_402_300_799_i64 - 86_400);
+        for _ in 0..20_000 {
+            let seconds = min + (next() % (max - min) as u64) as i64;
+            let micros = match next() % 3 {
+                0 => 0,
+                _ => (next() % 1_000_000) as u32,
+            };
+            let instant = DateTime::from_timestamp(seconds, micros * 1000).unwrap();
+            let offset = match next() % 4 {
+                0 => None,
+                1 => Some(0),
+                2 => Some((next() % 86_400) as i64 * 60 % 86_400 - 43_200),
+                _ => Some(
+                    (next() % (2 * MAX_OFFSET_MICROS as u64 - 1)) as i64 - MAX_OFFSET_MICROS + 1,
+                ),
+            };
+            let time = match offset {
+                None => EventDateTime::naive(instant.naive_utc()),
+                Some(seconds_or_micros) => {
+                    let micros = if seconds_or_micros.abs() < 86_400 {
+                        seconds_or_micros * 1_000_000
+                    } else {
+                        seconds_or_micros
+                    };
+                    EventDateTime::with_offset(instant, TimeDelta::microseconds(micros)).unwrap()
+                }
+            };
+            assert_eq!(time.isoformat(), formatted(&time));
+            assert_eq!(EventDateTime::parse(&time.isoformat()).unwrap(), time);
         }
     }
 

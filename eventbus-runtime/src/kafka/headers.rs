@@ -12,6 +12,7 @@ use crate::metadata::EventsMetadata;
 use crate::metadata_fields::FieldNames;
 pub use crate::metadata_fields::HeaderError;
 use rdkafka::message::{Header, Headers, OwnedHeaders};
+use std::borrow::Cow;
 
 /// `ce_specversion`.
 pub const SPEC_VERSION: &str = "ce_specversion";
@@ -49,12 +50,13 @@ pub const NAMES: FieldNames = FieldNames {
 };
 
 /// The headers of an event, in Python's order, as (name, value) pairs.
-pub fn metadata_headers(metadata: &EventsMetadata) -> Vec<(&'static str, String)> {
-    let mut headers = vec![
-        (SPEC_VERSION, "1.0".to_owned()),
-        (CONTENT_TYPE, AVRO_CONTENT_TYPE.to_owned()),
-        (DATA_CONTENT_TYPE, AVRO_CONTENT_TYPE.to_owned()),
-    ];
+pub fn metadata_headers(metadata: &EventsMetadata) -> Vec<(&'static str, Cow<'_, str>)> {
+    let mut headers = Vec::with_capacity(10);
+    headers.extend([
+        (SPEC_VERSION, Cow::Borrowed("1.0")),
+        (CONTENT_TYPE, Cow::Borrowed(AVRO_CONTENT_TYPE)),
+        (DATA_CONTENT_TYPE, Cow::Borrowed(AVRO_CONTENT_TYPE)),
+    ]);
     headers.extend(NAMES.values(metadata));
     headers
 }
@@ -113,13 +115,14 @@ mod tests {
     fn pairs(metadata: &EventsMetadata) -> Vec<(String, Option<Vec<u8>>)> {
         metadata_headers(metadata)
             .into_iter()
-            .map(|(k, v)| (k.to_owned(), Some(v.into_bytes())))
+            .map(|(k, v)| (k.to_owned(), Some(v.into_owned().into_bytes())))
             .collect()
     }
 
     #[test]
     fn headers_are_written_in_pythons_order() {
-        let headers = metadata_headers(&sample());
+        let metadata = sample();
+        let headers = metadata_headers(&metadata);
         let expected = [
             ("ce_specversion", "1.0"),
             ("content-type", "application/avro"),
@@ -135,7 +138,7 @@ mod tests {
             ("sourcehost", "edx.devstack.lms"),
             ("sourcelib", "11.2.0"),
         ];
-        let got: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let got: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_ref())).collect();
         assert_eq!(got, expected);
         assert_eq!(owned_headers(&sample()).count(), 10);
     }

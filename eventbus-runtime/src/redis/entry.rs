@@ -32,7 +32,7 @@ pub fn entry_fields(
     let mut fields: Vec<(&'static str, Vec<u8>)> = NAMES
         .values(metadata)
         .into_iter()
-        .map(|(name, value)| (name, value.into_bytes()))
+        .map(|(name, value)| (name, value.into_owned().into_bytes()))
         .collect();
     fields.push((EVENT_DATA, event_data));
     fields

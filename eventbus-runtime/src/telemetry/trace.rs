@@ -42,13 +42,18 @@ fn random_bytes<const N: usize>() -> [u8; N] {
 }
 
 fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut text = String::with_capacity(2 * bytes.len());
+    push_hex(&mut text, bytes);
+    text
+}
+
+/// Append `bytes` as lowercase hex digits.
+fn push_hex(text: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for b in bytes {
         text.push(char::from(DIGITS[usize::from(b >> 4)]));
         text.push(char::from(DIGITS[usize::from(b & 0xf)]));
     }
-    text
 }
 
 fn unhex<const N: usize>(text: &str) -> Option<[u8; N]> {
@@ -104,12 +109,14 @@ impl TraceContext {
 
     /// The `traceparent` value.
     pub fn header(&self) -> String {
-        format!(
-            "00-{}-{}-{:02x}",
-            self.trace_id_hex(),
-            self.span_id_hex(),
-            u8::from(self.sampled)
-        )
+        // `00-` + 32 + `-` + 16 + `-` + 2.
+        let mut text = String::with_capacity(55);
+        text.push_str("00-");
+        push_hex(&mut text, &self.trace_id);
+        text.push('-');
+        push_hex(&mut text, &self.span_id);
+        text.push_str(if self.sampled { "-01" } else { "-00" });
+        text
     }
 
     /// The trace id as 32 hex digits.
@@ -291,6 +298,8 @@ mod tests {
         assert_ne!(child.span_id, context.span_id);
         let w3c = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
         let parsed = TraceContext::parse(w3c).unwrap();
+        let unsampled = w3c.replace("-01", "-00");
+        assert_eq!(TraceContext::parse(&unsampled).unwrap().header(), unsampled);
         assert_eq!(parsed.trace_id_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
         assert_eq!(parsed.header(), w3c);
         for bad in [
