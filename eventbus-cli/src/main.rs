@@ -13,6 +13,12 @@ use clap::Parser;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
+/// jemalloc for the Rust side and, as it replaces `malloc`, for librdkafka: glibc's per-thread
+/// arenas made the consumer thread wait on the lock of the arena of librdkafka's broker thread
+/// when freeing each message (see `tests/benches/kafka_throughput.rs`).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let otlp = match init_logs(cli.log_level.as_deref(), cli.log_format) {

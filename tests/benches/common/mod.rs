@@ -17,6 +17,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
 
+/// The allocator of the `eventbus` binary (jemalloc, which also serves librdkafka's own
+/// allocations), so that the benches measure what the worker runs; the raw rdkafka baselines run
+/// in the same process with the same allocator.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// The event types of the workload, with their key fields.
 pub const EVENT_TYPES: [(&str, &str); 5] = [
     (
