@@ -6,6 +6,8 @@
 //! - consume + dispatch to a receiver ([`KafkaConsumer`]: headers, registry, decode, metadata,
 //!   signal, offset commit after every message or every second) vs a raw rdkafka consumer
 //!   reading the same messages;
+//! - the Avro codec alone on the same events (encode, decode) and the bound it sets on those
+//!   ratios, since the raw baselines neither encode nor decode;
 //! - the Python producer (`edx-event-bus-kafka`) on the same workload;
 //! - ordered concurrency: 1 000 events over 100 keys with a handler that waits 2 ms (a database
 //!   write), one at a time vs `max_in_flight` 100;
@@ -39,6 +41,15 @@ type Encoded = Arc<(Vec<u8>, Vec<u8>, EventsMetadata)>;
 
 /// Events in flight at once while producing.
 const IN_FLIGHT: usize = 5000;
+
+/// Rounds of each producer, alternating.
+const PRODUCE_ROUNDS: usize = 3;
+
+/// The middle one of `times`.
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
 
 async fn create(settings: &KafkaSettings, topics: &[&str]) {
     let admin = KafkaAdmin::new(settings).expect("admin");
@@ -107,6 +118,27 @@ async fn raw_produce(producer: FutureProducer, topic: &str, messages: &[Encoded]
         }
     })
     .await
+}
+
+/// The time to Avro-encode `n` workload events (key and value) and to decode their values, on
+/// this thread.
+fn codec_times(n: usize) -> (Duration, Duration) {
+    let work = workload();
+    let start = Instant::now();
+    let values: Vec<Vec<u8>> = (0..n)
+        .map(|i| {
+            let (_, key, event) = &work[i % work.len()];
+            std::hint::black_box(event.key_at(key).expect("key").encode());
+            event.encode()
+        })
+        .collect();
+    let encode = start.elapsed();
+    let start = Instant::now();
+    for (i, value) in values.iter().enumerate() {
+        let (descriptor, _, _) = &work[i % work.len()];
+        std::hint::black_box(descriptor.decode(value, None).expect("decodes"));
+    }
+    (encode, start.elapsed())
 }
 
 /// Consume + dispatch `n` events with the bus consumer: time from the first receiver call to
@@ -210,10 +242,16 @@ async fn main() {
     raw_produce(raw.clone(), &full(raw_topic), &messages[..10]).await;
 
     println!("kafka_throughput: {n} events, 5 event types, 3 partitions, acks=all, idempotence");
-    let bus = bus_produce(producer.clone(), bus_topic, n, IN_FLIGHT).await;
-    let raw_time = raw_produce(raw, &full(raw_topic), &messages).await;
+    // Alternate bus and raw rounds so that the broker's state (a warming JVM, a segment roll)
+    // weighs on both alike; compare the medians.
+    let (mut bus_times, mut raw_times) = (Vec::new(), Vec::new());
+    for _ in 0..PRODUCE_ROUNDS {
+        bus_times.push(bus_produce(producer.clone(), bus_topic, n, IN_FLIGHT).await);
+        raw_times.push(raw_produce(raw.clone(), &full(raw_topic), &messages).await);
+    }
+    let (bus, raw_time) = (median(bus_times), median(raw_times));
     println!(
-        "produce   bus: {:>9.0} events/s   raw rdkafka: {:>9.0} events/s   bus/raw: {:.2}",
+        "produce   bus: {:>9.0} events/s   raw rdkafka: {:>9.0} events/s   bus/raw: {:.2}   (median of {PRODUCE_ROUNDS} alternating rounds)",
         rate(n, bus),
         rate(n, raw_time),
         raw_time.as_secs_f64() / bus.as_secs_f64()
@@ -239,6 +277,23 @@ async fn main() {
             raw_c.as_secs_f64() / bus_c.as_secs_f64()
         );
     }
+
+    // What the Avro codec alone costs, on one thread, for the same events: the bound it sets on
+    // the ratios above, since the raw baselines neither encode nor decode.
+    let (encode, decode) = codec_times(n);
+    let per = |d: Duration, count: usize| d.as_secs_f64() * 1e6 / count as f64;
+    println!(
+        "codec     per event: Avro encode (key + value) {:.2} us, decode {:.2} us; raw per message: produce {:.2} us, read {:.2} us",
+        per(encode, n),
+        per(decode, n),
+        per(raw_time, n),
+        per(raw_c, n + 10)
+    );
+    println!(
+        "bound     bus/raw if all but the codec were free: produce {:.2}, consume {:.2}",
+        per(raw_time, n) / (per(raw_time, n) + per(encode, n)),
+        per(raw_c, n + 10) / (per(raw_c, n + 10) + per(decode, n))
+    );
 
     match python_produce(&settings, py_topic, n) {
         Some((count, seconds)) => println!(
