@@ -2,12 +2,13 @@
 //! written (or none: naive), so that what a Python producer wrote is written back byte for byte.
 
 use crate::error::DataError;
-use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDateTime, TimeDelta, Timelike, Utc};
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
 const MICROS_PER_SECOND: i64 = 1_000_000;
+const MICROS_PER_DAY: i64 = 86_400 * MICROS_PER_SECOND;
 /// Python's `timezone` accepts offsets strictly within a day.
 const MAX_OFFSET_MICROS: i64 = 24 * 3600 * MICROS_PER_SECOND;
 
@@ -67,6 +68,17 @@ impl EventDateTime {
                  YYYY-MM-DDTHH:MM:SS[.ffffff][+HH:MM])"
             ))
         })
+    }
+
+    /// The value whose wall-clock time is `local` microseconds from 1970-01-01T00:00 and whose
+    /// offset is `offset` microseconds east of UTC (`None`: naive); `None` if the offset is not
+    /// within a day or the instant is out of range.
+    fn from_micros(local: i64, offset: Option<i64>) -> Option<Self> {
+        if offset.is_some_and(|o| o.abs() >= MAX_OFFSET_MICROS) {
+            return None;
+        }
+        let utc = DateTime::from_timestamp_micros(local.checked_sub(offset.unwrap_or(0))?)?;
+        Some(EventDateTime { utc, offset })
     }
 
     /// The instant, in UTC; a naive value is taken as UTC.
@@ -301,9 +313,12 @@ impl<'a> Parser<'a> {
         let year = self.digits(4)?;
         let month = (self.eat(b'-')).then(|| self.digits(2))??;
         let day = (self.eat(b'-')).then(|| self.digits(2))??;
-        let date = NaiveDate::from_ymd_opt(i32::try_from(year).ok()?, month, day)?;
+        if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+            return None;
+        }
+        let days = days_from_civil(i64::from(year), i64::from(month), i64::from(day));
         if self.peek().is_none() {
-            return Some(EventDateTime::naive(date.and_time(NaiveTime::MIN)));
+            return EventDateTime::from_micros(days * MICROS_PER_DAY, None);
         }
         if !(self.eat(b'T') || self.eat(b' ')) {
             return None;
@@ -317,18 +332,16 @@ impl<'a> Parser<'a> {
         } else {
             (0, 0)
         };
-        let local = date.and_time(NaiveTime::from_hms_micro_opt(hour, minute, second, micros)?);
+        if hour >= 24 || minute >= 60 || second >= 60 {
+            return None;
+        }
+        let seconds = i64::from((hour * 60 + minute) * 60 + second);
+        let local = days * MICROS_PER_DAY + seconds * MICROS_PER_SECOND + i64::from(micros);
         let offset = self.offset()?;
         if self.at != self.bytes.len() {
             return None;
         }
-        match offset {
-            None => Some(EventDateTime::naive(local)),
-            Some(offset) => EventDateTime::with_offset(
-                local.and_utc() - TimeDelta::microseconds(offset),
-                TimeDelta::microseconds(offset),
-            ),
-        }
+        EventDateTime::from_micros(local, offset)
     }
 
     /// `Some(None)`: no offset (naive); `Some(Some(micros))`: an offset; `None`: malformed.
@@ -364,6 +377,27 @@ impl<'a> Parser<'a> {
         let total = ((hours * 60 + minutes) * 60 + seconds) * MICROS_PER_SECOND + micros;
         Some(Some(sign * total))
     }
+}
+
+/// The days of `month` (1–12) of `year` in the proleptic Gregorian calendar.
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Days from 1970-01-01 to `year`-`month`-`day` (a valid date), proleptic Gregorian (Howard
+/// Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 #[cfg(test)]
@@ -456,6 +490,91 @@ mod tests {
             };
             assert_eq!(time.isoformat(), formatted(&time));
             assert_eq!(EventDateTime::parse(&time.isoformat()).unwrap(), time);
+        }
+    }
+
+    /// The instant and offset of the fields, as chrono computes them; `None` when chrono
+    /// refuses the date or time or the offset is a day or more.
+    fn chrono_reference(
+        [year, month, day, hour, minute, second, micros]: [u32; 7],
+        offset: Option<i64>,
+    ) -> Option<(DateTime<Utc>, Option<i64>)> {
+        use chrono::{NaiveDate, NaiveTime};
+        let date = NaiveDate::from_ymd_opt(year as i32, month, day)?;
+        let local = date.and_time(NaiveTime::from_hms_micro_opt(hour, minute, second, micros)?);
+        if offset.is_some_and(|o| o.abs() >= MAX_OFFSET_MICROS) {
+            return None;
+        }
+        let utc = local.and_utc() - TimeDelta::microseconds(offset.unwrap_or(0));
+        Some((utc, offset))
+    }
+
+    #[test]
+    fn parsing_agrees_with_chrono_on_valid_and_invalid_fields() {
+        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = |below: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % below
+        };
+        let (mut valid, mut invalid) = (0, 0);
+        for _ in 0..50_000 {
+            let fields = [
+                next(10_000) as u32,
+                next(14) as u32,
+                next(33) as u32,
+                next(25) as u32,
+                next(61) as u32,
+                next(61) as u32,
+                if next(2) == 0 {
+                    0
+                } else {
+                    next(1_000_000) as u32
+                },
+            ];
+            let [year, month, day, hour, minute, second, micros] = fields;
+            let mut text =
+                format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}");
+            if micros != 0 {
+                text += &format!(".{micros:06}");
+            }
+            let offset = match next(3) {
+                0 => None,
+                _ => {
+                    let (h, m, sec, us) = (next(26), next(60), next(60), next(1_000_000));
+                    let sign = if next(2) == 0 { 1 } else { -1 };
+                    text += &format!(
+                        "{}{h:02}:{m:02}:{sec:02}.{us:06}",
+                        if sign > 0 { '+' } else { '-' }
+                    );
+                    Some(sign * ((((h * 60 + m) * 60 + sec) * 1_000_000 + us) as i64))
+                }
+            };
+            let parsed = EventDateTime::parse(&text)
+                .ok()
+                .map(|t| (t.to_utc(), t.offset));
+            let expected = chrono_reference(fields, offset);
+            assert_eq!(parsed, expected, "{text}");
+            if expected.is_some() {
+                valid += 1;
+            } else {
+                invalid += 1;
+            }
+        }
+        assert!(
+            valid > 10_000 && invalid > 10_000,
+            "{valid} valid, {invalid} invalid"
+        );
+        for (text, ok) in [
+            ("2000-02-29T00:00:00", true),
+            ("2024-02-29T00:00:00", true),
+            ("1900-02-29T00:00:00", false),
+            ("2023-02-29T00:00:00", false),
+            ("2024-04-31T00:00:00", false),
+            ("0000-01-01T00:00:00", true),
+        ] {
+            assert_eq!(EventDateTime::parse(text).is_ok(), ok, "{text}");
         }
     }
 
