@@ -5,14 +5,19 @@
 //! redelivered thousands of messages. Instead, the offset of every processed message is stored at
 //! once; a commit request of the stored offsets is sent when none is in flight, and while one is,
 //! the offsets stored meanwhile wait and go together (the latest offset of each partition) in the
-//! next request, sent as soon as the previous one is answered. While a request is in flight at
-//! most [`COMMIT_WAITING_MAX`] messages are processed; then the consumer waits for the answer
-//! before it reads on (only when a round trip is slower than processing that many messages).
+//! next request, sent as soon as the previous one is answered. Requests are also at least
+//! [`COMMIT_GAP`] apart (5 ms), unless [`COMMIT_WAITING_MAX`] offsets wait: back to back, a busy
+//! consumer sent one request per round trip (thousands a second, each a record the broker
+//! appends to `__consumer_offsets`), and the commits took a fifth of its throughput on a small
+//! machine. While a request is in flight at most [`COMMIT_WAITING_MAX`] messages are processed;
+//! then the consumer waits for the answer before it reads on (only when a round trip is slower
+//! than processing that many messages).
 //!
 //! After a crash the group's committed offsets are therefore behind by the messages processed
-//! during the last round trip or two, and by no more than `2 × COMMIT_WAITING_MAX + 1`: the
-//! request in flight may not have landed (at most that many messages waited for it), at most that
-//! many were processed since it was sent, and one more was in hand (processed, not yet stored).
+//! during the last round trip or two (or the last gap), and by no more than
+//! `2 × COMMIT_WAITING_MAX + 1`: the request in flight may not have landed (at most that many
+//! messages waited for it), at most that many were processed since it was sent (the gap never
+//! holds more), and one more was in hand (processed, not yet stored).
 //!
 //! The request is a synchronous commit on a blocking thread, whose end says it was answered:
 //! rdkafka 0.39 does not call the context's commit callback for asynchronous manual commits (they
@@ -22,13 +27,20 @@ use super::context::is_no_offset;
 use super::Inner;
 use rdkafka::consumer::{CommitMode, Consumer};
 use rdkafka::error::KafkaResult;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::task::JoinHandle;
+use tokio::time::{Instant, Sleep};
 
 /// At most this many messages are processed while a commit request is in flight (when
 /// committing after every message); then the consumer waits for the answer. A crash redelivers
 /// at most `2 × COMMIT_WAITING_MAX + 1` messages (see the module's documentation).
 pub const COMMIT_WAITING_MAX: usize = 500;
+
+/// The least time between two commit requests, unless [`COMMIT_WAITING_MAX`] offsets wait: an
+/// offset is committed at most this long after its request could have gone.
+pub const COMMIT_GAP: Duration = Duration::from_millis(5);
 
 /// The commit requests of a consumer that commits after every message.
 pub(super) struct Committer {
@@ -37,6 +49,12 @@ pub(super) struct Committer {
     waiting: usize,
     /// The request in flight.
     in_flight: Option<JoinHandle<KafkaResult<()>>>,
+    /// The least time between two requests ([`COMMIT_GAP`]).
+    min_gap: Duration,
+    /// When the last request was sent.
+    sent_at: Option<Instant>,
+    /// The end of the gap the waiting offsets wait for (no request in flight).
+    gap: Option<Pin<Box<Sleep>>>,
 }
 
 impl Committer {
@@ -46,10 +64,14 @@ impl Committer {
             consumer,
             waiting: 0,
             in_flight: None,
+            min_gap: COMMIT_GAP,
+            sent_at: None,
+            gap: None,
         }
     }
 
-    /// An offset was stored: commit it now, or with the next request if one is in flight.
+    /// An offset was stored: commit it now, or with the next request if one is in flight or was
+    /// sent less than [`COMMIT_GAP`] ago.
     pub(super) fn stored(&mut self) {
         self.waiting += 1;
         self.send_if_free();
@@ -61,26 +83,33 @@ impl Committer {
         self.in_flight.is_some() && self.waiting >= COMMIT_WAITING_MAX
     }
 
-    /// Whether a request is in flight (then [`Committer::answered`] waits for it).
-    pub(super) fn in_flight(&self) -> bool {
-        self.in_flight.is_some()
+    /// Whether a request is in flight or offsets wait for the gap: then
+    /// [`Committer::answered`] has something to wait for.
+    pub(super) fn pending(&self) -> bool {
+        self.in_flight.is_some() || self.gap.is_some()
     }
 
-    /// Until the request in flight is answered (pending forever if none is); then the offsets
-    /// that waited for it go. Cancel-safe: the request stays in flight if this is dropped.
+    /// Until the request in flight is answered, or the gap the waiting offsets wait for is over
+    /// (pending forever if neither); then the offsets that waited go. Cancel-safe: the request
+    /// stays in flight, and the gap keeps its end, if this is dropped.
     pub(super) async fn answered(&mut self) {
-        let Some(request) = self.in_flight.as_mut() else {
+        if let Some(request) = self.in_flight.as_mut() {
+            let result = request.await;
+            self.in_flight = None;
+            report(result);
+        } else if let Some(gap) = self.gap.as_mut() {
+            gap.await;
+            self.gap = None;
+        } else {
             return std::future::pending().await;
-        };
-        let result = request.await;
-        self.in_flight = None;
-        report(result);
+        }
         self.send_if_free();
     }
 
     /// Wait for the request in flight, if any, without sending the offsets that waited for it:
     /// the caller commits them last, at shutdown, and this request cannot land after that.
     pub(super) async fn finish(&mut self) {
+        self.gap = None;
         if let Some(request) = self.in_flight.take() {
             report(request.await);
         }
@@ -90,7 +119,20 @@ impl Committer {
         if self.waiting == 0 || self.in_flight.is_some() {
             return;
         }
+        if self.waiting < COMMIT_WAITING_MAX {
+            if self.gap.is_some() {
+                return;
+            }
+            if let Some(end) = self.sent_at.map(|sent| sent + self.min_gap) {
+                if Instant::now() < end {
+                    self.gap = Some(Box::pin(tokio::time::sleep_until(end)));
+                    return;
+                }
+            }
+        }
+        self.gap = None;
         self.waiting = 0;
+        self.sent_at = Some(Instant::now());
         let consumer = self.consumer.clone();
         self.in_flight = Some(tokio::task::spawn_blocking(move || {
             consumer.commit_consumer_state(CommitMode::Sync)
@@ -140,9 +182,12 @@ mod tests {
     #[tokio::test]
     async fn one_request_in_flight_and_at_most_the_maximum_waiting() {
         let mut committer = committer();
-        assert!(!committer.in_flight());
+        assert!(committer.in_flight.is_none());
         committer.stored();
-        assert!(committer.in_flight(), "the first offset goes at once");
+        assert!(
+            committer.in_flight.is_some(),
+            "the first offset goes at once"
+        );
         for _ in 1..COMMIT_WAITING_MAX {
             committer.stored();
             assert!(!committer.full());
@@ -155,21 +200,55 @@ mod tests {
         );
         answered(&mut committer).await;
         assert!(
-            committer.in_flight(),
+            committer.in_flight.is_some(),
             "the waiting offsets went as soon as it was answered"
         );
         assert_eq!(committer.waiting, 0);
         assert!(!committer.full());
         answered(&mut committer).await;
-        assert!(!committer.in_flight(), "nothing waited: nothing sent");
+        assert!(
+            committer.in_flight.is_none(),
+            "nothing waited: nothing sent"
+        );
+        assert!(!committer.pending());
         committer.stored();
-        assert!(committer.in_flight());
         committer.stored();
         committer.finish().await;
         assert!(
-            !committer.in_flight(),
+            committer.in_flight.is_none() && !committer.pending(),
             "finish waits without sending what waited"
         );
-        assert_eq!(committer.waiting, 1);
+        assert_eq!(committer.waiting, 2);
+    }
+
+    #[tokio::test]
+    async fn requests_are_a_gap_apart_unless_the_maximum_waits() {
+        let mut committer = committer();
+        committer.min_gap = Duration::from_millis(200);
+        committer.stored();
+        let first = committer.sent_at.expect("the first offset goes at once");
+        answered(&mut committer).await;
+        committer.stored();
+        assert!(
+            committer.in_flight.is_none() && committer.pending(),
+            "within the gap: the offset waits"
+        );
+        committer.stored();
+        answered(&mut committer).await;
+        let second = committer.sent_at.expect("sent when the gap is over");
+        assert!(committer.in_flight.is_some());
+        assert_eq!(committer.waiting, 0);
+        assert!(second - first >= committer.min_gap);
+        answered(&mut committer).await;
+        for _ in 1..COMMIT_WAITING_MAX {
+            committer.stored();
+        }
+        assert!(committer.pending() && committer.in_flight.is_none());
+        committer.stored();
+        assert!(
+            committer.in_flight.is_some() && committer.gap.is_none(),
+            "{COMMIT_WAITING_MAX} waiting offsets go without waiting for the gap"
+        );
+        assert!(committer.sent_at.expect("sent") - second < committer.min_gap);
     }
 }

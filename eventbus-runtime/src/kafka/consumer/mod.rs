@@ -7,10 +7,11 @@
 //! metadata comes from the headers; the event goes to the receivers with `from_event_bus`. Only
 //! then is the offset stored and committed.
 //!
-//! Commits: after every message by default, with at most one commit request in flight; the
-//! offsets stored while it is go together in the next request as soon as it is answered (see the
-//! `commits` module), so a crash redelivers the messages processed during the last commit round
-//! trip or two plus the one in hand, never more than `2 ×` [`COMMIT_WAITING_MAX`] `+ 1`. With
+//! Commits: after every message by default, with at most one commit request in flight and
+//! requests at least [`COMMIT_GAP`] apart; the offsets stored meanwhile go together in the next
+//! request as soon as it may go (see the `commits` module), so a crash redelivers the messages
+//! processed during the last commit round trip or two plus the one in hand, never more than
+//! `2 ×` [`COMMIT_WAITING_MAX`] `+ 1`. With
 //! `EVENT_BUS_KAFKA_CONSUMER_COMMIT_INTERVAL`, librdkafka commits the stored offsets every
 //! interval instead (a crash redelivers up to one interval).
 //!
@@ -44,7 +45,7 @@ use context::{is_fatal, is_no_offset};
 pub use error::ConsumerError;
 
 use commits::Committer;
-pub use commits::COMMIT_WAITING_MAX;
+pub use commits::{COMMIT_GAP, COMMIT_WAITING_MAX};
 pub use ordered::HELD_PER_IN_FLIGHT;
 
 use super::config::consumer_config;
@@ -279,8 +280,8 @@ impl KafkaConsumer {
             let received = tokio::select! {
                 biased;
                 () = shutdown.cancelled() => return Ok(()),
-                // Sends the offsets stored while the previous request was in flight.
-                () = committer.answered(), if committer.in_flight() => continue,
+                // Sends the offsets stored while the previous request was in flight or within the gap.
+                () = committer.answered(), if committer.pending() => continue,
                 received = tokio::time::timeout(self.settings.common().poll_timeout, self.consumer.recv()), if !committer.full() => received,
             };
             self.check_replay()?;

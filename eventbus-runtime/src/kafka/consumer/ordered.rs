@@ -84,8 +84,8 @@ impl KafkaConsumer {
                         }
                     }
                 }
-                // Sends the offsets stored while the previous request was in flight.
-                () = committer.answered(), if committer.in_flight() => {}
+                // Sends the offsets stored while the previous request was in flight or within the gap.
+                () = committer.answered(), if committer.pending() => {}
                 received = tokio::time::timeout(self.settings.common().poll_timeout, self.consumer.recv()), if reading => {
                     self.check_replay()?;
                     match received {
