@@ -8,10 +8,10 @@
 //! next request, sent as soon as the previous one is answered. Requests are also at least
 //! [`COMMIT_GAP`] apart (5 ms), unless [`COMMIT_WAITING_MAX`] offsets wait: back to back, a busy
 //! consumer sent one request per round trip (thousands a second, each a record the broker
-//! appends to `__consumer_offsets`), and the commits took a fifth of its throughput on a small
-//! machine. While a request is in flight at most [`COMMIT_WAITING_MAX`] messages are processed;
-//! then the consumer waits for the answer before it reads on (only when a round trip is slower
-//! than processing that many messages).
+//! appends to `__consumer_offsets`), and they slowed it down (the `kafka_throughput` bench
+//! measures both ways of committing). While a request is in flight at most [`COMMIT_WAITING_MAX`]
+//! messages are processed; then the consumer waits for the answer before it reads on (only when a
+//! round trip is slower than processing that many messages).
 //!
 //! After a crash the group's committed offsets are therefore behind by the messages processed
 //! during the last round trip or two (or the last gap), and by no more than
