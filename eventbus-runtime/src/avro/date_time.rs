@@ -115,41 +115,32 @@ impl EventDateTime {
         out.push('-');
         push_digits(&mut out, local.day(), 2);
         out.push('T');
-        push_time(
-            &mut out,
-            local.num_seconds_from_midnight(),
-            local.nanosecond() / 1000,
-        );
+        let (seconds, micros) = (local.num_seconds_from_midnight(), local.nanosecond() / 1000);
+        push_clock(&mut out, seconds, micros, true);
         if let Some(offset) = self.offset {
-            // Python's _format_offset: the seconds and microseconds only when not zero.
             out.push(if offset < 0 { '-' } else { '+' });
             let offset = offset.abs();
-            let (seconds, micros) = (offset / MICROS_PER_SECOND, offset % MICROS_PER_SECOND);
             // Both below a day (MAX_OFFSET_MICROS), so they fit.
-            let (seconds, micros) = (seconds as u32, micros as u32);
-            push_digits(&mut out, seconds / 3600, 2);
-            out.push(':');
-            push_digits(&mut out, seconds / 60 % 60, 2);
-            if seconds % 60 != 0 || micros != 0 {
-                out.push(':');
-                push_digits(&mut out, seconds % 60, 2);
-            }
-            if micros != 0 {
-                out.push('.');
-                push_digits(&mut out, micros, 6);
-            }
+            let seconds = (offset / MICROS_PER_SECOND) as u32;
+            let micros = (offset % MICROS_PER_SECOND) as u32;
+            // Python's _format_offset: the seconds only when they or the microseconds are not 0.
+            let with_seconds = !seconds.is_multiple_of(60) || micros != 0;
+            push_clock(&mut out, seconds, micros, with_seconds);
         }
         out
     }
 }
 
-/// `HH:MM:SS`, then `.ffffff` if `micros` is not zero (as Python writes a time).
-fn push_time(out: &mut String, seconds: u32, micros: u32) {
+/// `HH:MM`, then `:SS` if `with_seconds`, then `.ffffff` if `micros` is not zero: how Python
+/// writes a time of day and a UTC offset.
+fn push_clock(out: &mut String, seconds: u32, micros: u32, with_seconds: bool) {
     push_digits(out, seconds / 3600, 2);
     out.push(':');
     push_digits(out, seconds / 60 % 60, 2);
-    out.push(':');
-    push_digits(out, seconds % 60, 2);
+    if with_seconds {
+        out.push(':');
+        push_digits(out, seconds % 60, 2);
+    }
     if micros != 0 {
         out.push('.');
         push_digits(out, micros, 6);
@@ -471,22 +462,18 @@ mod tests {
                 _ => (next() % 1_000_000) as u32,
             };
             let instant = DateTime::from_timestamp(seconds, micros * 1000).unwrap();
+            // In microseconds: none (naive), zero, whole minutes, any value within a day.
             let offset = match next() % 4 {
                 0 => None,
                 1 => Some(0),
-                2 => Some((next() % 86_400) as i64 * 60 % 86_400 - 43_200),
+                2 => Some(((next() % 2_879) as i64 - 1_439) * 60 * MICROS_PER_SECOND),
                 _ => Some(
                     (next() % (2 * MAX_OFFSET_MICROS as u64 - 1)) as i64 - MAX_OFFSET_MICROS + 1,
                 ),
             };
             let time = match offset {
                 None => EventDateTime::naive(instant.naive_utc()),
-                Some(seconds_or_micros) => {
-                    let micros = if seconds_or_micros.abs() < 86_400 {
-                        seconds_or_micros * 1_000_000
-                    } else {
-                        seconds_or_micros
-                    };
+                Some(micros) => {
                     EventDateTime::with_offset(instant, TimeDelta::microseconds(micros)).unwrap()
                 }
             };
