@@ -450,27 +450,4 @@ mod tests {
             "t-long"
         );
     }
-
-    /// Without the `kafka-ssl` feature, librdkafka has no TLS: SASL_SSL settings fail when the
-    /// producer is created, with librdkafka's reason, not later.
-    #[cfg(not(feature = "kafka-ssl"))]
-    #[test]
-    fn sasl_ssl_without_tls_support_fails_at_start_up() {
-        let settings = KafkaSettings::builder("127.0.0.1:9092", "http://127.0.0.1:8081")
-            .kafka_credentials("key", crate::settings::Secret::new("secret"))
-            .build()
-            .unwrap();
-        let err = KafkaProducer::new(&settings).unwrap_err();
-        assert!(
-            matches!(
-                err,
-                KafkaError::Create {
-                    client: "producer",
-                    ..
-                }
-            ),
-            "{err}"
-        );
-        assert!(!err.to_string().contains("secret\""), "{err}");
-    }
 }
