@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Run the whole test suite, as CI does: make the Python 3.12 reference venv, start Kafka, the schema
-# registry and Redis on 127.0.0.1 (scripts/services.sh), run `cargo test --workspace`, and stop the
-# services again, whatever happens. Extra arguments go to `cargo test`.
+# registry and Redis on 127.0.0.1 (scripts/services.sh), and the three-broker cluster (`up cluster`,
+# for `topics create`'s default replication on a cluster), run `cargo test --workspace`, and stop
+# the services again, whatever happens. Extra arguments go to `cargo test`. The cluster fault tests
+# (tests/tests/fault_cluster.rs) start a cluster of their own with scripts/fault-node.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +13,7 @@ export EVENTBUS_PYTHON
 if [[ -x scripts/services.sh ]]; then
   scripts/services.sh up
   trap 'scripts/services.sh down' EXIT
+  scripts/services.sh up cluster >/dev/null
   eval "$(scripts/services.sh env)"
 fi
 

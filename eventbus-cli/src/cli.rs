@@ -90,12 +90,16 @@ pub struct WorkerArgs {
 #[derive(Debug, Subcommand)]
 pub enum ConfigCommand {
     /// Validate a producer configuration: every problem, each naming its event type and topic.
-    /// Exit 1 when there are problems.
+    /// With --env, also the connections' settings of the environment. Exit 1 when there are
+    /// problems.
     Check {
         /// Configuration files (TOML, YAML or JSON), merged in order (later ones win per topic).
         #[arg(value_name = "FILE")]
         files: Vec<PathBuf>,
-        /// Merge EVENT_BUS_PRODUCER_CONFIG (JSON) last, as a service does at start-up.
+        /// Merge EVENT_BUS_PRODUCER_CONFIG (JSON) last, as a service does at start-up; and check
+        /// the Kafka, registry and Redis settings of the environment (EVENT_BUS_KAFKA_*,
+        /// EVENT_BUS_REDIS_*), printing the effective security of each connection with every
+        /// secret masked.
         #[arg(long)]
         env: bool,
         /// Print the merged configuration as JSON.
@@ -238,10 +242,11 @@ pub struct TopicsCreateArgs {
     /// (1) suits a single broker and keeps every event in order.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub partitions: i32,
-    /// Copies of each partition on different brokers. The default (1) suits a single broker;
-    /// production clusters use 3.
-    #[arg(long, default_value_t = 1, value_name = "N")]
-    pub replication_factor: i32,
+    /// Copies of each partition on different brokers, for the topic and its dead-letter topic.
+    /// Default: what the cluster can hold, min(3, live brokers): 1 on a single broker, 3 on a
+    /// production cluster (with min.insync.replicas=2).
+    #[arg(long, value_name = "N")]
+    pub replication_factor: Option<i32>,
     /// Partitions of the dead-letter topic. The default (1) keeps dead letters in the order
     /// they failed, each at one offset.
     #[arg(long, default_value_t = 1, value_name = "N")]

@@ -50,7 +50,12 @@ fn produce_made_up(topic: &str, metadata: &EventsMetadata) -> u32 {
     use rdkafka::producer::{FutureProducer, FutureRecord};
     let (servers, registry_url) = services();
     tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let registry = SchemaRegistryClient::new(&registry_url, None).unwrap();
+        let registry = SchemaRegistryClient::new(
+            &registry_url,
+            None,
+            &eventbus_runtime::settings::RegistryTls::default(),
+        )
+        .unwrap();
         let value_id = registry
             .register(&format!("{topic}-{MADE_UP}.CloudEvent"), MADE_UP_SCHEMA)
             .await

@@ -20,13 +20,19 @@
 //!
 //! A registry URL `memory://NAME` selects an in-process registry ([`MemoryRegistry`]) shared by
 //! the clients of this process: the embedded default and tests need no server.
+//!
+//! Security: basic auth (`EVENT_BUS_KAFKA_SCHEMA_REGISTRY_API_KEY` / `_SECRET`) and, over
+//! `https://`, a CA to trust instead of the system's and a client certificate
+//! ([`RegistryTls`]). A refusal of the credentials is [`RegistryError::Unauthorized`], naming the
+//! settings to check; a certificate that cannot be verified is [`RegistryError::Http`] with the
+//! TLS cause (and a hint when the issuer is unknown). No error shows a secret.
 
 mod memory;
 
 pub use memory::MemoryRegistry;
 
 use crate::avro::schema::parse_schema_str;
-use crate::settings::{Credentials, KafkaSettings, MEMORY_SCHEME};
+use crate::settings::{names, Credentials, KafkaSettings, RegistryTls, MEMORY_SCHEME};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -45,8 +51,12 @@ pub const SCHEMA_NOT_FOUND: i64 = 40403;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RegistryError {
-    /// The request did not get an answer (connection refused, timeout...).
-    #[error("schema registry request {method} {url} failed: {source}")]
+    /// The request did not get an answer (connection refused, timeout, a certificate that
+    /// cannot be verified...). The message holds the whole chain of causes.
+    #[error(
+        "schema registry request {method} {url} failed: {}",
+        cause_chain(source)
+    )]
     Http {
         /// The HTTP method.
         method: &'static str,
@@ -55,6 +65,41 @@ pub enum RegistryError {
         /// What failed.
         #[source]
         source: reqwest::Error,
+    },
+    /// The registry refused the request's credentials (401 Unauthorized) or their rights
+    /// (403 Forbidden).
+    #[error(
+        "schema registry answered {} to {method} {url}: {}",
+        status_text(*status),
+        auth_hint(*status, *credentials_sent)
+    )]
+    Unauthorized {
+        /// The HTTP method.
+        method: &'static str,
+        /// The URL (no credentials).
+        url: String,
+        /// 401 or 403.
+        status: u16,
+        /// Whether basic-auth credentials were sent.
+        credentials_sent: bool,
+    },
+    /// A TLS file of the registry client cannot be used (read when the client is built).
+    #[error("schema registry TLS setting {setting} ({path}): {reason}")]
+    TlsFile {
+        /// The setting naming the file.
+        setting: &'static str,
+        /// The file.
+        path: String,
+        /// What is wrong with it (never its content).
+        reason: String,
+    },
+    /// TLS files are set for a registry that is not reached over `https://`.
+    #[error("{setting} is set but the schema registry URL {url} is not https://")]
+    TlsNeedsHttps {
+        /// The first TLS setting given.
+        setting: &'static str,
+        /// The registry URL.
+        url: String,
     },
     /// The registry answered with a Confluent error.
     #[error("schema registry answered {status} to {method} {url}: error {error_code}: {message}")]
@@ -104,7 +149,7 @@ pub enum RegistryError {
         source: apache_avro::Error,
     },
     /// The HTTP client could not be built.
-    #[error("cannot build the schema registry HTTP client: {0}")]
+    #[error("cannot build the schema registry HTTP client: {}", cause_chain(.0))]
     Client(#[source] reqwest::Error),
 }
 
@@ -169,6 +214,7 @@ enum Backend {
     Http {
         http: reqwest::Client,
         credentials: Option<Credentials>,
+        tls: RegistryTls,
     },
     /// An in-process registry.
     Memory(Arc<MemoryRegistry>),
@@ -205,32 +251,74 @@ impl Caches {
 
 impl std::fmt::Debug for SchemaRegistryClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let credentials = match &self.backend {
-            Backend::Http { credentials, .. } => credentials.as_ref(),
-            Backend::Memory(_) => None,
+        let (credentials, tls) = match &self.backend {
+            Backend::Http {
+                credentials, tls, ..
+            } => (credentials.as_ref(), Some(tls)),
+            Backend::Memory(_) => (None, None),
         };
         f.debug_struct("SchemaRegistryClient")
             .field("base_url", &self.base_url)
             .field("credentials", &credentials)
+            .field("tls", &tls)
             .finish_non_exhaustive()
     }
 }
 
 impl SchemaRegistryClient {
-    /// A client of the registry at `base_url` (e.g. `http://host:8081` or Apicurio's
-    /// `http://host:8080/apis/ccompat/v7`), with optional basic auth; `memory://NAME` is the
-    /// process's in-process registry of that name.
-    pub fn new(base_url: &str, credentials: Option<Credentials>) -> Result<Self, RegistryError> {
+    /// A client of the registry at `base_url` (e.g. `http://host:8081`, Apicurio's
+    /// `http://host:8080/apis/ccompat/v7` or `https://registry.example.org`), with optional
+    /// basic auth and, over `https://`, the TLS files of `tls` (`RegistryTls::default()`: the
+    /// system's CAs, no client certificate); `memory://NAME` is the process's in-process
+    /// registry of that name. The TLS files are read here: an unreadable or invalid one is
+    /// [`RegistryError::TlsFile`], TLS files with a URL that is not `https://`
+    /// [`RegistryError::TlsNeedsHttps`].
+    pub fn new(
+        base_url: &str,
+        credentials: Option<Credentials>,
+        tls: &RegistryTls,
+    ) -> Result<Self, RegistryError> {
+        let https = base_url
+            .get(..8)
+            .is_some_and(|scheme| scheme.eq_ignore_ascii_case("https://"));
+        if !tls.is_empty() && !https {
+            return Err(RegistryError::TlsNeedsHttps {
+                setting: if tls.ca_location().is_some() {
+                    RegistryTls::CA_LOCATION
+                } else {
+                    RegistryTls::CERTIFICATE_LOCATION
+                },
+                url: base_url.to_owned(),
+            });
+        }
         if let Some(name) = base_url.strip_prefix(MEMORY_SCHEME) {
             return Ok(SchemaRegistryClient::in_memory(MemoryRegistry::named(name)));
         }
-        let http = reqwest::Client::builder()
+        let builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30))
-            .build()
-            .map_err(RegistryError::Client)?;
+            .timeout(Duration::from_secs(30));
+        let http = with_tls(builder, tls)?.build().map_err(|e| {
+            match (tls.certificate_location(), tls.key_location()) {
+                // The CA was tried alone: the client certificate or its key is the cause.
+                (Some(certificate), Some(key)) => RegistryError::TlsFile {
+                    setting: RegistryTls::CERTIFICATE_LOCATION,
+                    path: certificate.display().to_string(),
+                    reason: format!(
+                        "this certificate and the key of {} ({}) cannot be used: {}",
+                        RegistryTls::KEY_LOCATION,
+                        key.display(),
+                        cause_chain(&e)
+                    ),
+                },
+                _ => RegistryError::Client(e),
+            }
+        })?;
         Ok(SchemaRegistryClient::with_backend(
-            Backend::Http { http, credentials },
+            Backend::Http {
+                http,
+                credentials,
+                tls: tls.clone(),
+            },
             base_url.trim_end_matches('/').to_owned(),
         ))
     }
@@ -254,11 +342,12 @@ impl SchemaRegistryClient {
         }
     }
 
-    /// A client of the registry named in the settings.
+    /// A client of the registry named in the settings, with their credentials and TLS files.
     pub fn from_settings(settings: &KafkaSettings) -> Result<Self, RegistryError> {
         SchemaRegistryClient::new(
             settings.schema_registry_url(),
             settings.schema_registry_credentials().cloned(),
+            settings.schema_registry_tls(),
         )
     }
 
@@ -372,12 +461,14 @@ impl SchemaRegistryClient {
         request: reqwest::RequestBuilder,
     ) -> Result<T, RegistryError> {
         let mut request = request.header("Accept", ACCEPT);
+        let mut credentials_sent = false;
         if let Backend::Http {
             credentials: Some(credentials),
             ..
         } = &self.backend
         {
             request = request.basic_auth(&credentials.key, Some(credentials.secret.expose()));
+            credentials_sent = true;
         }
         let http_error = |source| RegistryError::Http {
             method,
@@ -386,6 +477,14 @@ impl SchemaRegistryClient {
         };
         let response = request.send().await.map_err(http_error)?;
         let status = response.status();
+        if matches!(status.as_u16(), 401 | 403) {
+            return Err(RegistryError::Unauthorized {
+                method,
+                url: url.to_owned(),
+                status: status.as_u16(),
+                credentials_sent,
+            });
+        }
         let body = response.bytes().await.map_err(http_error)?;
         let unexpected = || RegistryError::UnexpectedResponse {
             method,
@@ -425,6 +524,103 @@ fn explain_refusal(subject: &str, schema: &str, error: RegistryError) -> Registr
         subject: subject.to_owned(),
         cause: problems.join("; "),
         source: Box::new(error),
+    }
+}
+
+/// `builder` with the TLS files of `tls`: the CA file's certificates as the only trusted roots,
+/// the client certificate and key as the identity.
+fn with_tls(
+    mut builder: reqwest::ClientBuilder,
+    tls: &RegistryTls,
+) -> Result<reqwest::ClientBuilder, RegistryError> {
+    let file_error =
+        |setting: &'static str, path: &std::path::Path, reason: String| RegistryError::TlsFile {
+            setting,
+            path: path.display().to_string(),
+            reason,
+        };
+    let read = |setting: &'static str, path: &std::path::Path| {
+        std::fs::read(path).map_err(|e| file_error(setting, path, format!("cannot read it: {e}")))
+    };
+    if let Some(ca) = tls.ca_location() {
+        let setting = RegistryTls::CA_LOCATION;
+        let certificates = reqwest::Certificate::from_pem_bundle(&read(setting, ca)?)
+            .map_err(|e| file_error(setting, ca, format!("not PEM certificates: {e}")))?;
+        if certificates.is_empty() {
+            return Err(file_error(setting, ca, "no PEM certificate in it".into()));
+        }
+        // The certificates are decoded when a client is built: try them alone, so that a bad
+        // one is reported against this setting.
+        reqwest::Client::builder()
+            .tls_certs_only(certificates.clone())
+            .build()
+            .map_err(|e| {
+                file_error(setting, ca, format!("not a usable CA: {}", cause_chain(&e)))
+            })?;
+        builder = builder.tls_certs_only(certificates);
+    }
+    if let (Some(certificate), Some(key)) = (tls.certificate_location(), tls.key_location()) {
+        let mut pem = read(RegistryTls::CERTIFICATE_LOCATION, certificate)?;
+        pem.push(b'\n');
+        pem.extend(read(RegistryTls::KEY_LOCATION, key)?);
+        let identity = reqwest::Identity::from_pem(&pem).map_err(|e| {
+            file_error(
+                RegistryTls::CERTIFICATE_LOCATION,
+                certificate,
+                format!(
+                    "this certificate and the key of {} ({}) are not a usable PEM pair: {}",
+                    RegistryTls::KEY_LOCATION,
+                    key.display(),
+                    cause_chain(&e)
+                ),
+            )
+        })?;
+        builder = builder.identity(identity);
+    }
+    Ok(builder)
+}
+
+/// An error and its causes, `: `-separated (a cause already in the text is skipped), with a
+/// hint when the registry's certificate has an unknown issuer.
+fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        let cause_text = cause.to_string();
+        if !text.contains(&cause_text) {
+            text.push_str(": ");
+            text.push_str(&cause_text);
+        }
+        source = cause.source();
+    }
+    if text.contains("UnknownIssuer") {
+        text.push_str(&format!(
+            " (the registry's certificate is not signed by a trusted CA: set {} to its CA file)",
+            RegistryTls::CA_LOCATION
+        ));
+    }
+    text
+}
+
+/// `401 Unauthorized` or `403 Forbidden`.
+fn status_text(status: u16) -> String {
+    match status {
+        401 => "401 Unauthorized".into(),
+        403 => "403 Forbidden".into(),
+        other => other.to_string(),
+    }
+}
+
+/// What to check after a 401 or 403.
+fn auth_hint(status: u16, credentials_sent: bool) -> String {
+    let (key, secret) = (
+        names::SCHEMA_REGISTRY_API_KEY,
+        names::SCHEMA_REGISTRY_API_SECRET,
+    );
+    match (status, credentials_sent) {
+        (403, _) => format!("the credentials of {key} may not do this"),
+        (_, true) => format!("the credentials were refused; check {key} and {secret}"),
+        (_, false) => format!("the registry wants credentials; set {key} and {secret}"),
     }
 }
 
@@ -508,6 +704,7 @@ mod tests {
                 key: "user".into(),
                 secret: Secret::new("pw"),
             }),
+            &RegistryTls::default(),
         )
         .unwrap();
         let (a, b) = tokio::join!(
@@ -561,7 +758,7 @@ mod tests {
                 )
             }
         });
-        let client = SchemaRegistryClient::new(&url, None).unwrap();
+        let client = SchemaRegistryClient::new(&url, None, &RegistryTls::default()).unwrap();
         let schema = client.schema_by_id(1).await.unwrap();
         assert!(matches!(schema.parsed, apache_avro::Schema::Record(_)));
         client.schema_by_id(1).await.unwrap();
@@ -592,7 +789,7 @@ mod tests {
                 .enable_all()
                 .build()
                 .unwrap();
-            let client = SchemaRegistryClient::new(&url, None).unwrap();
+            let client = SchemaRegistryClient::new(&url, None, &RegistryTls::default()).unwrap();
             assert_eq!(
                 runtime
                     .block_on(client.register("s", "\"string\""))
@@ -608,7 +805,7 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         drop(listener);
-        let client = SchemaRegistryClient::new(&url, None).unwrap();
+        let client = SchemaRegistryClient::new(&url, None, &RegistryTls::default()).unwrap();
         let err = client.register("s", "\"string\"").await.unwrap_err();
         assert!(err.is_transient(), "{err}");
         assert!(matches!(err, RegistryError::Http { method: "POST", .. }));
@@ -617,13 +814,84 @@ mod tests {
     #[tokio::test]
     async fn unexpected_bodies_are_reported() {
         let (url, _, _) = serve(|_| (500, "<html>oops</html>".into()));
-        let client = SchemaRegistryClient::new(&url, None).unwrap();
+        let client = SchemaRegistryClient::new(&url, None, &RegistryTls::default()).unwrap();
         let err = client.register("s", "\"string\"").await.unwrap_err();
         assert!(
             matches!(err, RegistryError::UnexpectedResponse { status: 500, .. }),
             "{err}"
         );
         assert!(err.is_transient());
+    }
+
+    #[tokio::test]
+    async fn a_refusal_of_the_credentials_names_the_settings_and_no_secret() {
+        let (url, _, _) = serve(|_| {
+            (
+                401,
+                r#"{"error_code": 401, "message": "Unauthorized"}"#.into(),
+            )
+        });
+        let credentials = Credentials {
+            key: "user".into(),
+            secret: Secret::new("MARKER-pw"),
+        };
+        let client =
+            SchemaRegistryClient::new(&url, Some(credentials), &RegistryTls::default()).unwrap();
+        let error = client.register("s", "\"string\"").await.unwrap_err();
+        let text = error.to_string();
+        assert!(
+            matches!(
+                error,
+                RegistryError::Unauthorized {
+                    status: 401,
+                    credentials_sent: true,
+                    ..
+                }
+            ),
+            "{text}"
+        );
+        assert!(text.contains("401 Unauthorized"), "{text}");
+        assert!(
+            text.contains(&format!("{url}/subjects/s/versions")),
+            "{text}"
+        );
+        assert!(text.contains(names::SCHEMA_REGISTRY_API_KEY), "{text}");
+        assert!(!text.contains("MARKER"), "{text}");
+        assert!(!format!("{error:?}").contains("MARKER"));
+        assert!(!error.is_transient());
+        let anonymous = SchemaRegistryClient::new(&url, None, &RegistryTls::default()).unwrap();
+        let text = anonymous.schema_by_id(1).await.unwrap_err().to_string();
+        assert!(text.contains("wants credentials"), "{text}");
+    }
+
+    #[test]
+    fn tls_files_need_https() {
+        let dir =
+            std::env::temp_dir().join(format!("eventbus-registry-client-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ca = dir.join("ca.pem");
+        std::fs::write(
+            &ca,
+            "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let tls = RegistryTls::new(Some(ca.clone()), None).unwrap();
+        let error = SchemaRegistryClient::new("http://127.0.0.1:1", None, &tls).unwrap_err();
+        assert!(
+            matches!(error, RegistryError::TlsNeedsHttps { .. }),
+            "{error}"
+        );
+        assert!(
+            error.to_string().contains(RegistryTls::CA_LOCATION),
+            "{error}"
+        );
+        // A CA file that is PEM-shaped but not a certificate is refused when the client is built.
+        let error = SchemaRegistryClient::new("https://127.0.0.1:1", None, &tls).unwrap_err();
+        assert!(
+            matches!(&error, RegistryError::TlsFile { setting, .. } if *setting == RegistryTls::CA_LOCATION),
+            "{error:?} {error}"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

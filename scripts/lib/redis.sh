@@ -1,12 +1,26 @@
 # shellcheck shell=bash
 # Redis for scripts/services.sh: Debian's redis-server, started by hand (not
 # as a system service) on 127.0.0.1 only, without persistence.
-# Sourced after common.sh; uses RUN_DIR and START_TIMEOUT.
+# Sourced after common.sh and tls.sh; uses RUN_DIR, START_TIMEOUT and TLS_DIR
+# (the test PKI, made here when missing).
+#
+# One server, two ports:
+#   REDIS_PORT      plain TCP, the `default` user without a password (what
+#                   most tests use);
+#   REDIS_TLS_PORT  TLS with the test PKI's server.pem (SAN localhost and
+#                   127.0.0.1); a client certificate is optional but, when
+#                   sent, must be signed by the test CA. Both ports know the
+#                   ACL user REDIS_ACL_USER, allowed only what the event bus
+#                   runs (stream commands, PING, SCAN, TYPE, EXISTS, SELECT).
 
 REDIS_PORT=${EVENTBUS_REDIS_PORT:-16379}
+REDIS_TLS_PORT=${EVENTBUS_REDIS_TLS_PORT:-16380}
+REDIS_ACL_USER=eventbus-acl
+REDIS_ACL_PASSWORD=${EVENTBUS_REDIS_ACL_PASSWORD:-eventbus-acl-test-password}
 REDIS_RUN=$RUN_DIR/redis
 REDIS_PIDFILE=$RUN_DIR/redis.pid
 REDIS_LOG=$REDIS_RUN/redis.log
+REDIS_ACL_FILE=$REDIS_RUN/users.acl
 # redis-server rewrites its process title to "redis-server 127.0.0.1:PORT",
 # which is what /proc/PID/cmdline then shows: match on that.
 REDIS_MARKER="redis-server 127.0.0.1:$REDIS_PORT"
@@ -27,23 +41,48 @@ redis_start() {
   fi
   rm -f "$REDIS_PIDFILE"
   require_free_port redis "$REDIS_PORT"
+  require_free_port redis "$REDIS_TLS_PORT"
+  tls_pki "$TLS_DIR"
   rm -rf "$REDIS_RUN"
   mkdir -p "$REDIS_RUN"
+  redis_acl_file
   REDIS_START_MS=$(now_ms)
   # --dir: the working dir (nothing is saved there with these settings);
   # --logfile '': log to stdout, redirected to $REDIS_LOG.
   nohup redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --save '' \
     --appendonly no --daemonize no --dir "$REDIS_RUN" --logfile '' \
+    --aclfile "$REDIS_ACL_FILE" \
+    --tls-port "$REDIS_TLS_PORT" --tls-cert-file "$TLS_DIR/server.pem" \
+    --tls-key-file "$TLS_DIR/server.key" --tls-ca-cert-file "$TLS_DIR/ca.pem" \
+    --tls-auth-clients optional \
     >"$REDIS_LOG" 2>&1 </dev/null &
   # The process title is only rewritten once redis has started, so record a
   # marker that matches both the initial command line and the new title.
   write_pidfile "$REDIS_PIDFILE" "$!" "redis-server"
-  log "redis: started $(redis-server --version | cut -d' ' -f1-3) (pid $!) on 127.0.0.1:$REDIS_PORT"
+  log "redis: started $(redis-server --version | cut -d' ' -f1-3) (pid $!) on 127.0.0.1:$REDIS_PORT, TLS on 127.0.0.1:$REDIS_TLS_PORT"
 }
 
-# redis_ready: redis-cli PING answers PONG.
+# redis_acl_file: the users, in an ACL file readable by its owner only; the
+# ACL user's password is stored as its SHA-256 (Redis' `#` form), not as is.
+# `default` keeps every right and no password (the plain-port tests).
+redis_acl_file() {
+  local hash
+  hash=$(printf '%s' "$REDIS_ACL_PASSWORD" | sha256sum | cut -d' ' -f1)
+  (
+    umask 077
+    printf '%s\n' \
+      'user default on nopass ~* &* +@all' \
+      "user $REDIS_ACL_USER on #$hash ~* resetchannels -@all +@stream +ping +scan +type +exists +select" \
+      >"$REDIS_ACL_FILE"
+  )
+}
+
+# redis_ready: redis-cli PING answers PONG on the plain port, and on the TLS
+# port as the ACL user (trusting the test CA only).
 redis_ready() {
-  [[ $(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]]
+  [[ $(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]] &&
+    [[ $(REDISCLI_AUTH=$REDIS_ACL_PASSWORD redis-cli -h 127.0.0.1 -p "$REDIS_TLS_PORT" \
+      --tls --cacert "$TLS_DIR/ca.pem" --user "$REDIS_ACL_USER" ping 2>/dev/null) == PONG ]]
 }
 
 # redis_wait: wait for redis_ready, then pin the pid file to the full
@@ -66,7 +105,7 @@ redis_status() {
   local pid
   if pid=$(pidfile_pid "$REDIS_PIDFILE"); then
     if redis_ready; then
-      echo "redis:    running, ready    pid $pid  redis://127.0.0.1:$REDIS_PORT/"
+      echo "redis:    running, ready    pid $pid  redis://127.0.0.1:$REDIS_PORT/  rediss://127.0.0.1:$REDIS_TLS_PORT/ (user $REDIS_ACL_USER)"
     else
       echo "redis:    running, NOT ready pid $pid  (see $REDIS_LOG)"
       return 1

@@ -23,6 +23,16 @@ EVENT_BUS_TOPIC_PREFIX).
   kafka_interop.py register SUBJECT SCHEMA_TEXT
       Register a schema with confluent-kafka's client, as the AvroSerializer does, and print the
       id (to check that Rust and Python share ids).
+
+With EVENT_BUS_KAFKA_API_KEY and EVENT_BUS_KAFKA_API_SECRET set, the library connects as it does
+with these settings: SASL_SSL with PLAIN (tests/tests/kafka_interop.rs, on the test broker's
+SASL_SSL listener). edx-event-bus-kafka has no setting for the CA of the brokers, and OpenSSL's
+SSL_CERT_FILE does not reach the librdkafka of the confluent-kafka wheel: it links OpenSSL
+statically and then loads the first CA bundle found at a standard path (/etc/ssl/certs/...),
+calling OpenSSL's default paths (where SSL_CERT_FILE is read) only when none exists. So, for a
+private CA, EVENTBUS_TEST_KAFKA_SSL_CA_LOCATION (a PEM file) is added here as `ssl.ca.location`
+to the client configuration the library builds (load_common_settings): the only change made to
+what the library sends.
 """
 import io
 import json
@@ -38,6 +48,8 @@ from django.conf import settings
 settings.configure(
     EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS=os.environ["EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS"],
     EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL=os.environ["EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL"],
+    EVENT_BUS_KAFKA_API_KEY=os.environ.get("EVENT_BUS_KAFKA_API_KEY") or None,
+    EVENT_BUS_KAFKA_API_SECRET=os.environ.get("EVENT_BUS_KAFKA_API_SECRET") or None,
     EVENT_BUS_TOPIC_PREFIX=os.environ.get("EVENT_BUS_TOPIC_PREFIX") or None,
     EVENTS_SERVICE_NAME=os.environ.get("EVENTS_SERVICE_NAME", "python-interop"),
     EVENT_BUS_KAFKA_CONSUMER_POLL_TIMEOUT=0.2,
@@ -55,6 +67,9 @@ from confluent_kafka import Consumer, TopicPartition  # noqa: E402
 from confluent_kafka.schema_registry import Schema  # noqa: E402
 from confluent_kafka.schema_registry.error import SchemaRegistryError  # noqa: E402
 from confluent_kafka.schema_registry._sync.schema_registry_client import SchemaRegistryClient  # noqa: E402
+from edx_event_bus_kafka.internal import config as bus_config  # noqa: E402
+from edx_event_bus_kafka.internal import consumer as bus_consumer  # noqa: E402
+from edx_event_bus_kafka.internal import producer as bus_producer  # noqa: E402
 from edx_event_bus_kafka.internal.config import get_full_topic, get_schema_registry_client  # noqa: E402
 from edx_event_bus_kafka.internal.consumer import KafkaEventConsumer  # noqa: E402
 from edx_event_bus_kafka.internal.producer import create_producer  # noqa: E402
@@ -104,11 +119,29 @@ def _recording_register(self, subject_name, schema, *args, **kwargs):
 
 SchemaRegistryClient.register_schema_full_response = _recording_register
 
+_original_common_settings = bus_config.load_common_settings
+
+
+def _common_settings_with_test_ca():
+    """The library's client configuration, trusting the test CA when one is named (see above)."""
+    common = _original_common_settings()
+    ca_location = os.environ.get("EVENTBUS_TEST_KAFKA_SSL_CA_LOCATION")
+    if common is not None and ca_location:
+        common["ssl.ca.location"] = ca_location
+    return common
+
+
+# producer.py and consumer.py import the function by name.
+bus_config.load_common_settings = _common_settings_with_test_ca
+bus_producer.load_common_settings = _common_settings_with_test_ca
+bus_consumer.load_common_settings = _common_settings_with_test_ca
+
 
 def start_group_at_beginning(full_topic, group):
     """Commit offset 0 of every partition for the group, so that the consumer reads everything."""
+    # The library's connection settings (servers, SASL, CA), as its consumer has them.
     consumer = Consumer({
-        "bootstrap.servers": settings.EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS,
+        **_common_settings_with_test_ca(),
         "group.id": group,
         "enable.auto.commit": False,
     })

@@ -899,7 +899,14 @@ async fn a_registry_outage_is_retried_not_dead_lettered() {
     let group = unique("g");
 
     // The registry cannot be reached: the message is read again until the error limit.
-    let unreachable = Arc::new(SchemaRegistryClient::new("http://127.0.0.1:9", None).unwrap());
+    let unreachable = Arc::new(
+        SchemaRegistryClient::new(
+            "http://127.0.0.1:9",
+            None,
+            &eventbus_runtime::settings::RegistryTls::default(),
+        )
+        .unwrap(),
+    );
     let consumer = KafkaConsumer::with_registry(&settings, topic, &group, unreachable).unwrap();
     match Running::start(consumer).join().await {
         Err(ConsumerError::TooManyErrors { count, last }) => {

@@ -3,6 +3,10 @@
 //! Python consumer's own loop, events the Python producer writes are dispatched by the Rust
 //! consumer, and both register the same schemas under the same subjects, so they share ids.
 //!
+//! The same both ways on the test broker's SASL_SSL listener (PLAIN), each side configured by
+//! the Python settings `EVENT_BUS_KAFKA_API_KEY`/`_SECRET` (Python trusts the test CA through
+//! `EVENTBUS_TEST_KAFKA_SSL_CA_LOCATION`, see `tests/python/kafka_interop.py` for why).
+//!
 //! Needs the services (`eval "$(scripts/services.sh up)"`) and the reference Python venv
 //! (`EVENTBUS_PYTHON`, else the one `scripts/python-venv.sh` creates).
 
@@ -43,10 +47,16 @@ fn events() -> Vec<&'static EventDescriptor> {
 
 /// Run `tests/python/kafka_interop.py` with the reference Python and the test's settings.
 fn python(settings: &KafkaSettings, args: &[&str]) -> Output {
+    python_with(settings, &[], args)
+}
+
+/// [`python`] with more environment variables.
+fn python_with(settings: &KafkaSettings, extra: &[(&str, String)], args: &[&str]) -> Output {
     let script = support::workspace_root().join("tests/python/kafka_interop.py");
     Command::new(support::python())
         .arg(&script)
         .args(args)
+        .envs(extra.iter().map(|(k, v)| (*k, v.as_str())))
         .env(
             "EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS",
             settings.bootstrap_servers(),
@@ -65,7 +75,12 @@ fn python(settings: &KafkaSettings, args: &[&str]) -> Output {
 }
 
 fn python_ok(settings: &KafkaSettings, args: &[&str]) -> Output {
-    let output = python(settings, args);
+    python_ok_with(settings, &[], args)
+}
+
+/// [`python_ok`] with more environment variables.
+fn python_ok_with(settings: &KafkaSettings, extra: &[(&str, String)], args: &[&str]) -> Output {
+    let output = python_with(settings, extra, args);
     assert!(
         output.status.success(),
         "kafka_interop.py {args:?} failed:\n{}",
@@ -326,4 +341,118 @@ async fn python_cannot_register_the_redemption_reversed_schema_either() {
     assert!(!output.status.success(), "Python produced {}", d.event_type);
     let errors = support::read_json(&out)["errors"].to_string();
     assert!(errors.contains("422"), "{errors}");
+}
+
+/// A test setting `scripts/services.sh env` exports; panics naming it when absent.
+fn service_setting(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: start the services with `eval \"$(scripts/services.sh up)\"`")
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_and_python_share_a_sasl_ssl_topic_both_ways() {
+    const N: usize = 5;
+    init_tracing();
+    let servers = service_setting("EVENTBUS_TEST_KAFKA_SASL_PLAIN_SERVERS");
+    let (user, password) = (
+        service_setting("EVENTBUS_TEST_KAFKA_SASL_USER"),
+        service_setting("EVENTBUS_TEST_KAFKA_SASL_PASSWORD"),
+    );
+    let ca = format!("{}/ca.pem", service_setting("EVENTBUS_TEST_TLS_DIR"));
+    let (_, registry_url) = service_env();
+    let prefix = unique("sasl-interop");
+    // Rust: the Python settings and the CA, nothing else about security.
+    let vars: HashMap<&str, String> = HashMap::from([
+        ("EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS", servers.clone()),
+        ("EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL", registry_url),
+        ("EVENT_BUS_TOPIC_PREFIX", prefix),
+        ("EVENT_BUS_KAFKA_API_KEY", user.clone()),
+        ("EVENT_BUS_KAFKA_API_SECRET", password.clone()),
+        ("EVENT_BUS_KAFKA_SSL_CA_LOCATION", ca.clone()),
+        ("EVENT_BUS_KAFKA_CONSUMER_POLL_TIMEOUT", "0.2".to_owned()),
+        (
+            "EVENT_BUS_KAFKA_OPTION_AUTO_OFFSET_RESET",
+            "earliest".to_owned(),
+        ),
+    ]);
+    let settings = KafkaSettings::from_lookup(|name| vars.get(name).cloned()).unwrap();
+    // Python: the same API key settings (kafka_interop.py passes them to the library).
+    let python_env = [
+        ("EVENT_BUS_KAFKA_API_KEY", user),
+        ("EVENT_BUS_KAFKA_API_SECRET", password),
+        ("EVENTBUS_TEST_KAFKA_SSL_CA_LOCATION", ca),
+    ];
+    let topic = "sasl-interop";
+    create_topics(&settings, &[&settings.full_topic(topic)], 1).await;
+    let login = descriptor(LOGIN);
+
+    // Rust to Python.
+    let producer = KafkaProducer::new(&settings).unwrap();
+    let sent = send_example_logins(&producer, topic, N).await;
+    producer.close().await.unwrap();
+    let dir = support::scratch_dir("kafka-sasl-interop");
+    let out = dir.join("consumed.json");
+    python_ok_with(
+        &settings,
+        &python_env,
+        &[
+            "consume",
+            topic,
+            &unique("py"),
+            &N.to_string(),
+            out.to_str().unwrap(),
+        ],
+    );
+    let answer = support::read_json(&out);
+    assert_eq!(
+        answer["errors"],
+        json!([]),
+        "the Python consumer logged errors"
+    );
+    let got: BTreeSet<String> = answer["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["metadata"]["id"].as_str().unwrap().to_owned())
+        .collect();
+    let want: BTreeSet<String> = sent.iter().map(|m| m.id.to_string()).collect();
+    assert_eq!(got, want, "Python received exactly what Rust sent");
+
+    // Python to Rust.
+    let request: Vec<Value> = (0..N)
+        .map(|_| {
+            json!({
+                "event_type": LOGIN,
+                "key_field": "user.pii.username",
+                "data": login.example(Example::Full).unwrap().to_json(),
+            })
+        })
+        .collect();
+    let (input, produced) = (dir.join("request.json"), dir.join("produced.json"));
+    std::fs::write(&input, serde_json::to_string(&request).unwrap()).unwrap();
+    python_ok_with(
+        &settings,
+        &python_env,
+        &[
+            "produce",
+            topic,
+            input.to_str().unwrap(),
+            produced.to_str().unwrap(),
+        ],
+    );
+    let collector = Collector::connect([login]);
+    for item in support::read_json(&produced)["sent"].as_array().unwrap() {
+        collector.expect(EventsMetadata::from_json(&item["metadata"]).unwrap().id);
+    }
+    let running = Running::start(KafkaConsumer::new(&settings, topic, &unique("g")).unwrap());
+    let received = collector.wait_for(N, WAIT).await;
+    let summary = running.stop().await.unwrap();
+    // The group reads the Rust events too: 2 N in all, none dead-lettered.
+    assert_eq!(summary.processed, 2 * N as u64, "{summary:?}");
+    assert_eq!(summary.dead_lettered, 0);
+    assert_eq!(received.len(), N);
+    assert!(received
+        .iter()
+        .all(|r| r.metadata.source == "openedx/python-interop/web" && r.from_event_bus));
 }

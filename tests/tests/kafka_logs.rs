@@ -84,3 +84,70 @@ async fn failed_deliveries_are_logged_with_the_event_as_json() {
     );
     assert!(line.contains("event_key=\"logged-user\""), "{line}");
 }
+
+/// The ERROR line of a message the consumer cannot process names the event, the topic and the
+/// position, but holds its key and value (learners' personal data, such as an e-mail address)
+/// only with `EVENT_BUS_KAFKA_CONSUMER_LOG_PAYLOADS`.
+#[tokio::test]
+async fn dead_lettered_messages_are_logged_without_their_payload_unless_asked() {
+    use eventbus_runtime::kafka::KafkaConsumer;
+    let captured = logs();
+    for log_payloads in [false, true] {
+        let settings = builder(&unique("pii"))
+            .common(|c| c.log_payloads = log_payloads)
+            .build()
+            .unwrap();
+        let topic = "input";
+        let full = settings.full_topic(topic);
+        let dead_letters = settings.full_topic(&settings.dead_letter_topic(topic));
+        create_topics(&settings, &[&full, &dead_letters], 1).await;
+        // Not Avro: the consumer dead-letters it. Its key and value hold an e-mail address.
+        let message_id = uuid::Uuid::new_v4().to_string();
+        let headers = [
+            ("ce_id", Some(message_id.as_bytes())),
+            ("ce_type", Some(LOGIN.as_bytes())),
+        ];
+        produce_raw(
+            &raw_producer(&settings),
+            &full,
+            Some(b"learner@example.com".as_slice()),
+            Some(b"\x00\x00\x00\x00\x01 learner@example.com".as_slice()),
+            &headers,
+        )
+        .await;
+        let running = Running::start(KafkaConsumer::new(&settings, topic, &unique("g")).unwrap());
+        let letters = read_topic(
+            &settings,
+            &dead_letters,
+            1,
+            std::time::Duration::from_secs(60),
+        )
+        .await;
+        assert_eq!(
+            letters.len(),
+            1,
+            "the event is kept in the dead-letter topic"
+        );
+        let summary = running.stop().await.unwrap();
+        assert_eq!(summary.dead_lettered, 1, "{summary:?}");
+        let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let lines: Vec<&str> = logs
+            .lines()
+            .filter(|l| l.contains("Error consuming event from Kafka") && l.contains(&full))
+            .collect();
+        assert_eq!(lines.len(), 1, "one ERROR line for the message:\n{logs}");
+        let line = lines[0];
+        assert!(line.contains("ERROR"), "{line}");
+        assert!(line.contains(&message_id), "the event's id: {line}");
+        assert!(line.contains(LOGIN), "the event's type: {line}");
+        assert!(
+            line.contains("partition=0") && line.contains("offset=0"),
+            "{line}"
+        );
+        assert_eq!(
+            line.contains("learner@example.com"),
+            log_payloads,
+            "the e-mail address shows only with log_payloads={log_payloads}: {line}"
+        );
+    }
+}

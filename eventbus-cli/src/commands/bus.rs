@@ -18,14 +18,27 @@ pub const CLI_PRODUCE_TIMEOUT: &str = "10";
 /// [`CLI_PRODUCE_TIMEOUT`].
 /// The service name it holds becomes the `source` of the metadata of events sent here.
 pub fn settings_from_env() -> Result<KafkaSettings, CliError> {
-    let settings = KafkaSettings::from_lookup(|name| {
-        let value = std::env::var(name).ok().filter(|v| !v.trim().is_empty());
-        match value {
-            None if name == names::PRODUCE_TIMEOUT => Some(CLI_PRODUCE_TIMEOUT.to_owned()),
-            value => value,
-        }
-    })
-    .map_err(|e| CliError::Usage(e.to_string()))?;
+    settings_from_vars(env_vars())
+}
+
+/// The process environment, as `(name, value)` pairs (names or values that are not UTF-8 left
+/// out).
+pub fn env_vars() -> Vec<(String, String)> {
+    std::env::vars_os()
+        .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
+        .collect()
+}
+
+/// The Kafka settings from `(name, value)` pairs (the environment, with a worker file's `[kafka]`
+/// table): as [`settings_from_env`].
+pub fn settings_from_vars(mut vars: Vec<(String, String)>) -> Result<KafkaSettings, CliError> {
+    if !vars
+        .iter()
+        .any(|(name, value)| name == names::PRODUCE_TIMEOUT && !value.trim().is_empty())
+    {
+        vars.push((names::PRODUCE_TIMEOUT.into(), CLI_PRODUCE_TIMEOUT.into()));
+    }
+    let settings = KafkaSettings::from_vars(vars).map_err(|e| CliError::Usage(e.to_string()))?;
     if let Some(name) = settings.service_name() {
         eventbus_runtime::metadata::set_service_name(name);
     }

@@ -3,10 +3,12 @@
 use super::CliError;
 use crate::cli::ConfigCommand;
 use crate::stdout::outln;
+use eventbus_runtime::kafka::LibrdkafkaBuild;
 use eventbus_runtime::producer_config::{
     ConfigSource, Problem, ProblemKind, ProducerConfig, ProducerConfigError, ProductionMode,
     ENV_VAR,
 };
+use eventbus_runtime::settings::{names, redis_names};
 use std::process::ExitCode;
 
 pub fn run(command: ConfigCommand) -> Result<ExitCode, CliError> {
@@ -22,9 +24,16 @@ pub fn run(command: ConfigCommand) -> Result<ExitCode, CliError> {
         )));
     }
     let env_set = std::env::var(ENV_VAR).is_ok_and(|v| !v.trim().is_empty());
+    let connections = if env { connections()? } else { 0 };
     if env && files.is_empty() && !env_set {
+        if connections > 0 {
+            return Ok(ExitCode::SUCCESS);
+        }
         return Err(CliError::Usage(format!(
-            "nothing to check: {ENV_VAR} is not set (or blank) and no file was given"
+            "nothing to check: {ENV_VAR} is not set (or blank), no connection is configured \
+             ({} nor {}) and no file was given",
+            names::BOOTSTRAP_SERVERS,
+            redis_names::CONNECTION_URL
         )));
     }
     let mut sources: Vec<ConfigSource> = match &setting {
@@ -104,4 +113,47 @@ pub fn run(command: ConfigCommand) -> Result<ExitCode, CliError> {
         names.join(", ")
     )?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The connections the environment configures (Kafka and its registry, Redis), each line with its
+/// effective security and every secret masked; how many there are. Settings that cannot be used
+/// (missing, invalid, contradicting each other) are refused, naming them.
+fn connections() -> Result<usize, CliError> {
+    let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
+    let mut lines = Vec::new();
+    let mut problems = Vec::new();
+    if set(names::BOOTSTRAP_SERVERS) || set(names::SCHEMA_REGISTRY_URL) {
+        match super::bus::settings_from_env() {
+            Ok(settings) => lines.extend(settings.describe_security()),
+            Err(error) => problems.push(format!("kafka: {error}")),
+        }
+        let build = LibrdkafkaBuild::current();
+        lines.push(format!(
+            "librdkafka {} with {}",
+            build.version,
+            build.features.join(", ")
+        ));
+    }
+    if set(redis_names::CONNECTION_URL) {
+        match super::bus::redis_settings_from_env() {
+            Ok(settings) => lines.extend(settings.security_lines()),
+            Err(error) => problems.push(format!("redis: {error}")),
+        }
+    }
+    if !problems.is_empty() {
+        for problem in &problems {
+            let _ = outln!("{problem}");
+        }
+        return Err(CliError::Refused(format!(
+            "{} problem(s) in the connection settings of the environment",
+            problems.len()
+        )));
+    }
+    if !lines.is_empty() {
+        outln!("connections:")?;
+        for line in &lines {
+            outln!("  {line}")?;
+        }
+    }
+    Ok(lines.len())
 }

@@ -48,7 +48,7 @@ fn kafka_admin() -> Result<(KafkaSettings, KafkaAdmin), CliError> {
 async fn create_kafka(args: TopicsCreateArgs) -> Result<ExitCode, CliError> {
     for (name, value) in [
         ("--partitions", args.partitions),
-        ("--replication-factor", args.replication_factor),
+        ("--replication-factor", args.replication_factor.unwrap_or(1)),
         ("--dead-letter-partitions", args.dead_letter_partitions),
     ] {
         if value < 1 {
@@ -64,8 +64,13 @@ async fn create_kafka(args: TopicsCreateArgs) -> Result<ExitCode, CliError> {
         )));
     }
     let (settings, admin) = kafka_admin()?;
+    // Not given: what the cluster can hold (min(3, live brokers)), the same for both topics.
+    let replication = match args.replication_factor {
+        Some(replication) => replication,
+        None => admin.default_replication().await.map_err(CliError::bus)?,
+    };
     let full = settings.full_topic(&args.topic);
-    let spec = TopicSpec::new(&full, args.partitions).replication(args.replication_factor);
+    let spec = TopicSpec::new(&full, args.partitions).replication(replication);
     let created = create_one(&admin, &spec).await?;
     if created == Creation::AlreadyExists && !args.if_not_exists {
         return Err(CliError::Refused(format!(
@@ -82,8 +87,8 @@ async fn create_kafka(args: TopicsCreateArgs) -> Result<ExitCode, CliError> {
     )?;
     if !args.no_dead_letter {
         let dead_letter = settings.full_topic(&settings.dead_letter_topic(&args.topic));
-        let spec = TopicSpec::new(&dead_letter, args.dead_letter_partitions)
-            .replication(args.replication_factor);
+        let spec =
+            TopicSpec::new(&dead_letter, args.dead_letter_partitions).replication(replication);
         let created = create_one(&admin, &spec).await?;
         outln!("{}", done("dead-letter topic", &spec, created))?;
     }
@@ -95,7 +100,10 @@ fn done(what: &str, spec: &TopicSpec, creation: Creation) -> String {
     match creation {
         Creation::Created => format!(
             "created {what} {} ({} partition(s), replication factor {})",
-            spec.name, spec.partitions, spec.replication
+            spec.name,
+            spec.partitions,
+            spec.replication
+                .map_or_else(|| "default".to_owned(), |r| r.to_string())
         ),
         Creation::AlreadyExists => format!("{what} {} already exists: kept as it is", spec.name),
     }

@@ -1,7 +1,7 @@
 //! `eventbus worker`: run the consumers of a configuration file in one process, printing each
 //! event as `consume` does, with `/metrics`, `/livez` and `/readyz` when asked.
 
-use super::bus::{block_on, redis_settings_from_env, settings_from_env, Connected};
+use super::bus::{block_on, env_vars, redis_settings_from_env, settings_from_vars, Connected};
 use super::consume::Printer;
 use super::CliError;
 use crate::cli::WorkerArgs;
@@ -17,7 +17,14 @@ pub fn run(args: WorkerArgs) -> Result<ExitCode, CliError> {
         config.metrics = Some(addr);
     }
     let uses = |t: Transport| config.consumers.iter().any(|c| c.transport == t);
-    let kafka = uses(Transport::Kafka).then(settings_from_env).transpose()?;
+    let kafka = uses(Transport::Kafka)
+        .then(|| {
+            let vars = config
+                .kafka_vars(&args.config, env_vars())
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            settings_from_vars(vars)
+        })
+        .transpose()?;
     let redis = uses(Transport::Redis)
         .then(redis_settings_from_env)
         .transpose()?;

@@ -1,5 +1,6 @@
 //! Topic administration: create the topics the bus uses (with the partition count and
-//! replication you choose), list and describe them, and delete them.
+//! replication you choose, or the replication the cluster can hold: see
+//! [`KafkaAdmin::default_replication`]), list and describe them, and delete them.
 
 use super::config::admin_config;
 use super::context::TracingContext;
@@ -19,24 +20,31 @@ pub struct TopicSpec {
     pub name: String,
     /// The number of partitions.
     pub partitions: i32,
-    /// The replication factor.
-    pub replication: i32,
+    /// The replication factor; `None`: what the cluster can hold when the topic is created,
+    /// [`KafkaAdmin::default_replication`] (1 on a single broker, 3 on three brokers or more).
+    /// [`TopicSpec::new`] leaves it out.
+    pub replication: Option<i32>,
 }
 
 impl TopicSpec {
-    /// A topic with `partitions` partitions, replicated once.
+    /// The most replicas a topic gets when its replication factor is not given: production
+    /// clusters replicate 3 times (with `min.insync.replicas=2`).
+    pub const MAX_DEFAULT_REPLICATION: i32 = 3;
+
+    /// A topic with `partitions` partitions, replicated as much as the cluster can hold (at
+    /// most [`TopicSpec::MAX_DEFAULT_REPLICATION`] times).
     pub fn new(name: impl Into<String>, partitions: i32) -> Self {
         TopicSpec {
             name: name.into(),
             partitions,
-            replication: 1,
+            replication: None,
         }
     }
 
     /// The same topic with this replication factor.
     #[must_use]
     pub fn replication(mut self, replication: i32) -> Self {
-        self.replication = replication;
+        self.replication = Some(replication);
         self
     }
 }
@@ -131,19 +139,49 @@ impl KafkaAdmin {
         self.create_topics_reporting(topics).await.map(|_| ())
     }
 
+    /// The replication factor a topic gets by default on a cluster of `brokers` live brokers:
+    /// `min(3, brokers)`, and 1 when none is known.
+    pub fn default_replication_for(brokers: usize) -> i32 {
+        i32::try_from(brokers)
+            .unwrap_or(i32::MAX)
+            .clamp(1, TopicSpec::MAX_DEFAULT_REPLICATION)
+    }
+
+    /// How many brokers the cluster has (those the brokers' metadata lists: the live ones).
+    pub async fn broker_count(&self) -> Result<usize, KafkaError> {
+        let metadata = self.metadata(None).await?;
+        Ok(metadata.brokers().len())
+    }
+
+    /// The replication factor of a topic created without one: what the cluster can hold,
+    /// `min(3, live brokers)` ([`KafkaAdmin::default_replication_for`]). A broker that is down when the
+    /// topic is created is not counted: the brokers would refuse more replicas than they have.
+    pub async fn default_replication(&self) -> Result<i32, KafkaError> {
+        let brokers = self.broker_count().await?;
+        let replication = Self::default_replication_for(brokers);
+        tracing::debug!(brokers, replication, servers = %self.servers, "default replication factor");
+        Ok(replication)
+    }
+
     /// Create the topics and say, topic by topic, whether each was created or already
     /// existed (left as it is). Any other refusal is an error naming the topic and the servers.
+    /// A topic without a replication factor gets [`KafkaAdmin::default_replication`].
     pub async fn create_topics_reporting(
         &self,
         topics: &[TopicSpec],
     ) -> Result<Vec<(String, Creation)>, KafkaError> {
+        let default = if topics.iter().any(|t| t.replication.is_none()) {
+            self.default_replication().await?
+        } else {
+            1
+        };
         let new: Vec<NewTopic<'_>> = topics
             .iter()
             .map(|t| {
                 NewTopic::new(
                     &t.name,
                     t.partitions,
-                    TopicReplication::Fixed(t.replication),
+                    TopicReplication::Fixed(t.replication.unwrap_or(default)),
                 )
             })
             .collect();
@@ -327,5 +365,18 @@ fn topic_info(topic: &rdkafka::metadata::MetadataTopic, name: &str) -> TopicInfo
     TopicInfo {
         name: name.to_owned(),
         partitions,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_replication_is_what_the_cluster_can_hold_up_to_three() {
+        let by_brokers: Vec<i32> = (0..6).map(KafkaAdmin::default_replication_for).collect();
+        assert_eq!(by_brokers, [1, 1, 2, 3, 3, 3]);
+        assert_eq!(TopicSpec::new("t", 3).replication, None);
+        assert_eq!(TopicSpec::new("t", 3).replication(2).replication, Some(2));
     }
 }

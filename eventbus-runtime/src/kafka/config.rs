@@ -4,17 +4,19 @@
 use crate::settings::KafkaSettings;
 use rdkafka::ClientConfig;
 
-/// The settings every client shares: bootstrap servers, SASL_SSL + PLAIN when Kafka credentials
-/// are set, `client.id` = the service name; then the extra options of the settings.
+/// The settings every client shares: bootstrap servers, the security settings (protocol, SASL,
+/// TLS: see [`crate::settings::KafkaSecurity`]), `client.id` = the service name. The extra
+/// options of the settings are applied last, by each client's configuration.
 pub fn common_config(settings: &KafkaSettings) -> ClientConfig {
     let mut config = ClientConfig::new();
     config.set("bootstrap.servers", settings.bootstrap_servers());
-    if let Some(credentials) = settings.kafka_credentials() {
-        config
-            .set("sasl.mechanism", "PLAIN")
-            .set("security.protocol", "SASL_SSL")
-            .set("sasl.username", &credentials.key)
-            .set("sasl.password", credentials.secret.expose());
+    let security = settings.security();
+    for (property, value) in security
+        .properties()
+        .into_iter()
+        .chain(security.default_properties())
+    {
+        config.set(property, value);
     }
     if let Some(service) = settings.service_name() {
         config.set("client.id", service);
@@ -23,7 +25,7 @@ pub fn common_config(settings: &KafkaSettings) -> ClientConfig {
 }
 
 fn with_overrides(mut config: ClientConfig, settings: &KafkaSettings) -> ClientConfig {
-    for (key, value) in settings.client_options() {
+    for (key, value) in settings.client_options().iter() {
         config.set(key, value);
     }
     config
@@ -136,7 +138,11 @@ mod tests {
         let plain = KafkaSettings::builder("k:9092", "http://r")
             .build()
             .unwrap();
-        assert_eq!(common_config(&plain).get("security.protocol"), None);
+        assert_eq!(
+            common_config(&plain).get("security.protocol"),
+            Some("PLAINTEXT")
+        );
+        assert_eq!(common_config(&plain).get("ssl.ca.location"), None);
         let interval = KafkaSettings::builder("k:9092", "http://r")
             .consumer_commit_interval(std::time::Duration::from_millis(1500))
             .build()

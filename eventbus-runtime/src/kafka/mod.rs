@@ -13,6 +13,7 @@
 //! [`crate::schema_registry::SchemaRegistryClient`].
 
 pub mod admin;
+pub mod build_info;
 pub mod config;
 pub mod consumer;
 pub mod context;
@@ -28,6 +29,7 @@ pub mod replay;
 mod telemetry;
 
 pub use admin::{Creation, KafkaAdmin, PartitionInfo, TopicInfo, TopicSpec};
+pub use build_info::LibrdkafkaBuild;
 pub use consumer::{
     cancel_on_signal, CancellationToken, ConsumeSummary, ConsumerError, Handlers, KafkaConsumer,
     MessageError, OnEvent,

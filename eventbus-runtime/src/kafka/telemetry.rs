@@ -58,7 +58,7 @@ where
     let interval_ms = settings
         .client_options()
         .get("statistics.interval.ms")
-        .map_or(STATISTICS_INTERVAL_MS, String::as_str)
+        .unwrap_or(STATISTICS_INTERVAL_MS)
         .parse::<u64>()
         .unwrap_or(5000)
         .max(100);

@@ -549,10 +549,13 @@ impl RedisConsumer {
     }
 
     fn record_error(&self, entry: &StreamEntry, error: &MessageError) {
+        // The event data may hold learners' personal data: only when asked for.
+        let payloads = self.settings.common().log_payloads;
         let fields: Vec<String> = entry
             .fields
             .iter()
             .flatten()
+            .filter(|(k, _)| payloads || k.as_str() != super::entry::EVENT_DATA)
             .map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or_default().escape_ascii()))
             .collect();
         tracing::error!(

@@ -29,6 +29,10 @@ pub struct CommonSettings {
     /// How many events a consumer processes at once: 1 (the default) one at a time; more, events
     /// of different keys concurrently while the events of one key stay in order.
     pub max_in_flight: usize,
+    /// Whether the ERROR line of a message the consumer cannot process holds its key and value
+    /// (default: no; they may hold learners' personal data, such as an e-mail address). The line
+    /// always names the event's id and type, the topic and the position.
+    pub log_payloads: bool,
 }
 
 /// Retries of failing receivers: after a failure, the receivers that failed (only them) run again
@@ -75,6 +79,7 @@ impl CommonSettings {
             on_error: OnError::DeadLetter,
             retry: RetryPolicy::default(),
             max_in_flight: 1,
+            log_payloads: false,
         }
     }
 
@@ -113,6 +118,9 @@ impl CommonSettings {
         }
         if let Some(v) = get(names.max_in_flight) {
             self.max_in_flight = parse_count(names.max_in_flight, &v)? as usize;
+        }
+        if let Some(v) = get(names.log_payloads) {
+            self.log_payloads = parse_bool(names.log_payloads, &v)?;
         }
         Ok(())
     }
@@ -189,4 +197,6 @@ pub struct CommonNames {
     pub retry_backoff_max: &'static str,
     /// Of [`CommonSettings::max_in_flight`].
     pub max_in_flight: &'static str,
+    /// Of [`CommonSettings::log_payloads`].
+    pub log_payloads: &'static str,
 }

@@ -6,7 +6,20 @@
 //! | `EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS` | required | `host:port[,host:port...]` |
 //! | `EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL` | required | Confluent-compatible registry URL |
 //! | `EVENT_BUS_KAFKA_SCHEMA_REGISTRY_API_KEY` / `_SECRET` | none | registry basic auth |
-//! | `EVENT_BUS_KAFKA_API_KEY` / `_SECRET` | none | SASL_SSL + PLAIN credentials |
+//! | `EVENT_BUS_KAFKA_SCHEMA_REGISTRY_SSL_CA_LOCATION` | the system's CAs | the registry's CA, a PEM file |
+//! | `EVENT_BUS_KAFKA_SCHEMA_REGISTRY_SSL_CERTIFICATE_LOCATION` / `_SSL_KEY_LOCATION` | none | a client certificate and key for the registry (PEM files) |
+//! | `EVENT_BUS_KAFKA_API_KEY` / `_SECRET` | none | SASL user and password (alone: SASL_SSL + PLAIN, as Python) |
+//! | `EVENT_BUS_KAFKA_SECURITY_PROTOCOL` | see below | `PLAINTEXT`, `SSL`, `SASL_PLAINTEXT` or `SASL_SSL` |
+//! | `EVENT_BUS_KAFKA_SASL_MECHANISM` | `PLAIN` | `PLAIN`, `SCRAM-SHA-256`, `SCRAM-SHA-512` or `OAUTHBEARER` |
+//! | `EVENT_BUS_KAFKA_OAUTH_TOKEN_ENDPOINT_URL` | none | OAUTHBEARER: the OIDC token endpoint (client-credentials grant) |
+//! | `EVENT_BUS_KAFKA_OAUTH_CLIENT_ID` / `_CLIENT_SECRET` | none | OAUTHBEARER: the client's id and secret |
+//! | `EVENT_BUS_KAFKA_OAUTH_SCOPE` | none | OAUTHBEARER: the scope asked for |
+//! | `EVENT_BUS_KAFKA_SSL_CA_LOCATION` or `_SSL_CA_PEM` | the system's CAs | the CA of the brokers' certificates: a PEM file, or PEM text |
+//! | `EVENT_BUS_KAFKA_SSL_CERTIFICATE_LOCATION` or `_PEM` | none | mutual TLS: the client certificate |
+//! | `EVENT_BUS_KAFKA_SSL_KEY_LOCATION` or `_PEM` | none | mutual TLS: its private key |
+//! | `EVENT_BUS_KAFKA_SSL_KEY_PASSWORD` | none | the private key's password |
+//! | `EVENT_BUS_KAFKA_SSL_VERIFY_HOSTNAME` | `true` | a broker's certificate must name the host connected to |
+//! | `EVENT_BUS_KAFKA_OPTION_<NAME>` | none | any librdkafka property: `EVENT_BUS_KAFKA_OPTION_SESSION_TIMEOUT_MS=10000` is `session.timeout.ms` (see [`option_property`]) |
 //! | `EVENT_BUS_TOPIC_PREFIX` | none | topics become `{prefix}-{topic}` |
 //! | `EVENTS_SERVICE_NAME` | `SERVICE_VARIANT` | Kafka `client.id`, metadata `source` |
 //! | `EVENT_BUS_SOURCELIB` | `11.2.0` | metadata `sourcelib`: the openedx-events version the events follow |
@@ -14,7 +27,8 @@
 //! | `EVENT_BUS_KAFKA_CONSUMER_POLL_FAILURE_SLEEP` | `1.0` | seconds to sleep after a failed poll |
 //! | `EVENT_BUS_KAFKA_CONSUMER_CONSECUTIVE_ERRORS_LIMIT` | none | stop after this many errors in a row (`0`: none) |
 //! | `EVENT_BUS_KAFKA_CONSUMERS_ENABLED` | `true` | kill switch: a disabled consumer exits at once |
-//! | `EVENT_BUS_KAFKA_AUDIT_LOGGING_ENABLED` | `true` | log every produced and consumed message |
+//! | `EVENT_BUS_KAFKA_AUDIT_LOGGING_ENABLED` | `true` | log every produced and consumed message (INFO: topic, partition, offset, message id, event type, key; never the value), as Python does |
+//! | `EVENT_BUS_KAFKA_CONSUMER_LOG_PAYLOADS` | `false` | the ERROR line of a message the consumer cannot process holds its key and value (they may hold learners' personal data); off, it names the event's id and type, the topic, partition and offset |
 //! | `EVENT_BUS_KAFKA_CONSUMER_ON_ERROR` | `dead-letter` | what a consumer does with a message it cannot process: `dead-letter` or `stop` |
 //! | `EVENT_BUS_KAFKA_CONSUMER_RECEIVER_RETRIES` | `2` | how many times the receivers that failed on an event run again (only them) before it is dead-lettered; `0`: never, as the Python consumers |
 //! | `EVENT_BUS_KAFKA_CONSUMER_RETRY_BACKOFF` | `0.1` | seconds before the first retry; doubles after each |
@@ -23,6 +37,13 @@
 //! | `EVENT_BUS_KAFKA_DEAD_LETTER_TOPIC` | `{topic}-dead-letter` | dead-letter topic (the prefix is added) |
 //! | `EVENT_BUS_KAFKA_CONSUMER_COMMIT_INTERVAL` | `0` | seconds between offset commits; `0`: commit after every message |
 //! | `EVENT_BUS_KAFKA_PRODUCE_TIMEOUT` | `30` | seconds a produced event may take to be acknowledged (librdkafka `message.timeout.ms`) and a topic's metadata to be read, before the producer returns an error |
+//!
+//! The security protocol defaults to `SASL_SSL` when a SASL setting is given (the API key alone
+//! means PLAIN, as in Python), `SSL` when only TLS settings are, else `PLAINTEXT`. Contradictions
+//! are refused when the settings are read: a protocol without TLS with a CA, SCRAM without a
+//! password, OAUTHBEARER without a token endpoint, a certificate without its key, an option that
+//! sets a property a named setting sets otherwise ([`SettingsError::Conflict`],
+//! [`SettingsError::Needs`]). See [`KafkaSecurity`] and [`KafkaSettings::describe_security`].
 //!
 //! The produce timeout is this port's too: Python leaves librdkafka's `message.timeout.ms` of 300 s,
 //! during which an unreachable broker or a topic that does not exist only shows in logs. Here the
@@ -40,10 +61,19 @@
 //! The Redis backend's settings are `RedisSettings` (feature `redis`).
 
 mod common;
+mod kafka_options;
+mod kafka_security;
 #[cfg(feature = "redis")]
 mod redis;
+mod registry_tls;
+pub use registry_tls::RegistryTls;
 
 pub use common::{CommonNames, CommonSettings, RetryPolicy};
+pub use kafka_options::{is_secret_property, option_property, ClientOptions, OPTION_PREFIX};
+use kafka_security::SecurityInput;
+pub use kafka_security::{
+    KafkaSecurity, OidcClient, Pem, SaslAuth, SaslMechanism, SecurityProtocol, TlsSettings,
+};
 
 #[cfg(feature = "redis")]
 pub use redis::{redis_names, RedisSettings, RedisSettingsBuilder};
@@ -137,6 +167,47 @@ pub enum SettingsError {
         /// The setting that is missing.
         missing: &'static str,
     },
+    /// Two settings contradict each other.
+    #[error("settings {first} and {second} contradict each other: {reason}")]
+    Conflict {
+        /// The first setting.
+        first: &'static str,
+        /// The other setting.
+        second: &'static str,
+        /// Why they cannot go together.
+        reason: String,
+    },
+    /// A setting needs another one that is not set.
+    #[error("setting {setting} needs {needs}: {reason}")]
+    Needs {
+        /// The setting given.
+        setting: &'static str,
+        /// The setting it needs.
+        needs: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// A librdkafka option sets a property that a named setting sets to another value.
+    #[error(
+        "librdkafka option {property} ({}) contradicts the value the named Kafka settings give it; \
+         keep one of them", option_variable(property)
+    )]
+    OptionConflict {
+        /// The librdkafka property.
+        property: String,
+    },
+}
+
+/// The variable that sets librdkafka property `property`: `session.timeout.ms` is set by
+/// `EVENT_BUS_KAFKA_OPTION_SESSION_TIMEOUT_MS`.
+pub fn option_variable(property: &str) -> String {
+    format!(
+        "{OPTION_PREFIX}{}",
+        property
+            .replace('_', "__")
+            .replace('.', "_")
+            .to_ascii_uppercase()
+    )
 }
 
 /// Names of the settings.
@@ -149,10 +220,45 @@ pub mod names {
     pub const SCHEMA_REGISTRY_API_KEY: &str = "EVENT_BUS_KAFKA_SCHEMA_REGISTRY_API_KEY";
     /// Schema registry basic-auth password.
     pub const SCHEMA_REGISTRY_API_SECRET: &str = "EVENT_BUS_KAFKA_SCHEMA_REGISTRY_API_SECRET";
+    /// The registry's CA, a PEM file.
+    pub const SCHEMA_REGISTRY_SSL_CA_LOCATION: &str = super::RegistryTls::CA_LOCATION;
+    /// The registry client's certificate, a PEM file.
+    pub const SCHEMA_REGISTRY_SSL_CERTIFICATE_LOCATION: &str =
+        super::RegistryTls::CERTIFICATE_LOCATION;
+    /// The registry client's key, a PEM file.
+    pub const SCHEMA_REGISTRY_SSL_KEY_LOCATION: &str = super::RegistryTls::KEY_LOCATION;
     /// Kafka SASL user.
     pub const API_KEY: &str = "EVENT_BUS_KAFKA_API_KEY";
     /// Kafka SASL password.
     pub const API_SECRET: &str = "EVENT_BUS_KAFKA_API_SECRET";
+    /// `PLAINTEXT`, `SSL`, `SASL_PLAINTEXT` or `SASL_SSL`.
+    pub const SECURITY_PROTOCOL: &str = "EVENT_BUS_KAFKA_SECURITY_PROTOCOL";
+    /// `PLAIN`, `SCRAM-SHA-256`, `SCRAM-SHA-512` or `OAUTHBEARER`.
+    pub const SASL_MECHANISM: &str = "EVENT_BUS_KAFKA_SASL_MECHANISM";
+    /// OAUTHBEARER: the OIDC token endpoint.
+    pub const OAUTH_TOKEN_ENDPOINT_URL: &str = "EVENT_BUS_KAFKA_OAUTH_TOKEN_ENDPOINT_URL";
+    /// OAUTHBEARER: the client id.
+    pub const OAUTH_CLIENT_ID: &str = "EVENT_BUS_KAFKA_OAUTH_CLIENT_ID";
+    /// OAUTHBEARER: the client secret.
+    pub const OAUTH_CLIENT_SECRET: &str = "EVENT_BUS_KAFKA_OAUTH_CLIENT_SECRET";
+    /// OAUTHBEARER: the scope.
+    pub const OAUTH_SCOPE: &str = "EVENT_BUS_KAFKA_OAUTH_SCOPE";
+    /// The brokers' CA, a PEM file.
+    pub const SSL_CA_LOCATION: &str = "EVENT_BUS_KAFKA_SSL_CA_LOCATION";
+    /// The brokers' CA, PEM text.
+    pub const SSL_CA_PEM: &str = "EVENT_BUS_KAFKA_SSL_CA_PEM";
+    /// The client certificate, a PEM file.
+    pub const SSL_CERTIFICATE_LOCATION: &str = "EVENT_BUS_KAFKA_SSL_CERTIFICATE_LOCATION";
+    /// The client certificate, PEM text.
+    pub const SSL_CERTIFICATE_PEM: &str = "EVENT_BUS_KAFKA_SSL_CERTIFICATE_PEM";
+    /// The client certificate's key, a PEM file.
+    pub const SSL_KEY_LOCATION: &str = "EVENT_BUS_KAFKA_SSL_KEY_LOCATION";
+    /// The client certificate's key, PEM text.
+    pub const SSL_KEY_PEM: &str = "EVENT_BUS_KAFKA_SSL_KEY_PEM";
+    /// The key's password.
+    pub const SSL_KEY_PASSWORD: &str = "EVENT_BUS_KAFKA_SSL_KEY_PASSWORD";
+    /// Whether brokers' certificates must name the host (default true).
+    pub const SSL_VERIFY_HOSTNAME: &str = "EVENT_BUS_KAFKA_SSL_VERIFY_HOSTNAME";
     /// Topic prefix.
     pub const TOPIC_PREFIX: &str = "EVENT_BUS_TOPIC_PREFIX";
     /// Service name.
@@ -187,6 +293,8 @@ pub mod names {
     pub const DEAD_LETTER_TOPIC: &str = "EVENT_BUS_KAFKA_DEAD_LETTER_TOPIC";
     /// Seconds between consumer offset commits (0: after every message).
     pub const CONSUMER_COMMIT_INTERVAL: &str = "EVENT_BUS_KAFKA_CONSUMER_COMMIT_INTERVAL";
+    /// Whether the consumer's ERROR line for a failed message holds its key and value.
+    pub const CONSUMER_LOG_PAYLOADS: &str = "EVENT_BUS_KAFKA_CONSUMER_LOG_PAYLOADS";
     /// Seconds a produced event may wait for the broker's acknowledgement.
     pub const PRODUCE_TIMEOUT: &str = "EVENT_BUS_KAFKA_PRODUCE_TIMEOUT";
     /// The names of Kafka's [`super::CommonSettings`].
@@ -201,7 +309,49 @@ pub mod names {
         retry_backoff: CONSUMER_RETRY_BACKOFF,
         retry_backoff_max: CONSUMER_RETRY_BACKOFF_MAX,
         max_in_flight: CONSUMER_MAX_IN_FLIGHT,
+        log_payloads: CONSUMER_LOG_PAYLOADS,
     };
+    /// Every named Kafka setting (the options, `EVENT_BUS_KAFKA_OPTION_*`, aside): what a worker
+    /// file's `[kafka]` table may set, in lower case without the `EVENT_BUS_KAFKA_` prefix.
+    pub const ALL: &[&str] = &[
+        BOOTSTRAP_SERVERS,
+        SCHEMA_REGISTRY_URL,
+        SCHEMA_REGISTRY_API_KEY,
+        SCHEMA_REGISTRY_API_SECRET,
+        SCHEMA_REGISTRY_SSL_CA_LOCATION,
+        SCHEMA_REGISTRY_SSL_CERTIFICATE_LOCATION,
+        SCHEMA_REGISTRY_SSL_KEY_LOCATION,
+        API_KEY,
+        API_SECRET,
+        SECURITY_PROTOCOL,
+        SASL_MECHANISM,
+        OAUTH_TOKEN_ENDPOINT_URL,
+        OAUTH_CLIENT_ID,
+        OAUTH_CLIENT_SECRET,
+        OAUTH_SCOPE,
+        SSL_CA_LOCATION,
+        SSL_CA_PEM,
+        SSL_CERTIFICATE_LOCATION,
+        SSL_CERTIFICATE_PEM,
+        SSL_KEY_LOCATION,
+        SSL_KEY_PEM,
+        SSL_KEY_PASSWORD,
+        SSL_VERIFY_HOSTNAME,
+        CONSUMER_POLL_TIMEOUT,
+        CONSUMER_POLL_FAILURE_SLEEP,
+        CONSUMER_CONSECUTIVE_ERRORS_LIMIT,
+        CONSUMERS_ENABLED,
+        AUDIT_LOGGING_ENABLED,
+        CONSUMER_RECEIVER_RETRIES,
+        CONSUMER_RETRY_BACKOFF,
+        CONSUMER_RETRY_BACKOFF_MAX,
+        CONSUMER_MAX_IN_FLIGHT,
+        CONSUMER_LOG_PAYLOADS,
+        CONSUMER_ON_ERROR,
+        DEAD_LETTER_TOPIC,
+        CONSUMER_COMMIT_INTERVAL,
+        PRODUCE_TIMEOUT,
+    ];
 }
 
 /// The URL scheme of an in-process schema registry in `EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL`:
@@ -215,14 +365,15 @@ pub struct KafkaSettings {
     bootstrap_servers: String,
     schema_registry_url: String,
     schema_registry_credentials: Option<Credentials>,
-    kafka_credentials: Option<Credentials>,
+    schema_registry_tls: RegistryTls,
+    security: KafkaSecurity,
     topic_prefix: Option<String>,
     service_name: Option<String>,
     common: CommonSettings,
     consumer_commit_interval: Duration,
     dead_letter_topic: Option<String>,
     produce_timeout: Duration,
-    client_options: BTreeMap<String, String>,
+    client_options: ClientOptions,
 }
 
 /// The default of [`KafkaSettings::produce_timeout`]: long enough for a broker that restarts or a
@@ -241,29 +392,53 @@ impl KafkaSettings {
                 bootstrap_servers: bootstrap_servers.into(),
                 schema_registry_url: schema_registry_url.into(),
                 schema_registry_credentials: None,
-                kafka_credentials: None,
+                schema_registry_tls: RegistryTls::default(),
+                security: KafkaSecurity::default(),
                 topic_prefix: None,
                 service_name: None,
                 common: CommonSettings::with_poll_timeout(Duration::from_secs(1)),
                 consumer_commit_interval: Duration::ZERO,
                 dead_letter_topic: None,
                 produce_timeout: DEFAULT_PRODUCE_TIMEOUT,
-                client_options: BTreeMap::new(),
+                client_options: ClientOptions::default(),
             },
             registry_key: None,
             registry_secret: None,
-            kafka_key: None,
-            kafka_secret: None,
+            security: SecurityInput::default(),
         }
     }
 
-    /// Read the settings from the process environment.
+    /// Read the settings from the process environment, the librdkafka options
+    /// (`EVENT_BUS_KAFKA_OPTION_*`) included.
     pub fn from_env() -> Result<Self, SettingsError> {
-        KafkaSettings::from_lookup(|name| std::env::var(name).ok())
+        KafkaSettings::from_vars(std::env::vars_os().filter_map(|(name, value)| {
+            Some((name.into_string().ok()?, value.into_string().ok()?))
+        }))
     }
 
-    /// Read the settings through `lookup(name)`, e.g. from a map. Empty values count as unset.
+    /// Read the settings from `(name, value)` pairs such as the environment's, the librdkafka
+    /// options (`EVENT_BUS_KAFKA_OPTION_*`) included. Empty values count as unset.
+    pub fn from_vars(
+        vars: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, SettingsError> {
+        let vars: BTreeMap<String, String> = vars.into_iter().collect();
+        let options = vars
+            .iter()
+            .filter(|(_, value)| !value.trim().is_empty())
+            .filter_map(|(name, value)| Some((option_property(name)?, value.clone())));
+        KafkaSettings::read(|name| vars.get(name).cloned(), options)
+    }
+
+    /// Read the named settings through `lookup(name)`, e.g. from a map; librdkafka options can
+    /// only come from [`KafkaSettings::from_vars`] or the builder. Empty values count as unset.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        KafkaSettings::read(lookup, std::iter::empty())
+    }
+
+    fn read(
+        lookup: impl Fn(&str) -> Option<String>,
+        options: impl Iterator<Item = (String, String)>,
+    ) -> Result<Self, SettingsError> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
         let required =
             |name: &'static str| get(name).ok_or(SettingsError::Missing { setting: name });
@@ -273,8 +448,11 @@ impl KafkaSettings {
         );
         builder.registry_key = get(names::SCHEMA_REGISTRY_API_KEY);
         builder.registry_secret = get(names::SCHEMA_REGISTRY_API_SECRET).map(Secret::new);
-        builder.kafka_key = get(names::API_KEY);
-        builder.kafka_secret = get(names::API_SECRET).map(Secret::new);
+        builder.settings.schema_registry_tls = RegistryTls::from_lookup(&get)?;
+        builder.security = SecurityInput::read(&get)?;
+        for (property, value) in options {
+            builder = builder.client_option(property, value);
+        }
         builder.settings.topic_prefix = get(names::TOPIC_PREFIX);
         builder.settings.service_name =
             get(names::SERVICE_NAME).or_else(|| get(names::SERVICE_VARIANT));
@@ -308,9 +486,53 @@ impl KafkaSettings {
         self.schema_registry_credentials.as_ref()
     }
 
-    /// The Kafka SASL credentials, if set (then the clients use SASL_SSL with PLAIN).
+    /// The registry client's TLS files: its CA, a client certificate.
+    pub fn schema_registry_tls(&self) -> &RegistryTls {
+        &self.schema_registry_tls
+    }
+
+    /// The SASL user and password, with PLAIN or SCRAM.
     pub fn kafka_credentials(&self) -> Option<&Credentials> {
-        self.kafka_credentials.as_ref()
+        match self.security.sasl() {
+            Some(SaslAuth::Password { credentials, .. }) => Some(credentials),
+            _ => None,
+        }
+    }
+
+    /// The security of the Kafka connections: protocol, SASL, TLS.
+    pub fn security(&self) -> &KafkaSecurity {
+        &self.security
+    }
+
+    /// The effective security of each connection, one line each, every secret masked (what
+    /// `eventbus config check --env` prints): the brokers, the librdkafka options, the registry.
+    pub fn describe_security(&self) -> Vec<String> {
+        let mut lines = vec![format!(
+            "kafka {}: {}",
+            self.bootstrap_servers,
+            self.security.describe()
+        )];
+        if !self.client_options.is_empty() {
+            let options: Vec<String> = self
+                .client_options
+                .masked()
+                .map(|(name, value)| format!("{name}={value}"))
+                .collect();
+            lines.push(format!("kafka options: {}", options.join(", ")));
+        }
+        let mut registry = format!("schema registry {}", self.schema_registry_url);
+        if let Some(credentials) = &self.schema_registry_credentials {
+            registry.push_str(&format!(
+                ": basic auth as {:?} (password ***)",
+                credentials.key
+            ));
+        }
+        lines.push(registry);
+        if self.schema_registry_url.starts_with("https://") || !self.schema_registry_tls.is_empty()
+        {
+            lines.extend(self.schema_registry_tls.security_lines());
+        }
+        lines
     }
 
     /// `EVENT_BUS_TOPIC_PREFIX`, if set.
@@ -357,8 +579,9 @@ impl KafkaSettings {
         self.produce_timeout
     }
 
-    /// Extra librdkafka properties given with [`KafkaSettingsBuilder::client_option`].
-    pub fn client_options(&self) -> &BTreeMap<String, String> {
+    /// The librdkafka properties given by name: `EVENT_BUS_KAFKA_OPTION_*`, the worker file's
+    /// `[kafka.options]`, [`KafkaSettingsBuilder::client_option`].
+    pub fn client_options(&self) -> &ClientOptions {
         &self.client_options
     }
 }
@@ -369,8 +592,7 @@ pub struct KafkaSettingsBuilder {
     settings: KafkaSettings,
     registry_key: Option<String>,
     registry_secret: Option<Secret>,
-    kafka_key: Option<String>,
-    kafka_secret: Option<Secret>,
+    security: SecurityInput,
 }
 
 impl KafkaSettingsBuilder {
@@ -381,10 +603,74 @@ impl KafkaSettingsBuilder {
         self
     }
 
-    /// SASL PLAIN credentials for Kafka (over SSL).
+    /// The SASL user and password (PLAIN unless [`KafkaSettingsBuilder::sasl_mechanism`] says
+    /// otherwise; over SASL_SSL unless [`KafkaSettingsBuilder::security_protocol`] does).
     pub fn kafka_credentials(mut self, key: impl Into<String>, secret: Secret) -> Self {
-        self.kafka_key = Some(key.into());
-        self.kafka_secret = Some(secret);
+        self.security.username = Some(key.into());
+        self.security.password = Some(secret);
+        self
+    }
+
+    /// The security protocol (default: `SASL_SSL` with SASL settings, `SSL` with TLS settings
+    /// only, else `PLAINTEXT`).
+    pub fn security_protocol(mut self, protocol: SecurityProtocol) -> Self {
+        self.security.protocol = Some(protocol);
+        self
+    }
+
+    /// The SASL mechanism (default `PLAIN`, or `OAUTHBEARER` with [`Self::oauth_client`]).
+    pub fn sasl_mechanism(mut self, mechanism: SaslMechanism) -> Self {
+        self.security.mechanism = Some(mechanism);
+        self
+    }
+
+    /// OAUTHBEARER with tokens from an OIDC token endpoint (client-credentials grant).
+    pub fn oauth_client(mut self, client: OidcClient) -> Self {
+        self.security.oauth_token_endpoint_url = Some(client.token_endpoint_url);
+        self.security.oauth_client_id = Some(client.client_id);
+        self.security.oauth_client_secret = Some(client.client_secret);
+        self.security.oauth_scope = client.scope;
+        self
+    }
+
+    /// The CA of the brokers' certificates (default: the system's CAs).
+    pub fn ssl_ca(mut self, ca: Pem) -> Self {
+        match ca {
+            Pem::Location(path) => self.security.ca_location = Some(path),
+            Pem::Text(text) => self.security.ca_pem = Some(text),
+        }
+        self
+    }
+
+    /// A client certificate and its private key, for mutual TLS; `key_password` decrypts the
+    /// key if it is encrypted.
+    pub fn ssl_client_certificate(
+        mut self,
+        certificate: Pem,
+        key: Pem,
+        key_password: Option<Secret>,
+    ) -> Self {
+        match certificate {
+            Pem::Location(path) => self.security.certificate_location = Some(path),
+            Pem::Text(text) => self.security.certificate_pem = Some(text),
+        }
+        match key {
+            Pem::Location(path) => self.security.key_location = Some(path),
+            Pem::Text(text) => self.security.key_pem = Some(text),
+        }
+        self.security.key_password = key_password;
+        self
+    }
+
+    /// Whether a broker's certificate must name the host connected to (default: yes).
+    pub fn ssl_verify_hostname(mut self, verify: bool) -> Self {
+        self.security.verify_hostname = Some(verify);
+        self
+    }
+
+    /// The registry client's TLS files (a CA, a client certificate).
+    pub fn schema_registry_tls(mut self, tls: RegistryTls) -> Self {
+        self.settings.schema_registry_tls = tls;
         self
     }
 
@@ -426,7 +712,8 @@ impl KafkaSettingsBuilder {
     }
 
     /// An extra librdkafka property for every client (e.g. `session.timeout.ms`). It overrides
-    /// the value this crate would set.
+    /// the value this crate would set by default; one that contradicts a named setting (say
+    /// `sasl.mechanism` beside [`Self::sasl_mechanism`]) fails [`Self::build`].
     pub fn client_option(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
         self.settings
             .client_options
@@ -440,8 +727,7 @@ impl KafkaSettingsBuilder {
             mut settings,
             registry_key,
             registry_secret,
-            kafka_key,
-            kafka_secret,
+            security,
         } = self;
         settings.schema_registry_credentials = pair(
             registry_key,
@@ -449,8 +735,18 @@ impl KafkaSettingsBuilder {
             names::SCHEMA_REGISTRY_API_KEY,
             names::SCHEMA_REGISTRY_API_SECRET,
         )?;
-        settings.kafka_credentials =
-            pair(kafka_key, kafka_secret, names::API_KEY, names::API_SECRET)?;
+        settings.security = security.resolve()?;
+        for (property, value) in settings.security.properties() {
+            if settings
+                .client_options
+                .get(property)
+                .is_some_and(|option| option != value)
+            {
+                return Err(SettingsError::OptionConflict {
+                    property: property.to_owned(),
+                });
+            }
+        }
         let servers = settings.bootstrap_servers.trim().to_owned();
         if servers.is_empty() {
             return Err(SettingsError::Missing {
@@ -870,7 +1166,7 @@ mod tests {
             .unwrap();
         assert_eq!(s.full_topic("t"), "dev-t");
         assert_eq!(s.common().consecutive_errors_limit, None);
-        assert_eq!(s.client_options()["session.timeout.ms"], "6000");
+        assert_eq!(s.client_options().get("session.timeout.ms"), Some("6000"));
         assert!(KafkaSettings::builder("", "http://r").build().is_err());
         assert!(KafkaSettings::builder("h:1", "http://r")
             .common(|c| c.poll_timeout = Duration::ZERO)

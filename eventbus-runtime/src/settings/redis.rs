@@ -3,7 +3,12 @@
 //!
 //! | Variable | Default | Meaning |
 //! | --- | --- | --- |
-//! | `EVENT_BUS_REDIS_CONNECTION_URL` | required | `redis://[[user]:password@]host[:port][/db]` |
+//! | `EVENT_BUS_REDIS_CONNECTION_URL` | required | `redis://[[user]:password@]host[:port][/db]`, `rediss://...` for TLS |
+//! | `EVENT_BUS_REDIS_USERNAME` | none | ACL user (instead of one in the URL; needs the password) |
+//! | `EVENT_BUS_REDIS_PASSWORD` | none | its password, or the `default` user's (instead of one in the URL) |
+//! | `EVENT_BUS_REDIS_SSL_CA_LOCATION` | the system's CAs | PEM file of the CA(s) of the server's certificate; only these are trusted (`rediss://`) |
+//! | `EVENT_BUS_REDIS_SSL_CERTIFICATE_LOCATION` | none | PEM file of a client certificate, for servers that check them (`rediss://`) |
+//! | `EVENT_BUS_REDIS_SSL_KEY_LOCATION` | none | PEM file of its private key (unencrypted) |
 //! | `EVENT_BUS_TOPIC_PREFIX` | none | streams become `{prefix}-{topic}` |
 //! | `EVENTS_SERVICE_NAME` | `SERVICE_VARIANT` | metadata `source` |
 //! | `EVENT_BUS_SOURCELIB` | `11.2.0` | metadata `sourcelib` |
@@ -18,14 +23,24 @@
 //! | `EVENT_BUS_REDIS_CONSUMER_RETRY_BACKOFF` | `0.1` | seconds before the first retry; doubles after each |
 //! | `EVENT_BUS_REDIS_CONSUMER_RETRY_BACKOFF_MAX` | `5` | the longest delay between two retries, seconds |
 //! | `EVENT_BUS_REDIS_CONSUMER_MAX_IN_FLIGHT` | `1` | events processed at once; above 1, events of different keys run concurrently and the events of one key stay in order |
+//! | `EVENT_BUS_REDIS_CONSUMER_LOG_PAYLOADS` | `false` | the ERROR line of an entry the consumer cannot process holds its `event_data` (it may hold learners' personal data); off, it holds the metadata fields only |
 //! | `EVENT_BUS_REDIS_DEAD_LETTER_STREAM` | `{topic}-dead-letter` | dead-letter stream (the prefix is added) |
 //!
 //! The last two are this port's: the Python consumer acknowledges a failing entry after logging
 //! it, so it is lost. The URL may hold a password: `Debug` shows it as `***`.
+//!
+//! Security (this port's; Python's `edx-event-bus-redis` has the URL only, where `rediss://`
+//! trusts the system's CAs): the credentials go in the URL or in `EVENT_BUS_REDIS_USERNAME` /
+//! `_PASSWORD` (not both), and the TLS files need a `rediss://` URL; a client certificate needs
+//! its key. These contradictions are refused when the settings are read, as are TLS files that
+//! cannot be read or hold no PEM block of their kind. [`RedisSettings::security_lines`] describes
+//! the effective security with every secret masked.
 
+use super::registry_tls::{check_pem_file, PemKind};
 use super::{names, redact_url, CommonSettings, Secret, SettingsError};
 use crate::settings::valid_topic;
 use std::fmt;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Names of the Redis settings (the topic prefix and service name are shared with Kafka's:
@@ -33,6 +48,16 @@ use std::time::Duration;
 pub mod redis_names {
     /// The Redis URL.
     pub const CONNECTION_URL: &str = "EVENT_BUS_REDIS_CONNECTION_URL";
+    /// The ACL user (instead of one in the URL).
+    pub const USERNAME: &str = "EVENT_BUS_REDIS_USERNAME";
+    /// The password (instead of one in the URL).
+    pub const PASSWORD: &str = "EVENT_BUS_REDIS_PASSWORD";
+    /// The CA file of the server's certificate (PEM; `rediss://` only).
+    pub const SSL_CA_LOCATION: &str = "EVENT_BUS_REDIS_SSL_CA_LOCATION";
+    /// The client certificate file (PEM; `rediss://` only).
+    pub const SSL_CERTIFICATE_LOCATION: &str = "EVENT_BUS_REDIS_SSL_CERTIFICATE_LOCATION";
+    /// The client certificate's private key file (PEM, unencrypted).
+    pub const SSL_KEY_LOCATION: &str = "EVENT_BUS_REDIS_SSL_KEY_LOCATION";
     /// Approximate maximum length of a stream.
     pub const STREAM_MAX_LEN: &str = "EVENT_BUS_REDIS_STREAM_MAX_LEN";
     /// How long a read blocks, seconds.
@@ -56,6 +81,8 @@ pub mod redis_names {
     pub const CONSUMER_MAX_IN_FLIGHT: &str = "EVENT_BUS_REDIS_CONSUMER_MAX_IN_FLIGHT";
     /// Consumer failure policy.
     pub const CONSUMER_ON_ERROR: &str = "EVENT_BUS_REDIS_CONSUMER_ON_ERROR";
+    /// Whether the consumer's ERROR line for a failed entry holds its `event_data`.
+    pub const CONSUMER_LOG_PAYLOADS: &str = "EVENT_BUS_REDIS_CONSUMER_LOG_PAYLOADS";
     /// Dead-letter stream.
     pub const DEAD_LETTER_STREAM: &str = "EVENT_BUS_REDIS_DEAD_LETTER_STREAM";
     /// The names of Redis' [`crate::settings::CommonSettings`].
@@ -70,6 +97,7 @@ pub mod redis_names {
         retry_backoff: CONSUMER_RETRY_BACKOFF,
         retry_backoff_max: CONSUMER_RETRY_BACKOFF_MAX,
         max_in_flight: CONSUMER_MAX_IN_FLIGHT,
+        log_payloads: CONSUMER_LOG_PAYLOADS,
     };
 }
 
@@ -79,6 +107,11 @@ use redis_names as rn;
 #[derive(Clone, PartialEq)]
 pub struct RedisSettings {
     url: Secret,
+    username: Option<String>,
+    password: Option<Secret>,
+    ca_location: Option<PathBuf>,
+    certificate_location: Option<PathBuf>,
+    key_location: Option<PathBuf>,
     topic_prefix: Option<String>,
     service_name: Option<String>,
     stream_max_len: Option<u64>,
@@ -90,6 +123,11 @@ impl fmt::Debug for RedisSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisSettings")
             .field("url", &self.url_for_logs())
+            .field("username", &self.username)
+            .field("password", &self.password)
+            .field("ca_location", &self.ca_location)
+            .field("certificate_location", &self.certificate_location)
+            .field("key_location", &self.key_location)
             .field("topic_prefix", &self.topic_prefix)
             .field("service_name", &self.service_name)
             .field("stream_max_len", &self.stream_max_len)
@@ -105,6 +143,11 @@ impl RedisSettings {
         RedisSettingsBuilder {
             settings: RedisSettings {
                 url: Secret::new(url),
+                username: None,
+                password: None,
+                ca_location: None,
+                certificate_location: None,
+                key_location: None,
                 topic_prefix: None,
                 service_name: None,
                 stream_max_len: Some(10_000),
@@ -127,6 +170,12 @@ impl RedisSettings {
         })?;
         let mut b = RedisSettings::builder(url);
         let s = &mut b.settings;
+        s.username = get(rn::USERNAME).map(|v| v.trim().to_owned());
+        s.password = get(rn::PASSWORD).map(Secret::new);
+        let path = |name: &str| get(name).map(|v| PathBuf::from(v.trim()));
+        s.ca_location = path(rn::SSL_CA_LOCATION);
+        s.certificate_location = path(rn::SSL_CERTIFICATE_LOCATION);
+        s.key_location = path(rn::SSL_KEY_LOCATION);
         s.topic_prefix = get(names::TOPIC_PREFIX);
         s.service_name = get(names::SERVICE_NAME).or_else(|| get(names::SERVICE_VARIANT));
         if let Some(v) = get(names::SOURCELIB) {
@@ -151,9 +200,91 @@ impl RedisSettings {
         self.url.expose()
     }
 
-    /// The URL with its password, if any, as `***`.
+    /// The URL with its password, if any, as `***`; with the user and password of
+    /// `EVENT_BUS_REDIS_USERNAME` / `_PASSWORD` shown in it as if they were there
+    /// (`rediss://eventbus:***@host:6380/`).
     pub fn url_for_logs(&self) -> String {
-        redact_url(self.url.expose())
+        let url = self.url.expose();
+        if self.username.is_none() && self.password.is_none() {
+            return redact_url(url);
+        }
+        let user = self.username.as_deref().unwrap_or("");
+        let password = if self.password.is_some() { ":***" } else { "" };
+        match url.split_once("://") {
+            Some((scheme, rest)) if !scheme.contains("unix") => {
+                format!("{scheme}://{user}{password}@{rest}")
+            }
+            _ => format!("{} (user {user:?}{password})", redact_url(url)),
+        }
+    }
+
+    /// `EVENT_BUS_REDIS_USERNAME`, if set (a user in the URL is not shown here).
+    pub fn username(&self) -> Option<&str> {
+        self.username.as_deref()
+    }
+
+    /// `EVENT_BUS_REDIS_PASSWORD`, if set (a password in the URL is not shown here).
+    pub fn password(&self) -> Option<&Secret> {
+        self.password.as_ref()
+    }
+
+    /// Whether the URL is `rediss://`: TLS.
+    pub fn uses_tls(&self) -> bool {
+        url_scheme(self.url.expose()).eq_ignore_ascii_case("rediss")
+    }
+
+    /// `EVENT_BUS_REDIS_SSL_CA_LOCATION`, if set.
+    pub fn ca_location(&self) -> Option<&Path> {
+        self.ca_location.as_deref()
+    }
+
+    /// `EVENT_BUS_REDIS_SSL_CERTIFICATE_LOCATION`, if set (then the key is too).
+    pub fn certificate_location(&self) -> Option<&Path> {
+        self.certificate_location.as_deref()
+    }
+
+    /// `EVENT_BUS_REDIS_SSL_KEY_LOCATION`, if set (then the certificate is too).
+    pub fn key_location(&self) -> Option<&Path> {
+        self.key_location.as_deref()
+    }
+
+    /// The effective security of the connection, for `eventbus config check --env`: the URL
+    /// (password masked), TLS and its files, and where the credentials come from. Paths are
+    /// shown, secrets and file contents never.
+    pub fn security_lines(&self) -> Vec<String> {
+        let url = self.url.expose();
+        let (url_user, url_password) = url_credentials(url);
+        let tls = if !self.uses_tls() {
+            "no TLS".to_owned()
+        } else {
+            let mut tls = match &self.ca_location {
+                Some(ca) => format!("TLS, CA {} ({} only)", ca.display(), rn::SSL_CA_LOCATION),
+                None => "TLS, the system's CAs".to_owned(),
+            };
+            match (&self.certificate_location, &self.key_location) {
+                (Some(certificate), Some(key)) => tls.push_str(&format!(
+                    ", client certificate {}, key {}",
+                    certificate.display(),
+                    key.display()
+                )),
+                _ => tls.push_str(", no client certificate"),
+            }
+            tls
+        };
+        let auth = match (&self.username, &self.password, url_user, url_password) {
+            (Some(user), _, _, _) => {
+                format!(
+                    "user {user}, password *** ({} / {})",
+                    rn::USERNAME,
+                    rn::PASSWORD
+                )
+            }
+            (None, Some(_), _, _) => format!("the default user, password *** ({})", rn::PASSWORD),
+            (None, None, Some(user), true) => format!("user {user}, password *** (in the URL)"),
+            (None, None, None, true) => "the default user, password *** (in the URL)".to_owned(),
+            _ => "no password (the default user)".to_owned(),
+        };
+        vec![format!("redis: {} {tls}; {auth}", self.url_for_logs())]
     }
 
     /// `EVENT_BUS_TOPIC_PREFIX`, if set.
@@ -187,6 +318,112 @@ impl RedisSettings {
         self.dead_letter_stream
             .clone()
             .unwrap_or_else(|| format!("{topic}-dead-letter"))
+    }
+}
+
+impl RedisSettings {
+    /// Refuse contradictory security settings, and TLS files that cannot be used.
+    fn check_security(&self) -> Result<(), SettingsError> {
+        match (&self.certificate_location, &self.key_location) {
+            (Some(_), None) => {
+                return Err(SettingsError::Incomplete {
+                    set: rn::SSL_CERTIFICATE_LOCATION,
+                    missing: rn::SSL_KEY_LOCATION,
+                })
+            }
+            (None, Some(_)) => {
+                return Err(SettingsError::Incomplete {
+                    set: rn::SSL_KEY_LOCATION,
+                    missing: rn::SSL_CERTIFICATE_LOCATION,
+                })
+            }
+            _ => {}
+        }
+        let tls_setting = [
+            (rn::SSL_CA_LOCATION, &self.ca_location),
+            (rn::SSL_CERTIFICATE_LOCATION, &self.certificate_location),
+        ]
+        .into_iter()
+        .find_map(|(name, value)| value.as_ref().map(|_| name));
+        if let Some(setting) = tls_setting {
+            if !self.uses_tls() {
+                return Err(SettingsError::Conflict {
+                    first: setting,
+                    second: rn::CONNECTION_URL,
+                    reason: format!(
+                        "TLS files need a rediss:// URL, not {}://",
+                        url_scheme(self.url.expose())
+                    ),
+                });
+            }
+        }
+        let (url_user, url_password) = url_credentials(self.url.expose());
+        let in_url = url_user.is_some() || url_password;
+        for (setting, set) in [
+            (rn::USERNAME, self.username.is_some()),
+            (rn::PASSWORD, self.password.is_some()),
+        ] {
+            if set && in_url {
+                return Err(SettingsError::Conflict {
+                    first: setting,
+                    second: rn::CONNECTION_URL,
+                    reason: "the URL holds credentials too; give them in one place only".into(),
+                });
+            }
+        }
+        if self.username.is_some() && self.password.is_none() {
+            return Err(SettingsError::Incomplete {
+                set: rn::USERNAME,
+                missing: rn::PASSWORD,
+            });
+        }
+        if let Some(user) = &self.username {
+            if user.is_empty() || user.contains(char::is_whitespace) {
+                return Err(SettingsError::Invalid {
+                    setting: rn::USERNAME,
+                    value: user.clone(),
+                    reason: "a Redis user name is one word".into(),
+                });
+            }
+        }
+        for (setting, path, kind) in [
+            (rn::SSL_CA_LOCATION, &self.ca_location, PemKind::Certificate),
+            (
+                rn::SSL_CERTIFICATE_LOCATION,
+                &self.certificate_location,
+                PemKind::Certificate,
+            ),
+            (
+                rn::SSL_KEY_LOCATION,
+                &self.key_location,
+                PemKind::PrivateKey,
+            ),
+        ] {
+            if let Some(path) = path {
+                check_pem_file(setting, path, kind)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The scheme of a URL (`redis`, `rediss`, `unix`...), without `://`.
+fn url_scheme(url: &str) -> &str {
+    url.split_once("://").map_or("", |(scheme, _)| scheme)
+}
+
+/// The user name and whether a password is in a `redis://` or `rediss://` URL (unix URLs give
+/// theirs as query parameters, which the redis crate reads: `?user=...&pass=...`).
+fn url_credentials(url: &str) -> (Option<String>, bool) {
+    match ::redis::IntoConnectionInfo::into_connection_info(url) {
+        Ok(info) => {
+            let redis = info.redis_settings();
+            (
+                redis.username().map(str::to_owned),
+                redis.password().is_some(),
+            )
+        }
+        Err(_) => (None, false),
     }
 }
 
@@ -227,6 +464,38 @@ impl RedisSettingsBuilder {
         self
     }
 
+    /// `EVENT_BUS_REDIS_USERNAME` and `EVENT_BUS_REDIS_PASSWORD`: an ACL user and its password
+    /// (instead of credentials in the URL).
+    pub fn credentials(mut self, username: impl Into<String>, password: Secret) -> Self {
+        self.settings.username = Some(username.into());
+        self.settings.password = Some(password);
+        self
+    }
+
+    /// `EVENT_BUS_REDIS_PASSWORD` alone: the `default` user's password.
+    pub fn password(mut self, password: Secret) -> Self {
+        self.settings.password = Some(password);
+        self
+    }
+
+    /// `EVENT_BUS_REDIS_SSL_CA_LOCATION`: trust only the CA(s) of this PEM file.
+    pub fn ca_location(mut self, path: impl Into<PathBuf>) -> Self {
+        self.settings.ca_location = Some(path.into());
+        self
+    }
+
+    /// `EVENT_BUS_REDIS_SSL_CERTIFICATE_LOCATION` and `_KEY_LOCATION`: send this client
+    /// certificate (PEM files).
+    pub fn client_certificate(
+        mut self,
+        certificate: impl Into<PathBuf>,
+        key: impl Into<PathBuf>,
+    ) -> Self {
+        self.settings.certificate_location = Some(certificate.into());
+        self.settings.key_location = Some(key.into());
+        self
+    }
+
     /// Check and return the settings.
     pub fn build(self) -> Result<RedisSettings, SettingsError> {
         let mut settings = self.settings;
@@ -250,6 +519,7 @@ impl RedisSettingsBuilder {
             });
         }
         settings.url = Secret::new(url);
+        settings.check_security()?;
         settings.common.check(&rn::COMMON)?;
         if settings.common.max_in_flight > 1 {
             return Err(SettingsError::Invalid {
@@ -350,6 +620,213 @@ mod tests {
         let bad = from(&[(rn::CONNECTION_URL, "http://user:s3cret@h:1/")]).unwrap_err();
         assert!(!bad.to_string().contains("s3cret"), "{bad}");
         assert!(bad.to_string().contains(rn::CONNECTION_URL), "{bad}");
+    }
+
+    /// A scratch folder with a CA, a client certificate and its key (PEM-shaped, not real).
+    struct Files(std::path::PathBuf);
+
+    impl Files {
+        fn new(name: &str) -> Self {
+            let dir = std::env::temp_dir()
+                .join(format!("eventbus-redis-tls-{name}-{}", std::process::id()));
+            std::fs::create_dir_all(&dir).unwrap();
+            let cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+            std::fs::write(dir.join("ca.pem"), cert).unwrap();
+            std::fs::write(dir.join("client.pem"), cert).unwrap();
+            std::fs::write(
+                dir.join("client.key"),
+                "-----BEGIN PRIVATE KEY-----\nMARKER\n-----END PRIVATE KEY-----\n",
+            )
+            .unwrap();
+            Files(dir)
+        }
+
+        fn path(&self, name: &str) -> String {
+            self.0.join(name).display().to_string()
+        }
+    }
+
+    impl Drop for Files {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    const MARKER: &str = "MARKER-s3cret-pw";
+
+    #[test]
+    fn tls_and_an_acl_user_from_the_environment() {
+        let files = Files::new("read");
+        let settings = from(&[
+            (rn::CONNECTION_URL, "rediss://127.0.0.1:16380/"),
+            (rn::USERNAME, "eventbus-acl"),
+            (rn::PASSWORD, MARKER),
+            (rn::SSL_CA_LOCATION, &files.path("ca.pem")),
+            (rn::SSL_CERTIFICATE_LOCATION, &files.path("client.pem")),
+            (rn::SSL_KEY_LOCATION, &files.path("client.key")),
+        ])
+        .unwrap();
+        assert!(settings.uses_tls());
+        assert_eq!(settings.username(), Some("eventbus-acl"));
+        assert_eq!(settings.password().map(Secret::expose), Some(MARKER));
+        assert_eq!(
+            settings.ca_location(),
+            Some(files.0.join("ca.pem").as_path())
+        );
+        assert_eq!(
+            settings.key_location(),
+            Some(files.0.join("client.key").as_path())
+        );
+        assert_eq!(
+            settings.url_for_logs(),
+            "rediss://eventbus-acl:***@127.0.0.1:16380/"
+        );
+        let lines = settings.security_lines();
+        assert_eq!(
+            lines,
+            [format!(
+                "redis: rediss://eventbus-acl:***@127.0.0.1:16380/ TLS, CA {} ({} only), client \
+                 certificate {}, key {}; user eventbus-acl, password *** ({} / {})",
+                files.path("ca.pem"),
+                rn::SSL_CA_LOCATION,
+                files.path("client.pem"),
+                files.path("client.key"),
+                rn::USERNAME,
+                rn::PASSWORD
+            )]
+        );
+        let debug = format!("{settings:?}");
+        assert!(!debug.contains(MARKER), "{debug}");
+        assert!(!lines.concat().contains(MARKER));
+        // The same in code.
+        let built = RedisSettings::builder("rediss://127.0.0.1:16380/")
+            .credentials("eventbus-acl", Secret::new(MARKER))
+            .ca_location(files.0.join("ca.pem"))
+            .client_certificate(files.0.join("client.pem"), files.0.join("client.key"))
+            .build()
+            .unwrap();
+        assert_eq!(built, settings);
+    }
+
+    #[test]
+    fn security_lines_say_where_the_credentials_are() {
+        let line = |vars: &[(&str, &str)]| from(vars).unwrap().security_lines().concat();
+        assert_eq!(
+            line(&[(rn::CONNECTION_URL, "redis://127.0.0.1:6379/0")]),
+            "redis: redis://127.0.0.1:6379/0 no TLS; no password (the default user)"
+        );
+        assert_eq!(
+            line(&[(rn::CONNECTION_URL, "rediss://u:MARKER@h:1/")]),
+            "redis: rediss://u:***@h:1/ TLS, the system's CAs, no client certificate; user u, \
+             password *** (in the URL)"
+        );
+        assert_eq!(
+            line(&[(rn::CONNECTION_URL, "redis://:MARKER@h:1/")]),
+            "redis: redis://:***@h:1/ no TLS; the default user, password *** (in the URL)"
+        );
+        assert_eq!(
+            line(&[
+                (rn::CONNECTION_URL, "redis://h:1/"),
+                (rn::PASSWORD, "MARKER")
+            ]),
+            format!(
+                "redis: redis://:***@h:1/ no TLS; the default user, password *** ({})",
+                rn::PASSWORD
+            )
+        );
+    }
+
+    #[test]
+    fn contradictions_are_refused() {
+        let files = Files::new("refuse");
+        let (ca, cert, key) = (
+            files.path("ca.pem"),
+            files.path("client.pem"),
+            files.path("client.key"),
+        );
+        let tls_url = (rn::CONNECTION_URL, "rediss://127.0.0.1:16380/");
+        // A certificate without its key, a key without its certificate, a user without a
+        // password.
+        assert_eq!(
+            from(&[tls_url, (rn::SSL_CERTIFICATE_LOCATION, &cert)]).unwrap_err(),
+            SettingsError::Incomplete {
+                set: rn::SSL_CERTIFICATE_LOCATION,
+                missing: rn::SSL_KEY_LOCATION
+            }
+        );
+        assert_eq!(
+            from(&[tls_url, (rn::SSL_KEY_LOCATION, &key)]).unwrap_err(),
+            SettingsError::Incomplete {
+                set: rn::SSL_KEY_LOCATION,
+                missing: rn::SSL_CERTIFICATE_LOCATION
+            }
+        );
+        assert_eq!(
+            from(&[tls_url, (rn::USERNAME, "eventbus-acl")]).unwrap_err(),
+            SettingsError::Incomplete {
+                set: rn::USERNAME,
+                missing: rn::PASSWORD
+            }
+        );
+        // TLS files with a plain URL.
+        for (name, value) in [
+            (rn::SSL_CA_LOCATION, &ca),
+            (rn::SSL_CERTIFICATE_LOCATION, &cert),
+        ] {
+            let mut vars = vec![
+                (rn::CONNECTION_URL, "redis://127.0.0.1:16379/"),
+                (name, value),
+            ];
+            if name == rn::SSL_CERTIFICATE_LOCATION {
+                vars.push((rn::SSL_KEY_LOCATION, &key));
+            }
+            let error = from(&vars).unwrap_err();
+            assert!(
+                matches!(&error, SettingsError::Conflict { first, second, .. }
+                    if *first == name && *second == rn::CONNECTION_URL),
+                "{error}"
+            );
+            assert!(error.to_string().contains("rediss://"), "{error}");
+        }
+        // Credentials in the URL and in the settings.
+        for (url, name, value) in [
+            ("rediss://u:MARKER@h:1/", rn::USERNAME, "v"),
+            ("rediss://u:MARKER@h:1/", rn::PASSWORD, "MARKER"),
+            ("rediss://:MARKER@h:1/", rn::PASSWORD, "MARKER"),
+        ] {
+            let mut vars = vec![(rn::CONNECTION_URL, url), (name, value)];
+            if name == rn::USERNAME {
+                vars.push((rn::PASSWORD, "MARKER"));
+            }
+            let error = from(&vars).unwrap_err();
+            assert!(
+                matches!(&error, SettingsError::Conflict { second, .. } if *second == rn::CONNECTION_URL),
+                "{error}"
+            );
+            assert!(!error.to_string().contains("MARKER"), "{error}");
+        }
+        // Files that cannot be read or are of the wrong kind.
+        for (name, value) in [
+            (rn::SSL_CA_LOCATION, files.path("missing.pem")),
+            (rn::SSL_CA_LOCATION, key.clone()),
+        ] {
+            let error = from(&[tls_url, (name, &value)]).unwrap_err();
+            assert!(
+                matches!(&error, SettingsError::Invalid { setting, .. } if *setting == name),
+                "{error}"
+            );
+            assert!(!error.to_string().contains("MARKER"), "{error}");
+        }
+        let error = from(&[
+            tls_url,
+            (rn::SSL_CERTIFICATE_LOCATION, &cert),
+            (rn::SSL_KEY_LOCATION, &cert),
+        ])
+        .unwrap_err();
+        assert!(
+            matches!(&error, SettingsError::Invalid { setting, .. } if *setting == rn::SSL_KEY_LOCATION),
+            "{error}"
+        );
     }
 
     #[test]

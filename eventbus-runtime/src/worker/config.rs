@@ -21,9 +21,25 @@
 //! ```
 //!
 //! The transports' settings come from the same environment variables as a Django service's
-//! (`EVENT_BUS_KAFKA_*`, `EVENT_BUS_REDIS_*`, `EVENT_BUS_TOPIC_PREFIX`...).
+//! (`EVENT_BUS_KAFKA_*`, `EVENT_BUS_REDIS_*`, `EVENT_BUS_TOPIC_PREFIX`...). A `[kafka]` table may
+//! hold the Kafka ones too, named in lower case without the `EVENT_BUS_KAFKA_` prefix, and any
+//! librdkafka property in `[kafka.options]` (a setting given both in the file and in the
+//! environment is refused, so neither silently wins; keep secrets in the environment):
+//!
+//! ```toml
+//! [kafka]
+//! security_protocol = "SASL_SSL"
+//! sasl_mechanism = "SCRAM-SHA-512"
+//! ssl_ca_location = "/etc/eventbus/ca.pem"
+//!
+//! [kafka.options]
+//! "session.timeout.ms" = 10000
+//! "partition.assignment.strategy" = "cooperative-sticky"
+//! ```
 
+use crate::settings::{names, option_property, option_variable};
 use serde::Deserialize;
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
@@ -87,9 +103,60 @@ impl ConsumerConfig {
 pub struct WorkerConfig {
     /// Where to serve `/metrics`, `/livez` and `/readyz` (none when absent).
     pub metrics: Option<SocketAddr>,
+    /// Kafka settings beside the environment's (the `[kafka]` table).
+    #[serde(default)]
+    pub kafka: KafkaFileSettings,
     /// The consumers, at least one.
     pub consumers: Vec<ConsumerConfig>,
 }
+
+/// A scalar of the file: a text, a number or a boolean, used as its text.
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum FileValue {
+    /// A text.
+    Text(String),
+    /// An integer.
+    Integer(i64),
+    /// A number.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+}
+
+impl FileValue {
+    /// The value as a setting's text.
+    pub fn to_text(&self) -> String {
+        match self {
+            FileValue::Text(text) => text.clone(),
+            FileValue::Integer(n) => n.to_string(),
+            FileValue::Float(x) => x.to_string(),
+            FileValue::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+/// Never shows a value: the file may hold a secret.
+impl std::fmt::Debug for FileValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// The `[kafka]` table: named settings (`security_protocol = "SASL_SSL"` is
+/// `EVENT_BUS_KAFKA_SECURITY_PROTOCOL`) and librdkafka properties (`[kafka.options]`).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct KafkaFileSettings {
+    /// librdkafka properties by their own names.
+    #[serde(default)]
+    pub options: BTreeMap<String, FileValue>,
+    /// Named settings, in lower case without the `EVENT_BUS_KAFKA_` prefix.
+    #[serde(flatten)]
+    pub settings: BTreeMap<String, FileValue>,
+}
+
+/// The prefix of the Kafka settings' variables, left out in the `[kafka]` table.
+const KAFKA_PREFIX: &str = "EVENT_BUS_KAFKA_";
 
 /// A configuration file that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -142,6 +209,60 @@ impl WorkerConfig {
         };
         config.check(path)?;
         Ok(config)
+    }
+
+    /// The variables the Kafka settings are read from ([`crate::settings::KafkaSettings::from_vars`]):
+    /// `env` (the process environment) with the `[kafka]` table's settings and options added. A
+    /// setting or property given both in the table and in `env` is refused, naming both.
+    pub fn kafka_vars(
+        &self,
+        path: &Path,
+        mut env: Vec<(String, String)>,
+    ) -> Result<Vec<(String, String)>, WorkerConfigError> {
+        let invalid = |message: String| WorkerConfigError::Invalid {
+            path: path.to_owned(),
+            message,
+        };
+        let in_env = |name: &str, env: &[(String, String)]| {
+            env.iter().any(|(n, v)| n == name && !v.trim().is_empty())
+        };
+        let env_property = |property: &str, env: &[(String, String)]| {
+            env.iter()
+                .filter(|(_, v)| !v.trim().is_empty())
+                .find(|(n, _)| option_property(n).as_deref() == Some(property))
+                .map(|(n, _)| n.clone())
+        };
+        let mut added = Vec::new();
+        for (key, value) in &self.kafka.settings {
+            let name = format!("{KAFKA_PREFIX}{}", key.to_ascii_uppercase());
+            let Some(name) = names::ALL.iter().find(|n| **n == name) else {
+                return Err(invalid(format!(
+                    "[kafka] {key}: not a Kafka setting (one of: {})",
+                    names::ALL
+                        .iter()
+                        .map(|n| n.trim_start_matches(KAFKA_PREFIX).to_ascii_lowercase())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )));
+            };
+            if in_env(name, &env) {
+                return Err(invalid(format!(
+                    "[kafka] {key} is also set in the environment ({name}); keep one"
+                )));
+            }
+            added.push((name.to_string(), value.to_text()));
+        }
+        for (property, value) in &self.kafka.options {
+            if let Some(variable) = env_property(property, &env) {
+                return Err(invalid(format!(
+                    "[kafka.options] {property:?} is also set in the environment ({variable}); \
+                     keep one"
+                )));
+            }
+            added.push((option_variable(property), value.to_text()));
+        }
+        env.extend(added);
+        Ok(env)
     }
 
     fn check(&self, path: &Path) -> Result<(), WorkerConfigError> {
@@ -234,5 +355,75 @@ mod tests {
         assert!(err.to_string().contains("unknown field `gruop`"), "{err}");
         let err = load("none.toml", "consumers = []\n").unwrap_err();
         assert!(err.to_string().contains("no consumers"), "{err}");
+    }
+
+    #[test]
+    fn the_kafka_table_adds_settings_and_options_beside_the_environment() {
+        let text =
+            "[kafka]\nsecurity_protocol = \"SASL_SSL\"\nsasl_mechanism = \"SCRAM-SHA-512\"\n\
+                    consumer_max_in_flight = 8\n[kafka.options]\n\"session.timeout.ms\" = 10000\n\
+                    \"ssl.certificate.verify_cb\" = \"x\"\n\
+                    [[consumers]]\ntransport = \"kafka\"\ntopic = \"t\"\ngroup = \"g\"\n";
+        let path = Path::new("w.toml");
+        let config = load("kafka.toml", text).unwrap();
+        let env = vec![
+            (names::API_KEY.to_owned(), "u".to_owned()),
+            (names::SSL_CA_LOCATION.to_owned(), String::new()),
+        ];
+        let vars = config.kafka_vars(path, env.clone()).unwrap();
+        for (name, value) in [
+            (names::SECURITY_PROTOCOL, "SASL_SSL"),
+            (names::SASL_MECHANISM, "SCRAM-SHA-512"),
+            (names::CONSUMER_MAX_IN_FLIGHT, "8"),
+            ("EVENT_BUS_KAFKA_OPTION_SESSION_TIMEOUT_MS", "10000"),
+            ("EVENT_BUS_KAFKA_OPTION_SSL_CERTIFICATE_VERIFY__CB", "x"),
+            (names::API_KEY, "u"),
+        ] {
+            assert!(
+                vars.contains(&(name.to_owned(), value.to_owned())),
+                "{name}={value} in {:?}",
+                vars.iter().map(|(n, _)| n).collect::<Vec<_>>()
+            );
+        }
+        // The same setting in both places is refused, naming both.
+        let mut both = env.clone();
+        both.push((names::SASL_MECHANISM.to_owned(), "PLAIN".to_owned()));
+        let err = config.kafka_vars(path, both).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid worker configuration w.toml: [kafka] sasl_mechanism is also set in the \
+             environment (EVENT_BUS_KAFKA_SASL_MECHANISM); keep one"
+        );
+        let mut both = env.clone();
+        both.push((
+            "EVENT_BUS_KAFKA_OPTION_SESSION_TIMEOUT_MS".to_owned(),
+            "6000".to_owned(),
+        ));
+        let err = config.kafka_vars(path, both).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("EVENT_BUS_KAFKA_OPTION_SESSION_TIMEOUT_MS"),
+            "{err}"
+        );
+        // An unknown name is refused with the known ones.
+        let typo = load(
+            "typo-kafka.toml",
+            "[kafka]\nsecurity_protocl = \"SSL\"\n[[consumers]]\ntransport = \"kafka\"\ntopic = \"t\"\ngroup = \"g\"\n",
+        )
+        .unwrap();
+        let err = typo.kafka_vars(path, Vec::new()).unwrap_err();
+        assert!(
+            err.to_string().contains(
+                "[kafka] security_protocl: not a Kafka setting (one of: bootstrap_servers,"
+            ),
+            "{err}"
+        );
+        // Values never show in Debug.
+        let secret = load(
+            "secret.toml",
+            "[kafka]\napi_secret = \"MARKER-pw\"\n[[consumers]]\ntransport = \"kafka\"\ntopic = \"t\"\ngroup = \"g\"\n",
+        )
+        .unwrap();
+        assert!(!format!("{secret:?}").contains("MARKER"));
     }
 }

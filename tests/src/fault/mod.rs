@@ -5,6 +5,10 @@
 //! - [`PrivateKafka`]: a single-node KRaft broker of the test's own (free ports, data that
 //!   survives restarts): `bootstrap`, `pid`, `kill` (SIGKILL and reap), `pause`/`resume`
 //!   (SIGSTOP/SIGCONT), `restart` (same ports and data, waits until ready), `create_topic`.
+//! - [`PrivateCluster`]: a three-broker KRaft cluster of the test's own (three brokers, three
+//!   controllers; production replication): `bootstrap`, `kill_broker`, `pause_broker`/
+//!   `resume_broker`, `restart_broker`, `create_topic` (optionally led by one broker),
+//!   `partitions` (leader, replicas, ISR), `wait_in_sync`, `coordinator_of` a group.
 //! - [`PrivateRedis`]: a redis-server of the test's own with AOF persistence (`appendfsync
 //!   always`): `url`, `pid`, `kill`, `pause`/`resume`, `restart`.
 //! - [`ConsumerProcess`]: the `fault_consumer` binary (the runtime's Kafka or Redis consumer,
@@ -75,6 +79,7 @@
 //! The servers are started by `scripts/fault-node.sh`, which reuses `scripts/lib/*.sh` (same jars
 //! and broker configuration as `scripts/services.sh`; Redis with the AOF settings above).
 
+pub mod cluster;
 pub mod consumer;
 pub mod error;
 pub mod events;
@@ -88,6 +93,7 @@ pub mod redis;
 pub mod redis_read;
 pub mod support;
 
+pub use cluster::{PartitionState, PrivateCluster};
 pub use consumer::{ConsumerProcess, ConsumerTransport};
 pub use error::HarnessError;
 pub use kafka::{fault_settings, BrokerFault, PrivateKafka};

@@ -487,6 +487,10 @@ impl KafkaConsumer {
             .iter()
             .map(|(k, v)| format!("{k}={}", v.as_deref().unwrap_or_default().escape_ascii()))
             .collect();
+        // The key and value may hold learners' personal data: only when asked for.
+        let payloads = self.settings.common().log_payloads;
+        let key = payloads.then(|| message.key().unwrap_or_default().escape_ascii());
+        let value = payloads.then(|| message.payload().unwrap_or_default().escape_ascii());
         tracing::error!(
             %error,
             error_kind = error.kind(),
@@ -495,8 +499,8 @@ impl KafkaConsumer {
             partition = message.partition(),
             offset = message.offset(),
             headers = ?headers,
-            key = %message.key().unwrap_or_default().escape_ascii(),
-            value = %message.payload().unwrap_or_default().escape_ascii(),
+            key = key.map(tracing::field::display),
+            value = value.map(tracing::field::display),
             "Error consuming event from Kafka"
         );
     }
