@@ -648,3 +648,83 @@ fn events_show_suggests_the_nearest_event_types() {
         out.stderr
     );
 }
+
+/// `config check --env` prints the effective security of each connection with every secret
+/// masked, and the librdkafka this binary was built with: TLS, SCRAM and OIDC in every build (the
+/// container image builds the same binary). Contradictions are refused by name.
+#[test]
+fn config_check_env_shows_each_connection_s_security_with_secrets_masked() {
+    let dir = std::env::temp_dir().join(format!("config-check-security-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca = dir.join("ca.pem");
+    std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\n").unwrap();
+    let ca = ca.display().to_string();
+    let out = run(eventbus()
+        .args(["config", "check", "--env"])
+        .env(names::BOOTSTRAP_SERVERS, "broker-1.example:9096")
+        .env(names::SCHEMA_REGISTRY_URL, "https://registry.example/")
+        .env(names::SCHEMA_REGISTRY_API_KEY, "registry-user")
+        .env(names::SCHEMA_REGISTRY_API_SECRET, "MARKER-registry-secret")
+        .env(names::SASL_MECHANISM, "SCRAM-SHA-512")
+        .env(names::API_KEY, "eventbus")
+        .env(names::API_SECRET, "MARKER-kafka-secret")
+        .env(names::SSL_CA_LOCATION, &ca)
+        .env("EVENT_BUS_KAFKA_OPTION_SESSION_TIMEOUT_MS", "10000")
+        .env(
+            "EVENT_BUS_KAFKA_OPTION_SSL_KEYSTORE_PASSWORD",
+            "MARKER-keystore",
+        )
+        .env(
+            REDIS_URL,
+            "rediss://worker:MARKER-redis@redis.example:6380/0",
+        ));
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    let all = format!("{}\n{}", out.stdout, out.stderr);
+    assert!(!all.contains("MARKER"), "a secret is shown:\n{all}");
+    for expected in [
+        format!(
+            "kafka broker-1.example:9096: SASL_SSL, SCRAM-SHA-512 as user \"eventbus\" \
+             (password ***), TLS with CA {ca}, hostname verified"
+        ),
+        "kafka options: session.timeout.ms=10000, ssl.keystore.password=***".to_owned(),
+        "schema registry https://registry.example: basic auth as \"registry-user\" (password ***)"
+            .to_owned(),
+        "schema registry TLS: trusts the system's CAs".to_owned(),
+        "redis: rediss://worker:***@redis.example:6380/0".to_owned(),
+    ] {
+        assert!(
+            out.stdout.contains(&expected),
+            "{expected}\nnot in:\n{}",
+            out.stdout
+        );
+    }
+    let features = out
+        .stdout
+        .lines()
+        .find(|l| l.trim_start().starts_with("librdkafka "))
+        .unwrap_or_else(|| panic!("no librdkafka line:\n{}", out.stdout));
+    for feature in eventbus_runtime::kafka::build_info::REQUIRED_FEATURES {
+        assert!(
+            features.split([' ', ',']).any(|f| f == *feature),
+            "this build of librdkafka lacks {feature}: {features}"
+        );
+    }
+
+    // A contradiction: refused, naming both settings, exit 1.
+    let out = run(eventbus()
+        .args(["config", "check", "--env"])
+        .env(names::BOOTSTRAP_SERVERS, "broker-1.example:9096")
+        .env(names::SCHEMA_REGISTRY_URL, "https://registry.example/")
+        .env(names::SECURITY_PROTOCOL, "PLAINTEXT")
+        .env(names::SSL_CA_LOCATION, &ca));
+    assert_eq!(out.code, 1, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(
+            "kafka: settings EVENT_BUS_KAFKA_SSL_CA_LOCATION and \
+             EVENT_BUS_KAFKA_SECURITY_PROTOCOL contradict each other: PLAINTEXT has no TLS"
+        ),
+        "{}",
+        out.stdout
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

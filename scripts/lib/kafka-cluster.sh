@@ -177,10 +177,21 @@ cluster_running() {
   return 1
 }
 
-# cluster_start: fresh data, format the six nodes with one cluster id, start
-# them in the background; `cluster_wait` then waits for them.
+# cluster_node_port NODE: the port of NODE (broker-N or controller-N).
+cluster_node_port() {
+  local role=${1%-*} id=${1#*-}
+  if [[ $role == broker ]]; then
+    echo $((CLUSTER_PORT + id - 1))
+  else
+    echo $((CLUSTER_CONTROLLER_PORT + id - 101))
+  fi
+}
+
+# cluster_start: fresh data, format the six nodes with one cluster id (in
+# parallel), start them in the background; `cluster_wait` then waits for them.
 cluster_start() {
-  local java home cluster_id voters node role id port dir marker i=0 port_of
+  local java home cluster_id voters node dir marker port pid
+  local -a formats=()
   java=$(kafka_java)
   home=$(kafka_home)
   for port in $(cluster_ports); do
@@ -188,26 +199,25 @@ cluster_start() {
   done
   rm -rf "$CLUSTER_RUN"
   cluster_id=$(cluster_new_id)
-  voters=$(cluster_voters $((CLUSTER_CONTROLLER_PORT)) $((CLUSTER_CONTROLLER_PORT + 1)) $((CLUSTER_CONTROLLER_PORT + 2)))
+  voters=$(cluster_voters "$CLUSTER_CONTROLLER_PORT" $((CLUSTER_CONTROLLER_PORT + 1)) $((CLUSTER_CONTROLLER_PORT + 2)))
   CLUSTER_START_MS=$(now_ms)
   for node in $(cluster_node_names); do
-    role=${node%-*}
-    id=${node#*-}
-    if [[ $role == broker ]]; then
-      port_of=$((CLUSTER_PORT + id - 1))
-    else
-      port_of=$((CLUSTER_CONTROLLER_PORT + id - 101))
-    fi
     dir=$CLUSTER_RUN/$node
     mkdir -p "$dir/logs"
-    cluster_write_node_config "$dir" "$role" "$id" "$port_of" "$voters"
-    cluster_format_node "$java" "$home/libs" "$dir" "$cluster_id"
+    cluster_write_node_config "$dir" "${node%-*}" "${node#*-}" "$(cluster_node_port "$node")" "$voters"
+    cluster_format_node "$java" "$home/libs" "$dir" "$cluster_id" &
+    formats+=("$!")
+  done
+  for pid in "${formats[@]}"; do
+    wait "$pid" || die "kafka cluster: formatting the storage failed"
+  done
+  for node in $(cluster_node_names); do
+    dir=$CLUSTER_RUN/$node
     marker="-Deventbus.service=cluster-$node@$RUN_DIR"
-    cluster_node_command "$java" "$home" "$dir" "$role" "$marker"
+    cluster_node_command "$java" "$home" "$dir" "${node%-*}" "$marker"
     nohup "${KAFKA_COMMAND[@]}" >"$dir/kafka.out" 2>&1 </dev/null &
     write_pidfile "$(cluster_pidfile "$node")" "$!" "$marker"
-    log "cluster: started $role $id (pid $!) on 127.0.0.1:$port_of"
-    i=$((i + 1))
+    log "cluster: started $node (pid $!) on 127.0.0.1:$(cluster_node_port "$node")"
   done
   log "cluster: Apache Kafka $KAFKA_VERSION, brokers $(cluster_servers), controllers 127.0.0.1:$CLUSTER_CONTROLLER_PORT-$((CLUSTER_CONTROLLER_PORT + 2))"
 }

@@ -89,6 +89,12 @@ redis_ready() {
 # "redis-server 127.0.0.1:PORT" title so `down` matches this exact server.
 redis_wait() {
   local start=${REDIS_START_MS:-$(now_ms)} pid
+  # A server this run did not start that answers on the plain port only was
+  # started by an older services.sh, without the TLS port and the ACL user.
+  if [[ -z ${REDIS_START_MS:-} ]] && ! redis_ready &&
+    [[ $(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]]; then
+    die "redis: the running server (pid $(pidfile_pid "$REDIS_PIDFILE")) has no TLS port $REDIS_TLS_PORT or ACL user $REDIS_ACL_USER (started by an older services.sh): restart it with 'scripts/services.sh down redis' then 'up'"
+  fi
   wait_ready redis "$REDIS_PIDFILE" "$START_TIMEOUT" "$REDIS_LOG" redis_ready || return 1
   pid=$(pidfile_pid "$REDIS_PIDFILE")
   proc_matches "$pid" "$REDIS_MARKER" && write_pidfile "$REDIS_PIDFILE" "$pid" "$REDIS_MARKER"

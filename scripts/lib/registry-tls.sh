@@ -50,14 +50,16 @@ registry_tls_config() {
   local run=$REGISTRY_TLS_RUN hash
   hash=$(openssl passwd -apr1 -stdin <<<"$REGISTRY_TLS_PASSWORD") ||
     die "registry-tls: openssl passwd failed"
-  # Readable by all: nginx's workers read it, and run as `nobody` when the
-  # master is root. It holds a salted hash only.
+  # It holds a salted hash only. nginx's worker reads it at each request: the
+  # worker runs as the user who started nginx (`user` below), since a default
+  # `nobody` worker cannot enter a run dir under a private home (/root).
   printf '%s:%s\n' "$REGISTRY_TLS_USER" "$hash" >"$run/htpasswd"
   chmod 644 "$run/htpasswd"
   cat >"$REGISTRY_TLS_CONF" <<EOF
 # Made by scripts/lib/registry-tls.sh at each start.
 daemon off;
 worker_processes 1;
+$( ((EUID == 0)) && echo "user root root;")
 pid $run/nginx.pid;
 error_log $run/error.log warn;
 events { worker_connections 256; }

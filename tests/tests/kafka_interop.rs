@@ -376,7 +376,8 @@ async fn rust_and_python_share_a_sasl_ssl_topic_both_ways() {
             "earliest".to_owned(),
         ),
     ]);
-    let settings = KafkaSettings::from_lookup(|name| vars.get(name).cloned()).unwrap();
+    let settings =
+        KafkaSettings::from_vars(vars.into_iter().map(|(k, v)| (k.to_owned(), v))).unwrap();
     // Python: the same API key settings (kafka_interop.py passes them to the library).
     let python_env = [
         ("EVENT_BUS_KAFKA_API_KEY", user),

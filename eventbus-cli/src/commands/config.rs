@@ -24,7 +24,7 @@ pub fn run(command: ConfigCommand) -> Result<ExitCode, CliError> {
         )));
     }
     let env_set = std::env::var(ENV_VAR).is_ok_and(|v| !v.trim().is_empty());
-    let connections = if env { connections()? } else { 0 };
+    let connections = if env { connections(json)? } else { 0 };
     if env && files.is_empty() && !env_set {
         if connections > 0 {
             return Ok(ExitCode::SUCCESS);
@@ -116,9 +116,10 @@ pub fn run(command: ConfigCommand) -> Result<ExitCode, CliError> {
 }
 
 /// The connections the environment configures (Kafka and its registry, Redis), each line with its
-/// effective security and every secret masked; how many there are. Settings that cannot be used
-/// (missing, invalid, contradicting each other) are refused, naming them.
-fn connections() -> Result<usize, CliError> {
+/// effective security and every secret masked (not printed with `--json`, whose output is the
+/// producer configuration); how many there are. Settings that cannot be used (missing, invalid,
+/// contradicting each other) are refused, naming them.
+fn connections(json: bool) -> Result<usize, CliError> {
     let set = |name: &str| std::env::var(name).is_ok_and(|v| !v.trim().is_empty());
     let mut lines = Vec::new();
     let mut problems = Vec::new();
@@ -149,7 +150,7 @@ fn connections() -> Result<usize, CliError> {
             problems.len()
         )));
     }
-    if !lines.is_empty() {
+    if !lines.is_empty() && !json {
         outln!("connections:")?;
         for line in &lines {
             outln!("  {line}")?;

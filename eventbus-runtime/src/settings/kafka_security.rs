@@ -704,7 +704,7 @@ mod tests {
         KafkaSettings::from_vars(map)
     }
 
-    fn property<'a>(settings: &'a KafkaSettings, name: &str) -> Option<String> {
+    fn property(settings: &KafkaSettings, name: &str) -> Option<String> {
         let config = crate::kafka::config::common_config(settings);
         config.get(name).map(str::to_owned)
     }

@@ -448,8 +448,8 @@ impl KafkaSettings {
         );
         builder.registry_key = get(names::SCHEMA_REGISTRY_API_KEY);
         builder.registry_secret = get(names::SCHEMA_REGISTRY_API_SECRET).map(Secret::new);
-        builder.settings.schema_registry_tls = RegistryTls::from_lookup(&get)?;
-        builder.security = SecurityInput::read(&get)?;
+        builder.settings.schema_registry_tls = RegistryTls::from_lookup(get)?;
+        builder.security = SecurityInput::read(get)?;
         for (property, value) in options {
             builder = builder.client_option(property, value);
         }
