@@ -343,10 +343,35 @@ fn produce_then_consume_through_redis() {
     let url = std::env::var(REDIS_URL).unwrap_or_else(|_| {
         panic!("{REDIS_URL} is not set: run the tests with scripts/test.sh, which starts Redis")
     });
+    produce_then_consume_through_redis_with(&[(REDIS_URL, url)]);
+}
+
+/// The same through Redis' TLS port, as its ACL user, trusting the test CA (all from
+/// `scripts/services.sh env`).
+#[test]
+fn produce_then_consume_through_redis_over_tls_as_an_acl_user() {
+    let ca = PathBuf::from(support::env("EVENTBUS_TEST_TLS_DIR")).join("ca.pem");
+    produce_then_consume_through_redis_with(&[
+        (REDIS_URL, support::env("EVENTBUS_TEST_REDIS_TLS_URL")),
+        (
+            "EVENT_BUS_REDIS_USERNAME",
+            support::env("EVENTBUS_TEST_REDIS_ACL_USER"),
+        ),
+        (
+            "EVENT_BUS_REDIS_PASSWORD",
+            support::env("EVENTBUS_TEST_REDIS_ACL_PASSWORD"),
+        ),
+        ("EVENT_BUS_REDIS_SSL_CA_LOCATION", ca.display().to_string()),
+    ]);
+}
+
+/// Produce an event with `eventbus produce` and read it back with `eventbus consume`, both with
+/// the Redis settings `settings`.
+fn produce_then_consume_through_redis_with(settings: &[(&str, String)]) {
     let topic = format!("cli-test-{}", uuid::Uuid::new_v4().simple());
     let redis = |command: &mut Command| {
         command
-            .env(REDIS_URL, &url)
+            .envs(settings.iter().map(|(k, v)| (*k, v.as_str())))
             .env("EVENT_BUS_PRODUCER", "edx_event_bus_redis.create_producer")
             .env(names::SERVICE_NAME, "eventbus-cli-test");
     };

@@ -283,7 +283,8 @@ kafka_start() {
     return 0
   fi
   rm -f "$KAFKA_PIDFILE"
-  KAFKA_SECURED=1
+  # Seen by the functions called from here only (bash's dynamic scope).
+  local KAFKA_SECURED=1
   for port in $(kafka_ports); do
     require_free_port kafka "$port"
   done

@@ -320,17 +320,13 @@ impl KafkaAdmin {
             .inner()
             .context()
             .connection_log()
-            .connection_error();
+            .failure_error(self.timeout);
         let transport = matches!(
             error.rdkafka_error_code(),
             Some(RDKafkaErrorCode::BrokerTransportFailure | RDKafkaErrorCode::AllBrokersDown)
         );
         match logged {
-            Some(reason) => KafkaError::Unreachable {
-                servers: self.servers.clone(),
-                timeout: self.timeout,
-                reason,
-            },
+            Some(failure) => failure,
             None if transport => KafkaError::Unreachable {
                 servers: self.servers.clone(),
                 timeout: self.timeout,

@@ -90,8 +90,29 @@ pub fn normalize(message: &str) -> &str {
 #[derive(Debug, Default)]
 struct State {
     filter: RepeatFilter,
-    /// The last connection failure since the client last worked.
-    connection_error: Option<String>,
+    /// The last connection failure since the client last worked, and its kind.
+    connection_error: Option<(Failure, String)>,
+}
+
+/// What kind of connection failure librdkafka reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Failure {
+    /// The connection failed or was lost (refused, reset, name not resolved).
+    Transport,
+    /// The TLS handshake or the SASL authentication failed: the most telling cause, which a
+    /// later transport failure (the broker closing the connection) does not replace.
+    Security,
+}
+
+/// The kind of connection failure `error` is, if it is one.
+pub(crate) fn connection_failure(error: &KafkaError) -> Option<Failure> {
+    match error.rdkafka_error_code()? {
+        RDKafkaErrorCode::BrokerTransportFailure | RDKafkaErrorCode::Resolve => {
+            Some(Failure::Transport)
+        }
+        RDKafkaErrorCode::Authentication | RDKafkaErrorCode::SSL => Some(Failure::Security),
+        _ => None,
+    }
 }
 
 /// The log of one client: librdkafka's logs and errors deduplicated (see the module), and the
@@ -147,11 +168,14 @@ impl ConnectionLog {
     pub fn error(&self, error: &KafkaError, reason: &str) {
         let verdict = {
             let mut state = self.state();
-            if matches!(
-                error.rdkafka_error_code(),
-                Some(RDKafkaErrorCode::BrokerTransportFailure | RDKafkaErrorCode::Resolve)
-            ) {
-                state.connection_error = Some(normalize(reason).to_owned());
+            if let Some(failure) = connection_failure(error) {
+                if state
+                    .connection_error
+                    .as_ref()
+                    .is_none_or(|(kept, _)| failure >= *kept)
+                {
+                    state.connection_error = Some((failure, normalize(reason).to_owned()));
+                }
             }
             state.filter.observe(reason)
         };
@@ -202,12 +226,31 @@ impl ConnectionLog {
     /// The last connection failure since the client last worked (e.g. `127.0.0.1:1/bootstrap:
     /// Connect to ipv4#127.0.0.1:1 failed: Connection refused`).
     pub fn connection_error(&self) -> Option<String> {
-        self.state().connection_error.clone()
+        self.state()
+            .connection_error
+            .as_ref()
+            .map(|(_, reason)| reason.clone())
     }
 
     /// The bootstrap servers.
     pub fn servers(&self) -> &str {
         &self.servers
+    }
+
+    /// The error of a request that got no answer within `timeout` while librdkafka reported a
+    /// connection failure: [`KafkaError::Refused`](crate::kafka::KafkaError::Refused) for a TLS
+    /// or authentication failure, else `Unreachable`; `None` without a failure.
+    pub(crate) fn failure_error(&self, timeout: std::time::Duration) -> Option<super::KafkaError> {
+        let (failure, reason) = self.state().connection_error.clone()?;
+        let servers = self.servers.clone();
+        Some(match failure {
+            Failure::Security => super::KafkaError::Refused { servers, reason },
+            Failure::Transport => super::KafkaError::Unreachable {
+                servers,
+                timeout,
+                reason,
+            },
+        })
     }
 }
 
@@ -257,14 +300,14 @@ impl rdkafka::ClientContext for TracingContext {
 
     fn error(&self, error: KafkaError, reason: &str) {
         if let Some(health) = &self.health {
-            telemetry::on_error(health, &error);
+            telemetry::on_error(health, &error, reason);
         }
         self.log.error(&error, reason);
     }
 
     fn stats(&self, statistics: rdkafka::Statistics) {
         if let Some(health) = &self.health {
-            health.set("connected", telemetry::broker_up(&statistics));
+            telemetry::on_statistics(health, &statistics);
         }
     }
 }
@@ -368,5 +411,35 @@ mod tests {
         assert_eq!(log.state().filter.recover(), None);
         assert!(log.first_sight(poll_error));
         assert_eq!(log.servers(), "127.0.0.1:1");
+    }
+
+    /// An authentication or TLS failure is kept over the transport failure that follows it (the
+    /// broker closing the connection), and replaced by a later one of its kind.
+    #[test]
+    fn an_authentication_failure_outlives_the_disconnection_after_it() {
+        let log = ConnectionLog::new("producer", "127.0.0.1:19094");
+        let auth = "sasl_ssl://127.0.0.1:19094/bootstrap: SASL authentication error: \
+                    Authentication failed: Invalid username or password (after 10ms in state \
+                    AUTH_REQ)";
+        log.error(&KafkaError::Global(RDKafkaErrorCode::Authentication), auth);
+        log.error(
+            &KafkaError::Global(RDKafkaErrorCode::BrokerTransportFailure),
+            "sasl_ssl://127.0.0.1:19094/bootstrap: Disconnected (after 3ms in state UP)",
+        );
+        assert_eq!(
+            log.connection_error().as_deref(),
+            Some(
+                "sasl_ssl://127.0.0.1:19094/bootstrap: SASL authentication error: \
+                 Authentication failed: Invalid username or password"
+            )
+        );
+        log.error(
+            &KafkaError::Global(RDKafkaErrorCode::SSL),
+            "ssl://127.0.0.1:19096/bootstrap: SSL handshake failed: certificate verify failed",
+        );
+        assert!(log
+            .connection_error()
+            .unwrap()
+            .ends_with("certificate verify failed"));
     }
 }

@@ -49,6 +49,19 @@ pub enum KafkaError {
         /// The last connection failure librdkafka reported.
         reason: String,
     },
+    /// The brokers refused this client: the TLS handshake or the SASL authentication failed
+    /// (wrong password, unknown user, mechanism, untrusted or expired certificate, host name).
+    #[error(
+        "the Kafka brokers {servers} refused the connection (TLS or SASL authentication): \
+         {reason}; check EVENT_BUS_KAFKA_SECURITY_PROTOCOL, EVENT_BUS_KAFKA_SASL_MECHANISM, \
+         EVENT_BUS_KAFKA_API_KEY/_SECRET and the EVENT_BUS_KAFKA_SSL_* settings"
+    )]
+    Refused {
+        /// The bootstrap servers.
+        servers: String,
+        /// librdkafka's reason (never a secret).
+        reason: String,
+    },
     /// The topic does not exist (and the broker does not create topics when they are first used).
     #[error(
         "topic {topic} does not exist on the Kafka brokers {servers} (create it first, e.g. \

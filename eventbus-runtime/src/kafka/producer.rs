@@ -322,21 +322,17 @@ impl KafkaProducer {
         }
     }
 
-    /// No answer within the timeout: unreachable brokers if librdkafka could not connect.
+    /// No answer within the timeout: unreachable brokers if librdkafka could not connect, refused
+    /// if the TLS handshake or the authentication failed.
     fn no_answer(&self, full_topic: &str, source: rdkafka::error::KafkaError) -> KafkaError {
-        match self.log.connection_error() {
-            Some(reason) => KafkaError::Unreachable {
-                servers: self.servers().to_owned(),
-                timeout: self.timeout,
-                reason,
-            },
-            None => KafkaError::TimedOut {
+        self.log
+            .failure_error(self.timeout)
+            .unwrap_or_else(|| KafkaError::TimedOut {
                 topic: full_topic.to_owned(),
                 servers: self.servers().to_owned(),
                 timeout: self.timeout,
                 reason: source.to_string(),
-            },
-        }
+            })
     }
 
     async fn schema_ids(

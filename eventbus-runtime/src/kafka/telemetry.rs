@@ -123,9 +123,23 @@ pub(crate) fn connected_check(client: &str, servers: &str) -> HealthCheck {
     HealthCheck::register(format!("kafka {client} of {servers}"), &["connected"])
 }
 
-/// Update `check` from librdkafka's error callback: every broker down means not connected.
-pub(crate) fn on_error(check: &HealthCheck, error: &rdkafka::error::KafkaError) {
+/// Update `check` from librdkafka's error callback: every broker down means not connected; a
+/// connection, TLS or authentication failure is why (see [`super::context::connection_failure`]).
+pub(crate) fn on_error(check: &HealthCheck, error: &rdkafka::error::KafkaError, reason: &str) {
     if error.rdkafka_error_code() == Some(rdkafka::types::RDKafkaErrorCode::AllBrokersDown) {
         check.set("connected", false);
+    }
+    if super::context::connection_failure(error).is_some() {
+        check.set_reason(Some(super::context::normalize(reason).to_owned()));
+    }
+}
+
+/// Update `check` from librdkafka's statistics: connected while a broker is up, and then no
+/// reason to show.
+pub(crate) fn on_statistics(check: &HealthCheck, statistics: &rdkafka::Statistics) {
+    let up = broker_up(statistics);
+    check.set("connected", up);
+    if up {
+        check.set_reason(None);
     }
 }

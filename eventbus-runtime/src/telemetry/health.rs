@@ -6,8 +6,16 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
-/// The conditions of each registered client, by registration id.
-type Checks = BTreeMap<u64, (String, Vec<(&'static str, bool)>)>;
+/// A registered client: its name, its conditions, and why it is not ready, when known.
+#[derive(Debug)]
+struct Check {
+    name: String,
+    conditions: Vec<(&'static str, bool)>,
+    reason: Option<String>,
+}
+
+/// The registered clients, by registration id.
+type Checks = BTreeMap<u64, Check>;
 
 fn checks() -> std::sync::MutexGuard<'static, Checks> {
     static CHECKS: OnceLock<Mutex<Checks>> = OnceLock::new();
@@ -30,16 +38,31 @@ impl HealthCheck {
         static NEXT: AtomicU64 = AtomicU64::new(0);
         let id = NEXT.fetch_add(1, Ordering::Relaxed);
         let conditions = conditions.iter().map(|c| (*c, false)).collect();
-        checks().insert(id, (name.into(), conditions));
+        checks().insert(
+            id,
+            Check {
+                name: name.into(),
+                conditions,
+                reason: None,
+            },
+        );
         HealthCheck { id }
     }
 
     /// Set `condition` (one of those registered; another name is ignored).
     pub fn set(&self, condition: &'static str, holds: bool) {
-        if let Some((_, conditions)) = checks().get_mut(&self.id) {
-            if let Some(entry) = conditions.iter_mut().find(|(c, _)| *c == condition) {
+        if let Some(check) = checks().get_mut(&self.id) {
+            if let Some(entry) = check.conditions.iter_mut().find(|(c, _)| *c == condition) {
                 entry.1 = holds;
             }
+        }
+    }
+
+    /// Say why the client is not ready (the last connection or authentication failure, never
+    /// a secret), shown while one of its conditions does not hold; `None` forgets it.
+    pub fn set_reason(&self, reason: Option<String>) {
+        if let Some(check) = checks().get_mut(&self.id) {
+            check.reason = reason;
         }
     }
 }
@@ -57,21 +80,29 @@ pub struct Readiness {
     /// Whether every condition holds.
     pub ready: bool,
     /// One line per client: its name and its conditions, e.g. `kafka consumer g: assigned=true
-    /// connected=false`.
+    /// connected=false`, and, while one does not hold, why if known (`; last error: ...`).
     pub details: Vec<String>,
 }
 
 /// The readiness now.
 pub fn readiness() -> Readiness {
     let checks = checks();
-    let ready = checks
-        .values()
-        .all(|(_, conditions)| conditions.iter().all(|(_, holds)| *holds));
+    let holds = |check: &Check| check.conditions.iter().all(|(_, holds)| *holds);
+    let ready = checks.values().all(holds);
     let details = checks
         .values()
-        .map(|(name, conditions)| {
-            let states: Vec<String> = conditions.iter().map(|(c, h)| format!("{c}={h}")).collect();
-            format!("{name}: {}", states.join(" "))
+        .map(|check| {
+            let states: Vec<String> = check
+                .conditions
+                .iter()
+                .map(|(c, h)| format!("{c}={h}"))
+                .collect();
+            match &check.reason {
+                Some(reason) if !holds(check) => {
+                    format!("{}: {}; last error: {reason}", check.name, states.join(" "))
+                }
+                _ => format!("{}: {}", check.name, states.join(" ")),
+            }
         })
         .collect();
     Readiness { ready, details }
@@ -97,6 +128,13 @@ mod tests {
         );
         assert!(!r.ready);
         check.set("assigned", true);
+        check.set_reason(Some("SASL authentication error".into()));
+        assert_eq!(
+            mine(&readiness()).as_deref(),
+            Some(
+                "unit client: assigned=true connected=false; last error: SASL authentication error"
+            )
+        );
         check.set("connected", true);
         assert_eq!(
             mine(&readiness()).as_deref(),

@@ -53,13 +53,12 @@ impl ClientContext for EventConsumerContext {
     }
 
     fn error(&self, error: rdkafka::error::KafkaError, reason: &str) {
-        telemetry::on_error(&self.health, &error);
+        telemetry::on_error(&self.health, &error, reason);
         self.log.error(&error, reason);
     }
 
     fn stats(&self, statistics: rdkafka::Statistics) {
-        self.health
-            .set("connected", telemetry::broker_up(&statistics));
+        telemetry::on_statistics(&self.health, &statistics);
     }
 }
 
