@@ -6,7 +6,7 @@ use super::config::admin_config;
 use super::context::TracingContext;
 use super::error::KafkaError;
 use crate::settings::KafkaSettings;
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
+use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, ResourceSpecifier, TopicReplication};
 use rdkafka::metadata::Metadata;
 use rdkafka::types::RDKafkaErrorCode;
 use rdkafka::util::Timeout;
@@ -274,6 +274,33 @@ impl KafkaAdmin {
             partition.watermarks = Some(watermarks);
         }
         Ok(Some(info))
+    }
+
+    /// The topic's `min.insync.replicas` (its own, else the brokers' default), asked with
+    /// `timeout`.
+    pub async fn min_insync_replicas(
+        &self,
+        topic: &str,
+        timeout: Duration,
+    ) -> Result<usize, KafkaError> {
+        let opts = AdminOptions::new().request_timeout(Some(timeout));
+        let results = self
+            .client
+            .describe_configs(&[ResourceSpecifier::Topic(topic)], &opts)
+            .await
+            .map_err(|e| self.failed("describe the configuration of", topic, e))?;
+        let value = results
+            .into_iter()
+            .next()
+            .and_then(Result::ok)
+            .and_then(|resource| resource.get("min.insync.replicas")?.value.clone());
+        value.and_then(|v| v.parse().ok()).ok_or_else(|| {
+            self.admin_error(
+                "describe the configuration of",
+                topic,
+                "no min.insync.replicas in the answer".into(),
+            )
+        })
     }
 
     async fn metadata(&self, topic: Option<&str>) -> Result<Metadata, KafkaError> {

@@ -62,6 +62,26 @@ pub enum KafkaError {
         /// librdkafka's reason (never a secret).
         reason: String,
     },
+    /// A delivery timed out while partitions of the topic had fewer in-sync replicas than
+    /// replicas: with `acks=all` the leader refuses writes (`NOT_ENOUGH_REPLICAS`, which
+    /// librdkafka retries until the produce timeout) while fewer than the topic's
+    /// `min.insync.replicas` are in sync.
+    #[error(
+        "delivery to {topic} timed out after {timeout:?} (EVENT_BUS_KAFKA_PRODUCE_TIMEOUT) while \
+         the brokers {servers} had partitions with too few in-sync replicas ({partitions}): with \
+         acks=all the leader answers NOT_ENOUGH_REPLICAS while fewer than min.insync.replicas \
+         replicas are in sync; bring the missing brokers back"
+    )]
+    NotEnoughReplicas {
+        /// The full topic.
+        topic: String,
+        /// The bootstrap servers.
+        servers: String,
+        /// The produce timeout.
+        timeout: Duration,
+        /// The partitions short of replicas, e.g. `partition 0 in sync [1] of [1, 2, 3]`.
+        partitions: String,
+    },
     /// The topic does not exist (and the broker does not create topics when they are first used).
     #[error(
         "topic {topic} does not exist on the Kafka brokers {servers} (create it first, e.g. \

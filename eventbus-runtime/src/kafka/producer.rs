@@ -81,6 +81,20 @@ pub struct KafkaProducer {
     ids: Mutex<IdCache>,
     /// Full topics whose metadata the brokers gave.
     known_topics: Mutex<HashSet<String>>,
+    /// The settings, for an admin client when a delivery times out (see
+    /// [`KafkaProducer::short_of_replicas`]).
+    settings: KafkaSettings,
+    /// That admin client, made at the first timeout, and the last answer per topic: the
+    /// deliveries that time out together share one question to the brokers.
+    replica_checks: tokio::sync::Mutex<ReplicaChecks>,
+}
+
+/// What [`KafkaProducer::short_of_replicas`] keeps between calls.
+#[derive(Default)]
+struct ReplicaChecks {
+    admin: Option<super::KafkaAdmin>,
+    /// Per full topic: when it was asked, and the partitions short of in-sync replicas.
+    answers: HashMap<String, (std::time::Instant, Option<String>)>,
 }
 
 impl std::fmt::Debug for KafkaProducer {
@@ -125,6 +139,8 @@ impl KafkaProducer {
             metrics: ProducerMetrics::new(System::Kafka),
             ids: Mutex::default(),
             known_topics: Mutex::default(),
+            settings: settings.clone(),
+            replica_checks: tokio::sync::Mutex::default(),
         })
     }
 
@@ -290,6 +306,9 @@ impl KafkaProducer {
                 self.unknown_topic(full_topic)
             }
             Some(RDKafkaErrorCode::MessageTimedOut) => {
+                if let Some(error) = self.short_of_replicas(full_topic).await {
+                    return error;
+                }
                 if self.log.connection_error().is_none() {
                     self.forget_topic(full_topic);
                     if let Err(error @ KafkaError::UnknownTopic { .. }) =
@@ -305,6 +324,80 @@ impl KafkaProducer {
                 source,
             },
         }
+    }
+
+    /// After a delivery timed out: [`KafkaError::NotEnoughReplicas`] if the brokers answer
+    /// (within a second each) that partitions of `full_topic` have fewer in-sync replicas than
+    /// its `min.insync.replicas`.
+    async fn short_of_replicas(&self, full_topic: &str) -> Option<KafkaError> {
+        const ASK: Duration = Duration::from_secs(1);
+        let mut checks = self.replica_checks.lock().await;
+        let fresh = checks
+            .answers
+            .get(full_topic)
+            .filter(|(asked, _)| asked.elapsed() < ASK)
+            .map(|(_, short)| short.clone());
+        let short = match fresh {
+            Some(short) => short,
+            None => {
+                let short = self.ask_replicas(&mut checks, full_topic, ASK).await;
+                checks.answers.insert(
+                    full_topic.to_owned(),
+                    (std::time::Instant::now(), short.clone()),
+                );
+                short
+            }
+        }?;
+        Some(KafkaError::NotEnoughReplicas {
+            topic: full_topic.to_owned(),
+            servers: self.servers().to_owned(),
+            timeout: self.timeout,
+            partitions: short,
+        })
+    }
+
+    /// The partitions of `full_topic` with fewer in-sync replicas than its
+    /// `min.insync.replicas`, as the brokers say within `ask` for each question.
+    async fn ask_replicas(
+        &self,
+        checks: &mut ReplicaChecks,
+        full_topic: &str,
+        ask: Duration,
+    ) -> Option<String> {
+        if checks.admin.is_none() {
+            checks.admin = super::KafkaAdmin::new(&self.settings).ok();
+        }
+        let min_insync = checks
+            .admin
+            .as_ref()?
+            .min_insync_replicas(full_topic, ask)
+            .await
+            .ok()?;
+        let producer = self.producer.clone();
+        let topic = full_topic.to_owned();
+        tokio::task::spawn_blocking(move || {
+            let metadata = producer
+                .client()
+                .fetch_metadata(Some(&topic), Timeout::After(ask))
+                .ok()?;
+            let topic = metadata.topics().iter().find(|t| t.name() == topic)?;
+            let short: Vec<String> = topic
+                .partitions()
+                .iter()
+                .filter(|p| p.isr().len() < min_insync)
+                .map(|p| {
+                    format!(
+                        "partition {} in sync {:?} of {:?}, min.insync.replicas {min_insync}",
+                        p.id(),
+                        p.isr(),
+                        p.replicas()
+                    )
+                })
+                .collect();
+            (!short.is_empty()).then(|| short.join(", "))
+        })
+        .await
+        .ok()?
     }
 
     fn forget_topic(&self, full_topic: &str) {
