@@ -10,8 +10,9 @@
 //!    partition;
 //! 2. the same broker SIGSTOPped for 30 s (a partitioned leader: the cluster fences it and
 //!    elects other leaders) half-way through 100 000 events while a consumer process consumes
-//!    the topic, then SIGCONT: no acknowledged event lost or duplicated, nothing silently lost
-//!    (`immediate` rules, errors counted), and the consumer processed every event on the topic;
+//!    the topic, then SIGCONT: every send succeeds (the producer's `socket.timeout.ms`, a third
+//!    of the produce timeout, sends the frozen leader's requests again to the new leader), each
+//!    event on the topic exactly once, and the consumer processed every event on the topic;
 //! 3. two of three brokers SIGKILLed: once the cluster has shrunk every ISR to the last broker,
 //!    each send (5 s produce timeout) fails with a clear error within the produce timeout, and
 //!    10 000 events written through the transactional outbox stay pending (the relay's
@@ -75,7 +76,8 @@ const GROUP_SIZE: usize = 3;
 /// The broker that leads the topics of scenarios 1 and 2.
 const LEADER: i32 = 1;
 
-fn ledger_ok(ledger: &SendLedger) {
+/// Print the errors of the failed sends, five kinds at most.
+fn print_errors(ledger: &SendLedger) {
     for (error, count) in ledger.errors(5) {
         fault_report!("[fault]   {count} sends failed with: {error}");
     }
@@ -172,7 +174,7 @@ async fn leader_killed(cluster: &mut PrivateCluster, registry: &str) {
          had resolved, restarted after 10 s (registered {restart:.1?} after the restart): \
          {report}"
     );
-    ledger_ok(&ledger);
+    print_errors(&ledger);
     fault_report!(
         "[fault]   back in the ISR {:.1?} after the kill: {}",
         killed_at.elapsed(),
@@ -259,7 +261,7 @@ async fn leader_stopped(cluster: &mut PrivateCluster, registry: &str) {
         "[fault] cluster: leader {LEADER} SIGSTOPped for 30 s when {at} of {PRODUCED} sends had \
          resolved and {consumed_at} events were consumed, then SIGCONT: {report}"
     );
-    ledger_ok(&ledger);
+    print_errors(&ledger);
     fault_report!(
         "[fault]   consumer: processed {} ({} distinct), on the topic {}, lost {lost}, unknown \
          {unknown}, redelivered {}",
@@ -274,6 +276,13 @@ async fn leader_stopped(cluster: &mut PrivateCluster, registry: &str) {
         started.elapsed()
     );
     report.assert_immediate();
+    assert_eq!(
+        (ledger.ok(), ledger.failed()),
+        (PRODUCED as usize, 0),
+        "the requests held by the frozen leader are sent again to the new one within the 30 s \
+         produce timeout (socket.timeout.ms is a third of it): {report}"
+    );
+    assert_eq!(report.read, PRODUCED as usize, "0 lost, 0 duplicated");
     assert_eq!(lost, 0, "every event on the topic consumed");
     assert_eq!(unknown, 0, "nothing consumed that is not on the topic");
     assert!(consumed.unknown.is_empty(), "{consumed}");
