@@ -10,11 +10,10 @@
 mod support;
 
 use eventbus_runtime::settings::names;
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
-use support::env;
+use std::time::Duration;
+use support::{env, get, stdout_lines, terminate, wait};
 
 /// A password no test service knows; it must appear nowhere in what the command prints.
 const MARKER: &str = "MARKER-s3cret-cli-41d2";
@@ -157,32 +156,6 @@ fn read_all(
     (receiver, reader)
 }
 
-/// Wait for `child` to exit within `timeout` (else kill it and panic); its exit code.
-fn wait(child: &mut Child, timeout: Duration) -> i32 {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status.code().unwrap_or(-1);
-        }
-        if start.elapsed() > timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the command did not exit within {timeout:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// Send SIGTERM to `child` and wait for it (at most 60 s); its exit code.
-fn terminate(child: &mut Child) -> i32 {
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    wait(child, Duration::from_secs(60))
-}
-
 /// A unique name.
 fn unique(base: &str) -> String {
     format!("{base}-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
@@ -245,15 +218,7 @@ fn kafka_table(listener: &Listener) -> String {
 
 /// The first `n` lines `child` prints, within 60 s.
 fn first_lines(child: &mut Child, n: usize, log: impl Fn() -> String) -> Vec<String> {
-    let stdout = child.stdout.take().unwrap();
-    let (sender, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if sender.send(line).is_err() {
-                return;
-            }
-        }
-    });
+    let (lines, _reader) = stdout_lines(child);
     let mut printed = Vec::new();
     while printed.len() < n {
         match lines.recv_timeout(Duration::from_secs(60)) {
@@ -317,19 +282,6 @@ fn the_worker_consumes_on_every_listener_with_the_file_s_kafka_table() {
         assert!(log.contains(&summary), "{summary}: {log}");
         let _ = std::fs::remove_dir_all(dir);
     }
-}
-
-/// GET `url`: the status and body, or `None` when nothing answers.
-fn get(url: &str) -> Option<(u16, String)> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let response = reqwest::get(url).await.ok()?;
-        let status = response.status().as_u16();
-        Some((status, response.text().await.ok()?))
-    })
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 mod support;
 
-use support::{eventbus_on_services, run};
+use support::{created_lines, eventbus_on_services, run};
 
 fn unique(name: &str) -> String {
     format!("{name}-{}", uuid::Uuid::new_v4().simple())
@@ -16,14 +16,7 @@ fn create_describe_and_list_a_topic_with_its_dead_letter_topic() {
     let servers = support::env("EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS");
     let out = run(eventbus_on_services().args(["topics", "create", &topic, "--partitions", "3"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(
-        out.stdout,
-        format!(
-            "created topic {topic} (3 partition(s), replication factor 1) on the Kafka brokers \
-             {servers}\ncreated dead-letter topic {topic}-dead-letter (1 partition(s), \
-             replication factor 1)\n"
-        )
-    );
+    assert_eq!(out.stdout, created_lines(&topic, 3, 1, &servers, true));
 
     let out = run(eventbus_on_services().args(["topics", "describe", &topic]));
     assert_eq!(out.code, 0, "{}", out.stderr);
@@ -178,7 +171,7 @@ fn help_says_the_defaults_and_what_redrive_leaves() {
     let create = help(&["topics", "create"]);
     for expected in [
         "The default (1) suits a single broker and keeps every event in order",
-        "The default (1) suits a single broker; production clusters use 3",
+        "Default: what the cluster can hold, min(3, live brokers): 1 on a single broker, 3 on a production cluster",
         "A topic that already exists is an error unless --if-not-exists",
         "Kafka only: a Redis stream is created by its first entry",
     ] {

@@ -6,7 +6,7 @@
 mod support;
 
 use eventbus_runtime::settings::names;
-use support::{eventbus_on_services, run};
+use support::{created_lines, eventbus_on_services, run};
 
 /// The cluster's brokers.
 const CLUSTER: &str = "EVENT_BUS_TEST_KAFKA_CLUSTER_SERVERS";
@@ -34,14 +34,7 @@ fn topics_are_replicated_three_times_on_the_cluster_by_default() {
     let servers = std::env::var(CLUSTER).unwrap_or_default();
     let out = run(eventbus_on_cluster().args(["topics", "create", &topic, "--partitions", "3"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(
-        out.stdout,
-        format!(
-            "created topic {topic} (3 partition(s), replication factor 3) on the Kafka brokers \
-             {servers}\ncreated dead-letter topic {topic}-dead-letter (1 partition(s), \
-             replication factor 3)\n"
-        )
-    );
+    assert_eq!(out.stdout, created_lines(&topic, 3, 3, &servers, true));
     let out = run(eventbus_on_cluster().args(["topics", "describe", &topic]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let partitions: Vec<&str> = out
@@ -76,13 +69,7 @@ fn topics_are_replicated_three_times_on_the_cluster_by_default() {
         "--no-dead-letter",
     ]));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(
-        out.stdout,
-        format!(
-            "created topic {other} (1 partition(s), replication factor 2) on the Kafka brokers \
-             {servers}\n"
-        )
-    );
+    assert_eq!(out.stdout, created_lines(&other, 1, 2, &servers, false));
 }
 
 #[test]
@@ -91,11 +78,5 @@ fn topics_are_replicated_once_on_a_single_broker_by_default() {
     let servers = support::env(names::BOOTSTRAP_SERVERS);
     let out = run(eventbus_on_services().args(["topics", "create", &topic, "--no-dead-letter"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(
-        out.stdout,
-        format!(
-            "created topic {topic} (1 partition(s), replication factor 1) on the Kafka brokers \
-             {servers}\n"
-        )
-    );
+    assert_eq!(out.stdout, created_lines(&topic, 1, 1, &servers, false));
 }

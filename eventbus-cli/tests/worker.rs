@@ -7,11 +7,9 @@
 mod support;
 
 use eventbus_runtime::settings::names;
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use support::{create_topic, env};
+use support::{create_topic, env, get, stdout_lines, terminate, wait};
 
 const REDIS_URL: &str = "EVENT_BUS_REDIS_CONNECTION_URL";
 /// A time before every test topic: a new Kafka group given it reads its topic from the start, so
@@ -55,18 +53,6 @@ fn free_port() -> u16 {
         .port()
 }
 
-fn get(url: &str) -> Option<(u16, String)> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    runtime.block_on(async {
-        let response = reqwest::get(url).await.ok()?;
-        let status = response.status().as_u16();
-        Some((status, response.text().await.ok()?))
-    })
-}
-
 /// The value of the sample `series` in a scrape.
 fn sample(metrics: &str, series: &str) -> Option<f64> {
     metrics.lines().find_map(|line| {
@@ -77,46 +63,6 @@ fn sample(metrics: &str, series: &str) -> Option<f64> {
             .parse()
             .ok()
     })
-}
-
-/// The lines `child` prints, read by a thread of their own (which ends with them).
-fn stdout_lines(child: &mut Child) -> (mpsc::Receiver<String>, std::thread::JoinHandle<()>) {
-    let stdout = child.stdout.take().unwrap();
-    let (lines, received) = mpsc::channel();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if lines.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    (received, reader)
-}
-
-/// Send SIGTERM to `child` (by its PID) and wait for it to exit, at most 60 s; its exit code.
-fn terminate(child: &mut Child) -> i32 {
-    let killed = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(killed.success());
-    wait(child, Duration::from_secs(60))
-}
-
-/// Wait for `child` to exit within `timeout`; its exit code.
-fn wait(child: &mut Child, timeout: Duration) -> i32 {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status.code().unwrap_or(-1);
-        }
-        if start.elapsed() > timeout {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the worker did not exit within {timeout:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 fn committed(group: &str, topic: &str) -> Option<i64> {

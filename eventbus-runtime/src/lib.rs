@@ -38,6 +38,8 @@
 pub mod avro;
 pub mod backend;
 #[cfg(any(feature = "kafka", feature = "redis"))]
+mod causes;
+#[cfg(any(feature = "kafka", feature = "redis"))]
 pub mod consume;
 pub mod error;
 pub mod event;

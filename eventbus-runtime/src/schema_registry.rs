@@ -583,16 +583,7 @@ fn with_tls(
 /// An error and its causes, `: `-separated (a cause already in the text is skipped), with a
 /// hint when the registry's certificate has an unknown issuer.
 fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
+    let mut text = crate::causes::joined_causes(error);
     if text.contains("UnknownIssuer") {
         text.push_str(&format!(
             " (the registry's certificate is not signed by a trusted CA: set {} to its CA file)",

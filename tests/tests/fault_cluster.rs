@@ -33,20 +33,19 @@ mod kafka_support;
 
 use eventbus_runtime::backend::EventProducer;
 use eventbus_runtime::kafka::KafkaProducer;
-use eventbus_runtime::outbox::{EventTransaction, Outbox, Relay, RelayOptions};
-use eventbus_runtime::producer_config::{ConfiguredProducer, ProducerConfig};
-use eventbus_tests::fault::events::{numbered, sequence_of_avro, EVENT_TYPE, KEY_FIELD};
-use eventbus_tests::fault::kafka_read::read_topic;
+use eventbus_runtime::outbox::Relay;
+use eventbus_tests::fault::events::{numbered, KEY_FIELD};
+use eventbus_tests::fault::kafka_read::read_events;
+use eventbus_tests::fault::outbox::{
+    ledger_of, relay_options, sqlite_outbox, wait_published, write_numbered,
+};
 use eventbus_tests::fault::{
-    exclusive, fault_settings, produce_numbered, ConsumerProcess, ConsumerTransport,
-    DeliveryReport, Pacing, PartitionState, PrivateCluster, Processed, Resolved, ScratchDir,
-    SendLedger,
+    exclusive, fault_settings, finish_producing, produce_all, start_producing, ConsumerProcess,
+    ConsumerTransport, DeliveryReport, PartitionState, PrivateCluster, Processed, Resolved,
+    ScratchDir, SendLedger,
 };
 use eventbus_tests::fault_report;
 use kafka_support::{init_tracing, service_env, unique};
-use openedx_events::learning::SessionLoginCompleted;
-use serde_json::json;
-use sqlx::Row;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -73,6 +72,8 @@ const GROUP_EVENTS: u64 = 30_000;
 /// Consumers of scenario 4's group.
 const GROUP_SIZE: usize = 3;
 
+/// The topic (without the prefix) of scenarios 1, 2 and 4.
+const TOPIC: &str = "events";
 /// The broker that leads the topics of scenarios 1 and 2.
 const LEADER: i32 = 1;
 
@@ -91,55 +92,19 @@ fn isr_line(state: &[PartitionState]) -> String {
         .join("; ")
 }
 
-async fn read_back(bootstrap: String, topic: String) -> Vec<Processed> {
-    tokio::task::spawn_blocking(move || read_topic(&bootstrap, &topic, READ_BOUND))
-        .await
-        .expect("reader task")
-        .expect("read the topic back")
-        .iter()
-        .map(|d| d.event)
-        .collect()
-}
-
-/// Produce [`PRODUCED`] events to `topic` (without the prefix), in the background.
-fn start_producing(
-    producer: Arc<dyn EventProducer>,
-    topic: &'static str,
-    resolved: Resolved,
-) -> tokio::task::JoinHandle<SendLedger> {
-    tokio::spawn(async move {
-        let pacing = Pacing {
-            in_flight: IN_FLIGHT,
-            per_second: None,
-        };
-        produce_numbered(producer, topic, PRODUCED, pacing, resolved).await
-    })
-}
-
-async fn finish_producing(
-    producing: tokio::task::JoinHandle<SendLedger>,
-    resolved: &Resolved,
-) -> SendLedger {
-    tokio::time::timeout(PRODUCE_BOUND, producing)
-        .await
-        .unwrap_or_else(|_| {
-            panic!(
-                "the sends did not all resolve within {PRODUCE_BOUND:?} ({} resolved)",
-                resolved.get()
-            )
-        })
-        .expect("the producing task does not panic")
-}
-
-/// Scenario 1: the leader of every partition SIGKILLed during 100 000 sends, restarted 10 s
-/// later.
-async fn leader_killed(cluster: &mut PrivateCluster, registry: &str) {
-    let started = Instant::now();
-    let prefix = unique("cluster-kill");
-    let topic = "events";
-    let full_topic = format!("{prefix}-{topic}");
+/// A topic of its own for a scenario (`{prefix}-events`, three partitions, all led by `leader`
+/// if given, the prefix made of `name`) and a producer to it: the full topic name and the
+/// producer.
+async fn topic_and_producer(
+    cluster: &mut PrivateCluster,
+    registry: &str,
+    name: &str,
+    leader: Option<i32>,
+) -> (String, Arc<dyn EventProducer>) {
+    let prefix = unique(name);
+    let full_topic = format!("{prefix}-{TOPIC}");
     cluster
-        .create_topic(&full_topic, 3, Some(LEADER))
+        .create_topic(&full_topic, 3, leader)
         .await
         .expect("topic");
     let settings = fault_settings(&cluster.bootstrap(), registry, &prefix)
@@ -147,8 +112,17 @@ async fn leader_killed(cluster: &mut PrivateCluster, registry: &str) {
         .expect("settings");
     let producer: Arc<dyn EventProducer> =
         Arc::new(KafkaProducer::new(&settings).expect("producer"));
+    (full_topic, producer)
+}
+
+/// Scenario 1: the leader of every partition SIGKILLed during 100 000 sends, restarted 10 s
+/// later.
+async fn leader_killed(cluster: &mut PrivateCluster, registry: &str) {
+    let started = Instant::now();
+    let (full_topic, producer) =
+        topic_and_producer(cluster, registry, "cluster-kill", Some(LEADER)).await;
     let resolved = Resolved::default();
-    let producing = start_producing(producer, topic, resolved.clone());
+    let producing = start_producing(producer, TOPIC, PRODUCED, IN_FLIGHT, resolved.clone());
     let at = resolved
         .wait_for(PRODUCED as usize / 2, PRODUCE_BOUND)
         .await
@@ -161,9 +135,9 @@ async fn leader_killed(cluster: &mut PrivateCluster, registry: &str) {
         .restart_broker(LEADER)
         .await
         .expect("the broker comes back");
-    let ledger = finish_producing(producing, &resolved).await;
+    let ledger = finish_producing(producing, &resolved, PRODUCE_BOUND).await;
     let produced_in = started.elapsed();
-    let delivered = read_back(cluster.bootstrap(), full_topic.clone()).await;
+    let delivered = read_events(&cluster.bootstrap(), &full_topic, READ_BOUND).await;
     let report = DeliveryReport::new(&ledger, &delivered);
     let state = cluster
         .wait_in_sync(&full_topic, LEADER, ISR_BOUND)
@@ -197,16 +171,8 @@ async fn leader_killed(cluster: &mut PrivateCluster, registry: &str) {
 /// consumer process consumes the topic.
 async fn leader_stopped(cluster: &mut PrivateCluster, registry: &str) {
     let started = Instant::now();
-    let prefix = unique("cluster-stop");
-    let topic = "events";
-    let full_topic = format!("{prefix}-{topic}");
-    cluster
-        .create_topic(&full_topic, 3, Some(LEADER))
-        .await
-        .expect("topic");
-    let settings = fault_settings(&cluster.bootstrap(), registry, &prefix)
-        .build()
-        .expect("settings");
+    let (full_topic, producer) =
+        topic_and_producer(cluster, registry, "cluster-stop", Some(LEADER)).await;
     let dir = ScratchDir::new("cluster-stop-consumer").expect("scratch dir");
     let group = unique("cluster-stop-group");
     let transport = ConsumerTransport::kafka(&cluster.bootstrap(), registry, &unique("member"));
@@ -218,10 +184,8 @@ async fn leader_stopped(cluster: &mut PrivateCluster, registry: &str) {
         &group,
     )
     .expect("consumer process");
-    let producer: Arc<dyn EventProducer> =
-        Arc::new(KafkaProducer::new(&settings).expect("producer"));
     let resolved = Resolved::default();
-    let producing = start_producing(producer, topic, resolved.clone());
+    let producing = start_producing(producer, TOPIC, PRODUCED, IN_FLIGHT, resolved.clone());
     let at = resolved
         .wait_for(PRODUCED as usize / 2, PRODUCE_BOUND)
         .await
@@ -230,9 +194,9 @@ async fn leader_stopped(cluster: &mut PrivateCluster, registry: &str) {
     cluster.pause_broker(LEADER).expect("SIGSTOP the leader");
     tokio::time::sleep(Duration::from_secs(30)).await;
     cluster.resume_broker(LEADER).expect("SIGCONT the leader");
-    let ledger = finish_producing(producing, &resolved).await;
+    let ledger = finish_producing(producing, &resolved, PRODUCE_BOUND).await;
     let produced_in = started.elapsed();
-    let delivered = read_back(cluster.bootstrap(), full_topic.clone()).await;
+    let delivered = read_events(&cluster.bootstrap(), &full_topic, READ_BOUND).await;
     let report = DeliveryReport::new(&ledger, &delivered);
     let on_topic: BTreeSet<u64> = delivered.iter().map(|p| p.seq).collect();
 
@@ -286,30 +250,6 @@ async fn leader_stopped(cluster: &mut PrivateCluster, registry: &str) {
     assert_eq!(lost, 0, "every event on the topic consumed");
     assert_eq!(unknown, 0, "nothing consumed that is not on the topic");
     assert!(consumed.unknown.is_empty(), "{consumed}");
-}
-
-/// The outbox of `url` with new, empty tables.
-async fn fresh_outbox(url: &str) -> Outbox {
-    let outbox = Outbox::connect(url).await.expect("outbox database");
-    outbox.migrate().await.expect("outbox tables");
-    outbox
-}
-
-/// What the outbox holds: one ledger entry per row, all `Ok` (the application's commit
-/// succeeded).
-async fn ledger_of(outbox: &Outbox, n: u64) -> SendLedger {
-    let rows = sqlx::query("SELECT event_id, event_data FROM eventbus_outbox")
-        .fetch_all(outbox.pool())
-        .await
-        .expect("read the outbox");
-    let mut ledger = SendLedger::new(usize::try_from(n).expect("fits"));
-    for row in rows {
-        let id: String = row.get(0);
-        let data: Vec<u8> = row.get(1);
-        let seq = sequence_of_avro(&data).expect("a fault-test event");
-        ledger.record(seq, id.parse().expect("a UUID"), Ok(()));
-    }
-    ledger
 }
 
 /// Scenario 3: two of three brokers down.
@@ -385,44 +325,13 @@ async fn two_brokers_down(cluster: &mut PrivateCluster, registry: &str) {
 
     // The outbox keeps every event while the brokers are down.
     let dir = ScratchDir::new("cluster-outbox").expect("scratch dir");
-    let outbox = fresh_outbox(&format!(
-        "sqlite://{}",
-        dir.path().join("outbox.db").display()
-    ))
-    .await;
-    let config = ProducerConfig::from_value(&json!({
-        EVENT_TYPE: {relayed: {"event_key_field": KEY_FIELD, "enabled": true, "mode": "outbox"}}
-    }))
-    .expect("configuration");
-    let producing =
-        ConfiguredProducer::connect_with_outbox(&config, producer.clone(), outbox.clone());
-    for first in (0..OUTBOX_EVENTS).step_by(1000) {
-        let mut tx = EventTransaction::begin(outbox.pool()).await.expect("begin");
-        for seq in first..first + 1000 {
-            let (event, _) = numbered(seq);
-            let event = event
-                .as_any()
-                .downcast_ref::<SessionLoginCompleted>()
-                .expect("a SessionLoginCompleted")
-                .clone();
-            let report = tx.send_event(event).await.expect("send");
-            assert!(report.is_ok(), "{report:?}");
-        }
-        tx.commit().await.expect("commit");
-    }
+    let (outbox, producing) = sqlite_outbox(&dir, relayed, producer.clone()).await;
+    write_numbered(&outbox, OUTBOX_EVENTS, 1000).await;
     let shutdown = CancellationToken::new();
     let relay = Relay::new(
         outbox.clone(),
         producer.clone(),
-        RelayOptions {
-            relay_id: "cluster-relay".to_owned(),
-            batch_size: 1000,
-            poll_interval: Duration::from_millis(50),
-            min_backoff: Duration::from_millis(200),
-            max_backoff: Duration::from_secs(2),
-            lease: Duration::from_secs(120),
-            ..RelayOptions::default()
-        },
+        relay_options("cluster-relay", 1000),
     );
     let relaying = tokio::spawn({
         let shutdown = shutdown.clone();
@@ -453,19 +362,7 @@ async fn two_brokers_down(cluster: &mut PrivateCluster, registry: &str) {
         );
     }
     let returned_at = Instant::now();
-    let deadline = Instant::now() + Duration::from_secs(180);
-    loop {
-        let status = outbox.status().await.expect("status");
-        if status.published >= OUTBOX_EVENTS {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "only {} of {OUTBOX_EVENTS} rows published within 180 s of the brokers' return",
-            status.published
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    wait_published(&outbox, OUTBOX_EVENTS, Duration::from_secs(180)).await;
     let published_in = returned_at.elapsed();
     shutdown.cancel();
     let summary = relaying.await.expect("the relay does not panic");
@@ -474,11 +371,11 @@ async fn two_brokers_down(cluster: &mut PrivateCluster, registry: &str) {
     let rows = ledger_of(&outbox, OUTBOX_EVENTS).await;
     let relayed_report = DeliveryReport::new(
         &rows,
-        &read_back(cluster.bootstrap(), full_relayed.clone()).await,
+        &read_events(&cluster.bootstrap(), &full_relayed, READ_BOUND).await,
     );
     let direct_report = DeliveryReport::new(
         &ledger,
-        &read_back(cluster.bootstrap(), full_direct.clone()).await,
+        &read_events(&cluster.bootstrap(), &full_direct, READ_BOUND).await,
     );
     for broker in [2, 3] {
         for name in [&full_direct, &full_relayed] {
@@ -567,29 +464,8 @@ async fn two_brokers_down(cluster: &mut PrivateCluster, registry: &str) {
 /// Scenario 4: the group coordinator SIGKILLed while three consumer processes consume.
 async fn coordinator_killed(cluster: &mut PrivateCluster, registry: &str) {
     let started = Instant::now();
-    let prefix = unique("cluster-group");
-    let topic = "events";
-    let full_topic = format!("{prefix}-{topic}");
-    cluster
-        .create_topic(&full_topic, 3, None)
-        .await
-        .expect("topic");
-    let settings = fault_settings(&cluster.bootstrap(), registry, &prefix)
-        .build()
-        .expect("settings");
-    let producer: Arc<dyn EventProducer> =
-        Arc::new(KafkaProducer::new(&settings).expect("producer"));
-    let pacing = Pacing {
-        in_flight: IN_FLIGHT,
-        per_second: None,
-    };
-    let ledger = tokio::time::timeout(
-        PRODUCE_BOUND,
-        produce_numbered(producer, topic, GROUP_EVENTS, pacing, Resolved::default()),
-    )
-    .await
-    .expect("producing is bounded");
-    assert_eq!(ledger.ok(), GROUP_EVENTS as usize, "{:?}", ledger.errors(5));
+    let (full_topic, producer) = topic_and_producer(cluster, registry, "cluster-group", None).await;
+    let ledger = produce_all(producer, TOPIC, GROUP_EVENTS, IN_FLIGHT, PRODUCE_BOUND).await;
     let produced_in = started.elapsed();
 
     let group = unique("cluster-group");

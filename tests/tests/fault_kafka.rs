@@ -31,10 +31,11 @@ use eventbus_runtime::backend::EventProducer;
 use eventbus_runtime::kafka::consumer::{COMMIT_WAITING_MAX, HELD_PER_IN_FLIGHT};
 use eventbus_runtime::kafka::KafkaProducer;
 use eventbus_tests::fault::events::key_of;
-use eventbus_tests::fault::kafka_read::{committed_offsets, read_topic, KafkaDelivered};
+use eventbus_tests::fault::kafka_read::{committed_offsets, read_events, read_topic_async};
 use eventbus_tests::fault::{
-    exclusive, fault_settings, produce_numbered, BrokerFault, ConsumerProcess, ConsumerTransport,
-    DeliveryReport, Pacing, PrivateKafka, Processed, Resolved, ScratchDir, SendLedger,
+    exclusive, fault_settings, finish_producing, produce_all, start_producing, BrokerFault,
+    ConsumerProcess, ConsumerTransport, DeliveryReport, PrivateKafka, Processed, Resolved,
+    ScratchDir,
 };
 use kafka_support::{create_topics, init_tracing, service_env, unique};
 use std::collections::{BTreeSet, HashMap};
@@ -81,16 +82,7 @@ async fn produce_through(fault: BrokerFault) {
     let producer: Arc<dyn EventProducer> =
         Arc::new(KafkaProducer::new(&settings).expect("producer"));
     let resolved = Resolved::default();
-    let producing = tokio::spawn({
-        let (producer, resolved) = (producer.clone(), resolved.clone());
-        async move {
-            let pacing = Pacing {
-                in_flight: IN_FLIGHT,
-                per_second: None,
-            };
-            produce_numbered(producer, topic, PRODUCED, pacing, resolved).await
-        }
-    });
+    let producing = start_producing(producer, topic, PRODUCED, IN_FLIGHT, resolved.clone());
     let produce_start = Instant::now();
 
     let at = resolved
@@ -103,25 +95,10 @@ async fn produce_through(fault: BrokerFault) {
         at < PRODUCED as usize,
         "the fault came after every send resolved ({at}): nothing was tested"
     );
-    let ledger: SendLedger = tokio::time::timeout(PRODUCE_BOUND, producing)
-        .await
-        .unwrap_or_else(|_| {
-            panic!(
-                "the sends did not all resolve within {PRODUCE_BOUND:?} ({} resolved)",
-                resolved.get()
-            )
-        })
-        .expect("the producing task does not panic");
+    let ledger = finish_producing(producing, &resolved, PRODUCE_BOUND).await;
     let produced_in = produce_start.elapsed();
 
-    let bootstrap = kafka.bootstrap();
-    let read_from = full_topic.clone();
-    let delivered: Vec<KafkaDelivered> =
-        tokio::task::spawn_blocking(move || read_topic(&bootstrap, &read_from, READ_BOUND))
-            .await
-            .expect("reader task")
-            .expect("read the topic back");
-    let events: Vec<_> = delivered.iter().map(|d| d.event).collect();
+    let events = read_events(&kafka.bootstrap(), &full_topic, READ_BOUND).await;
     let report = DeliveryReport::new(&ledger, &events);
     eventbus_tests::fault_report!(
         "[fault] kafka immediate, broker {recovery} when {at} of {PRODUCED} sends had resolved \
@@ -252,24 +229,8 @@ async fn consumer_killed_three_times(
     create_topics(&settings, &[&full_topic], 3).await;
     let producer: Arc<dyn EventProducer> =
         Arc::new(KafkaProducer::new(&settings).expect("producer"));
-    let pacing = Pacing {
-        in_flight: IN_FLIGHT,
-        per_second: None,
-    };
-    let ledger = tokio::time::timeout(
-        PRODUCE_BOUND,
-        produce_numbered(producer, topic, CONSUMED, pacing, Resolved::default()),
-    )
-    .await
-    .expect("producing is bounded");
-    assert_eq!(ledger.ok(), CONSUMED as usize, "{:?}", ledger.errors(5));
-    let read_from = full_topic.clone();
-    let servers = bootstrap.clone();
-    let on_topic =
-        tokio::task::spawn_blocking(move || read_topic(&servers, &read_from, READ_BOUND))
-            .await
-            .expect("reader task")
-            .expect("read the topic");
+    let ledger = produce_all(producer, topic, CONSUMED, IN_FLIGHT, PRODUCE_BOUND).await;
+    let on_topic = read_topic_async(&bootstrap, &full_topic, READ_BOUND).await;
     let events: Vec<_> = on_topic.iter().map(|d| d.event).collect();
     DeliveryReport::new(&ledger, &events).assert_all_delivered_once();
     let position: HashMap<u64, (i32, i64)> = on_topic

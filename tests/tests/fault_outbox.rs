@@ -24,18 +24,18 @@ mod kafka_support;
 
 use eventbus_runtime::backend::EventProducer;
 use eventbus_runtime::kafka::KafkaProducer;
-use eventbus_runtime::outbox::{EventTransaction, Outbox, OutboxRow, Relay, RelayOptions};
-use eventbus_runtime::producer_config::{ConfiguredProducer, ProducerConfig};
-use eventbus_tests::fault::events::{numbered, sequence_of_avro, EVENT_TYPE, KEY_FIELD};
-use eventbus_tests::fault::kafka_read::read_topic;
+use eventbus_runtime::outbox::{Outbox, OutboxRow, Relay};
+use eventbus_tests::fault::events::{numbered, sequence_of_avro, KEY_FIELD};
+use eventbus_tests::fault::kafka_read::read_events;
+use eventbus_tests::fault::outbox::{
+    fresh_outbox, ledger_of, relay_options, sqlite_outbox, wait_published, write_numbered,
+};
 use eventbus_tests::fault::{
-    exclusive, fault_settings, BrokerFault, DeliveryReport, OwnedProcess, PrivateKafka, Processed,
+    exclusive, fault_settings, BrokerFault, DeliveryReport, OwnedProcess, PrivateKafka,
     RedeliveryReport, ScratchDir, SendLedger,
 };
 use kafka_support::{create_topics, init_tracing, service_env, unique};
-use openedx_events::learning::SessionLoginCompleted;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use serde_json::json;
 use sqlx::Row;
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -57,36 +57,6 @@ const PUBLISH_BOUND: Duration = Duration::from_secs(300);
 /// The bound of reading a topic back.
 const READ_BOUND: Duration = Duration::from_secs(90);
 
-/// The outbox of `url` with new, empty tables.
-async fn fresh_outbox(url: &str) -> Outbox {
-    let outbox = Outbox::connect(url).await.expect("outbox database");
-    for table in ["eventbus_outbox", "eventbus_outbox_lease"] {
-        sqlx::query(&format!("DROP TABLE IF EXISTS {table}"))
-            .execute(outbox.pool())
-            .await
-            .expect("drop the outbox tables");
-    }
-    outbox.migrate().await.expect("outbox tables");
-    outbox
-}
-
-/// What the outbox holds: one ledger entry per row (its sequence number and event id), all `Ok`
-/// (the application's commit succeeded).
-async fn ledger_of(outbox: &Outbox, n: u64) -> SendLedger {
-    let rows = sqlx::query("SELECT event_id, event_data FROM eventbus_outbox")
-        .fetch_all(outbox.pool())
-        .await
-        .expect("read the outbox");
-    let mut ledger = SendLedger::new(n as usize);
-    for row in rows {
-        let id: String = row.get(0);
-        let data: Vec<u8> = row.get(1);
-        let seq = sequence_of_avro(&data).expect("a fault-test event");
-        ledger.record(seq, id.parse().expect("a UUID"), Ok(()));
-    }
-    ledger
-}
-
 /// The sequence numbers of the rows not published yet.
 async fn pending_seqs(outbox: &Outbox) -> BTreeSet<u64> {
     sqlx::query("SELECT event_data FROM eventbus_outbox WHERE published_at_us IS NULL")
@@ -96,22 +66,6 @@ async fn pending_seqs(outbox: &Outbox) -> BTreeSet<u64> {
         .iter()
         .map(|row| sequence_of_avro(&row.get::<Vec<u8>, _>(0)).expect("a fault-test event"))
         .collect()
-}
-
-/// Wait until at least `count` rows are published (polling every 50 ms, at most `bound`).
-async fn wait_published(outbox: &Outbox, count: u64, bound: Duration) -> u64 {
-    let deadline = Instant::now() + bound;
-    loop {
-        let published = outbox.status().await.expect("outbox status").published;
-        if published >= count {
-            return published;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "only {published} of {count} rows published within {bound:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 /// Wait (at most `bound`) until the relay is mid-batch: the topic holds more messages than rows
@@ -147,17 +101,6 @@ async fn wait_mid_batch(
     }
 }
 
-/// Read a topic back (blocking reader in its own thread).
-async fn read_back(bootstrap: String, topic: String) -> Vec<Processed> {
-    tokio::task::spawn_blocking(move || read_topic(&bootstrap, &topic, READ_BOUND))
-        .await
-        .expect("reader task")
-        .expect("read the topic back")
-        .iter()
-        .map(|d| d.event)
-        .collect()
-}
-
 /// Write [`WRITTEN`] events through the outbox (the configured `outbox` mode, in application
 /// transactions) while an in-process relay publishes them to a private broker that suffers
 /// `fault` half-way; everything must be delivered.
@@ -178,51 +121,18 @@ async fn outbox_through(fault: BrokerFault) {
         Arc::new(KafkaProducer::new(&settings).expect("producer"));
 
     let dir = ScratchDir::new("outbox").expect("scratch dir");
-    let outbox = fresh_outbox(&format!(
-        "sqlite://{}",
-        dir.path().join("outbox.db").display()
-    ))
-    .await;
-    let config = ProducerConfig::from_value(&json!({
-        EVENT_TYPE: {topic: {"event_key_field": KEY_FIELD, "enabled": true, "mode": "outbox"}}
-    }))
-    .expect("configuration");
-    let producing =
-        ConfiguredProducer::connect_with_outbox(&config, producer.clone(), outbox.clone());
+    let (outbox, producing) = sqlite_outbox(&dir, topic, producer.clone()).await;
 
     // The application: transactions of 100 events each.
     let writing = tokio::spawn({
         let outbox = outbox.clone();
-        async move {
-            for first in (0..WRITTEN).step_by(PER_TRANSACTION as usize) {
-                let mut tx = EventTransaction::begin(outbox.pool()).await.expect("begin");
-                for seq in first..first + PER_TRANSACTION {
-                    let (event, _) = numbered(seq);
-                    let event = event
-                        .as_any()
-                        .downcast_ref::<SessionLoginCompleted>()
-                        .expect("a SessionLoginCompleted")
-                        .clone();
-                    let report = tx.send_event(event).await.expect("send");
-                    assert!(report.is_ok(), "{report:?}");
-                }
-                tx.commit().await.expect("commit");
-            }
-        }
+        async move { write_numbered(&outbox, WRITTEN, PER_TRANSACTION).await }
     });
     let shutdown = CancellationToken::new();
     let relay = Relay::new(
         outbox.clone(),
         producer.clone(),
-        RelayOptions {
-            relay_id: "fault-relay".to_owned(),
-            batch_size: BATCH,
-            poll_interval: Duration::from_millis(50),
-            min_backoff: Duration::from_millis(200),
-            max_backoff: Duration::from_secs(2),
-            lease: Duration::from_secs(120),
-            ..RelayOptions::default()
-        },
+        relay_options("fault-relay", BATCH),
     );
     let relaying = tokio::spawn({
         let shutdown = shutdown.clone();
@@ -242,7 +152,7 @@ async fn outbox_through(fault: BrokerFault) {
     drop(producing);
     let status = outbox.status().await.expect("status");
     let ledger = ledger_of(&outbox, WRITTEN).await;
-    let delivered = read_back(kafka.bootstrap(), full_topic).await;
+    let delivered = read_events(&kafka.bootstrap(), &full_topic, READ_BOUND).await;
     let delivery = DeliveryReport::new(&ledger, &delivered);
     let duplicates = delivery.read - delivery.delivered;
     eventbus_tests::fault_report!(
@@ -361,7 +271,7 @@ async fn relay_killed_mid_batch_loses_nothing_and_republishes_only_its_batch() {
             // Let the broker append what the dead process had already sent.
             tokio::time::sleep(Duration::from_secs(1)).await;
             let pending = pending_seqs(&outbox).await;
-            let on_topic: BTreeSet<u64> = read_back(bootstrap.clone(), full_topic.clone())
+            let on_topic: BTreeSet<u64> = read_events(&bootstrap, &full_topic, READ_BOUND)
                 .await
                 .iter()
                 .map(|p| p.seq)
@@ -400,7 +310,7 @@ async fn relay_killed_mid_batch_loses_nothing_and_republishes_only_its_batch() {
         "the relay exits 0 on SIGTERM: {}",
         relay.log_tail(20)
     );
-    let delivered = read_back(bootstrap.clone(), full_topic.clone()).await;
+    let delivered = read_events(&bootstrap, &full_topic, READ_BOUND).await;
     let redelivery = RedeliveryReport::new(&ledger, &delivered, &in_flight);
     eventbus_tests::fault_report!(
         "[fault] outbox relay SIGKILLed {} times, 3 of them mid-batch (batch {RELAY_BATCH}): {redelivery}",

@@ -9,48 +9,18 @@
 //! Needs `EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS` and `EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL`
 //! (`eval "$(scripts/services.sh up)"`); fails without them.
 
+#[path = "support/captured.rs"]
+mod captured;
 #[path = "kafka_support.rs"]
 mod kafka_support;
 
+use captured::{capture_logs, Captured};
 use eventbus_runtime::kafka::KafkaProducer;
 use kafka_support::*;
-use std::sync::{Arc, Mutex, OnceLock};
 
-/// A `tracing` writer that keeps what is written.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-/// The logs of this process, from the first call on; the global subscriber is installed before
-/// anything else of the test runs, so `init_tracing` (with `RUST_LOG`) finds it taken.
+/// The logs of this process at INFO, from the first call on.
 fn logs() -> &'static Captured {
-    static LOGS: OnceLock<Captured> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let captured = Captured::default();
-        tracing_subscriber::fmt()
-            .with_writer(captured.clone())
-            .with_ansi(false)
-            .with_max_level(tracing::Level::INFO)
-            .try_init()
-            .expect("the only subscriber of this test binary");
-        captured
-    })
+    capture_logs("info")
 }
 
 #[tokio::test]
@@ -67,7 +37,7 @@ async fn failed_deliveries_are_logged_with_the_event_as_json() {
         .send_event("bad|topic", "user.pii.username", event.clone(), &metadata)
         .await
         .unwrap_err();
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.text();
     let line = logs
         .lines()
         .find(|l| l.contains("Error delivering message to Kafka event bus"))
@@ -130,7 +100,7 @@ async fn dead_lettered_messages_are_logged_without_their_payload_unless_asked() 
         );
         let summary = running.stop().await.unwrap();
         assert_eq!(summary.dead_lettered, 1, "{summary:?}");
-        let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let logs = captured.text();
         let lines: Vec<&str> = logs
             .lines()
             .filter(|l| l.contains("Error consuming event from Kafka") && l.contains(&full))

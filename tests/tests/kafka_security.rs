@@ -18,14 +18,16 @@
 //! Needs the services (`eval "$(scripts/services.sh up)"`): `EVENTBUS_TEST_TLS_DIR`, the
 //! `EVENTBUS_TEST_KAFKA_*` listeners and users, and `EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL`.
 
+#[path = "support/captured.rs"]
+mod captured;
 #[path = "kafka_support.rs"]
 mod kafka_support;
 
+use captured::{capture_logs, Captured};
 use eventbus_runtime::kafka::{KafkaAdmin, KafkaConsumer, KafkaProducer, TopicSpec};
 use eventbus_runtime::settings::{names, KafkaSettings};
 use kafka_support::{descriptor, send_example_logins, unique, Collector, Running, LOGIN};
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// A password no test service knows; it must appear in no error and no log line.
@@ -178,54 +180,11 @@ fn oauth(secret: &str) -> Client {
         .test_ca()
 }
 
-/// A `tracing` writer that keeps what is written.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-impl Captured {
-    /// Everything logged since byte `from`.
-    fn since(&self, from: usize) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()[from..]).into_owned()
-    }
-
-    /// How many bytes were logged so far.
-    fn len(&self) -> usize {
-        self.0.lock().unwrap().len()
-    }
-}
-
 /// The logs of this process (every level down to DEBUG, so that a secret in any line is
 /// seen), and the lock that makes the tests run one at a time.
 async fn logs() -> (&'static Captured, tokio::sync::MutexGuard<'static, ()>) {
-    static LOGS: OnceLock<Captured> = OnceLock::new();
     static ONE_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
-    let captured = LOGS.get_or_init(|| {
-        let captured = Captured::default();
-        tracing_subscriber::fmt()
-            .with_writer(captured.clone())
-            .with_ansi(false)
-            .with_env_filter("info,eventbus_runtime=debug")
-            .try_init()
-            .expect("the only subscriber of this test binary");
-        captured
-    });
+    let captured = capture_logs("info,eventbus_runtime=debug");
     (captured, ONE_AT_A_TIME.lock().await)
 }
 

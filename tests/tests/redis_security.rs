@@ -8,11 +8,14 @@
 //! `EVENTBUS_TEST_REDIS_ACL_USER` / `_PASSWORD`, `EVENTBUS_TEST_TLS_DIR` and
 //! `EVENT_BUS_REDIS_CONNECTION_URL` (the plain port, to look at the streams as `default`).
 
+#[path = "support/captured.rs"]
+mod captured;
 #[path = "support/collector.rs"]
 mod collector;
 #[path = "support/logins.rs"]
 mod logins;
 
+use captured::{capture_logs, Captured};
 use collector::Collector;
 use eventbus_runtime::consume::CancellationToken;
 use eventbus_runtime::redis::{RedisConsumer, RedisError, RedisProducer, RedisStreams, StartFrom};
@@ -21,7 +24,6 @@ use eventbus_runtime::settings::{redis_names as rn, RedisSettings, Secret, Setti
 use logins::{send_example_logins, LOGIN};
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
@@ -68,51 +70,31 @@ fn tls_file(name: &str) -> PathBuf {
     PathBuf::from(env("EVENTBUS_TEST_TLS_DIR")).join(name)
 }
 
+/// A file of the TLS directory as a setting's value.
+fn tls_setting(name: &str) -> String {
+    tls_file(name).display().to_string()
+}
+
+/// The settings of a connection to the TLS port as `user` with `password`, trusting the CA of
+/// the TLS directory's file `ca` if given (else the system's CAs).
+fn as_user(user: String, password: String, ca: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut vars = vec![
+        (rn::CONNECTION_URL, tls_url()),
+        (rn::USERNAME, user),
+        (rn::PASSWORD, password),
+    ];
+    vars.extend(ca.map(|ca| (rn::SSL_CA_LOCATION, tls_setting(ca))));
+    vars
+}
+
 fn unique(base: &str) -> String {
     format!("{base}-{}", &Uuid::new_v4().simple().to_string()[..8])
 }
 
-/// A `tracing` writer that keeps what is written.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
-/// The logs of this process at DEBUG, from the first call on (global: a thread-local subscriber
-/// misses events of other threads).
+/// The logs of this process at DEBUG, from the first call on (global: a thread-local subscriber misses
+/// events of other threads).
 fn logs() -> &'static Captured {
-    static LOGS: OnceLock<Captured> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let captured = Captured::default();
-        tracing_subscriber::fmt()
-            .with_writer(captured.clone())
-            .with_ansi(false)
-            .with_max_level(tracing::Level::DEBUG)
-            .try_init()
-            .expect("the only subscriber of this test binary");
-        captured
-    })
+    capture_logs("debug")
 }
 
 /// Settings read as an operator gives them: the Django-style names, plus test-friendly polls.
@@ -172,15 +154,10 @@ async fn round_trip(settings: &RedisSettings, n: usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn produce_and_consume_over_tls_as_the_acl_user() {
     let captured = logs();
-    let ca = tls_file("ca.pem").display().to_string();
+    let ca = tls_setting("ca.pem");
     // The user and password as settings of their own.
     let separate = settings(
-        &[
-            (rn::CONNECTION_URL, tls_url()),
-            (rn::USERNAME, user()),
-            (rn::PASSWORD, password()),
-            (rn::SSL_CA_LOCATION, ca.clone()),
-        ],
+        &as_user(user(), password(), Some("ca.pem")),
         &unique("tls-acl"),
     )
     .unwrap();
@@ -205,14 +182,8 @@ async fn produce_and_consume_over_tls_as_the_acl_user() {
         &[
             (rn::CONNECTION_URL, in_url),
             (rn::SSL_CA_LOCATION, ca),
-            (
-                rn::SSL_CERTIFICATE_LOCATION,
-                tls_file("client.pem").display().to_string(),
-            ),
-            (
-                rn::SSL_KEY_LOCATION,
-                tls_file("client.key").display().to_string(),
-            ),
+            (rn::SSL_CERTIFICATE_LOCATION, tls_setting("client.pem")),
+            (rn::SSL_KEY_LOCATION, tls_setting("client.key")),
         ],
         &unique("tls-mtls"),
     )
@@ -273,15 +244,7 @@ async fn refused(vars: &[(&str, String)], causes: &[&str]) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_is_wrongpass() {
     let text = refused(
-        &[
-            (rn::CONNECTION_URL, tls_url()),
-            (rn::USERNAME, user()),
-            (rn::PASSWORD, MARKER.into()),
-            (
-                rn::SSL_CA_LOCATION,
-                tls_file("ca.pem").display().to_string(),
-            ),
-        ],
+        &as_user(user(), MARKER.to_owned(), Some("ca.pem")),
         &["WRONGPASS"],
     )
     .await;
@@ -292,15 +255,7 @@ async fn a_wrong_password_is_wrongpass() {
 async fn an_unknown_user_is_wrongpass() {
     // Redis does not say whether the user or the password is wrong.
     refused(
-        &[
-            (rn::CONNECTION_URL, tls_url()),
-            (rn::USERNAME, "no-such-user".into()),
-            (rn::PASSWORD, MARKER.into()),
-            (
-                rn::SSL_CA_LOCATION,
-                tls_file("ca.pem").display().to_string(),
-            ),
-        ],
+        &as_user("no-such-user".into(), MARKER.to_owned(), Some("ca.pem")),
         &["WRONGPASS"],
     )
     .await;
@@ -310,26 +265,14 @@ async fn an_unknown_user_is_wrongpass() {
 async fn an_untrusted_certificate_names_the_tls_cause() {
     // No CA given: the system's CAs do not know the test CA.
     let text = refused(
-        &[
-            (rn::CONNECTION_URL, tls_url()),
-            (rn::USERNAME, user()),
-            (rn::PASSWORD, MARKER.into()),
-        ],
+        &as_user(user(), MARKER.to_owned(), None),
         &["UnknownIssuer"],
     )
     .await;
     assert!(text.contains(rn::SSL_CA_LOCATION), "{text}");
     // Another CA given: the same.
     refused(
-        &[
-            (rn::CONNECTION_URL, tls_url()),
-            (rn::USERNAME, user()),
-            (rn::PASSWORD, MARKER.into()),
-            (
-                rn::SSL_CA_LOCATION,
-                tls_file("other-ca.pem").display().to_string(),
-            ),
-        ],
+        &as_user(user(), MARKER.to_owned(), Some("other-ca.pem")),
         &["UnknownIssuer"],
     )
     .await;
@@ -354,46 +297,22 @@ async fn plain_tcp_to_the_tls_port_says_to_use_rediss() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_certificate_of_another_ca_is_refused() {
-    let text = refused(
-        &[
-            (rn::CONNECTION_URL, tls_url()),
-            (rn::USERNAME, user()),
-            (rn::PASSWORD, MARKER.into()),
-            (
-                rn::SSL_CA_LOCATION,
-                tls_file("ca.pem").display().to_string(),
-            ),
-            (
-                rn::SSL_CERTIFICATE_LOCATION,
-                tls_file("other-client.pem").display().to_string(),
-            ),
-            (
-                rn::SSL_KEY_LOCATION,
-                tls_file("other-client.key").display().to_string(),
-            ),
-        ],
-        &["UnknownCA"],
-    )
-    .await;
+    let mut vars = as_user(user(), MARKER.to_owned(), Some("ca.pem"));
+    vars.extend([
+        (
+            rn::SSL_CERTIFICATE_LOCATION,
+            tls_setting("other-client.pem"),
+        ),
+        (rn::SSL_KEY_LOCATION, tls_setting("other-client.key")),
+    ]);
+    let text = refused(&vars, &["UnknownCA"]).await;
     assert!(text.contains(rn::SSL_CERTIFICATE_LOCATION), "{text}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_acl_user_may_not_run_other_commands() {
     // The ACL user is limited to what the bus runs: a plain SET is refused.
-    let settings = settings(
-        &[
-            (rn::CONNECTION_URL, tls_url()),
-            (rn::USERNAME, user()),
-            (rn::PASSWORD, password()),
-            (
-                rn::SSL_CA_LOCATION,
-                tls_file("ca.pem").display().to_string(),
-            ),
-        ],
-        &unique("acl"),
-    )
-    .unwrap();
+    let settings = settings(&as_user(user(), password(), Some("ca.pem")), &unique("acl")).unwrap();
     let info = redis::IntoConnectionInfo::into_connection_info(tls_url().as_str()).unwrap();
     let acl = info
         .redis_settings()

@@ -11,16 +11,18 @@
 //! `EVENTBUS_TEST_REGISTRY_USER` / `_PASSWORD`, `EVENTBUS_TEST_TLS_DIR` and
 //! `EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS`.
 
+#[path = "support/captured.rs"]
+mod captured;
 #[path = "kafka_support.rs"]
 mod kafka_support;
 
+use captured::{capture_logs, Captured};
 use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer};
 use eventbus_runtime::schema_registry::{RegistryError, SchemaRegistryClient};
 use eventbus_runtime::settings::{names, Credentials, KafkaSettings, RegistryTls, Secret};
 use kafka_support::*;
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// A password that must never show: the wrong one of the mistakes.
@@ -73,46 +75,9 @@ fn trusting_the_test_ca() -> RegistryTls {
     tls(&[(RegistryTls::CA_LOCATION, tls_file("ca.pem"))])
 }
 
-/// A `tracing` writer that keeps what is written.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
-    }
-}
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 /// The logs of this process at DEBUG, from the first call on.
 fn logs() -> &'static Captured {
-    static LOGS: OnceLock<Captured> = OnceLock::new();
-    LOGS.get_or_init(|| {
-        let captured = Captured::default();
-        tracing_subscriber::fmt()
-            .with_writer(captured.clone())
-            .with_ansi(false)
-            .with_max_level(tracing::Level::DEBUG)
-            .try_init()
-            .expect("the only subscriber of this test binary");
-        captured
-    })
+    capture_logs("debug")
 }
 
 /// A schema of its own for each test (a record named after `name`).

@@ -182,3 +182,88 @@ pub fn committed_and_dead_letters(
     };
     (offset, dead_letters)
 }
+
+/// Wait for `child` to exit within `timeout` (else kill it and panic); its exit code.
+pub fn wait(child: &mut std::process::Child, timeout: std::time::Duration) -> i32 {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code().unwrap_or(-1);
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the command did not exit within {timeout:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Send SIGTERM to `child` (by its PID) and wait for it to exit, at most 60 s; its exit code.
+pub fn terminate(child: &mut std::process::Child) -> i32 {
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    wait(child, std::time::Duration::from_secs(60))
+}
+
+/// The lines `child` prints, read by a thread of their own (which ends with them).
+pub fn stdout_lines(
+    child: &mut std::process::Child,
+) -> (
+    std::sync::mpsc::Receiver<String>,
+    std::thread::JoinHandle<()>,
+) {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().unwrap();
+    let (lines, received) = std::sync::mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    (received, reader)
+}
+
+/// GET `url`: the status and body, or `None` when nothing answers.
+pub fn get(url: &str) -> Option<(u16, String)> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let response = reqwest::get(url).await.ok()?;
+        let status = response.status().as_u16();
+        Some((status, response.text().await.ok()?))
+    })
+}
+
+/// What `eventbus topics create` prints for `topic` with `partitions` partitions replicated
+/// `factor` times on the brokers `servers`, and, with `dead_letter`, its dead-letter topic (one
+/// partition, the same factor).
+pub fn created_lines(
+    topic: &str,
+    partitions: u32,
+    factor: u32,
+    servers: &str,
+    dead_letter: bool,
+) -> String {
+    let mut lines = format!(
+        "created topic {topic} ({partitions} partition(s), replication factor {factor}) on the \
+         Kafka brokers {servers}\n"
+    );
+    if dead_letter {
+        lines.push_str(&format!(
+            "created dead-letter topic {topic}-dead-letter (1 partition(s), replication factor \
+             {factor})\n"
+        ));
+    }
+    lines
+}

@@ -71,16 +71,7 @@ impl RedisError {
 /// port.
 fn connect_detail(settings: &crate::settings::RedisSettings, error: &redis::RedisError) -> String {
     use crate::settings::redis_names as rn;
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.contains(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
+    let mut text = crate::causes::joined_causes(error);
     // The redis crate reports the server's WRONGPASS as `AuthenticationFailed`, without the
     // server's text.
     let hint =

@@ -685,7 +685,7 @@ fn one_pem(
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "kafka"))]
 mod tests {
     use super::super::{names, KafkaSettings, SettingsError};
     use super::*;

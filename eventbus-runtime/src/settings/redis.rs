@@ -36,7 +36,7 @@
 //! cannot be read or hold no PEM block of their kind. [`RedisSettings::security_lines`] describes
 //! the effective security with every secret masked.
 
-use super::registry_tls::{check_pem_file, PemKind};
+use super::registry_tls::check_tls_files;
 use super::{names, redact_url, CommonSettings, Secret, SettingsError};
 use crate::settings::valid_topic;
 use std::fmt;
@@ -386,24 +386,14 @@ impl RedisSettings {
                 });
             }
         }
-        for (setting, path, kind) in [
-            (rn::SSL_CA_LOCATION, &self.ca_location, PemKind::Certificate),
+        check_tls_files([
+            (rn::SSL_CA_LOCATION, self.ca_location.as_deref()),
             (
                 rn::SSL_CERTIFICATE_LOCATION,
-                &self.certificate_location,
-                PemKind::Certificate,
+                self.certificate_location.as_deref(),
             ),
-            (
-                rn::SSL_KEY_LOCATION,
-                &self.key_location,
-                PemKind::PrivateKey,
-            ),
-        ] {
-            if let Some(path) = path {
-                check_pem_file(setting, path, kind)?;
-            }
-        }
-        Ok(())
+            (rn::SSL_KEY_LOCATION, self.key_location.as_deref()),
+        ])
     }
 }
 

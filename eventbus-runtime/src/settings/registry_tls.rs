@@ -185,30 +185,39 @@ impl RegistryTls {
 
     /// Each file set is readable and holds a PEM block of its kind.
     fn check_files(&self) -> Result<(), SettingsError> {
-        for (setting, path, kind) in [
-            (Self::CA_LOCATION, &self.ca_location, PemKind::Certificate),
+        check_tls_files([
+            (Self::CA_LOCATION, self.ca_location.as_deref()),
             (
                 Self::CERTIFICATE_LOCATION,
-                &self.certificate_location,
-                PemKind::Certificate,
+                self.certificate_location.as_deref(),
             ),
-            (Self::KEY_LOCATION, &self.key_location, PemKind::PrivateKey),
-        ] {
-            if let Some(path) = path {
-                check_pem_file(setting, path, kind)?;
-            }
-        }
-        Ok(())
+            (Self::KEY_LOCATION, self.key_location.as_deref()),
+        ])
     }
+}
+
+/// The TLS files of a connection, each with the setting that names it: the CA, the client
+/// certificate and its key. Each set is readable and holds a PEM block of its kind (certificates
+/// for the first two, a private key for the last); the error names the setting and the path,
+/// never the content.
+pub(super) fn check_tls_files(
+    [ca, certificate, key]: [(&'static str, Option<&Path>); 3],
+) -> Result<(), SettingsError> {
+    for ((setting, path), kind) in [
+        (ca, PemKind::Certificate),
+        (certificate, PemKind::Certificate),
+        (key, PemKind::PrivateKey),
+    ] {
+        if let Some(path) = path {
+            check_pem_file(setting, path, kind)?;
+        }
+    }
+    Ok(())
 }
 
 /// `path` can be read and holds a PEM block of `kind`; the error names the setting and the path,
 /// never the content.
-pub(super) fn check_pem_file(
-    setting: &'static str,
-    path: &Path,
-    kind: PemKind,
-) -> Result<(), SettingsError> {
+fn check_pem_file(setting: &'static str, path: &Path, kind: PemKind) -> Result<(), SettingsError> {
     let invalid = |reason: String| SettingsError::Invalid {
         setting,
         value: path.display().to_string(),

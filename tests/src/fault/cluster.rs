@@ -11,12 +11,11 @@
 //! controllers does.
 
 use super::error::HarnessError;
+use super::kafka::{create_topic_on, metadata_client};
 use super::process::OwnedProcess;
 use super::support::{fault_node_script, fetch_servers, free_port, wait_for, ScratchDir};
-use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
-use rdkafka::client::DefaultClientContext;
+use rdkafka::admin::TopicReplication;
 use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::ClientConfig;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -170,11 +169,7 @@ impl PrivateCluster {
             .map(|b| format!("127.0.0.1:{}", b.port))
             .collect::<Vec<_>>()
             .join(",");
-        let metadata: BaseConsumer = ClientConfig::new()
-            .set("bootstrap.servers", &bootstrap)
-            .set("reconnect.backoff.max.ms", "500")
-            .create()
-            .map_err(HarnessError::client("creating a metadata client"))?;
+        let metadata = metadata_client(&bootstrap)?;
         let mut cluster = PrivateCluster {
             brokers,
             controllers,
@@ -273,10 +268,6 @@ impl PrivateCluster {
         partitions: i32,
         leader: Option<i32>,
     ) -> Result<(), HarnessError> {
-        let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-            .set("bootstrap.servers", self.bootstrap())
-            .create()
-            .map_err(HarnessError::client("creating an admin client"))?;
         let assignment: Vec<Vec<i32>> = match leader {
             Some(first) => (0..partitions)
                 .map(|p| {
@@ -295,20 +286,7 @@ impl PrivateCluster {
         } else {
             TopicReplication::Fixed(3)
         };
-        let what = format!("creating topic {name} on {}", self.bootstrap());
-        let results = admin
-            .create_topics(
-                &[NewTopic::new(name, partitions, replication)],
-                &AdminOptions::new().operation_timeout(Some(Duration::from_secs(30))),
-            )
-            .await
-            .map_err(HarnessError::client(what.clone()))?;
-        for result in results {
-            result.map_err(|(_, code)| HarnessError::Client {
-                what: what.clone(),
-                source: Box::new(rdkafka::error::KafkaError::AdminOp(code)),
-            })?;
-        }
+        create_topic_on(&self.bootstrap(), name, partitions, replication).await?;
         for broker in BROKERS {
             self.wait_in_sync(name, broker, Duration::from_secs(60))
                 .await?;

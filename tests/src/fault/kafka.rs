@@ -81,11 +81,7 @@ impl PrivateKafka {
         .arg(dir.path().join("kafka"))
         .arg(port.to_string())
         .arg(controller_port.to_string());
-        let metadata: BaseConsumer = ClientConfig::new()
-            .set("bootstrap.servers", format!("127.0.0.1:{port}"))
-            .set("reconnect.backoff.max.ms", "500")
-            .create()
-            .map_err(HarnessError::client("creating a metadata client"))?;
+        let metadata = metadata_client(&format!("127.0.0.1:{port}"))?;
         let mut kafka = PrivateKafka {
             process,
             port,
@@ -150,24 +146,13 @@ impl PrivateKafka {
     /// Create a topic (full name) with `partitions` partitions and one replica, and wait until
     /// each partition has a leader.
     pub async fn create_topic(&mut self, name: &str, partitions: i32) -> Result<(), HarnessError> {
-        let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
-            .set("bootstrap.servers", self.bootstrap())
-            .create()
-            .map_err(HarnessError::client("creating an admin client"))?;
-        let what = format!("creating topic {name} on {}", self.bootstrap());
-        let results = admin
-            .create_topics(
-                &[NewTopic::new(name, partitions, TopicReplication::Fixed(1))],
-                &AdminOptions::new().operation_timeout(Some(Duration::from_secs(30))),
-            )
-            .await
-            .map_err(HarnessError::client(what.clone()))?;
-        for result in results {
-            result.map_err(|(_, code)| HarnessError::Client {
-                what: what.clone(),
-                source: Box::new(rdkafka::error::KafkaError::AdminOp(code)),
-            })?;
-        }
+        create_topic_on(
+            &self.bootstrap(),
+            name,
+            partitions,
+            TopicReplication::Fixed(1),
+        )
+        .await?;
         self.topics.push(name.to_owned());
         self.wait_ready(Duration::from_secs(30)).await
     }
@@ -267,4 +252,44 @@ pub fn fault_settings(bootstrap: &str, registry: &str, prefix: &str) -> KafkaSet
         .topic_prefix(prefix)
         .service_name("fault-tests")
         .common(|c| c.audit_logging_enabled = false)
+}
+
+/// A client for the metadata of the brokers of `bootstrap` (which reconnects every 500 ms at
+/// most, so a restarted broker is seen soon).
+pub(crate) fn metadata_client(bootstrap: &str) -> Result<BaseConsumer, HarnessError> {
+    ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .set("reconnect.backoff.max.ms", "500")
+        .create()
+        .map_err(HarnessError::client("creating a metadata client"))
+}
+
+/// Create the topic `name` (full name) on the brokers of `bootstrap` with `partitions`
+/// partitions replicated as `replication` (an error naming the topic and the brokers when they
+/// refuse); does not wait for leaders.
+pub(crate) async fn create_topic_on(
+    bootstrap: &str,
+    name: &str,
+    partitions: i32,
+    replication: TopicReplication<'_>,
+) -> Result<(), HarnessError> {
+    let admin: AdminClient<DefaultClientContext> = ClientConfig::new()
+        .set("bootstrap.servers", bootstrap)
+        .create()
+        .map_err(HarnessError::client("creating an admin client"))?;
+    let what = format!("creating topic {name} on {bootstrap}");
+    let results = admin
+        .create_topics(
+            &[NewTopic::new(name, partitions, replication)],
+            &AdminOptions::new().operation_timeout(Some(Duration::from_secs(30))),
+        )
+        .await
+        .map_err(HarnessError::client(what.clone()))?;
+    for result in results {
+        result.map_err(|(_, code)| HarnessError::Client {
+            what: what.clone(),
+            source: Box::new(rdkafka::error::KafkaError::AdminOp(code)),
+        })?;
+    }
+    Ok(())
 }

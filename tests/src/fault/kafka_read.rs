@@ -125,6 +125,28 @@ pub fn read_topic(
     Ok(messages)
 }
 
+/// [`read_topic`] from async code (in a blocking thread); panics when the read fails.
+pub async fn read_topic_async(
+    bootstrap: &str,
+    topic: &str,
+    timeout: Duration,
+) -> Vec<KafkaDelivered> {
+    let (bootstrap, topic) = (bootstrap.to_owned(), topic.to_owned());
+    tokio::task::spawn_blocking(move || read_topic(&bootstrap, &topic, timeout))
+        .await
+        .expect("reader task")
+        .expect("read the topic back")
+}
+
+/// The events of `topic` (full name), as [`read_topic_async`] reads them.
+pub async fn read_events(bootstrap: &str, topic: &str, timeout: Duration) -> Vec<Processed> {
+    read_topic_async(bootstrap, topic, timeout)
+        .await
+        .iter()
+        .map(|d| d.event)
+        .collect()
+}
+
 /// The offsets `group` has committed for each partition of `topic` (full name); a partition
 /// without a committed offset is absent. Blocking: call it from `spawn_blocking` in async code.
 pub fn committed_offsets(

@@ -21,6 +21,8 @@
 //!   consuming.
 //! - [`kafka_read`], [`redis_read`]: what a topic or stream holds, committed offsets, pending
 //!   entries.
+//! - [`outbox`]: a fresh transactional outbox, the application's transactions of numbered
+//!   events, an in-process relay's options, and what the outbox holds.
 //!
 //! Counts: [`report`] prints a line on standard error past the test harness's output capture, so
 //! that `cargo test` (and CI's log) shows every fault test's counts even when it passes.
@@ -86,6 +88,7 @@ pub mod events;
 pub mod kafka;
 pub mod kafka_read;
 pub mod ledger;
+pub mod outbox;
 pub mod process;
 pub mod processed;
 pub mod produce;
@@ -100,7 +103,9 @@ pub use kafka::{fault_settings, BrokerFault, PrivateKafka};
 pub use ledger::{DeliveryReport, RedeliveryReport, SendLedger};
 pub use process::{OwnedProcess, Signal};
 pub use processed::Processed;
-pub use produce::{produce_numbered, Pacing, Resolved};
+pub use produce::{
+    finish_producing, produce_all, produce_numbered, start_producing, Pacing, Resolved,
+};
 pub use redis::PrivateRedis;
 pub use support::{exclusive, free_port, report, wait_for, ScratchDir};
 

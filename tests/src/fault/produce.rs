@@ -94,3 +94,67 @@ pub async fn produce_numbered(
     }
     ledger
 }
+
+/// [`produce_numbered`] of `n` events as fast as `in_flight` unresolved sends allow, in the
+/// background (finish it with [`finish_producing`]).
+pub fn start_producing(
+    producer: Arc<dyn EventProducer>,
+    topic: &'static str,
+    n: u64,
+    in_flight: usize,
+    resolved: Resolved,
+) -> tokio::task::JoinHandle<SendLedger> {
+    tokio::spawn(async move {
+        let pacing = Pacing {
+            in_flight,
+            per_second: None,
+        };
+        produce_numbered(producer, topic, n, pacing, resolved).await
+    })
+}
+
+/// How each send of [`start_producing`] resolved; panics if they did not all resolve within
+/// `bound` (saying how many did).
+pub async fn finish_producing(
+    producing: tokio::task::JoinHandle<SendLedger>,
+    resolved: &Resolved,
+    bound: Duration,
+) -> SendLedger {
+    tokio::time::timeout(bound, producing)
+        .await
+        .unwrap_or_else(|_| {
+            panic!(
+                "the sends did not all resolve within {bound:?} ({} resolved)",
+                resolved.get()
+            )
+        })
+        .expect("the producing task does not panic")
+}
+
+/// Send `n` events as fast as `in_flight` unresolved sends allow (the events a consumer test
+/// reads), within `bound`; panics unless every send succeeded.
+pub async fn produce_all(
+    producer: Arc<dyn EventProducer>,
+    topic: &str,
+    n: u64,
+    in_flight: usize,
+    bound: Duration,
+) -> SendLedger {
+    let pacing = Pacing {
+        in_flight,
+        per_second: None,
+    };
+    let ledger = tokio::time::timeout(
+        bound,
+        produce_numbered(producer, topic, n, pacing, Resolved::default()),
+    )
+    .await
+    .expect("producing is bounded");
+    assert_eq!(
+        ledger.ok(),
+        usize::try_from(n).expect("fits"),
+        "{:?}",
+        ledger.errors(5)
+    );
+    ledger
+}
