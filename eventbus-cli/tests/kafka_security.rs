@@ -253,12 +253,19 @@ fn the_worker_consumes_on_every_listener_with_the_file_s_kafka_table() {
         )
         .unwrap();
         let stderr = std::fs::File::create(dir.join("stderr")).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
         // Only the file has the Kafka settings.
         let mut child = eventbus()
             .env_remove(names::BOOTSTRAP_SERVERS)
             .env_remove(names::SCHEMA_REGISTRY_URL)
             .args(["worker", "--config"])
             .arg(&config)
+            .arg("--metrics")
+            .arg(format!("127.0.0.1:{port}"))
             .env("EVENTBUS_LOG", "info")
             .stdout(Stdio::piped())
             .stderr(stderr)
@@ -275,9 +282,24 @@ fn the_worker_consumes_on_every_listener_with_the_file_s_kafka_table() {
                 .all(|l| l.contains(support::XBLOCK_PUBLISHED)),
             "{printed:?}"
         );
+        let (status, metrics) = get(&format!("http://127.0.0.1:{port}/metrics"))
+            .expect("/metrics answers while the worker runs");
         let code = terminate(&mut child);
         let log = log();
         assert_eq!(code, 0, "worker on {}: {log}", listener.name);
+        // The secrets of the listener (passwords, client secrets) are in no log line and no
+        // metric, while the metrics count the events.
+        assert_eq!(status, 200, "{metrics}");
+        assert!(
+            metrics.contains(&format!("topic=\"{topic}\"")),
+            "the worker's metrics name its topic: {metrics}"
+        );
+        for (name, secret) in &listener.settings {
+            if name.contains("SECRET") || name.contains("PASSWORD") {
+                assert!(!log.contains(secret.as_str()), "{name} is logged: {log}");
+                assert!(!metrics.contains(secret.as_str()), "{name} is in /metrics");
+            }
+        }
         let summary = format!("kafka:{topic}/g-{id}: {EVENTS} event(s) processed, 0 dead-lettered");
         assert!(log.contains(&summary), "{summary}: {log}");
         let _ = std::fs::remove_dir_all(dir);
