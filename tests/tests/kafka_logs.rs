@@ -23,41 +23,57 @@ fn logs() -> &'static Captured {
     capture_logs("info")
 }
 
+/// The ERROR line of an event the producer could not deliver names its type, topic and metadata;
+/// its key and data (a username here) only with `EVENT_BUS_KAFKA_LOG_PAYLOADS`, as Python logs
+/// them always.
 #[tokio::test]
-async fn failed_deliveries_are_logged_with_the_event_as_json() {
+async fn failed_deliveries_are_logged_with_the_event_as_json_only_when_asked() {
     let captured = logs();
-    let settings = builder(&unique("faillog"))
-        .client_option("message.timeout.ms", "5000")
-        .build()
-        .unwrap();
-    let producer = KafkaProducer::new(&settings).unwrap();
-    let event = login_for("logged-user");
-    let metadata = metadata_for(descriptor(LOGIN));
-    producer
-        .send_event("bad|topic", "user.pii.username", event.clone(), &metadata)
-        .await
-        .unwrap_err();
-    let logs = captured.text();
-    let line = logs
-        .lines()
-        .find(|l| l.contains("Error delivering message to Kafka event bus"))
-        .unwrap_or_else(|| panic!("no error logged:\n{logs}"));
-    assert!(line.contains("ERROR"), "{line}");
-    assert!(line.contains("bad|topic"), "the topic: {line}");
-    assert!(
-        line.contains(&event.to_json().to_string()),
-        "the event data as JSON: {line}"
-    );
-    assert!(
-        line.contains(&metadata.to_json().to_string()),
-        "the metadata as JSON: {line}"
-    );
-    assert!(line.contains("event_key=\"logged-user\""), "{line}");
+    for log_payloads in [false, true] {
+        let settings = builder(&unique("faillog"))
+            .client_option("message.timeout.ms", "5000")
+            .common(|c| c.log_payloads = log_payloads)
+            .build()
+            .unwrap();
+        let producer = KafkaProducer::new(&settings).unwrap();
+        let username = format!("logged-user-{log_payloads}");
+        let event = login_for(&username);
+        let metadata = metadata_for(descriptor(LOGIN));
+        producer
+            .send_event("bad|topic", "user.pii.username", event.clone(), &metadata)
+            .await
+            .unwrap_err();
+        let logs = captured.text();
+        let line = logs
+            .lines()
+            .find(|l| {
+                l.contains("Error delivering message to Kafka event bus")
+                    && l.contains(&metadata.id.to_string())
+            })
+            .unwrap_or_else(|| panic!("no error logged:\n{logs}"));
+        assert!(line.contains("ERROR"), "{line}");
+        assert!(line.contains("bad|topic"), "the topic: {line}");
+        assert!(
+            line.contains(&metadata.to_json().to_string()),
+            "the metadata as JSON: {line}"
+        );
+        assert_eq!(
+            line.contains(&event.to_json().to_string()),
+            log_payloads,
+            "the event data as JSON only with log_payloads={log_payloads}: {line}"
+        );
+        assert_eq!(
+            line.contains(&format!("event_key=\"{username}\"")),
+            log_payloads,
+            "the key only with log_payloads={log_payloads}: {line}"
+        );
+        assert_eq!(line.contains(&username), log_payloads, "{line}");
+    }
 }
 
 /// The ERROR line of a message the consumer cannot process names the event, the topic and the
 /// position, but holds its key and value (learners' personal data, such as an e-mail address)
-/// only with `EVENT_BUS_KAFKA_CONSUMER_LOG_PAYLOADS`.
+/// only with `EVENT_BUS_KAFKA_LOG_PAYLOADS`.
 #[tokio::test]
 async fn dead_lettered_messages_are_logged_without_their_payload_unless_asked() {
     use eventbus_runtime::kafka::KafkaConsumer;

@@ -72,6 +72,8 @@ pub struct KafkaProducer {
     registry: Arc<SchemaRegistryClient>,
     topic_prefix: Option<String>,
     audit_logging: bool,
+    /// Whether the ERROR line of an event that could not be delivered holds its key and data.
+    log_payloads: bool,
     /// librdkafka's logs, shared with the producer's context.
     log: Arc<ConnectionLog>,
     /// The produce timeout: metadata, queue and acknowledgement.
@@ -133,6 +135,7 @@ impl KafkaProducer {
             registry,
             topic_prefix: settings.topic_prefix().map(str::to_owned),
             audit_logging: settings.common().audit_logging_enabled,
+            log_payloads: settings.common().log_payloads,
             timeout: settings.produce_timeout(),
             log: Arc::clone(context.connection_log()),
             closed: AtomicBool::new(false),
@@ -167,13 +170,15 @@ impl KafkaProducer {
         let full = full_topic(self.topic_prefix.as_deref(), topic);
         let sending = self.metrics.sending(&full, event_type, &metadata.id);
         let fail = |source: KafkaError, key: Option<&KeyValue>| {
+            // The key and the data may hold learners' personal data: only when asked for.
+            let payloads = self.log_payloads;
             tracing::error!(
                 topic = %full,
                 initial_topic = topic,
                 event_type,
                 event_key_field,
-                event_key = key.map(|k| k.to_string()),
-                event_data = %event.to_json(),
+                event_key = key.filter(|_| payloads).map(|k| k.to_string()),
+                event_data = payloads.then(|| tracing::field::display(event.to_json())),
                 event_metadata = %metadata.to_json(),
                 error = %source,
                 "Error delivering message to Kafka event bus"

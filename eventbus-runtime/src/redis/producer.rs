@@ -29,6 +29,8 @@ pub struct RedisProducer {
     topic_prefix: Option<String>,
     stream_max_len: Option<u64>,
     audit_logging: bool,
+    /// Whether the ERROR line of an event that could not be added holds its data.
+    log_payloads: bool,
     metrics: Arc<ProducerMetrics>,
 }
 
@@ -49,6 +51,7 @@ impl RedisProducer {
             topic_prefix: settings.topic_prefix().map(str::to_owned),
             stream_max_len: settings.stream_max_len(),
             audit_logging: settings.common().audit_logging_enabled,
+            log_payloads: settings.common().log_payloads,
             metrics: Arc::new(ProducerMetrics::new(System::Redis)),
         })
     }
@@ -102,12 +105,15 @@ impl RedisProducer {
                     stream: stream.clone(),
                     source,
                 };
+                // The data may hold learners' personal data: only when asked for.
                 tracing::error!(
                     topic = %stream,
                     initial_topic = topic,
                     event_type,
                     event_key_field,
-                    event_data = %event.to_json(),
+                    event_data = self
+                        .log_payloads
+                        .then(|| tracing::field::display(event.to_json())),
                     event_metadata = %metadata.to_json(),
                     error = %error,
                     "Error delivering message to Redis event bus"

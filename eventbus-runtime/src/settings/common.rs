@@ -29,9 +29,10 @@ pub struct CommonSettings {
     /// How many events a consumer processes at once: 1 (the default) one at a time; more, events
     /// of different keys concurrently while the events of one key stay in order.
     pub max_in_flight: usize,
-    /// Whether the ERROR line of a message the consumer cannot process holds its key and value
-    /// (default: no; they may hold learners' personal data, such as an e-mail address). The line
-    /// always names the event's id and type, the topic and the position.
+    /// Whether ERROR lines hold payloads (default: no; they may hold learners' personal data,
+    /// such as an e-mail address): the key and value of a message the consumer cannot process,
+    /// the key and data of an event the producer could not deliver. The lines always name the
+    /// event's id and type, the topic and, for a consumer, the position.
     pub log_payloads: bool,
 }
 

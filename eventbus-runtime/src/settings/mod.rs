@@ -28,7 +28,7 @@
 //! | `EVENT_BUS_KAFKA_CONSUMER_CONSECUTIVE_ERRORS_LIMIT` | none | stop after this many errors in a row (`0`: none) |
 //! | `EVENT_BUS_KAFKA_CONSUMERS_ENABLED` | `true` | kill switch: a disabled consumer exits at once |
 //! | `EVENT_BUS_KAFKA_AUDIT_LOGGING_ENABLED` | `true` | log every produced and consumed message (INFO: topic, partition, offset, message id, event type, key; never the value), as Python does |
-//! | `EVENT_BUS_KAFKA_CONSUMER_LOG_PAYLOADS` | `false` | the ERROR line of a message the consumer cannot process holds its key and value (they may hold learners' personal data); off, it names the event's id and type, the topic, partition and offset |
+//! | `EVENT_BUS_KAFKA_LOG_PAYLOADS` | `false` | ERROR lines hold payloads, which may hold learners' personal data: the key and value of a message the consumer cannot process, the key and data of an event the producer could not deliver; off, they name the event's id and type, the topic (and partition and offset) and the metadata |
 //! | `EVENT_BUS_KAFKA_CONSUMER_ON_ERROR` | `dead-letter` | what a consumer does with a message it cannot process: `dead-letter` or `stop` |
 //! | `EVENT_BUS_KAFKA_CONSUMER_RECEIVER_RETRIES` | `2` | how many times the receivers that failed on an event run again (only them) before it is dead-lettered; `0`: never, as the Python consumers |
 //! | `EVENT_BUS_KAFKA_CONSUMER_RETRY_BACKOFF` | `0.1` | seconds before the first retry; doubles after each |
@@ -293,8 +293,8 @@ pub mod names {
     pub const DEAD_LETTER_TOPIC: &str = "EVENT_BUS_KAFKA_DEAD_LETTER_TOPIC";
     /// Seconds between consumer offset commits (0: after every message).
     pub const CONSUMER_COMMIT_INTERVAL: &str = "EVENT_BUS_KAFKA_CONSUMER_COMMIT_INTERVAL";
-    /// Whether the consumer's ERROR line for a failed message holds its key and value.
-    pub const CONSUMER_LOG_PAYLOADS: &str = "EVENT_BUS_KAFKA_CONSUMER_LOG_PAYLOADS";
+    /// Whether ERROR lines hold payloads (keys, values, event data).
+    pub const LOG_PAYLOADS: &str = "EVENT_BUS_KAFKA_LOG_PAYLOADS";
     /// Seconds a produced event may wait for the broker's acknowledgement.
     pub const PRODUCE_TIMEOUT: &str = "EVENT_BUS_KAFKA_PRODUCE_TIMEOUT";
     /// The names of Kafka's [`super::CommonSettings`].
@@ -309,7 +309,7 @@ pub mod names {
         retry_backoff: CONSUMER_RETRY_BACKOFF,
         retry_backoff_max: CONSUMER_RETRY_BACKOFF_MAX,
         max_in_flight: CONSUMER_MAX_IN_FLIGHT,
-        log_payloads: CONSUMER_LOG_PAYLOADS,
+        log_payloads: LOG_PAYLOADS,
     };
     /// Every named Kafka setting (the options, `EVENT_BUS_KAFKA_OPTION_*`, aside): what a worker
     /// file's `[kafka]` table may set, in lower case without the `EVENT_BUS_KAFKA_` prefix.
@@ -346,7 +346,7 @@ pub mod names {
         CONSUMER_RETRY_BACKOFF,
         CONSUMER_RETRY_BACKOFF_MAX,
         CONSUMER_MAX_IN_FLIGHT,
-        CONSUMER_LOG_PAYLOADS,
+        LOG_PAYLOADS,
         CONSUMER_ON_ERROR,
         DEAD_LETTER_TOPIC,
         CONSUMER_COMMIT_INTERVAL,

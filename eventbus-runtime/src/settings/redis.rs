@@ -23,7 +23,7 @@
 //! | `EVENT_BUS_REDIS_CONSUMER_RETRY_BACKOFF` | `0.1` | seconds before the first retry; doubles after each |
 //! | `EVENT_BUS_REDIS_CONSUMER_RETRY_BACKOFF_MAX` | `5` | the longest delay between two retries, seconds |
 //! | `EVENT_BUS_REDIS_CONSUMER_MAX_IN_FLIGHT` | `1` | events processed at once; above 1, events of different keys run concurrently and the events of one key stay in order |
-//! | `EVENT_BUS_REDIS_CONSUMER_LOG_PAYLOADS` | `false` | the ERROR line of an entry the consumer cannot process holds its `event_data` (it may hold learners' personal data); off, it holds the metadata fields only |
+//! | `EVENT_BUS_REDIS_LOG_PAYLOADS` | `false` | ERROR lines hold `event_data` (it may hold learners' personal data): of an entry the consumer cannot process, of an event the producer could not add; off, they hold the metadata only |
 //! | `EVENT_BUS_REDIS_DEAD_LETTER_STREAM` | `{topic}-dead-letter` | dead-letter stream (the prefix is added) |
 //!
 //! The last two are this port's: the Python consumer acknowledges a failing entry after logging
@@ -81,8 +81,8 @@ pub mod redis_names {
     pub const CONSUMER_MAX_IN_FLIGHT: &str = "EVENT_BUS_REDIS_CONSUMER_MAX_IN_FLIGHT";
     /// Consumer failure policy.
     pub const CONSUMER_ON_ERROR: &str = "EVENT_BUS_REDIS_CONSUMER_ON_ERROR";
-    /// Whether the consumer's ERROR line for a failed entry holds its `event_data`.
-    pub const CONSUMER_LOG_PAYLOADS: &str = "EVENT_BUS_REDIS_CONSUMER_LOG_PAYLOADS";
+    /// Whether ERROR lines hold `event_data`.
+    pub const LOG_PAYLOADS: &str = "EVENT_BUS_REDIS_LOG_PAYLOADS";
     /// Dead-letter stream.
     pub const DEAD_LETTER_STREAM: &str = "EVENT_BUS_REDIS_DEAD_LETTER_STREAM";
     /// The names of Redis' [`crate::settings::CommonSettings`].
@@ -97,7 +97,7 @@ pub mod redis_names {
         retry_backoff: CONSUMER_RETRY_BACKOFF,
         retry_backoff_max: CONSUMER_RETRY_BACKOFF_MAX,
         max_in_flight: CONSUMER_MAX_IN_FLIGHT,
-        log_payloads: CONSUMER_LOG_PAYLOADS,
+        log_payloads: LOG_PAYLOADS,
     };
 }
 
