@@ -291,15 +291,34 @@ fn config_check_shows_the_modes_and_needs_an_outbox_for_the_outbox_mode() {
 
 #[test]
 fn config_check_env_with_the_variable_unset_is_a_usage_error() {
+    // Nothing to check: no producer configuration, no connection.
+    let out = run(eventbus()
+        .args(["config", "check", "--env"])
+        .env_remove("EVENT_BUS_PRODUCER_CONFIG")
+        .env_remove(names::BOOTSTRAP_SERVERS)
+        .env_remove(names::SCHEMA_REGISTRY_URL)
+        .env_remove("EVENT_BUS_REDIS_CONNECTION_URL"));
+    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert!(
+        out.stderr.contains(
+            "nothing to check: EVENT_BUS_PRODUCER_CONFIG is not set (or blank), no connection \
+             is configured"
+        ),
+        "{}",
+        out.stderr
+    );
+    // The connections alone are something to check.
     let out = run(eventbus()
         .args(["config", "check", "--env"])
         .env_remove("EVENT_BUS_PRODUCER_CONFIG"));
-    assert_eq!(out.code, 2, "{}", out.stdout);
+    assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(
-        out.stderr
-            .contains("nothing to check: EVENT_BUS_PRODUCER_CONFIG is not set (or blank)"),
+        out.stdout.contains(&format!(
+            "kafka {}: PLAINTEXT",
+            env(names::BOOTSTRAP_SERVERS)
+        )),
         "{}",
-        out.stderr
+        out.stdout
     );
     let out = run(eventbus()
         .args(["config", "check", "--env"])

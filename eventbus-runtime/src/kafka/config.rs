@@ -46,27 +46,10 @@ pub fn producer_config(settings: &KafkaSettings) -> ClientConfig {
         .set("linger.ms", "0")
         .set("message.timeout.ms", millis(settings.produce_timeout()))
         .set(
-            "socket.timeout.ms",
-            millis(socket_timeout(settings.produce_timeout())),
-        )
-        .set(
             "statistics.interval.ms",
             super::telemetry::STATISTICS_INTERVAL_MS,
         );
     with_overrides(config, settings)
-}
-
-/// How long the producer waits for a broker's answer to one request before it gives up on the
-/// connection and sends again (librdkafka's `socket.timeout.ms`, 60 s by default): a third of the
-/// produce timeout, between 1 and 60 s. Above the produce timeout, a leader that stops answering
-/// (a frozen process, a partition of the network) holds every request sent to it until the
-/// events time out; below it, librdkafka reconnects, learns the new leader and sends again within
-/// the timeout (idempotence keeps that from duplicating).
-fn socket_timeout(produce_timeout: std::time::Duration) -> std::time::Duration {
-    (produce_timeout / 3).clamp(
-        std::time::Duration::from_secs(1),
-        std::time::Duration::from_secs(60),
-    )
 }
 
 /// A duration as librdkafka's milliseconds: at least 1 (0 would mean forever).
@@ -146,7 +129,6 @@ mod tests {
         assert_eq!(producer.get("sasl.username"), Some("key"));
         assert_eq!(producer.get("enable.idempotence"), Some("true"));
         assert_eq!(producer.get("message.timeout.ms"), Some("30000"));
-        assert_eq!(producer.get("socket.timeout.ms"), Some("10000"));
         // Explicit options win.
         assert_eq!(producer.get("acks"), Some("1"));
         let consumer = consumer_config(&settings, "g");

@@ -50,6 +50,40 @@ fn partitions(client: &BaseConsumer, topic: &str) -> Result<Vec<i32>, HarnessErr
         .collect())
 }
 
+/// The watermarks of `topic`/`partition`. Just after a broker returned, the answer may be that
+/// leadership is moving (`NotLeaderForPartition`, `LeaderNotAvailable`): asked again every
+/// 500 ms, 20 times at most.
+fn watermarks(
+    consumer: &BaseConsumer,
+    topic: &str,
+    partition: i32,
+) -> Result<(i64, i64), HarnessError> {
+    use rdkafka::types::RDKafkaErrorCode;
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match consumer.fetch_watermarks(topic, partition, Duration::from_secs(10)) {
+            Err(e)
+                if attempts < 20
+                    && matches!(
+                        e.rdkafka_error_code(),
+                        Some(
+                            RDKafkaErrorCode::NotLeaderForPartition
+                                | RDKafkaErrorCode::LeaderNotAvailable
+                        )
+                    ) =>
+            {
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            result => {
+                return result.map_err(HarnessError::client(format!(
+                    "watermarks of {topic}/{partition}"
+                )))
+            }
+        }
+    }
+}
+
 /// Every message of `topic` (full name), from the start of each partition up to its high
 /// watermark as it is when the read starts, decoded as fault-test events (at most `timeout`).
 /// Blocking: call it from `spawn_blocking` in async code.
@@ -63,11 +97,7 @@ pub fn read_topic(
     let mut assignment = TopicPartitionList::new();
     let mut remaining: HashMap<i32, i64> = HashMap::new();
     for partition in partitions(&consumer, topic)? {
-        let (low, high) = consumer
-            .fetch_watermarks(topic, partition, Duration::from_secs(10))
-            .map_err(HarnessError::client(format!(
-                "watermarks of {topic}/{partition}"
-            )))?;
+        let (low, high) = watermarks(&consumer, topic, partition)?;
         if high > low {
             remaining.insert(partition, high);
             assignment
