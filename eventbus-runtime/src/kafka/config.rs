@@ -109,6 +109,10 @@ pub fn admin_config(settings: &KafkaSettings) -> ClientConfig {
 }
 
 #[cfg(test)]
+#[path = "config_security_tests.rs"]
+mod security_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::settings::Secret;
