@@ -22,11 +22,14 @@
 mod captured;
 #[path = "kafka_support.rs"]
 mod kafka_support;
+#[path = "support/secured.rs"]
+mod secured;
 
 use captured::{capture_logs, Captured};
 use eventbus_runtime::kafka::{KafkaAdmin, KafkaConsumer, KafkaProducer, TopicSpec};
 use eventbus_runtime::settings::{names, KafkaSettings};
 use kafka_support::{descriptor, send_example_logins, unique, Collector, Running, LOGIN};
+use secured::{env, pki, pki_text};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
@@ -38,29 +41,6 @@ const PRODUCE_TIMEOUT: Duration = Duration::from_secs(6);
 const MAX_LOG_LINES: usize = 12;
 /// Events sent and received on each listener.
 const EVENTS: usize = 3;
-
-/// A test setting `scripts/services.sh env` exports; panics naming it when absent.
-fn env(name: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| {
-            panic!(
-                "{name} is not set: these tests need the secured Kafka listeners; start them with \
-             `eval \"$(scripts/services.sh up)\"`"
-            )
-        })
-}
-
-/// A file of the test PKI.
-fn pki(file: &str) -> String {
-    format!("{}/{file}", env("EVENTBUS_TEST_TLS_DIR"))
-}
-
-/// The text of a file of the test PKI.
-fn pki_text(file: &str) -> String {
-    std::fs::read_to_string(pki(file)).unwrap_or_else(|e| panic!("{}: {e}", pki(file)))
-}
 
 /// The environment of a client of one listener: `EVENT_BUS_KAFKA_*` variables.
 #[derive(Clone, Debug)]

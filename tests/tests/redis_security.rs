@@ -14,6 +14,8 @@ mod captured;
 mod collector;
 #[path = "support/logins.rs"]
 mod logins;
+#[path = "support/secured.rs"]
+mod secured;
 
 use captured::{capture_logs, Captured};
 use collector::Collector;
@@ -22,8 +24,8 @@ use eventbus_runtime::redis::{RedisConsumer, RedisError, RedisProducer, RedisStr
 use eventbus_runtime::registry;
 use eventbus_runtime::settings::{redis_names as rn, RedisSettings, Secret, SettingsError};
 use logins::{send_example_logins, LOGIN};
+use secured::{env, pki_path as tls_file};
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
@@ -32,18 +34,6 @@ const MARKER: &str = "MARKER-redis-pw-5f1c2e";
 
 /// How long a mistake may take to be reported (the connection timeout is 5 s, with retries).
 const FAIL_WITHIN: Duration = Duration::from_secs(20);
-
-fn env(name: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| {
-            panic!(
-                "{name} is not set: these tests need the TLS Redis of scripts/services.sh; start \
-                 it with `eval \"$(scripts/services.sh up)\"`"
-            )
-        })
-}
 
 /// `rediss://127.0.0.1:PORT/`.
 fn tls_url() -> String {
@@ -64,10 +54,6 @@ fn user() -> String {
 
 fn password() -> String {
     env("EVENTBUS_TEST_REDIS_ACL_PASSWORD")
-}
-
-fn tls_file(name: &str) -> PathBuf {
-    PathBuf::from(env("EVENTBUS_TEST_TLS_DIR")).join(name)
 }
 
 /// A file of the TLS directory as a setting's value.

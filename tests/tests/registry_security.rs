@@ -15,14 +15,16 @@
 mod captured;
 #[path = "kafka_support.rs"]
 mod kafka_support;
+#[path = "support/secured.rs"]
+mod secured;
 
 use captured::{capture_logs, Captured};
 use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer};
 use eventbus_runtime::schema_registry::{RegistryError, SchemaRegistryClient};
 use eventbus_runtime::settings::{names, Credentials, KafkaSettings, RegistryTls, Secret};
 use kafka_support::*;
+use secured::{env, pki as tls_file};
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 /// A password that must never show: the wrong one of the mistakes.
@@ -31,27 +33,8 @@ const MARKER: &str = "MARKER-registry-pw-8d41a0";
 /// How long a mistake may take to be reported.
 const FAIL_WITHIN: Duration = Duration::from_secs(15);
 
-fn env(name: &str) -> String {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .unwrap_or_else(|| {
-            panic!(
-                "{name} is not set: these tests need the HTTPS registry of scripts/services.sh; \
-                 start it with `eval \"$(scripts/services.sh up)\"`"
-            )
-        })
-}
-
 fn tls_url() -> String {
     env("EVENTBUS_TEST_REGISTRY_TLS_URL")
-}
-
-fn tls_file(name: &str) -> String {
-    PathBuf::from(env("EVENTBUS_TEST_TLS_DIR"))
-        .join(name)
-        .display()
-        .to_string()
 }
 
 fn credentials(password: &str) -> Option<Credentials> {
