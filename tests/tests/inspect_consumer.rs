@@ -6,7 +6,9 @@
 mod kafka_support;
 
 use eventbus_runtime::avro::{write_long, write_string};
-use eventbus_runtime::consume::{MessageError, MessageOrigin, UnknownEvent, UnknownHandler};
+use eventbus_runtime::consume::{
+    MessageError, MessageOrigin, Position, UnknownEvent, UnknownHandler,
+};
 use eventbus_runtime::kafka::framing::frame;
 use eventbus_runtime::kafka::headers::metadata_headers;
 use eventbus_runtime::kafka::{ConsumerError, KafkaConsumer};
@@ -74,7 +76,11 @@ async fn on_unknown_gets_the_message_and_settles_it() {
         .consume(Default::default())
         .await
         .unwrap_err();
-    let ConsumerError::Message { source, offset, .. } = error else {
+    let ConsumerError::Message {
+        source,
+        position: Position::Kafka { offset, .. },
+    } = error
+    else {
         panic!("{error}")
     };
     assert_eq!(offset, 0);
@@ -142,7 +148,7 @@ async fn on_unknown_gets_the_message_and_settles_it() {
     let ConsumerError::Message { source, .. } = error else {
         panic!("{error}")
     };
-    assert!(matches!(source, MessageError::UnknownHandler { .. }));
+    assert!(matches!(*source, MessageError::UnknownHandler { .. }));
     assert_eq!(
         source.to_string(),
         "the handler of unknown event types failed on org.example.inspected.v1: no room"

@@ -11,6 +11,7 @@ mod kafka_support;
 use chrono::{DateTime, Utc};
 use eventbus_runtime::avro::Example;
 use eventbus_runtime::backend::{EventProducer, ProduceError};
+use eventbus_runtime::consume::Position;
 use eventbus_runtime::kafka::dead_letter as dlq;
 use eventbus_runtime::kafka::framing::{frame, unframe};
 use eventbus_runtime::kafka::headers as ce;
@@ -745,13 +746,15 @@ async fn on_error_stop_stops_without_committing_the_message() {
     for _ in 0..2 {
         let running = Running::start(KafkaConsumer::new(&settings, topic, &group).unwrap());
         match running.join().await {
-            Err(ConsumerError::Message {
-                topic,
-                partition,
-                offset,
-                source,
-            }) => {
-                assert_eq!((topic.as_str(), partition, offset), (full.as_str(), 0, 0));
+            Err(ConsumerError::Message { position, source }) => {
+                assert_eq!(
+                    position,
+                    Position::Kafka {
+                        topic: full.clone(),
+                        partition: 0,
+                        offset: 0
+                    }
+                );
                 assert_eq!(source.kind(), "wrong-magic-byte");
             }
             other => panic!("expected a message error, got {other:?}"),

@@ -15,7 +15,7 @@ mod support;
 use chrono::{SubsecRound, Utc};
 use collector::Collector;
 use eventbus_runtime::avro::Example;
-use eventbus_runtime::consume::{CancellationToken, ConsumeSummary};
+use eventbus_runtime::consume::{CancellationToken, ConsumeSummary, Position};
 use eventbus_runtime::redis::consumer::{DLQ_ERROR_KIND, DLQ_SOURCE_ID, DLQ_SOURCE_STREAM};
 use eventbus_runtime::redis::entry::NAMES;
 use eventbus_runtime::redis::{ConsumerError, RedisConsumer, RedisProducer, StartFrom};
@@ -482,7 +482,7 @@ async fn on_error_stop_keeps_the_entry_pending_and_a_restart_processes_it_first(
         .start_from(StartFrom::Beginning);
     let error = Running::start(consumer).join().await.unwrap_err();
     assert!(
-        matches!(&error, ConsumerError::Message { stream: s, .. } if *s == stream),
+        matches!(&error, ConsumerError::Message { position: Position::Redis { stream: s, .. }, .. } if *s == stream),
         "{error}"
     );
     assert!(error.to_string().contains("receiver"), "{error}");

@@ -69,6 +69,32 @@ impl<K: Hash + Eq + Clone, T> Lanes<K, T> {
         }
     }
 
+    /// Drop the events held and not running (ready or waiting) whose key `matches`; how many.
+    /// The running events of those keys stay running until [`Lanes::finished`].
+    pub(crate) fn remove_if(&mut self, mut matches: impl FnMut(&K) -> bool) -> usize {
+        let before = self.held;
+        let mut freed = Vec::new();
+        self.ready.retain(|(key, _)| {
+            let drop = matches(key);
+            if drop {
+                freed.push(key.clone());
+            }
+            !drop
+        });
+        for key in freed {
+            let behind = self.waiting.remove(&key).map_or(0, |queue| queue.len());
+            self.held -= 1 + behind;
+        }
+        // The keys left that match are running: only what waits behind them goes.
+        for (key, queue) in &mut self.waiting {
+            if matches(key) {
+                self.held -= queue.len();
+                queue.clear();
+            }
+        }
+        before - self.held
+    }
+
     /// How many events are held: running, ready or waiting.
     pub(crate) fn held(&self) -> usize {
         self.held
@@ -116,6 +142,29 @@ mod tests {
         lanes.finished(&"c");
         lanes.finished(&"a");
         assert_eq!((lanes.running, lanes.held()), (0, 0));
+    }
+
+    #[test]
+    fn removing_keeps_the_running_events_and_drops_the_rest() {
+        let mut lanes = Lanes::new(2);
+        lanes.push(("p1", 1), 10);
+        lanes.push(("p1", 1), 11);
+        lanes.push(("p1", 2), 20);
+        lanes.push(("p2", 1), 30);
+        lanes.push(("p1", 3), 40);
+        let started: Vec<u32> = std::iter::from_fn(|| lanes.start().map(|(_, e)| e)).collect();
+        assert_eq!(started, vec![10, 20]);
+        // p1: 10 and 20 run; 11 waits behind 10; 40 is ready.
+        assert_eq!(lanes.remove_if(|key| key.0 == "p1"), 2);
+        assert_eq!(lanes.held(), 3);
+        lanes.finished(&("p1", 1));
+        lanes.finished(&("p1", 2));
+        // Only p2's event is left, and nothing of p1 starts again.
+        let started: Vec<u32> = std::iter::from_fn(|| lanes.start().map(|(_, e)| e)).collect();
+        assert_eq!(started, vec![30]);
+        lanes.finished(&("p2", 1));
+        assert_eq!((lanes.running, lanes.held()), (0, 0));
+        assert!(lanes.waiting.is_empty());
     }
 
     #[test]

@@ -31,10 +31,17 @@
 //! # });
 //! ```
 
-use super::{dispatch, ConsumeSummary, Handlers, MessageError, OnEvent, RetryPolicy};
+use super::engine::{self, EngineSettings, Failure, LaneKey, Ledger, Read, Transport};
+use super::{
+    dispatch, CancellationToken, ConsumeSummary, ConsumerError, Handlers, MessageError, OnEvent,
+    Position, RetryPolicy,
+};
 use crate::backend::{full_topic, MemoryProducer, ProducedEvent};
 use crate::metadata::EventsMetadata;
-use std::sync::Arc;
+use crate::telemetry::metrics::System;
+use crate::telemetry::ConsumerMetrics;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// An event bus in memory: a [`MemoryProducer`] and consumers of its topics.
 #[derive(Debug, Clone, Default)]
@@ -66,13 +73,15 @@ impl MemoryBus {
     /// A consumer of `topic` (without the prefix) that starts at its first event. It has no
     /// handlers until [`OnEvent::on`]; then it calls only them.
     pub fn consumer(&self, topic: &str) -> MemoryConsumer {
+        let topic = full_topic(self.topic_prefix.as_deref(), topic);
         MemoryConsumer {
             producer: self.producer.clone(),
-            topic: full_topic(self.topic_prefix.as_deref(), topic),
+            metrics: ConsumerMetrics::new(System::Memory, &topic, "memory"),
+            topic,
             position: 0,
             handlers: Handlers::new(),
             retry: RetryPolicy::default(),
-            failed: Vec::new(),
+            failed: Mutex::default(),
         }
     }
 }
@@ -86,12 +95,74 @@ pub struct MemoryConsumer {
     position: usize,
     handlers: Handlers,
     retry: RetryPolicy,
-    failed: Vec<(EventsMetadata, MessageError)>,
+    failed: Mutex<Vec<(EventsMetadata, MessageError)>>,
+    metrics: ConsumerMetrics,
 }
 
 impl OnEvent for MemoryConsumer {
     fn handlers_mut(&mut self) -> &mut Handlers {
         &mut self.handlers
+    }
+}
+
+/// An event of the topic and its index there.
+type Indexed = (usize, ProducedEvent);
+
+impl Transport for MemoryConsumer {
+    type Message = Indexed;
+
+    fn lane(&self, _: &Indexed) -> LaneKey {
+        (0, None)
+    }
+
+    fn position(&self, (index, _): &Indexed) -> Position {
+        Position::Memory {
+            topic: self.topic.clone(),
+            index: *index,
+        }
+    }
+
+    async fn process(&self, (_, produced): &Indexed) -> Result<u32, Failure> {
+        let descriptor = produced.event.descriptor();
+        let event = descriptor
+            .decode(&produced.event.encode(), None)
+            .map_err(MessageError::from)?;
+        Ok(dispatch(
+            event,
+            produced.metadata.clone(),
+            &self.handlers,
+            &self.retry,
+        )
+        .await?)
+    }
+
+    async fn failed(
+        &self,
+        (_, produced): &Indexed,
+        error: MessageError,
+    ) -> Result<(), ConsumerError> {
+        self.failed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((produced.metadata.clone(), error));
+        Ok(())
+    }
+
+    fn metrics(&self) -> &ConsumerMetrics {
+        &self.metrics
+    }
+}
+
+/// The events settled, in order (one runs at a time).
+struct Settled(usize);
+
+impl Ledger<Indexed> for Settled {
+    async fn settled(&mut self, (index, _): &Indexed) {
+        self.0 = self.0.max(index + 1);
+    }
+
+    async fn finish(&mut self) -> Result<(), ConsumerError> {
+        Ok(())
     }
 }
 
@@ -103,56 +174,52 @@ impl MemoryConsumer {
         self
     }
 
-    /// Process every event produced to the topic since the last call, in order: each is encoded
-    /// and decoded as on a real bus, then sent to the handlers (or the global signals, without
-    /// handlers). An event that fails is kept in [`MemoryConsumer::failed`] (the dead letters)
-    /// and the consumer goes on; a [`super::StopConsuming`] stops it before that event, which
-    /// the next call processes again.
+    /// Process every event produced to the topic since the last call, in order, with the engine
+    /// of the Kafka and Redis consumers: each is encoded and decoded as on a real bus, then sent
+    /// to the handlers (or the global signals, without handlers). An event that fails is kept in
+    /// [`MemoryConsumer::failed`] (the dead letters) and the consumer goes on; a
+    /// [`super::StopConsuming`] stops it before that event, which the next call processes again.
     pub async fn drain(&mut self) -> ConsumeSummary {
         let mut summary = ConsumeSummary::default();
-        let events: Vec<ProducedEvent> = self
+        let events: Vec<Indexed> = self
             .producer
             .events()
             .into_iter()
             .filter(|e| e.topic == self.topic)
+            .enumerate()
             .skip(self.position)
             .collect();
-        for produced in events {
-            let descriptor = produced.event.descriptor();
-            let outcome = match descriptor.decode(&produced.event.encode(), None) {
-                Ok(event) => {
-                    dispatch(
-                        event,
-                        produced.metadata.clone(),
-                        &self.handlers,
-                        &self.retry,
-                    )
-                    .await
-                }
-                Err(error) => Err(error.into()),
-            };
-            match outcome {
-                Ok(attempts) => {
-                    summary.processed += 1;
-                    summary.count_retries(attempts);
-                }
-                Err(MessageError::Stopped { .. }) => {
-                    summary.stopped_by_receiver = true;
-                    return summary;
-                }
-                Err(error) => {
-                    summary.count_retries(error.attempts());
-                    summary.dead_lettered += 1;
-                    self.failed.push((produced.metadata, error));
-                }
-            }
-            self.position += 1;
+        let (sender, mut reads) = tokio::sync::mpsc::channel(1);
+        if !events.is_empty() && sender.try_send(Read::Messages(events)).is_err() {
+            unreachable!("an empty channel of one takes one read");
         }
+        drop(sender);
+        let settings = EngineSettings {
+            max_in_flight: 1,
+            consecutive_errors_limit: None,
+            poll_failure_sleep: Duration::ZERO,
+            revocation_timeout: Duration::ZERO,
+        };
+        let mut settled = Settled(self.position);
+        let shutdown = CancellationToken::new();
+        // Nothing here stops the engine with an error: failures are kept, never fatal.
+        let _ = engine::run(
+            &*self,
+            &mut settled,
+            &mut reads,
+            &settings,
+            &shutdown,
+            &mut summary,
+        )
+        .await;
+        self.position = settled.0;
         summary
     }
 
     /// The events that failed, with their errors, in the order processed.
-    pub fn failed(&self) -> &[(EventsMetadata, MessageError)] {
-        &self.failed
+    pub fn failed(
+        &self,
+    ) -> impl std::ops::Deref<Target = Vec<(EventsMetadata, MessageError)>> + '_ {
+        self.failed.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

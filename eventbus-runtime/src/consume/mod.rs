@@ -1,17 +1,22 @@
-//! What every consumer backend shares: the [`MessageError`] of a message that cannot be
-//! processed, the [`ConsumeSummary`] of a run, dispatching a decoded event to its receivers (the
+//! What every consumer backend shares: the consumer engine (the `engine` module: reading,
+//! ordered concurrency, the settle policy, revocations, shutdown), the [`ConsumerError`] that
+//! stops a consumer and the [`Position`] it names, the [`MessageError`] of a message that cannot
+//! be processed, the [`ConsumeSummary`] of a run, dispatching a decoded event to its receivers (the
 //! consumer's own [`Handlers`] or the global signals) with retries ([`RetryPolicy`]), and
 //! graceful shutdown ([`CancellationToken`], [`cancel_on_signal`]); and an in-memory bus for
 //! unit tests ([`MemoryBus`]).
 
+pub(crate) mod engine;
+mod error;
 mod handlers;
 mod inspect;
-#[cfg(feature = "kafka")]
-pub(crate) mod lanes;
+mod lanes;
 mod memory;
 mod message_error;
 mod shutdown;
 
+pub use engine::HELD_PER_IN_FLIGHT;
+pub use error::{ConsumerError, Position};
 pub use handlers::{Handlers, OnEvent};
 pub(crate) use inspect::handle_unknown;
 pub use inspect::{MessageOrigin, UnknownEvent, UnknownHandler, WriterSchema};

@@ -57,8 +57,9 @@ fn millis(duration: std::time::Duration) -> String {
     duration.as_millis().clamp(1, i32::MAX as u128).to_string()
 }
 
-/// The consumer configuration: the common settings plus the group, the classic group protocol,
-/// and manual offset storing (an offset is stored after the message's receivers ran). Stored
+/// The consumer configuration: the common settings plus the group and how the consumer takes
+/// part in it ([`crate::settings::GroupMembership`]: cooperative-sticky by default), and manual
+/// offset storing (an offset is stored after the message's receivers ran). Stored
 /// offsets are committed by the consumer after every message, or, with a commit interval, by
 /// librdkafka every interval (and on rebalance and close).
 pub fn consumer_config(settings: &KafkaSettings, group_id: &str) -> ClientConfig {
@@ -66,13 +67,15 @@ pub fn consumer_config(settings: &KafkaSettings, group_id: &str) -> ClientConfig
     let interval = settings.consumer_commit_interval();
     config
         .set("group.id", group_id)
-        .set("group.protocol", "classic")
         .set("enable.auto.offset.store", "false")
         .set("enable.partition.eof", "false")
         .set(
             "statistics.interval.ms",
             super::telemetry::STATISTICS_INTERVAL_MS,
         );
+    for (property, value) in settings.group().properties() {
+        config.set(property, value);
+    }
     if interval.is_zero() {
         config.set("enable.auto.commit", "false");
     } else {
@@ -139,6 +142,11 @@ mod tests {
         assert_eq!(consumer.get("group.id"), Some("g"));
         assert_eq!(consumer.get("enable.auto.commit"), Some("false"));
         assert_eq!(consumer.get("group.protocol"), Some("classic"));
+        assert_eq!(
+            consumer.get("partition.assignment.strategy"),
+            Some("cooperative-sticky")
+        );
+        assert_eq!(producer.get("partition.assignment.strategy"), None);
         let plain = KafkaSettings::builder("k:9092", "http://r")
             .build()
             .unwrap();

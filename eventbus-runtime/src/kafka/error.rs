@@ -21,6 +21,15 @@ pub enum KafkaError {
         #[source]
         source: rdkafka::error::KafkaError,
     },
+    /// A thread of the client could not be started.
+    #[error("cannot start the Kafka {what} thread: {source}")]
+    Thread {
+        /// Which thread.
+        what: &'static str,
+        /// The system's error.
+        #[source]
+        source: std::io::Error,
+    },
     /// The schema registry failed.
     #[error(transparent)]
     Registry(#[from] RegistryError),

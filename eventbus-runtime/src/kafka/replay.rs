@@ -43,12 +43,12 @@ impl Replay {
         self.error.take()
     }
 
-    /// On an assignment: move the partitions not moved yet to the time, keeping the others at
-    /// their committed offsets.
+    /// On an assignment, before it is applied: start the partitions not moved yet at the time
+    /// (their offsets in `assigned`), keeping the others at their committed offsets.
     pub fn on_assign<C: ConsumerContext>(
         &mut self,
         consumer: &BaseConsumer<C>,
-        assigned: &TopicPartitionList,
+        assigned: &mut TopicPartitionList,
     ) {
         let fresh: Vec<(String, i32)> = assigned
             .elements()
@@ -61,32 +61,26 @@ impl Replay {
         }
         match self.lookup(consumer, &fresh) {
             Ok(found) => {
-                let mut assignment = TopicPartitionList::new();
-                for element in assigned.elements() {
-                    let key = (element.topic().to_owned(), element.partition());
-                    let offset = found
-                        .find_partition(&key.0, key.1)
-                        .map_or(Offset::Invalid, |e| e.offset());
-                    // Offset::Invalid: the committed offset.
-                    if let Err(error) = assignment.add_partition_offset(&key.0, key.1, offset) {
-                        self.error = Some(error.to_string());
-                        return;
-                    }
-                }
                 // Committed, as Python does, so that a later assignment of these partitions (to
                 // this member or another, before anything is processed) starts there too.
                 if let Err(error) = consumer.commit(&found, CommitMode::Sync) {
                     self.error = Some(format!("committing the replayed offsets: {error}"));
                     return;
                 }
-                if let Err(error) = consumer.assign(&assignment) {
-                    self.error = Some(format!("assigning the replayed offsets: {error}"));
-                    return;
+                for element in found.elements() {
+                    if let Err(error) = assigned.set_partition_offset(
+                        element.topic(),
+                        element.partition(),
+                        element.offset(),
+                    ) {
+                        self.error = Some(error.to_string());
+                        return;
+                    }
                 }
                 self.done.extend(fresh);
                 tracing::info!(
                     time = %self.time(),
-                    offsets = %super::consumer::describe(&assignment),
+                    offsets = %super::consumer::describe(&found),
                     "Found offsets for timestamp; replaying from there"
                 );
             }

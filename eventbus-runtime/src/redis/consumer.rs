@@ -3,9 +3,15 @@
 //! at least once.
 //!
 //! On start it joins (or creates, with `MKSTREAM`) the group and first processes the entries
-//! still pending for its consumer name (read but not acknowledged: a crash, a stop), optionally
-//! after claiming the entries other consumers left pending for too long (`XAUTOCLAIM`); then it
-//! blocks on new entries (`XREADGROUP ... >`).
+//! still pending for its consumer name (read but not acknowledged: a crash, a stop); with
+//! claiming, it takes over the entries other consumers left pending for longer than the idle time
+//! (`XAUTOCLAIM`), at the start and every idle time after; it reads new entries with
+//! `XREADGROUP ... >` (see the `reader` module).
+//!
+//! The loop is the consumer engine's (`crate::consume::engine`), as the Kafka consumer's: with
+//! `EVENT_BUS_REDIS_CONSUMER_MAX_IN_FLIGHT` above 1, entries of different keys (the value of the
+//! event type's key field, as the Kafka producer would key it) run at once, and the entries of
+//! one key one after the other, in stream order.
 //!
 //! For each entry: `type` names the event type, `event_data` is decoded with the local schema,
 //! the metadata comes from the other fields, the event goes to the receivers with
@@ -23,34 +29,40 @@
 //!   unless an id is given.
 //!
 //! Redis errors (connection lost, timeouts) are retried after the poll-failure sleep; the
-//! connection reconnects by itself. Shutdown: cancel the [`CancellationToken`]; the entry in hand
-//! is finished and acknowledged. A receiver that returns [`crate::consume::StopConsuming`] stops
+//! connection reconnects by itself; an acknowledgement that fails is sent again a few times, and
+//! the entry otherwise stays pending (processed again at the next start, or by a consumer that
+//! claims it). Shutdown: cancel the [`CancellationToken`]; the entries running are finished and
+//! acknowledged.
+//!
+//! Claiming takes entries that a live consumer has held for longer than the idle time too: set the
+//! idle time above the longest an entry may take (waiting behind its key included), or a slow
+//! entry is processed twice, and for a while by two consumers at once. A receiver that returns [`crate::consume::StopConsuming`] stops
 //! the consumer with the entry it was given still pending.
 
 mod inspect;
+mod reader;
 
 use super::connection::connect;
-use super::entry::{entries_of_list, entries_of_reply, ReplyError, StreamEntry, NAMES};
+use super::entry::{StreamEntry, NAMES};
 use super::error::RedisError;
 use super::telemetry::LagProbe;
 use crate::avro::python_isoformat;
+use crate::consume::engine::{self, EngineSettings, Failure, LaneKey, Ledger, Transport};
+pub use crate::consume::ConsumerError;
 use crate::consume::{
-    sleep_unless_cancelled, CancellationToken, ConsumeSummary, ErrorStreak, Handlers, MessageError,
-    OnEvent,
+    CancellationToken, ConsumeSummary, Handlers, MessageError, OnEvent, Position,
 };
 use crate::registry;
 use crate::settings::{OnError, RedisSettings};
 use crate::telemetry::metrics::System;
 use crate::telemetry::{ConsumerMetrics, HealthCheck};
+use reader::{Held, Reader, READ_BATCH};
 use redis::aio::ConnectionManager;
-use redis::Value;
-use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::Duration;
 
-/// How many entries one read returns at most. They are processed and acknowledged one by one;
-/// those not processed yet when the consumer stops stay pending for its name, and are processed
-/// first when it starts again.
-const READ_BATCH: usize = 100;
+/// How many times a failed acknowledgement is sent again before the entry is left pending.
+const ACK_ATTEMPTS: u32 = 5;
 
 /// Dead-letter field: the error text.
 pub const DLQ_ERROR: &str = "dlq_error";
@@ -77,34 +89,6 @@ pub enum StartFrom {
     Id(String),
 }
 
-/// Why the Redis consumer stopped with an error.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConsumerError {
-    /// The connection or the group could not be set up.
-    #[error(transparent)]
-    Setup(#[from] RedisError),
-    /// Too many errors in a row (`EVENT_BUS_REDIS_CONSUMER_CONSECUTIVE_ERRORS_LIMIT`).
-    #[error("too many consecutive errors, exiting ({count} in a row); last: {last}")]
-    TooManyErrors {
-        /// How many.
-        count: u32,
-        /// The last error.
-        last: String,
-    },
-    /// An entry could not be processed and the policy is to stop; it is not acknowledged.
-    #[error("entry {stream}/{id} could not be processed: {source}")]
-    Message {
-        /// The stream.
-        stream: String,
-        /// The entry id.
-        id: String,
-        /// What went wrong.
-        #[source]
-        source: MessageError,
-    },
-}
-
 /// A consumer of one stream for one consumer group.
 pub struct RedisConsumer {
     settings: RedisSettings,
@@ -121,8 +105,9 @@ pub struct RedisConsumer {
     /// The handler of unknown event types (see `inspect`).
     on_unknown: Option<crate::consume::UnknownHandler>,
     /// Readiness: `connected` while reads succeed.
-    health: HealthCheck,
-    lag: LagProbe,
+    health: Arc<HealthCheck>,
+    /// The entries held: read and not acknowledged.
+    held: Held,
     /// The message counts and durations.
     metrics: ConsumerMetrics,
 }
@@ -176,14 +161,14 @@ impl RedisConsumer {
             handlers: Handlers::new(),
             on_unknown: None,
             metrics: ConsumerMetrics::new(System::Redis, &settings.full_topic(topic), group_id),
-            health: HealthCheck::register(
+            health: Arc::new(HealthCheck::register(
                 format!(
                     "redis consumer of {} in group {group_id}",
                     settings.full_topic(topic)
                 ),
                 &["connected"],
-            ),
-            lag: LagProbe::default(),
+            )),
+            held: Held::default(),
         })
     }
 
@@ -194,8 +179,9 @@ impl RedisConsumer {
         self
     }
 
-    /// Before reading new entries, take over the entries other consumers of the group left
-    /// pending for longer than `idle` (Python's `claim_msgs_older_than`).
+    /// Take over the entries other consumers of the group left pending for longer than `idle`
+    /// (Python's `claim_msgs_older_than`): at the start, then every `idle` (at least every
+    /// second). `idle` must be longer than an entry may take, waiting behind its key included.
     #[must_use]
     pub fn claim_pending_older_than(mut self, idle: Duration) -> Self {
         self.claim_idle = Some(idle);
@@ -292,213 +278,56 @@ impl RedisConsumer {
         Ok(())
     }
 
+    /// Read with a reader task of its own, process with the engine.
     async fn run(
         &mut self,
         shutdown: &CancellationToken,
         summary: &mut ConsumeSummary,
     ) -> Result<(), ConsumerError> {
-        let mut errors = ErrorStreak::new(self.settings.common().consecutive_errors_limit);
-        // Entries read but not acknowledged by this consumer come first.
-        let mut pending = true;
-        // Entries read and not processed yet (pending in Redis until acknowledged).
-        let mut batch = VecDeque::new();
-        let mut claim = self.claim_idle;
-        loop {
-            if let Some((count, last)) = errors.exceeded() {
-                return Err(ConsumerError::TooManyErrors { count, last });
-            }
-            if shutdown.is_cancelled() {
-                return Ok(());
-            }
-            let Some(entry) = batch.pop_front() else {
-                let read = if pending {
-                    self.read_pending(claim).await
-                } else {
-                    tokio::select! {
-                        biased;
-                        () = shutdown.cancelled() => return Ok(()),
-                        read = self.read_new() => read,
-                    }
-                };
-                self.health.set("connected", read.is_ok());
-                match read {
-                    Ok(entries) if entries.is_empty() => {
-                        if pending {
-                            tracing::debug!("No more pending messages.");
-                            pending = false;
-                            claim = None;
-                        }
-                    }
-                    Ok(entries) => {
-                        batch.extend(entries);
-                        // Claimed once, at the start.
-                        claim = None;
-                    }
-                    Err(error) => {
-                        errors.failed(&error);
-                        tracing::error!(
-                            %error,
-                            full_topic = %self.full_topic,
-                            consumer_group = %self.group_id,
-                            consumer_name = %self.consumer_name,
-                            "Error consuming event from Redis -- no event available"
-                        );
-                        if self.pause(shutdown).await {
-                            return Ok(());
-                        }
-                    }
-                }
-                continue;
-            };
-            let settled = match self.handle(&entry).await {
-                Ok(attempts) => {
-                    errors.reset();
-                    summary.processed += 1;
-                    summary.count_retries(attempts);
-                    self.ack(&entry.id).await
-                }
-                Err(MessageError::Stopped { reason }) => {
-                    tracing::info!(
-                        %reason,
-                        id = %entry.id,
-                        "a receiver stopped the consumer; the entry stays pending"
-                    );
-                    summary.stopped_by_receiver = true;
-                    return Ok(());
-                }
-                Err(error) => {
-                    errors.failed(&error);
-                    summary.count_retries(error.attempts());
-                    self.record_error(&entry, &error);
-                    let Some(dead_letter) = self.dead_letter.clone() else {
-                        return Err(ConsumerError::Message {
-                            stream: self.full_topic.clone(),
-                            id: entry.id,
-                            source: error,
-                        });
-                    };
-                    match self.dead_letter(&dead_letter, &entry, &error).await {
-                        Ok(()) => {
-                            summary.dead_lettered += 1;
-                            self.ack(&entry.id).await
-                        }
-                        Err(e) => Err(e),
-                    }
-                }
-            };
-            if let Err(error) = settled {
-                // Not acknowledged: the entry stays pending and is read again first, after the
-                // sleep, and processed again (at least once).
-                errors.failed(&error);
-                summary.retried += 1;
-                self.metrics.retried();
-                tracing::warn!(%error, id = %entry.id, "the entry stays pending and will be read again");
-                // Read again from the first pending entry, this one.
-                pending = true;
-                batch.clear();
-                if self.pause(shutdown).await {
-                    return Ok(());
-                }
-            }
-        }
-    }
-
-    /// Sleep the poll-failure time; `true` if shutdown was asked meanwhile.
-    async fn pause(&self, shutdown: &CancellationToken) -> bool {
-        sleep_unless_cancelled(shutdown, self.settings.common().poll_failure_sleep).await
-    }
-
-    /// The first entries pending for this consumer, after claiming idle ones when asked.
-    async fn read_pending(
-        &mut self,
-        claim: Option<Duration>,
-    ) -> Result<Vec<StreamEntry>, RedisError> {
-        if let Some(idle) = claim {
-            let claimed = self.claim_idle_entries(idle).await?;
-            if claimed > 0 {
-                tracing::info!(claimed, "claimed the pending entries of idle consumers");
-            }
-        }
-        self.read_group("0", None).await
-    }
-
-    /// Take over every entry other consumers of the group left pending for longer than `idle`
-    /// (`XAUTOCLAIM`, page by page); how many.
-    async fn claim_idle_entries(&mut self, idle: Duration) -> Result<usize, RedisError> {
-        let reply_error = |source| RedisError::Reply {
-            command: "XAUTOCLAIM",
+        let common = self.settings.common();
+        let engine_settings = EngineSettings::new(common, Duration::ZERO);
+        // Its own connection: a blocking read holds it.
+        let response_timeout = common.poll_timeout + Duration::from_secs(10);
+        let reader = Reader {
+            connection: connect(&self.settings, response_timeout).await?,
             stream: self.full_topic.clone(),
-            source,
+            group: self.group_id.clone(),
+            consumer_name: self.consumer_name.clone(),
+            claim_idle: self.claim_idle,
+            poll_timeout: common.poll_timeout,
+            poll_failure_sleep: common.poll_failure_sleep,
+            held: self.held.clone(),
+            health: self.health.clone(),
+            lag: LagProbe::default(),
         };
-        let mut cursor = "0-0".to_owned();
-        let mut claimed = 0;
-        loop {
-            let reply: Value = redis::cmd("XAUTOCLAIM")
-                .arg(&self.full_topic)
-                .arg(&self.group_id)
-                .arg(&self.consumer_name)
-                .arg(u64::try_from(idle.as_millis()).unwrap_or(u64::MAX))
-                .arg(&cursor)
-                .arg("COUNT")
-                .arg(READ_BATCH)
-                .query_async(&mut self.connection)
-                .await
-                .map_err(|source| self.command_error("XAUTOCLAIM", source))?;
-            let Value::Array(parts) = &reply else {
-                return Err(reply_error(ReplyError(format!("{reply:?}"))));
-            };
-            let (Some(next), Some(entries)) = (parts.first(), parts.get(1)) else {
-                return Err(reply_error(ReplyError(format!("{reply:?}"))));
-            };
-            claimed += entries_of_list(entries).map_err(reply_error)?.len();
-            cursor = match next {
-                Value::BulkString(b) => String::from_utf8_lossy(b).into_owned(),
-                Value::SimpleString(s) => s.clone(),
-                other => return Err(reply_error(ReplyError(format!("cursor {other:?}")))),
-            };
-            if cursor == "0-0" {
-                return Ok(claimed);
-            }
-        }
-    }
-
-    /// The next new entries, waiting up to the poll timeout for one.
-    async fn read_new(&mut self) -> Result<Vec<StreamEntry>, RedisError> {
-        let block = self.settings.common().poll_timeout;
-        (self.lag)
-            .refresh(&mut self.connection, &self.full_topic, &self.group_id)
-            .await;
-        self.read_group(">", Some(block)).await
-    }
-
-    async fn read_group(
-        &mut self,
-        id: &str,
-        block: Option<Duration>,
-    ) -> Result<Vec<StreamEntry>, RedisError> {
-        let mut command = redis::cmd("XREADGROUP");
-        command
-            .arg("GROUP")
-            .arg(&self.group_id)
-            .arg(&self.consumer_name)
-            .arg("COUNT")
-            .arg(READ_BATCH);
-        if let Some(block) = block {
-            command
-                .arg("BLOCK")
-                .arg(u64::try_from(block.as_millis()).unwrap_or(u64::MAX).max(1));
-        }
-        command.arg("STREAMS").arg(&self.full_topic).arg(id);
-        let reply: Value = command
-            .query_async(&mut self.connection)
-            .await
-            .map_err(|source| self.command_error("XREADGROUP", source))?;
-        let entries = entries_of_reply(&reply).map_err(|source| RedisError::Reply {
-            command: "XREADGROUP",
+        let capacity = (engine_settings.max_in_flight * crate::consume::HELD_PER_IN_FLIGHT)
+            .div_ceil(READ_BATCH)
+            .clamp(1, 8);
+        let (sender, mut reads) = tokio::sync::mpsc::channel(capacity);
+        let stop = shutdown.child_token();
+        let reading = tokio::spawn(reader.run(sender, stop.clone()));
+        let mut acks = Acks {
+            connection: self.connection.clone(),
             stream: self.full_topic.clone(),
-            source,
-        })?;
-        Ok(entries)
+            group: self.group_id.clone(),
+            held: self.held.clone(),
+            retry_sleep: common.poll_failure_sleep,
+        };
+        let result = engine::run(
+            &*self,
+            &mut acks,
+            &mut reads,
+            &engine_settings,
+            shutdown,
+            summary,
+        )
+        .await;
+        stop.cancel();
+        drop(reads);
+        if let Err(error) = reading.await {
+            tracing::warn!(%error, "the Redis reader task failed");
+        }
+        result
     }
 
     /// Process an entry; how many times its receivers ran.
@@ -573,7 +402,7 @@ impl RedisConsumer {
     /// Add the entry, its fields unchanged and in order, then the `dlq_*` fields, to the
     /// dead-letter stream.
     async fn dead_letter(
-        &mut self,
+        &self,
         stream: &str,
         entry: &StreamEntry,
         error: &MessageError,
@@ -599,7 +428,7 @@ impl RedisConsumer {
             command.arg(name).arg(value);
         }
         let id: String = command
-            .query_async(&mut self.connection)
+            .query_async(&mut self.connection.clone())
             .await
             .map_err(|source| RedisError::Command {
                 command: "XADD",
@@ -620,22 +449,111 @@ impl RedisConsumer {
         Ok(())
     }
 
-    async fn ack(&mut self, id: &str) -> Result<(), RedisError> {
-        redis::cmd("XACK")
-            .arg(&self.full_topic)
-            .arg(&self.group_id)
-            .arg(id)
-            .query_async::<i64>(&mut self.connection)
-            .await
-            .map(|_| ())
-            .map_err(|source| self.command_error("XACK", source))
-    }
-
     fn command_error(&self, command: &'static str, source: redis::RedisError) -> RedisError {
         RedisError::Command {
             command,
             stream: self.full_topic.clone(),
             source,
         }
+    }
+}
+
+impl Transport for RedisConsumer {
+    type Message = StreamEntry;
+
+    /// One lane per key with ordered concurrency: the value of the event type's key field (an
+    /// entry that cannot be decoded, or whose type has no key field, goes in the lane of no key).
+    fn lane(&self, entry: &StreamEntry) -> LaneKey {
+        if self.settings.common().max_in_flight <= 1 {
+            return (0, None);
+        }
+        (0, entry_key(entry))
+    }
+
+    fn position(&self, entry: &StreamEntry) -> Position {
+        Position::Redis {
+            stream: self.full_topic.clone(),
+            id: entry.id.clone(),
+        }
+    }
+
+    async fn process(&self, entry: &StreamEntry) -> Result<u32, Failure> {
+        Ok(self.handle(entry).await?)
+    }
+
+    async fn failed(&self, entry: &StreamEntry, error: MessageError) -> Result<(), ConsumerError> {
+        self.record_error(entry, &error);
+        let Some(dead_letter) = &self.dead_letter else {
+            return Err(ConsumerError::Message {
+                position: self.position(entry),
+                source: Box::new(error),
+            });
+        };
+        self.dead_letter(dead_letter, entry, &error)
+            .await
+            .map_err(|source| ConsumerError::DeadLetter {
+                position: self.position(entry),
+                error: error.to_string(),
+                source: Box::new(source),
+            })
+    }
+
+    fn metrics(&self) -> &ConsumerMetrics {
+        &self.metrics
+    }
+}
+
+/// The key of the event an entry holds, as the Kafka producer would key it: its type's key field.
+fn entry_key(entry: &StreamEntry) -> Option<Vec<u8>> {
+    let fields = entry.fields.as_ref()?;
+    let event_type = NAMES.event_type(fields).ok()?;
+    let descriptor = registry::find(event_type)?;
+    let path = descriptor.default_key_field?;
+    let event = descriptor.decode(entry.event_data().ok()??, None).ok()?;
+    Some(event.key_at(path).ok()?.to_string().into_bytes())
+}
+
+/// Acknowledging settled entries.
+struct Acks {
+    connection: ConnectionManager,
+    stream: String,
+    group: String,
+    held: Held,
+    retry_sleep: Duration,
+}
+
+impl Ledger<StreamEntry> for Acks {
+    /// `XACK` the entry, again after the poll-failure sleep if that fails (a few times; then it
+    /// stays pending).
+    async fn settled(&mut self, entry: &StreamEntry) {
+        for attempt in 1..=ACK_ATTEMPTS {
+            let acked = redis::cmd("XACK")
+                .arg(&self.stream)
+                .arg(&self.group)
+                .arg(&entry.id)
+                .query_async::<i64>(&mut self.connection)
+                .await;
+            match acked {
+                Ok(_) => break,
+                Err(error) if attempt < ACK_ATTEMPTS => {
+                    tracing::warn!(%error, id = %entry.id, attempt, "XACK failed; sending it again");
+                    tokio::time::sleep(self.retry_sleep).await;
+                }
+                Err(error) => tracing::error!(
+                    %error,
+                    id = %entry.id,
+                    stream = %self.stream,
+                    "XACK failed; the entry stays pending and is processed again at the next                      start, or by a consumer that claims it"
+                ),
+            }
+        }
+        self.held
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&entry.id);
+    }
+
+    async fn finish(&mut self) -> Result<(), ConsumerError> {
+        Ok(())
     }
 }

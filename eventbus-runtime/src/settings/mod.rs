@@ -36,6 +36,13 @@
 //! | `EVENT_BUS_KAFKA_CONSUMER_MAX_IN_FLIGHT` | `1` | events processed at once; above 1, events of different keys run concurrently and the events of one key stay in order |
 //! | `EVENT_BUS_KAFKA_DEAD_LETTER_TOPIC` | `{topic}-dead-letter` | dead-letter topic (the prefix is added) |
 //! | `EVENT_BUS_KAFKA_CONSUMER_COMMIT_INTERVAL` | `0` | seconds between offset commits; `0`: commit after every message |
+//! | `EVENT_BUS_KAFKA_CONSUMER_GROUP_PROTOCOL` | `classic` | `classic`, or `consumer`: the next-generation protocol (KIP-848, Kafka 4), the broker assigns partitions |
+//! | `EVENT_BUS_KAFKA_CONSUMER_ASSIGNMENT_STRATEGY` | `cooperative-sticky` (classic), the broker's (consumer) | classic: `cooperative-sticky` (incremental), `range` or `roundrobin` (eager); consumer: `uniform` or `range` |
+//! | `EVENT_BUS_KAFKA_CONSUMER_SESSION_TIMEOUT` | librdkafka's `45` | classic: seconds before the group takes the partitions of a silent member |
+//! | `EVENT_BUS_KAFKA_CONSUMER_HEARTBEAT_INTERVAL` | librdkafka's `3` | classic: seconds between heartbeats |
+//! | `EVENT_BUS_KAFKA_CONSUMER_MAX_POLL_INTERVAL` | librdkafka's `300` | seconds a member may go without reading before it leaves the group |
+//! | `EVENT_BUS_KAFKA_CONSUMER_GROUP_INSTANCE_ID` | none | static membership: this member's stable id (a pod name), kept across restarts |
+//! | `EVENT_BUS_KAFKA_CONSUMER_REVOCATION_TIMEOUT` | `10` | seconds a member may take to finish the running events of partitions taken from it before it lets them go |
 //! | `EVENT_BUS_KAFKA_PRODUCE_TIMEOUT` | `30` | seconds a produced event may take to be acknowledged (librdkafka `message.timeout.ms`) and a topic's metadata to be read, before the producer returns an error |
 //!
 //! The security protocol defaults to `SASL_SSL` when a SASL setting is given (the API key alone
@@ -61,6 +68,7 @@
 //! The Redis backend's settings are `RedisSettings` (feature `redis`).
 
 mod common;
+mod kafka_group;
 mod kafka_options;
 mod kafka_security;
 #[cfg(feature = "redis")]
@@ -69,6 +77,9 @@ mod registry_tls;
 pub use registry_tls::RegistryTls;
 
 pub use common::{CommonNames, CommonSettings, RetryPolicy};
+pub use kafka_group::{
+    AssignmentStrategy, GroupMembership, GroupProtocol, DEFAULT_REVOCATION_TIMEOUT,
+};
 pub use kafka_options::{is_secret_property, option_property, ClientOptions, OPTION_PREFIX};
 use kafka_security::SecurityInput;
 pub use kafka_security::{
@@ -295,6 +306,20 @@ pub mod names {
     pub const CONSUMER_COMMIT_INTERVAL: &str = "EVENT_BUS_KAFKA_CONSUMER_COMMIT_INTERVAL";
     /// Whether ERROR lines hold payloads (keys, values, event data).
     pub const LOG_PAYLOADS: &str = "EVENT_BUS_KAFKA_LOG_PAYLOADS";
+    /// The consumer group protocol: `classic` or `consumer`.
+    pub const CONSUMER_GROUP_PROTOCOL: &str = "EVENT_BUS_KAFKA_CONSUMER_GROUP_PROTOCOL";
+    /// How partitions are assigned to the members of a group.
+    pub const CONSUMER_ASSIGNMENT_STRATEGY: &str = "EVENT_BUS_KAFKA_CONSUMER_ASSIGNMENT_STRATEGY";
+    /// Seconds before the group takes the partitions of a silent member (classic protocol).
+    pub const CONSUMER_SESSION_TIMEOUT: &str = "EVENT_BUS_KAFKA_CONSUMER_SESSION_TIMEOUT";
+    /// Seconds between heartbeats (classic protocol).
+    pub const CONSUMER_HEARTBEAT_INTERVAL: &str = "EVENT_BUS_KAFKA_CONSUMER_HEARTBEAT_INTERVAL";
+    /// Seconds a member may go without reading before it leaves the group.
+    pub const CONSUMER_MAX_POLL_INTERVAL: &str = "EVENT_BUS_KAFKA_CONSUMER_MAX_POLL_INTERVAL";
+    /// Static membership: this member's stable id in its group.
+    pub const CONSUMER_GROUP_INSTANCE_ID: &str = "EVENT_BUS_KAFKA_CONSUMER_GROUP_INSTANCE_ID";
+    /// Seconds a member may take to finish the events of revoked partitions.
+    pub const CONSUMER_REVOCATION_TIMEOUT: &str = "EVENT_BUS_KAFKA_CONSUMER_REVOCATION_TIMEOUT";
     /// Seconds a produced event may wait for the broker's acknowledgement.
     pub const PRODUCE_TIMEOUT: &str = "EVENT_BUS_KAFKA_PRODUCE_TIMEOUT";
     /// The names of Kafka's [`super::CommonSettings`].
@@ -350,6 +375,13 @@ pub mod names {
         CONSUMER_ON_ERROR,
         DEAD_LETTER_TOPIC,
         CONSUMER_COMMIT_INTERVAL,
+        CONSUMER_GROUP_PROTOCOL,
+        CONSUMER_ASSIGNMENT_STRATEGY,
+        CONSUMER_SESSION_TIMEOUT,
+        CONSUMER_HEARTBEAT_INTERVAL,
+        CONSUMER_MAX_POLL_INTERVAL,
+        CONSUMER_GROUP_INSTANCE_ID,
+        CONSUMER_REVOCATION_TIMEOUT,
         PRODUCE_TIMEOUT,
     ];
 }
@@ -371,6 +403,7 @@ pub struct KafkaSettings {
     service_name: Option<String>,
     common: CommonSettings,
     consumer_commit_interval: Duration,
+    group: GroupMembership,
     dead_letter_topic: Option<String>,
     produce_timeout: Duration,
     client_options: ClientOptions,
@@ -398,6 +431,7 @@ impl KafkaSettings {
                 service_name: None,
                 common: CommonSettings::with_poll_timeout(Duration::from_secs(1)),
                 consumer_commit_interval: Duration::ZERO,
+                group: GroupMembership::default(),
                 dead_letter_topic: None,
                 produce_timeout: DEFAULT_PRODUCE_TIMEOUT,
                 client_options: ClientOptions::default(),
@@ -464,6 +498,7 @@ impl KafkaSettings {
             builder.settings.consumer_commit_interval =
                 parse_seconds(names::CONSUMER_COMMIT_INTERVAL, &v)?;
         }
+        builder.settings.group = GroupMembership::read(get)?;
         builder.settings.dead_letter_topic = get(names::DEAD_LETTER_TOPIC);
         if let Some(v) = get(names::PRODUCE_TIMEOUT) {
             builder.settings.produce_timeout = parse_seconds(names::PRODUCE_TIMEOUT, &v)?;
@@ -556,6 +591,13 @@ impl KafkaSettings {
     /// The consumer-loop and audit-logging settings.
     pub fn common(&self) -> &CommonSettings {
         &self.common
+    }
+
+    /// How consumers take part in their group (the `EVENT_BUS_KAFKA_CONSUMER_GROUP_PROTOCOL`,
+    /// `_ASSIGNMENT_STRATEGY`, `_SESSION_TIMEOUT`, `_HEARTBEAT_INTERVAL`, `_MAX_POLL_INTERVAL`,
+    /// `_GROUP_INSTANCE_ID` and `_REVOCATION_TIMEOUT` settings).
+    pub fn group(&self) -> &GroupMembership {
+        &self.group
     }
 
     /// How often the consumer commits the offsets of processed messages; zero: after every
@@ -693,6 +735,12 @@ impl KafkaSettingsBuilder {
         self
     }
 
+    /// How consumers take part in their group (default: [`GroupMembership::default`]).
+    pub fn group(mut self, change: impl FnOnce(&mut GroupMembership)) -> Self {
+        change(&mut self.settings.group);
+        self
+    }
+
     /// How often the consumer commits offsets (zero, the default: after every message).
     pub fn consumer_commit_interval(mut self, interval: Duration) -> Self {
         self.settings.consumer_commit_interval = interval;
@@ -736,7 +784,13 @@ impl KafkaSettingsBuilder {
             names::SCHEMA_REGISTRY_API_SECRET,
         )?;
         settings.security = security.resolve()?;
-        for (property, value) in settings.security.properties() {
+        settings.group.check()?;
+        for (property, value) in settings
+            .security
+            .properties()
+            .into_iter()
+            .chain(settings.group.properties())
+        {
             if settings
                 .client_options
                 .get(property)

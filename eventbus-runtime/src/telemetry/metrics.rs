@@ -15,6 +15,10 @@
 //! | `eventbus_consumer_dead_lettered_messages_total` | counter: messages copied to the dead-letter topic or stream | `system`, `topic`, `group`, `event_type` |
 //! | `eventbus_consumer_retried_messages_total` | counter: messages to be read again after a transient failure | `system`, `topic`, `group` |
 //! | `eventbus_consumer_receiver_retries_total` | counter: receiver runs repeated after receivers failed (per-receiver retries) | `system`, `topic`, `group`, `event_type` |
+//! | `eventbus_consumer_rebalances_total` | counter: partitions assigned to or revoked from this member, by rebalance | `system`, `topic`, `group`, `change` (`assigned`, `revoked`) |
+//! | `eventbus_consumer_assigned_partitions` | gauge: partitions this member holds | `system`, `topic`, `group` |
+//! | `eventbus_consumer_revocation_drain_seconds` | histogram: time a revocation waited for the running events of its partitions, and the commit | `system`, `topic`, `group` |
+//! | `eventbus_consumer_late_completions_total` | counter: events that finished after their partition was revoked (not committed) | `system`, `topic`, `group` |
 //! | `kafka_consumergroup_lag` | gauge: messages of a partition not yet committed by the group (librdkafka statistics) | `topic`, `group`, `partition` |
 //! | `redis_consumergroup_lag` | gauge: entries of the stream not yet delivered to the group (`XINFO GROUPS`) | `topic`, `group` |
 //! | `redis_consumergroup_pending` | gauge: entries delivered and not yet acknowledged (`XINFO GROUPS`) | `topic`, `group` |
@@ -43,6 +47,8 @@ pub enum System {
     Kafka,
     /// Redis streams.
     Redis,
+    /// The in-memory bus of unit tests ([`crate::consume::MemoryBus`]).
+    Memory,
 }
 
 impl System {
@@ -51,6 +57,7 @@ impl System {
         match self {
             System::Kafka => "kafka",
             System::Redis => "redis",
+            System::Memory => "memory",
         }
     }
 }
@@ -82,6 +89,14 @@ struct GroupLabels {
     system: &'static str,
     topic: String,
     group: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct RebalanceLabels {
+    system: &'static str,
+    topic: String,
+    group: String,
+    change: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
@@ -120,6 +135,10 @@ struct Metrics {
     retried: Family<GroupLabels, Counter>,
     receiver_retries: Family<ConsumerLabels, Counter>,
     process_duration: Histograms<ConsumerLabels>,
+    rebalances: Family<RebalanceLabels, Counter>,
+    assigned_partitions: Family<GroupLabels, Gauge>,
+    revocation_drain: Histograms<GroupLabels>,
+    late_completions: Family<GroupLabels, Counter>,
     kafka_lag: Family<PartitionLabels, Gauge>,
     redis_lag: Family<StreamLabels, Gauge>,
     redis_pending: Family<StreamLabels, Gauge>,
@@ -186,6 +205,30 @@ impl Metrics {
                 "messaging_process_duration_seconds",
                 "Processing time of a message read from the bus, in seconds",
                 Family::new_with_constructor(latency_histogram),
+            ),
+            rebalances: registered(
+                &mut registry,
+                "eventbus_consumer_rebalances",
+                "Rebalances that assigned partitions to this member or revoked them from it",
+                Family::default(),
+            ),
+            assigned_partitions: registered(
+                &mut registry,
+                "eventbus_consumer_assigned_partitions",
+                "Partitions this member holds",
+                Family::default(),
+            ),
+            revocation_drain: registered(
+                &mut registry,
+                "eventbus_consumer_revocation_drain_seconds",
+                "Time a revocation waited for the running events of its partitions and the commit, in seconds",
+                Family::new_with_constructor(latency_histogram),
+            ),
+            late_completions: registered(
+                &mut registry,
+                "eventbus_consumer_late_completions",
+                "Events that finished after their partition was revoked (not committed)",
+                Family::default(),
             ),
             kafka_lag: registered(
                 &mut registry,
@@ -467,6 +510,47 @@ impl ConsumerMetrics {
         metrics()
             .dead_lettered
             .get_or_create(&self.labels(event_type))
+            .inc();
+    }
+
+    fn group_labels(&self) -> GroupLabels {
+        GroupLabels {
+            system: self.system.as_str(),
+            topic: self.topic.clone(),
+            group: self.group.clone(),
+        }
+    }
+
+    /// A rebalance assigned `partitions` to this member (`assigned`) or revoked them; it now
+    /// holds `held` partitions.
+    pub fn rebalanced(&self, assigned: bool, partitions: usize, held: usize) {
+        let m = metrics();
+        m.rebalances
+            .get_or_create(&RebalanceLabels {
+                system: self.system.as_str(),
+                topic: self.topic.clone(),
+                group: self.group.clone(),
+                change: if assigned { "assigned" } else { "revoked" },
+            })
+            .inc_by(partitions as u64);
+        m.assigned_partitions
+            .get_or_create(&self.group_labels())
+            .set(i64::try_from(held).unwrap_or(i64::MAX));
+    }
+
+    /// A revocation waited `seconds` for its running events and the commit.
+    pub fn revocation_drained(&self, seconds: f64) {
+        metrics()
+            .revocation_drain
+            .get_or_create(&self.group_labels())
+            .observe(seconds);
+    }
+
+    /// An event finished after its partition was revoked; it is not committed.
+    pub fn late_completion(&self) {
+        metrics()
+            .late_completions
+            .get_or_create(&self.group_labels())
             .inc();
     }
 

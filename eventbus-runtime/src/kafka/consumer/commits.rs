@@ -115,6 +115,12 @@ impl Committer {
         }
     }
 
+    /// The stored offsets were committed by the caller (synchronously): nothing waits.
+    pub(super) fn committed(&mut self) {
+        self.waiting = 0;
+        self.gap = None;
+    }
+
     fn send_if_free(&mut self) {
         if self.waiting == 0 || self.in_flight.is_some() {
             return;

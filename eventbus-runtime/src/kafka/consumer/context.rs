@@ -1,14 +1,47 @@
 //! The consumer's librdkafka context: logs, rebalances (and replay), commit results.
+//!
+//! Rebalances are served on the poller thread (see `poller`), inside its poll. Before partitions
+//! are revoked, the context hands the engine what the poller read and has not sent yet, then a
+//! revocation, and waits (bounded) until the engine has finished and committed the revoked
+//! partitions' running events: only then does librdkafka let the partitions go to another member.
 
 use super::super::context::ConnectionLog;
 use super::super::replay::Replay;
 use super::super::telemetry;
-use crate::telemetry::{metrics, HealthCheck};
-use rdkafka::consumer::{ConsumerContext, Rebalance};
+use crate::consume::engine::Read;
+use crate::telemetry::{metrics, ConsumerMetrics, HealthCheck};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, RebalanceProtocol};
 use rdkafka::error::KafkaResult;
-use rdkafka::types::RDKafkaErrorCode;
+use rdkafka::message::OwnedMessage;
+use rdkafka::types::{RDKafkaErrorCode, RDKafkaRespErr};
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+/// The engine's end of the poller: what it was read and not sent yet, and the channel.
+#[derive(Debug)]
+pub(super) struct EngineLink {
+    /// Messages read and not sent yet (the poller sends them in batches).
+    pub(super) batch: Vec<OwnedMessage>,
+    /// To the engine.
+    pub(super) sender: mpsc::Sender<Read<OwnedMessage>>,
+    /// How long a revocation may wait for the engine: its drain bound and a commit's time.
+    pub(super) revocation_wait: Duration,
+    /// Rebalance metrics.
+    pub(super) metrics: ConsumerMetrics,
+}
+
+impl EngineLink {
+    /// Send the batch read so far; `false` if the engine is gone.
+    pub(super) fn flush(&mut self) -> bool {
+        if self.batch.is_empty() {
+            return true;
+        }
+        let batch = std::mem::take(&mut self.batch);
+        self.sender.blocking_send(Read::Messages(batch)).is_ok()
+    }
+}
 
 /// The consumer's context: commit results, rebalances and librdkafka logs go to `tracing`
 /// (repeated errors once, see [`ConnectionLog`]); a replay moves newly assigned partitions to its
@@ -16,6 +49,8 @@ use std::sync::Mutex;
 #[derive(Debug)]
 pub struct EventConsumerContext {
     replay: Mutex<Option<Replay>>,
+    /// The engine consuming, while it runs.
+    link: Mutex<Option<EngineLink>>,
     log: ConnectionLog,
     group: String,
     /// Readiness: `assigned` (from the rebalances) and `connected` (from the statistics).
@@ -28,6 +63,7 @@ impl EventConsumerContext {
         let servers = servers.into();
         EventConsumerContext {
             replay: Mutex::default(),
+            link: Mutex::default(),
             health: HealthCheck::register(
                 format!("kafka consumer of {servers} in group {group}"),
                 &["assigned", "connected"],
@@ -44,6 +80,57 @@ impl EventConsumerContext {
 
     pub(super) fn replay(&self) -> std::sync::MutexGuard<'_, Option<Replay>> {
         self.replay.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The link to the engine (none before it runs and after it stopped).
+    pub(super) fn link(&self) -> std::sync::MutexGuard<'_, Option<EngineLink>> {
+        self.link.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Partitions are about to be revoked: send the engine what was read, then the revocation,
+    /// and wait until it answers (the partitions' running events finished and committed) or the
+    /// wait's bound passes.
+    fn drain_revoked(&self, revoked: &TopicPartitionList) {
+        let mut link = self.link();
+        let Some(engine) = link.as_mut() else {
+            return;
+        };
+        let shards: Vec<i32> = revoked.elements().iter().map(|e| e.partition()).collect();
+        let (done, answered) = tokio::sync::oneshot::channel();
+        if !engine.flush()
+            || engine
+                .sender
+                .blocking_send(Read::Revoke { shards, done })
+                .is_err()
+        {
+            return;
+        }
+        let bound = engine.revocation_wait;
+        drop(link);
+        let start = Instant::now();
+        let mut answered = answered;
+        loop {
+            match answered.try_recv() {
+                Ok(()) | Err(tokio::sync::oneshot::error::TryRecvError::Closed) => return,
+                Err(tokio::sync::oneshot::error::TryRecvError::Empty) => {}
+            }
+            if start.elapsed() >= bound {
+                tracing::warn!(
+                    waited_ms = start.elapsed().as_millis() as u64,
+                    partitions = %describe(revoked),
+                    "the engine did not finish the revoked partitions in time; letting them go"
+                );
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+
+    fn record_rebalance(&self, consumer: &BaseConsumer<Self>, assigned: bool, changed: usize) {
+        if let Some(engine) = self.link().as_ref() {
+            let held = consumer.assignment().map_or(0, |a| a.count());
+            engine.metrics.rebalanced(assigned, changed, held);
+        }
     }
 }
 
@@ -63,29 +150,62 @@ impl ClientContext for EventConsumerContext {
 }
 
 impl ConsumerContext for EventConsumerContext {
-    fn post_rebalance(
+    /// librdkafka's rebalance, applied with the protocol's calls (incremental for cooperative
+    /// strategies and the consumer protocol): an assignment starts replayed partitions at the
+    /// replay's time; a revocation first waits for the engine to finish and commit the partitions'
+    /// running events.
+    fn rebalance(
         &self,
-        consumer: &rdkafka::consumer::BaseConsumer<Self>,
-        rebalance: &Rebalance<'_>,
+        consumer: &BaseConsumer<Self>,
+        error: RDKafkaRespErr,
+        tpl: &mut TopicPartitionList,
     ) {
-        match rebalance {
-            Rebalance::Assign(tpl) => {
-                tracing::info!(partitions = %describe(tpl), "partitions assigned");
-                // An assignment comes from the group coordinator: a broker is reachable.
-                self.health.set("assigned", true);
-                self.health.set("connected", true);
+        let cooperative = matches!(
+            consumer.rebalance_protocol(),
+            RebalanceProtocol::Cooperative
+        );
+        let applied = match error {
+            RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
                 if let Some(replay) = self.replay().as_mut() {
                     replay.on_assign(consumer, tpl);
                 }
+                let applied = if cooperative {
+                    consumer.incremental_assign(tpl)
+                } else {
+                    consumer.assign(tpl)
+                };
+                tracing::info!(partitions = %describe(tpl), cooperative, "partitions assigned");
+                self.record_rebalance(consumer, true, tpl.count());
+                // An assignment comes from the group coordinator: a broker is reachable.
+                self.health.set("assigned", true);
+                self.health.set("connected", true);
+                applied
             }
-            Rebalance::Revoke(tpl) => {
+            other => {
+                if other == RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS {
+                    tracing::info!(partitions = %describe(tpl), "partitions to be revoked");
+                    self.drain_revoked(tpl);
+                } else {
+                    let code: RDKafkaErrorCode = other.into();
+                    tracing::error!(error = %code, "rebalance failed; letting the partitions go");
+                }
+                let applied = if cooperative {
+                    consumer.incremental_unassign(tpl)
+                } else {
+                    consumer.unassign()
+                };
                 tracing::info!(partitions = %describe(tpl), "partitions revoked");
-                self.health.set("assigned", false);
+                self.record_rebalance(consumer, false, tpl.count());
                 for revoked in tpl.elements() {
                     metrics::forget_kafka_lag(revoked.topic(), &self.group, revoked.partition());
                 }
+                let held = consumer.assignment().map_or(0, |a| a.count());
+                self.health.set("assigned", held > 0);
+                applied
             }
-            Rebalance::Error(error) => tracing::error!(%error, "rebalance failed"),
+        };
+        if let Err(error) = applied {
+            tracing::error!(%error, partitions = %describe(tpl), "applying the rebalance failed");
         }
     }
 

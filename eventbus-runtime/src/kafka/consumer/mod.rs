@@ -7,6 +7,16 @@
 //! metadata comes from the headers; the event goes to the receivers with `from_event_bus`. Only
 //! then is the offset stored and committed.
 //!
+//! The loop is the consumer engine's (see `crate::consume::engine`): ordered concurrency, the
+//! settle policy, revocations, shutdown. This module supplies the Kafka parts: a poller thread
+//! (`poller`) that reads and serves rebalances, processing a message, dead-lettering it, and the
+//! offsets (`ledger`).
+//!
+//! Rebalances: cooperative-sticky by default, or any strategy or group protocol of
+//! [`crate::settings::GroupMembership`]. Before partitions are revoked, the engine stops starting
+//! their events, drops those waiting, lets the running ones finish (up to the revocation timeout)
+//! and commits synchronously; a completion after that is not committed.
+//!
 //! Commits: after every message by default, with at most one commit request in flight and
 //! requests at least [`COMMIT_GAP`] apart; the offsets stored meanwhile go together in the next
 //! request as soon as it may go (see the `commits` module), so a crash redelivers the messages
@@ -30,23 +40,22 @@
 
 mod commits;
 mod context;
-mod error;
 mod inspect;
+mod ledger;
 mod offsets;
-mod ordered;
+mod poller;
 
 pub use crate::consume::{
-    cancel_on_signal, CancellationToken, ConsumeSummary, Handlers, MessageError, OnEvent,
-    StopConsuming,
+    cancel_on_signal, CancellationToken, ConsumeSummary, ConsumerError, Handlers, MessageError,
+    OnEvent, Position, StopConsuming, HELD_PER_IN_FLIGHT,
 };
 pub(crate) use context::describe;
 pub use context::EventConsumerContext;
-use context::{is_fatal, is_no_offset};
-pub use error::ConsumerError;
+use context::{is_fatal, EngineLink};
 
-use commits::Committer;
 pub use commits::{COMMIT_GAP, COMMIT_WAITING_MAX};
-pub use ordered::HELD_PER_IN_FLIGHT;
+use ledger::KafkaLedger;
+use poller::Poller;
 
 use super::config::consumer_config;
 use super::dead_letter::{DeadLetter, DeadLetterProducer};
@@ -54,37 +63,24 @@ use super::error::KafkaError;
 use super::framing::unframe;
 use super::headers::{self, header_pairs, header_refs};
 use super::replay::Replay;
-use crate::consume::{sleep_unless_cancelled, ErrorStreak};
+use crate::consume::engine::{self, EngineSettings, Failure, LaneKey, Ledger, Transport};
 use crate::registry;
-use crate::schema_registry::{RegisteredSchema, RegistryError, SchemaRegistryClient};
+use crate::schema_registry::{RegisteredSchema, SchemaRegistryClient};
 use crate::settings::{KafkaSettings, OnError};
 use crate::telemetry::metrics::System;
 use crate::telemetry::ConsumerMetrics;
 use chrono::{DateTime, Utc};
-use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
-use rdkafka::message::{BorrowedMessage, Message};
-use rdkafka::Offset;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::message::{Message, OwnedMessage};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-type Inner = StreamConsumer<EventConsumerContext>;
+type Inner = BaseConsumer<EventConsumerContext>;
 
-/// One failure of a message: permanent (dead-letter or stop) or transient (read it again).
-enum Failure {
-    Message(MessageError),
-    Transient(RegistryError),
-}
-
-/// What becomes of a message once processed.
-enum Settled {
-    /// Processed or dead-lettered: commit it.
-    Done,
-    /// A receiver stopped the consumer: leave it uncommitted and stop.
-    Stop,
-    /// A transient failure: process it again after the poll-failure sleep.
-    Again,
-}
+/// How long a revocation may wait for the engine beyond the revocation timeout: the synchronous
+/// commit's time.
+const REVOCATION_COMMIT_WAIT: Duration = Duration::from_secs(30);
 
 /// A consumer of one topic for one consumer group.
 pub struct KafkaConsumer {
@@ -252,138 +248,47 @@ impl KafkaConsumer {
                 topic: self.full_topic.clone(),
                 source,
             })?;
-        tracing::info!(full_topic = %self.full_topic, consumer_group = %self.group_id, "Running consumer");
+        tracing::info!(
+            full_topic = %self.full_topic,
+            consumer_group = %self.group_id,
+            membership = %self.settings.group().describe(),
+            "Running consumer"
+        );
         let _lag =
             super::telemetry::lag_probe(self.consumer.clone(), &self.settings, &self.group_id);
-        let mut committer = Committer::new(self.consumer.clone());
-        let result = if self.settings.common().max_in_flight > 1 {
-            self.run_ordered(shutdown, summary, &mut committer).await
-        } else {
-            self.run(shutdown, summary, &mut committer).await
+        let group = self.settings.group();
+        let engine_settings = EngineSettings::new(self.settings.common(), group.revocation_timeout);
+        let capacity = (engine_settings.max_in_flight * HELD_PER_IN_FLIGHT).clamp(4, 64);
+        let (sender, mut reads) = tokio::sync::mpsc::channel(capacity);
+        let link = EngineLink {
+            batch: Vec::new(),
+            sender,
+            revocation_wait: group.revocation_timeout + REVOCATION_COMMIT_WAIT,
+            metrics: ConsumerMetrics::new(System::Kafka, &self.full_topic, &self.group_id),
         };
-        committer.finish().await;
-        let commit = self.commit_stored().await;
+        let poller = Poller::start(self.consumer.clone(), link).map_err(|source| {
+            ConsumerError::Kafka(KafkaError::Thread {
+                what: "consumer poller",
+                source,
+            })
+        })?;
+        let mut ledger = KafkaLedger::new(
+            self.consumer.clone(),
+            !self.settings.consumer_commit_interval().is_zero(),
+        );
+        let result = engine::run(
+            self,
+            &mut ledger,
+            &mut reads,
+            &engine_settings,
+            shutdown,
+            summary,
+        )
+        .await;
+        let commit = ledger.finish().await;
+        drop(reads);
+        poller.stop().await;
         result.and(commit)
-    }
-
-    async fn run(
-        &self,
-        shutdown: &CancellationToken,
-        summary: &mut ConsumeSummary,
-        committer: &mut Committer,
-    ) -> Result<(), ConsumerError> {
-        let mut errors = ErrorStreak::new(self.settings.common().consecutive_errors_limit);
-        loop {
-            if let Some((count, last)) = errors.exceeded() {
-                return Err(ConsumerError::TooManyErrors { count, last });
-            }
-            let received = tokio::select! {
-                biased;
-                () = shutdown.cancelled() => return Ok(()),
-                // Sends the offsets stored while the previous request was in flight or within the gap.
-                () = committer.answered(), if committer.pending() => continue,
-                received = tokio::time::timeout(self.settings.common().poll_timeout, self.consumer.recv()), if !committer.full() => received,
-            };
-            self.check_replay()?;
-            let message = match received {
-                Err(_) => continue,
-                Ok(Err(error)) => {
-                    self.poll_failed(error, &mut errors)?;
-                    if self.pause(shutdown).await {
-                        return Ok(());
-                    }
-                    continue;
-                }
-                Ok(Ok(message)) => {
-                    self.consumer.context().connection_log().connected();
-                    message
-                }
-            };
-            let outcome = self.process(&message).await;
-            match self.settle(&message, outcome, &mut errors, summary).await? {
-                Settled::Done => self.commit(&message, committer),
-                Settled::Stop => return Ok(()),
-                Settled::Again => {
-                    self.rewind(&message);
-                    if self.pause(shutdown).await {
-                        return Ok(());
-                    }
-                }
-            }
-        }
-    }
-
-    /// Count and log the outcome of processing a message, dead-letter it if it failed: whether
-    /// it is settled (commit it), must stop the consumer (do not), or must be processed again.
-    async fn settle<M: Message>(
-        &self,
-        message: &M,
-        outcome: Result<u32, Failure>,
-        errors: &mut ErrorStreak,
-        summary: &mut ConsumeSummary,
-    ) -> Result<Settled, ConsumerError> {
-        match outcome {
-            Ok(attempts) => {
-                errors.reset();
-                summary.processed += 1;
-                summary.count_retries(attempts);
-                Ok(Settled::Done)
-            }
-            Err(Failure::Message(MessageError::Stopped { reason })) => {
-                tracing::info!(
-                    %reason,
-                    topic = message.topic(),
-                    partition = message.partition(),
-                    offset = message.offset(),
-                    "a receiver stopped the consumer; the message is not committed"
-                );
-                summary.stopped_by_receiver = true;
-                Ok(Settled::Stop)
-            }
-            Err(Failure::Message(error)) => {
-                errors.failed(&error);
-                summary.count_retries(error.attempts());
-                self.record_error(message, &error);
-                self.handle_failed(message, error).await?;
-                summary.dead_lettered += 1;
-                Ok(Settled::Done)
-            }
-            Err(Failure::Transient(error)) => {
-                errors.failed(&error);
-                summary.retried += 1;
-                tracing::warn!(
-                    %error,
-                    topic = message.topic(),
-                    partition = message.partition(),
-                    offset = message.offset(),
-                    "schema registry unavailable; the message will be read again"
-                );
-                Ok(Settled::Again)
-            }
-        }
-    }
-
-    /// A poll failed: fatal errors stop the consumer; the others count and are logged.
-    fn poll_failed(
-        &self,
-        error: rdkafka::error::KafkaError,
-        errors: &mut ErrorStreak,
-    ) -> Result<(), ConsumerError> {
-        if is_fatal(&error) {
-            return Err(ConsumerError::Fatal(error));
-        }
-        errors.failed(&error);
-        // Once per state change, as librdkafka's own logs (see `ConnectionLog`).
-        let log = self.consumer.context().connection_log();
-        if log.first_sight(&error.to_string()) {
-            tracing::error!(
-                %error,
-                full_topic = %self.full_topic,
-                consumer_group = %self.group_id,
-                "Error consuming event from Kafka -- no event available"
-            );
-        }
-        Ok(())
     }
 
     /// The message's value: its schema id, its Avro data, and the schema it was written with
@@ -398,14 +303,9 @@ impl KafkaConsumer {
         let (id, avro) = unframe(value).map_err(|e| Failure::Message(e.into()))?;
         match self.registry.schema_by_id(id).await {
             Ok(writer) => Ok((id, avro, writer)),
-            Err(e) if e.is_transient() => Err(Failure::Transient(e)),
+            Err(e) if e.is_transient() => Err(Failure::Transient(e.to_string())),
             Err(source) => Err(Failure::Message(MessageError::Schema { id, source })),
         }
-    }
-
-    /// Sleep the poll-failure time; `true` if shutdown was asked meanwhile.
-    async fn pause(&self, shutdown: &CancellationToken) -> bool {
-        sleep_unless_cancelled(shutdown, self.settings.common().poll_failure_sleep).await
     }
 
     /// Process a message; how many times its receivers ran.
@@ -512,10 +412,8 @@ impl KafkaConsumer {
     ) -> Result<(), ConsumerError> {
         let Some(dead_letter) = &self.dead_letter else {
             return Err(ConsumerError::Message {
-                topic: message.topic().to_owned(),
-                partition: message.partition(),
-                offset: message.offset(),
-                source: error,
+                position: position(message),
+                source: Box::new(error),
             });
         };
         let headers = header_pairs(message.headers());
@@ -541,90 +439,10 @@ impl KafkaConsumer {
             .await
             .map(|_| ())
             .map_err(|source| ConsumerError::DeadLetter {
-                topic: message.topic().to_owned(),
-                partition: message.partition(),
-                offset: message.offset(),
+                position: position(message),
                 error: text.clone(),
                 source: Box::new(source),
             })
-    }
-
-    /// A replay whose offsets lookup failed stops the consumer.
-    fn check_replay(&self) -> Result<(), ConsumerError> {
-        let mut replay = self.consumer.context().replay();
-        match replay.as_mut().map(|r| (r.time(), r.take_error())) {
-            Some((time, Some(reason))) => Err(ConsumerError::Replay { time, reason }),
-            _ => Ok(()),
-        }
-    }
-
-    /// Store the message's offset and, without a commit interval, commit it (with the next commit
-    /// request if one is in flight, see the `commits` module); a failure only means the message
-    /// may be delivered again.
-    fn commit(&self, message: &BorrowedMessage<'_>, committer: &mut Committer) {
-        let stored = self.consumer.store_offset_from_message(message);
-        self.stored(
-            stored,
-            message.topic(),
-            message.partition(),
-            message.offset(),
-            committer,
-        );
-    }
-
-    /// After storing `offset` of `topic`/`partition` for commit.
-    fn stored(
-        &self,
-        result: rdkafka::error::KafkaResult<()>,
-        topic: &str,
-        partition: i32,
-        offset: i64,
-        committer: &mut Committer,
-    ) {
-        if let Err(error) = result {
-            tracing::warn!(
-                %error,
-                topic,
-                partition,
-                offset,
-                "storing the offset failed (partition revoked?); the message may be delivered again"
-            );
-            return;
-        }
-        if self.settings.consumer_commit_interval().is_zero() {
-            committer.stored();
-        }
-        // Otherwise librdkafka commits the stored offsets every interval.
-    }
-
-    /// Read the message again on the next poll.
-    fn rewind<M: Message>(&self, message: &M) {
-        self.metrics.retried();
-        if let Err(error) = self.consumer.seek(
-            message.topic(),
-            message.partition(),
-            Offset::Offset(message.offset()),
-            Duration::from_secs(10),
-        ) {
-            tracing::warn!(%error, "seeking back failed; the message is read again after a restart");
-        }
-    }
-
-    /// Commit the stored offsets synchronously (at shutdown).
-    async fn commit_stored(&self) -> Result<(), ConsumerError> {
-        let consumer = self.consumer.clone();
-        let result =
-            tokio::task::spawn_blocking(move || consumer.commit_consumer_state(CommitMode::Sync))
-                .await
-                .unwrap_or(Ok(()));
-        match result {
-            Ok(()) => Ok(()),
-            Err(error) if is_no_offset(&error) => Ok(()),
-            Err(error) => {
-                tracing::error!(%error, "committing offsets at shutdown failed");
-                Err(ConsumerError::Commit(error))
-            }
-        }
     }
 
     /// Flush the dead letters, leave the group and release the consumer (librdkafka's close
@@ -648,5 +466,44 @@ impl KafkaConsumer {
         if let Err(error) = closing.await {
             tracing::warn!(%error, "closing the consumer failed");
         }
+    }
+}
+
+/// Where a Kafka message is.
+fn position<M: Message>(message: &M) -> Position {
+    Position::Kafka {
+        topic: message.topic().to_owned(),
+        partition: message.partition(),
+        offset: message.offset(),
+    }
+}
+
+impl Transport for KafkaConsumer {
+    type Message = OwnedMessage;
+
+    /// Its partition and key: the events of one key run in the order of their partition.
+    fn lane(&self, message: &OwnedMessage) -> LaneKey {
+        (message.partition(), message.key().map(<[u8]>::to_vec))
+    }
+
+    fn position(&self, message: &OwnedMessage) -> Position {
+        position(message)
+    }
+
+    async fn process(&self, message: &OwnedMessage) -> Result<u32, Failure> {
+        KafkaConsumer::process(self, message).await
+    }
+
+    async fn failed(
+        &self,
+        message: &OwnedMessage,
+        error: MessageError,
+    ) -> Result<(), ConsumerError> {
+        self.record_error(message, &error);
+        self.handle_failed(message, error).await
+    }
+
+    fn metrics(&self) -> &ConsumerMetrics {
+        &self.metrics
     }
 }

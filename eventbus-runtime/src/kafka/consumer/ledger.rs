@@ -1,0 +1,112 @@
+//! The Kafka side of settling: which offsets may be committed ([`OpenOffsets`]: only those below
+//! which every message read was settled), storing them, and committing them ([`Committer`]: after
+//! every message with at most one request in flight, or by librdkafka every commit interval); on a
+//! revocation and at shutdown, a synchronous commit.
+
+use super::commits::Committer;
+use super::context::is_no_offset;
+use super::offsets::OpenOffsets;
+use super::Inner;
+use crate::consume::engine::{Ledger, Shard};
+use crate::consume::ConsumerError;
+use rdkafka::consumer::{CommitMode, Consumer};
+use rdkafka::message::{Message, OwnedMessage};
+use std::sync::Arc;
+
+/// The offsets of one consumer's messages, from read to committed.
+pub(super) struct KafkaLedger {
+    consumer: Arc<Inner>,
+    offsets: OpenOffsets,
+    committer: Committer,
+    /// librdkafka commits the stored offsets every interval (`consumer_commit_interval`).
+    auto_commit: bool,
+}
+
+impl KafkaLedger {
+    /// The ledger of `consumer`; `auto_commit`: librdkafka commits every interval.
+    pub(super) fn new(consumer: Arc<Inner>, auto_commit: bool) -> Self {
+        KafkaLedger {
+            committer: Committer::new(consumer.clone()),
+            consumer,
+            offsets: OpenOffsets::default(),
+            auto_commit,
+        }
+    }
+
+    /// Commit the stored offsets now, synchronously, after the request in flight.
+    async fn commit_now(&mut self) -> Result<(), rdkafka::error::KafkaError> {
+        self.committer.finish().await;
+        let consumer = self.consumer.clone();
+        let result =
+            tokio::task::spawn_blocking(move || consumer.commit_consumer_state(CommitMode::Sync))
+                .await
+                .unwrap_or(Ok(()));
+        self.committer.committed();
+        match result {
+            Err(error) if !is_no_offset(&error) => Err(error),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Ledger<OwnedMessage> for KafkaLedger {
+    fn read(&mut self, message: &OwnedMessage) {
+        self.offsets.read(message.partition(), message.offset());
+    }
+
+    /// Store the offset below which every message of the partition is settled, if it grew, and
+    /// commit it (with the next request if one is in flight); a failure only means the message
+    /// may be delivered again.
+    async fn settled(&mut self, message: &OwnedMessage) {
+        let (topic, partition) = (message.topic(), message.partition());
+        let Some(offset) = self.offsets.settled(partition, message.offset()) else {
+            return;
+        };
+        if let Err(error) = self.consumer.store_offset(topic, partition, offset) {
+            tracing::warn!(
+                %error,
+                topic,
+                partition,
+                offset,
+                "storing the offset failed (partition revoked?); the message may be delivered again"
+            );
+            return;
+        }
+        if !self.auto_commit {
+            self.committer.stored();
+        }
+    }
+
+    async fn revoked(&mut self, shards: &[Shard]) {
+        if let Err(error) = self.commit_now().await {
+            tracing::warn!(
+                %error,
+                partitions = ?shards,
+                "committing the revoked partitions' offsets failed; their new owner may process \
+                 some of their messages again"
+            );
+        }
+        for shard in shards {
+            self.offsets.forget(*shard);
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.committer.full()
+    }
+
+    fn pending(&self) -> bool {
+        self.committer.pending()
+    }
+
+    async fn background(&mut self) {
+        self.committer.answered().await;
+    }
+
+    async fn finish(&mut self) -> Result<(), ConsumerError> {
+        self.commit_now().await.map_err(|error| {
+            tracing::error!(%error, "committing offsets at shutdown failed");
+            ConsumerError::Commit(error)
+        })
+    }
+}
