@@ -76,9 +76,11 @@ pub(crate) enum Read<M> {
     /// A read failed (already logged by the reader): counts against the consecutive-errors limit.
     Failed(String),
     /// Stop with this error.
+    #[cfg_attr(not(feature = "kafka"), allow(dead_code))]
     Fatal(ConsumerError),
     /// These shards are being taken from this member: finish (within the revocation timeout) and
     /// settle their running messages, drop the others, commit, then answer on `done`.
+    #[cfg_attr(not(feature = "kafka"), allow(dead_code))]
     Revoke {
         /// The shards revoked.
         shards: Vec<Shard>,

@@ -322,12 +322,13 @@ impl RedisConsumer {
             summary,
         )
         .await;
+        let acknowledged = acks.finish().await;
         stop.cancel();
         drop(reads);
         if let Err(error) = reading.await {
             tracing::warn!(%error, "the Redis reader task failed");
         }
-        result
+        result.and(acknowledged)
     }
 
     /// Process an entry; how many times its receivers ran.
