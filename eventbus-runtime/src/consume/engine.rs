@@ -3,8 +3,9 @@
 //!
 //! A transport supplies what differs:
 //! - a *reader* (a thread or a task of its own) that sends what it reads as [`Read`]s through a
-//!   bounded channel: batches of messages, read failures, a fatal error, or a revocation
-//!   (partitions taken from this member, which the reader holds until the engine answers);
+//!   bounded channel (batches of messages, read failures, a fatal error), and revocations
+//!   ([`RevokeRequest`]: partitions taken from this member, which the reader holds until the
+//!   engine answers) through another that the engine always reads ([`Inbox`]);
 //! - a [`Transport`]: a message's lane and [`Position`], processing it (decode, dispatch to the
 //!   receivers), and sending a failed one to the dead letters;
 //! - a [`Ledger`]: what becomes of a settled message (Kafka stores and commits its offset, Redis
@@ -17,7 +18,8 @@
 //! - the settle policy: processed → settled; failed → dead-lettered then settled, or the consumer
 //!   stops with the message unsettled ([`crate::settings::OnError`]); a receiver's
 //!   [`super::StopConsuming`] → stop, unsettled; a transient failure (the schema registry
-//!   unreachable) → the message is processed again after the poll-failure sleep;
+//!   unreachable) → the message is processed again after the poll-failure sleep (its lane held),
+//!   counted against the consecutive-errors limit;
 //! - the consecutive-errors limit, shutdown (the running messages finish and settle, those
 //!   waiting stay unsettled), and the [`ConsumeSummary`];
 //! - revocations: the revoked partitions' waiting messages are dropped, their running ones get
@@ -78,15 +80,37 @@ pub(crate) enum Read<M> {
     /// Stop with this error.
     #[cfg_attr(not(feature = "kafka"), allow(dead_code))]
     Fatal(ConsumerError),
-    /// These shards are being taken from this member: finish (within the revocation timeout) and
-    /// settle their running messages, drop the others, commit, then answer on `done`.
-    #[cfg_attr(not(feature = "kafka"), allow(dead_code))]
-    Revoke {
-        /// The shards revoked.
-        shards: Vec<Shard>,
-        /// Answered once the shards may be let go.
-        done: oneshot::Sender<()>,
-    },
+}
+
+/// Shards being taken from this member (sent apart from the reads, and always read): finish
+/// (within the revocation timeout) and settle their running messages, drop the others, commit,
+/// then answer on `done`.
+#[derive(Debug)]
+#[cfg_attr(not(feature = "kafka"), allow(dead_code))]
+pub(crate) struct RevokeRequest {
+    /// The shards revoked.
+    pub(crate) shards: Vec<Shard>,
+    /// Answered once the shards may be let go.
+    pub(crate) done: oneshot::Sender<()>,
+}
+
+/// What the engine receives: the reads, bounded (the engine stops taking them when it holds
+/// enough), and the revocations, which it always takes, first taking every read sent before.
+#[derive(Debug)]
+pub(crate) struct Inbox<M> {
+    /// The reads.
+    pub(crate) reads: mpsc::Receiver<Read<M>>,
+    /// The revocations, for transports with assignments (Kafka).
+    pub(crate) revocations: Option<mpsc::UnboundedReceiver<RevokeRequest>>,
+}
+
+async fn next_revocation(
+    revocations: &mut Option<mpsc::UnboundedReceiver<RevokeRequest>>,
+) -> Option<RevokeRequest> {
+    match revocations {
+        Some(receiver) => receiver.recv().await,
+        None => std::future::pending().await,
+    }
 }
 
 /// What differs between transports in processing a message.
@@ -185,7 +209,7 @@ impl EngineSettings {
 pub(crate) async fn run<T: Transport, L: Ledger<T::Message>>(
     transport: &T,
     ledger: &mut L,
-    reads: &mut mpsc::Receiver<Read<T::Message>>,
+    inbox: &mut Inbox<T::Message>,
     settings: &EngineSettings,
     shutdown: &CancellationToken,
     summary: &mut ConsumeSummary,
@@ -270,15 +294,39 @@ pub(crate) async fn run<T: Transport, L: Ledger<T::Message>>(
             }
             () = ledger.background(), if ledger.pending() => {}
             () = sleep_until(deadline), if deadline.is_some() => {}
-            read = reads.recv(), if reading => match read {
+            Some(request) = next_revocation(&mut inbox.revocations), if revocation.is_none() => {
+                // What was read before the revocation comes first.
+                while let Ok(read) = inbox.reads.try_recv() {
+                    match read {
+                        Read::Messages(messages) => {
+                            push(transport, ledger, &mut lanes, &epochs, messages);
+                        }
+                        Read::Failed(error) => errors.failed(&error),
+                        Read::Fatal(error) => {
+                            ending.get_or_insert(Err(error));
+                        }
+                    }
+                }
+                let shards: HashSet<Shard> = request.shards.into_iter().collect();
+                let dropped = lanes.remove_if(|key| shards.contains(&key.0));
+                let now = Instant::now();
+                tracing::info!(
+                    topic = transport.metrics().topic(),
+                    partitions = ?sorted(&shards),
+                    dropped,
+                    "partitions revoked: finishing their running events before letting them go"
+                );
+                revocation = Some(Revocation {
+                    shards,
+                    done: request.done,
+                    started: now,
+                    deadline: now + settings.revocation_timeout,
+                });
+            }
+            read = inbox.reads.recv(), if reading => match read {
                 None => reader_done = true,
                 Some(Read::Messages(messages)) => {
-                    for message in messages {
-                        ledger.read(&message);
-                        let key = transport.lane(&message);
-                        let epoch = epochs.get(&key.0).copied().unwrap_or(0);
-                        lanes.push(key, (epoch, message));
-                    }
+                    push(transport, ledger, &mut lanes, &epochs, messages);
                 }
                 Some(Read::Failed(error)) => {
                     errors.failed(&error);
@@ -289,25 +337,24 @@ pub(crate) async fn run<T: Transport, L: Ledger<T::Message>>(
                 Some(Read::Fatal(error)) => {
                     ending.get_or_insert(Err(error));
                 }
-                Some(Read::Revoke { shards, done }) => {
-                    let shards: HashSet<Shard> = shards.into_iter().collect();
-                    let dropped = lanes.remove_if(|key| shards.contains(&key.0));
-                    let now = Instant::now();
-                    tracing::info!(
-                        topic = transport.metrics().topic(),
-                        partitions = ?sorted(&shards),
-                        dropped,
-                        "partitions revoked: finishing their running events before letting them go"
-                    );
-                    revocation = Some(Revocation {
-                        shards,
-                        done,
-                        started: now,
-                        deadline: now + settings.revocation_timeout,
-                    });
-                }
             },
         }
+    }
+}
+
+/// Messages read: into their lanes, with their shard's epoch.
+fn push<T: Transport, L: Ledger<T::Message>>(
+    transport: &T,
+    ledger: &mut L,
+    lanes: &mut Lanes<LaneKey, (u64, T::Message)>,
+    epochs: &HashMap<Shard, u64>,
+    messages: Vec<T::Message>,
+) {
+    for message in messages {
+        ledger.read(&message);
+        let key = transport.lane(&message);
+        let epoch = epochs.get(&key.0).copied().unwrap_or(0);
+        lanes.push(key, (epoch, message));
     }
 }
 

@@ -31,7 +31,7 @@
 //! # });
 //! ```
 
-use super::engine::{self, EngineSettings, Failure, LaneKey, Ledger, Read, Transport};
+use super::engine::{self, EngineSettings, Failure, Inbox, LaneKey, Ledger, Read, Transport};
 use super::{
     dispatch, CancellationToken, ConsumeSummary, ConsumerError, Handlers, MessageError, OnEvent,
     Position, RetryPolicy,
@@ -189,11 +189,15 @@ impl MemoryConsumer {
             .enumerate()
             .skip(self.position)
             .collect();
-        let (sender, mut reads) = tokio::sync::mpsc::channel(1);
+        let (sender, reads) = tokio::sync::mpsc::channel(1);
         if !events.is_empty() && sender.try_send(Read::Messages(events)).is_err() {
             unreachable!("an empty channel of one takes one read");
         }
         drop(sender);
+        let mut inbox = Inbox {
+            reads,
+            revocations: None,
+        };
         let settings = EngineSettings {
             max_in_flight: 1,
             consecutive_errors_limit: None,
@@ -206,7 +210,7 @@ impl MemoryConsumer {
         let _ = engine::run(
             &*self,
             &mut settled,
-            &mut reads,
+            &mut inbox,
             &settings,
             &shutdown,
             &mut summary,

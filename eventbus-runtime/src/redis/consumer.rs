@@ -47,7 +47,7 @@ use super::entry::{StreamEntry, NAMES};
 use super::error::RedisError;
 use super::telemetry::LagProbe;
 use crate::avro::python_isoformat;
-use crate::consume::engine::{self, EngineSettings, Failure, LaneKey, Ledger, Transport};
+use crate::consume::engine::{self, EngineSettings, Failure, Inbox, LaneKey, Ledger, Transport};
 pub use crate::consume::ConsumerError;
 use crate::consume::{
     CancellationToken, ConsumeSummary, Handlers, MessageError, OnEvent, Position,
@@ -303,9 +303,13 @@ impl RedisConsumer {
         let capacity = (engine_settings.max_in_flight * crate::consume::HELD_PER_IN_FLIGHT)
             .div_ceil(READ_BATCH)
             .clamp(1, 8);
-        let (sender, mut reads) = tokio::sync::mpsc::channel(capacity);
+        let (sender, reads) = tokio::sync::mpsc::channel(capacity);
         let stop = shutdown.child_token();
         let reading = tokio::spawn(reader.run(sender, stop.clone()));
+        let mut inbox = Inbox {
+            reads,
+            revocations: None,
+        };
         let mut acks = Acks {
             connection: self.connection.clone(),
             stream: self.full_topic.clone(),
@@ -316,7 +320,7 @@ impl RedisConsumer {
         let result = engine::run(
             &*self,
             &mut acks,
-            &mut reads,
+            &mut inbox,
             &engine_settings,
             shutdown,
             summary,
@@ -324,7 +328,7 @@ impl RedisConsumer {
         .await;
         let acknowledged = acks.finish().await;
         stop.cancel();
-        drop(reads);
+        drop(inbox);
         if let Err(error) = reading.await {
             tracing::warn!(%error, "the Redis reader task failed");
         }

@@ -97,6 +97,13 @@ impl fmt::Display for AssignmentStrategy {
     }
 }
 
+/// The default session timeout of the classic protocol: 10 s, not librdkafka's 45 s. A member
+/// that dies holds its partitions until its session times out, and with the classic protocol
+/// every rebalance waits for it: with 45 s, a group whose members crash in a loop stalls (the
+/// chaos tests measured 83 s after the last crash before every event was read; 10 s: see the
+/// README). A member must heartbeat within it (librdkafka does, from its own thread, every 3 s).
+pub const DEFAULT_SESSION_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// The default of [`GroupMembership::revocation_timeout`]: how long a member finishes the events
 /// of partitions taken from it before it lets them go.
 pub const DEFAULT_REVOCATION_TIMEOUT: Duration = Duration::from_secs(10);
@@ -109,7 +116,7 @@ pub struct GroupMembership {
     /// The assignment strategy; `None`: cooperative-sticky (classic), the broker's (consumer).
     pub strategy: Option<AssignmentStrategy>,
     /// Classic protocol: how long the coordinator waits for a silent member before it takes its
-    /// partitions (librdkafka's default: 45 s).
+    /// partitions; `None`: [`DEFAULT_SESSION_TIMEOUT`] (classic), the broker's (consumer).
     pub session_timeout: Option<Duration>,
     /// Classic protocol: how often a member tells the coordinator it is alive (default 3 s).
     pub heartbeat_interval: Option<Duration>,
@@ -140,8 +147,11 @@ impl Default for GroupMembership {
 }
 
 impl GroupMembership {
-    /// Read the group settings through `get` (empty values already count as unset).
-    pub(super) fn read(get: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+    /// Read the group settings (the `EVENT_BUS_KAFKA_CONSUMER_GROUP_PROTOCOL`, ... variables)
+    /// through `get`, e.g. from the environment; empty values count as unset. Checked with the
+    /// other settings by [`super::KafkaSettingsBuilder::build`].
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let get = |name: &str| get(name).filter(|v| !v.trim().is_empty());
         let seconds = |name: &'static str| {
             get(name)
                 .map(|value| parse_seconds(name, &value))
@@ -233,7 +243,11 @@ impl GroupMembership {
                 });
             }
         }
-        if let (Some(session), Some(poll)) = (self.session_timeout, self.max_poll_interval) {
+        let session = match self.protocol {
+            GroupProtocol::Classic => Some(self.session_timeout.unwrap_or(DEFAULT_SESSION_TIMEOUT)),
+            GroupProtocol::Consumer => None,
+        };
+        if let (Some(session), Some(poll)) = (session, self.max_poll_interval) {
             if poll < session {
                 return Err(SettingsError::Conflict {
                     first: names::CONSUMER_MAX_POLL_INTERVAL,
@@ -292,9 +306,8 @@ impl GroupMembership {
                     "partition.assignment.strategy",
                     strategy.as_str().to_owned(),
                 ));
-                if let Some(session) = self.session_timeout {
-                    properties.push(("session.timeout.ms", ms(session)));
-                }
+                let session = self.session_timeout.unwrap_or(DEFAULT_SESSION_TIMEOUT);
+                properties.push(("session.timeout.ms", ms(session)));
                 if let Some(heartbeat) = self.heartbeat_interval {
                     properties.push(("heartbeat.interval.ms", ms(heartbeat)));
                 }
@@ -314,6 +327,26 @@ impl GroupMembership {
         properties
     }
 
+    /// The properties of the settings given explicitly (not the defaults): a librdkafka option
+    /// may override a default, not a setting.
+    pub(crate) fn explicit_properties(&self) -> Vec<(&'static str, String)> {
+        let defaults = GroupMembership {
+            protocol: self.protocol,
+            ..GroupMembership::default()
+        }
+        .properties();
+        self.properties()
+            .into_iter()
+            .filter(|(name, value)| {
+                let default = defaults.iter().find(|(n, _)| n == name);
+                default.is_none_or(|(_, v)| v != value)
+                    || (*name == "group.protocol" && self.protocol == GroupProtocol::Consumer)
+                    || (*name == "session.timeout.ms" && self.session_timeout.is_some())
+                    || (*name == "partition.assignment.strategy" && self.strategy.is_some())
+            })
+            .collect()
+    }
+
     /// In words: `classic protocol, cooperative-sticky, session 10s, static member "web-0"`.
     pub fn describe(&self) -> String {
         let mut text = format!("{} protocol", self.protocol);
@@ -325,8 +358,12 @@ impl GroupMembership {
             (GroupProtocol::Consumer, Some(strategy)) => text.push_str(&format!(", {strategy}")),
             (GroupProtocol::Consumer, None) => text.push_str(", the broker's assignor"),
         }
+        let session = match self.protocol {
+            GroupProtocol::Classic => Some(self.session_timeout.unwrap_or(DEFAULT_SESSION_TIMEOUT)),
+            GroupProtocol::Consumer => None,
+        };
         for (name, value) in [
-            ("session", self.session_timeout),
+            ("session", session),
             ("heartbeat", self.heartbeat_interval),
             ("max poll interval", self.max_poll_interval),
         ] {
@@ -355,7 +392,7 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
-        let membership = GroupMembership::read(|name| vars.get(name).cloned())?;
+        let membership = GroupMembership::from_lookup(|name| vars.get(name).cloned())?;
         membership.check()?;
         Ok(membership)
     }
@@ -376,7 +413,7 @@ mod tests {
             property(&properties, "partition.assignment.strategy"),
             Some("cooperative-sticky")
         );
-        assert_eq!(property(&properties, "session.timeout.ms"), None);
+        assert_eq!(property(&properties, "session.timeout.ms"), Some("10000"));
         assert_eq!(property(&properties, "group.instance.id"), None);
         assert_eq!(membership.revocation_timeout, DEFAULT_REVOCATION_TIMEOUT);
     }
@@ -426,6 +463,7 @@ mod tests {
             Some("uniform")
         );
         assert_eq!(property(&properties, "partition.assignment.strategy"), None);
+        assert_eq!(property(&properties, "session.timeout.ms"), None);
         let plain = read(&[(names::CONSUMER_GROUP_PROTOCOL, "consumer")]).unwrap();
         assert_eq!(property(&plain.properties(), "group.remote.assignor"), None);
 

@@ -38,7 +38,7 @@
 //! | `EVENT_BUS_KAFKA_CONSUMER_COMMIT_INTERVAL` | `0` | seconds between offset commits; `0`: commit after every message |
 //! | `EVENT_BUS_KAFKA_CONSUMER_GROUP_PROTOCOL` | `classic` | `classic`, or `consumer`: the next-generation protocol (KIP-848, Kafka 4), the broker assigns partitions |
 //! | `EVENT_BUS_KAFKA_CONSUMER_ASSIGNMENT_STRATEGY` | `cooperative-sticky` (classic), the broker's (consumer) | classic: `cooperative-sticky` (incremental), `range` or `roundrobin` (eager); consumer: `uniform` or `range` |
-//! | `EVENT_BUS_KAFKA_CONSUMER_SESSION_TIMEOUT` | librdkafka's `45` | classic: seconds before the group takes the partitions of a silent member |
+//! | `EVENT_BUS_KAFKA_CONSUMER_SESSION_TIMEOUT` | `10` (librdkafka's: 45) | classic: seconds before the group takes the partitions of a silent member |
 //! | `EVENT_BUS_KAFKA_CONSUMER_HEARTBEAT_INTERVAL` | librdkafka's `3` | classic: seconds between heartbeats |
 //! | `EVENT_BUS_KAFKA_CONSUMER_MAX_POLL_INTERVAL` | librdkafka's `300` | seconds a member may go without reading before it leaves the group |
 //! | `EVENT_BUS_KAFKA_CONSUMER_GROUP_INSTANCE_ID` | none | static membership: this member's stable id (a pod name), kept across restarts |
@@ -79,6 +79,7 @@ pub use registry_tls::RegistryTls;
 pub use common::{CommonNames, CommonSettings, RetryPolicy};
 pub use kafka_group::{
     AssignmentStrategy, GroupMembership, GroupProtocol, DEFAULT_REVOCATION_TIMEOUT,
+    DEFAULT_SESSION_TIMEOUT,
 };
 pub use kafka_options::{is_secret_property, option_property, ClientOptions, OPTION_PREFIX};
 use kafka_security::SecurityInput;
@@ -498,7 +499,7 @@ impl KafkaSettings {
             builder.settings.consumer_commit_interval =
                 parse_seconds(names::CONSUMER_COMMIT_INTERVAL, &v)?;
         }
-        builder.settings.group = GroupMembership::read(get)?;
+        builder.settings.group = GroupMembership::from_lookup(get)?;
         builder.settings.dead_letter_topic = get(names::DEAD_LETTER_TOPIC);
         if let Some(v) = get(names::PRODUCE_TIMEOUT) {
             builder.settings.produce_timeout = parse_seconds(names::PRODUCE_TIMEOUT, &v)?;
@@ -789,7 +790,7 @@ impl KafkaSettingsBuilder {
             .security
             .properties()
             .into_iter()
-            .chain(settings.group.properties())
+            .chain(settings.group.explicit_properties())
         {
             if settings
                 .client_options
@@ -1221,6 +1222,16 @@ mod tests {
         assert_eq!(s.full_topic("t"), "dev-t");
         assert_eq!(s.common().consecutive_errors_limit, None);
         assert_eq!(s.client_options().get("session.timeout.ms"), Some("6000"));
+        // An option overrides a default of the group settings, not a setting given.
+        let error = KafkaSettings::builder("localhost:9092", "http://r:8081")
+            .group(|g| g.session_timeout = Some(Duration::from_secs(6)))
+            .client_option("session.timeout.ms", "7000")
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(&error, SettingsError::OptionConflict { property } if property == "session.timeout.ms"),
+            "{error}"
+        );
         assert!(KafkaSettings::builder("", "http://r").build().is_err());
         assert!(KafkaSettings::builder("h:1", "http://r")
             .common(|c| c.poll_timeout = Duration::ZERO)

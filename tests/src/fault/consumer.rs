@@ -15,7 +15,9 @@
 use super::error::HarnessError;
 use super::ledger::{RedeliveryReport, SendLedger};
 use super::process::OwnedProcess;
+use super::process::Signal;
 use super::processed::{read_processed, Processed, ProgressCounter};
+use super::spans::{read_spans, Span, SPANS_FILE};
 use super::support::wait_for;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -95,7 +97,7 @@ pub struct ConsumerProcess {
 
 impl ConsumerProcess {
     /// Start `program` (the `fault_consumer` binary) on `topic` (the full name: topic or stream)
-    /// in `group`; its output file and log go to `dir`.
+    /// in `group`; its output file, spans file (see [`super::spans`]) and log go to `dir`.
     pub fn start(
         program: &Path,
         dir: &Path,
@@ -103,9 +105,26 @@ impl ConsumerProcess {
         topic: &str,
         group: &str,
     ) -> Result<Self, HarnessError> {
+        ConsumerProcess::start_with_env(program, dir, transport, topic, group, &[])
+    }
+
+    /// [`ConsumerProcess::start`] with more environment variables (settings such as
+    /// `EVENT_BUS_KAFKA_CONSUMER_SESSION_TIMEOUT`).
+    pub fn start_with_env(
+        program: &Path,
+        dir: &Path,
+        transport: &ConsumerTransport,
+        topic: &str,
+        group: &str,
+        env: &[(String, String)],
+    ) -> Result<Self, HarnessError> {
         let output = dir.join(format!("{group}.processed"));
         let log = dir.join(format!("{group}.log"));
-        let mut process = OwnedProcess::new(format!("consumer process of {group}"), program, log);
+        let mut process = OwnedProcess::new(format!("consumer process of {group}"), program, log)
+            .env(SPANS_FILE, dir.join(format!("{group}.spans")));
+        for (name, value) in env {
+            process = process.env(name, value);
+        }
         process = match transport {
             ConsumerTransport::Kafka {
                 bootstrap,
@@ -257,6 +276,22 @@ impl ConsumerProcess {
                 log: self.process.log_tail(30),
             })
         }
+    }
+
+    /// When its receiver ran each event, all runs (see [`super::spans`]).
+    pub fn spans(&self) -> Result<Vec<Span>, HarnessError> {
+        let path = self.output.with_extension("spans");
+        read_spans(&path)
+    }
+
+    /// Whether it runs now.
+    pub fn running(&mut self) -> bool {
+        self.process.running()
+    }
+
+    /// Send it `signal` (SIGSTOP, SIGCONT: a frozen member).
+    pub fn signal(&mut self, signal: Signal) -> Result<(), HarnessError> {
+        self.process.signal(signal)
     }
 
     /// The end of its log.

@@ -15,7 +15,7 @@ use std::sync::Arc;
 pub const KEY_FIELD: &str = "user.pii.username";
 
 /// How many keys the events share: event `seq` has key `fault-user-{seq % KEYS}`.
-pub const KEYS: u64 = 100;
+pub const KEYS: u64 = 200;
 
 /// The key (`user.pii.username`) of event `seq`.
 pub fn key_of(seq: u64) -> String {

@@ -81,6 +81,7 @@
 //! The servers are started by `scripts/fault-node.sh`, which reuses `scripts/lib/*.sh` (same jars
 //! and broker configuration as `scripts/services.sh`; Redis with the AOF settings above).
 
+pub mod chaos;
 pub mod cluster;
 pub mod consumer;
 pub mod error;
@@ -94,6 +95,7 @@ pub mod processed;
 pub mod produce;
 pub mod redis;
 pub mod redis_read;
+pub mod spans;
 pub mod support;
 
 pub use cluster::{PartitionState, PrivateCluster};

@@ -30,7 +30,7 @@ use rdkafka::error::KafkaResult;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::task::JoinHandle;
+use tokio::sync::oneshot;
 use tokio::time::{Instant, Sleep};
 
 /// At most this many messages are processed while a commit request is in flight (when
@@ -48,7 +48,7 @@ pub(super) struct Committer {
     /// Offsets stored since the last request was sent.
     waiting: usize,
     /// The request in flight.
-    in_flight: Option<JoinHandle<KafkaResult<()>>>,
+    in_flight: Option<oneshot::Receiver<KafkaResult<()>>>,
     /// The least time between two requests ([`COMMIT_GAP`]).
     min_gap: Duration,
     /// When the last request was sent.
@@ -140,22 +140,36 @@ impl Committer {
         self.waiting = 0;
         self.sent_at = Some(Instant::now());
         let consumer = self.consumer.clone();
-        self.in_flight = Some(tokio::task::spawn_blocking(move || {
-            consumer.commit_consumer_state(CommitMode::Sync)
-        }));
+        self.in_flight = Some(commit_in_thread(consumer));
     }
+}
+
+/// Commit the stored offsets synchronously on a thread of its own; the result comes on the
+/// receiver. Not a blocking task of the runtime: a commit librdkafka holds (a coordinator it
+/// cannot reach) must not hold the runtime's shutdown, and the process's exit, with it.
+pub(super) fn commit_in_thread(consumer: Arc<Inner>) -> oneshot::Receiver<KafkaResult<()>> {
+    let (answer, answered) = oneshot::channel();
+    let spawned = std::thread::Builder::new()
+        .name("eventbus-kafka-commit".into())
+        .spawn(move || {
+            let _ = answer.send(consumer.commit_consumer_state(CommitMode::Sync));
+        });
+    if let Err(error) = spawned {
+        tracing::warn!(%error, "cannot start a commit thread; the offsets are committed later");
+    }
+    answered
 }
 
 /// Log a failed request: the offsets stay stored and go with the next one (a failure only means
 /// that a crash meanwhile would deliver those messages again).
-fn report(result: Result<KafkaResult<()>, tokio::task::JoinError>) {
+fn report(result: Result<KafkaResult<()>, oneshot::error::RecvError>) {
     match result {
         Ok(Ok(())) => {}
         Ok(Err(error)) if is_no_offset(&error) => {}
         Ok(Err(error)) => {
             tracing::warn!(%error, "committing offsets failed; they are committed again later")
         }
-        Err(error) => tracing::warn!(%error, "the commit task failed"),
+        Err(_) => tracing::warn!("the commit thread ended without an answer"),
     }
 }
 

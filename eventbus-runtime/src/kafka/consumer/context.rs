@@ -8,11 +8,11 @@
 use super::super::context::ConnectionLog;
 use super::super::replay::Replay;
 use super::super::telemetry;
-use crate::consume::engine::Read;
+use crate::consume::engine::{Read, RevokeRequest};
 use crate::telemetry::{metrics, ConsumerMetrics, HealthCheck};
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, RebalanceProtocol};
 use rdkafka::error::KafkaResult;
-use rdkafka::message::OwnedMessage;
+use rdkafka::message::{Message, OwnedMessage};
 use rdkafka::types::{RDKafkaErrorCode, RDKafkaRespErr};
 use rdkafka::{ClientContext, Offset, TopicPartitionList};
 use std::sync::Mutex;
@@ -24,8 +24,12 @@ use tokio::sync::mpsc;
 pub(super) struct EngineLink {
     /// Messages read and not sent yet (the poller sends them in batches).
     pub(super) batch: Vec<OwnedMessage>,
+    /// The most messages in a batch.
+    pub(super) batch_max: usize,
     /// To the engine.
     pub(super) sender: mpsc::Sender<Read<OwnedMessage>>,
+    /// Revocations to the engine (never full: a revocation never waits for room).
+    pub(super) revocations: mpsc::UnboundedSender<RevokeRequest>,
     /// How long a revocation may wait for the engine: its drain bound and a commit's time.
     pub(super) revocation_wait: Duration,
     /// Rebalance metrics.
@@ -51,6 +55,9 @@ pub struct EventConsumerContext {
     replay: Mutex<Option<Replay>>,
     /// The engine consuming, while it runs.
     link: Mutex<Option<EngineLink>>,
+    /// Commit the stored offsets when partitions are revoked while no engine runs (at close),
+    /// unless librdkafka commits them itself (a commit interval).
+    commit_on_revoke: std::sync::atomic::AtomicBool,
     log: ConnectionLog,
     group: String,
     /// Readiness: `assigned` (from the rebalances) and `connected` (from the statistics).
@@ -64,6 +71,7 @@ impl EventConsumerContext {
         EventConsumerContext {
             replay: Mutex::default(),
             link: Mutex::default(),
+            commit_on_revoke: std::sync::atomic::AtomicBool::new(true),
             health: HealthCheck::register(
                 format!("kafka consumer of {servers} in group {group}"),
                 &["assigned", "connected"],
@@ -82,26 +90,41 @@ impl EventConsumerContext {
         self.replay.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Whether the stored offsets are committed when partitions are revoked at close (not with a
+    /// commit interval: librdkafka commits them itself).
+    pub(super) fn commit_on_revoke(&self, commit: bool) {
+        self.commit_on_revoke
+            .store(commit, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// The link to the engine (none before it runs and after it stopped).
     pub(super) fn link(&self) -> std::sync::MutexGuard<'_, Option<EngineLink>> {
         self.link.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Partitions are about to be revoked: send the engine what was read, then the revocation,
-    /// and wait until it answers (the partitions' running events finished and committed) or the
-    /// wait's bound passes.
-    fn drain_revoked(&self, revoked: &TopicPartitionList) {
+    /// Partitions are about to be revoked: drop what was read of them and not sent (never
+    /// processed: their next owner reads it), send the engine the revocation, and wait until it
+    /// answers (the partitions' running events finished and committed) or the wait's bound
+    /// passes. Without an engine (the consumer is closing), commit what was stored.
+    fn drain_revoked(&self, consumer: &BaseConsumer<Self>, revoked: &TopicPartitionList) {
         let mut link = self.link();
         let Some(engine) = link.as_mut() else {
+            drop(link);
+            if self
+                .commit_on_revoke
+                .load(std::sync::atomic::Ordering::Relaxed)
+            {
+                commit_at_close(consumer);
+            }
             return;
         };
         let shards: Vec<i32> = revoked.elements().iter().map(|e| e.partition()).collect();
+        engine.batch.retain(|m| !shards.contains(&m.partition()));
         let (done, answered) = tokio::sync::oneshot::channel();
-        if !engine.flush()
-            || engine
-                .sender
-                .blocking_send(Read::Revoke { shards, done })
-                .is_err()
+        if engine
+            .revocations
+            .send(RevokeRequest { shards, done })
+            .is_err()
         {
             return;
         }
@@ -184,7 +207,7 @@ impl ConsumerContext for EventConsumerContext {
             other => {
                 if other == RDKafkaRespErr::RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS {
                     tracing::info!(partitions = %describe(tpl), "partitions to be revoked");
-                    self.drain_revoked(tpl);
+                    self.drain_revoked(consumer, tpl);
                 } else {
                     let code: RDKafkaErrorCode = other.into();
                     tracing::error!(error = %code, "rebalance failed; letting the partitions go");
@@ -217,6 +240,20 @@ impl ConsumerContext for EventConsumerContext {
                 tracing::warn!(%error, offsets = %describe(offsets), "committing offsets failed")
             }
         }
+    }
+}
+
+/// At close, partitions revoked: commit the offsets stored for them (the engine's last commit may
+/// have met a rebalance in progress; now, in the rebalance, the member's generation is current).
+fn commit_at_close(consumer: &BaseConsumer<EventConsumerContext>) {
+    match consumer.commit_consumer_state(rdkafka::consumer::CommitMode::Sync) {
+        Ok(()) => tracing::debug!("stored offsets committed at close"),
+        Err(error) if is_no_offset(&error) => {}
+        Err(error) => tracing::warn!(
+            %error,
+            "committing the stored offsets at close failed; the group's next member may process \
+             the last events again"
+        ),
     }
 }
 

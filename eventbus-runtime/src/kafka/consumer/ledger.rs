@@ -3,15 +3,34 @@
 //! every message with at most one request in flight, or by librdkafka every commit interval); on a
 //! revocation and at shutdown, a synchronous commit.
 
-use super::commits::Committer;
+use super::commits::{commit_in_thread, Committer};
 use super::context::is_no_offset;
 use super::offsets::OpenOffsets;
 use super::Inner;
 use crate::consume::engine::{Ledger, Shard};
 use crate::consume::ConsumerError;
-use rdkafka::consumer::{CommitMode, Consumer};
+use rdkafka::consumer::Consumer;
 use rdkafka::message::{Message, OwnedMessage};
+use rdkafka::types::RDKafkaErrorCode;
 use std::sync::Arc;
+use std::time::Duration;
+
+/// How long the last commit (at shutdown) may take before the consumer closes anyway.
+const LAST_COMMIT_WAIT: Duration = Duration::from_secs(10);
+
+/// Whether a commit failed because the group is rebalancing (it is committed again in the
+/// rebalance).
+fn in_rebalance(error: &rdkafka::error::KafkaError) -> bool {
+    matches!(
+        error.rdkafka_error_code(),
+        Some(
+            RDKafkaErrorCode::RebalanceInProgress
+                | RDKafkaErrorCode::IllegalGeneration
+                | RDKafkaErrorCode::UnknownMemberId
+                | RDKafkaErrorCode::StaleMemberEpoch
+        )
+    )
+}
 
 /// The offsets of one consumer's messages, from read to committed.
 pub(super) struct KafkaLedger {
@@ -36,11 +55,9 @@ impl KafkaLedger {
     /// Commit the stored offsets now, synchronously, after the request in flight.
     async fn commit_now(&mut self) -> Result<(), rdkafka::error::KafkaError> {
         self.committer.finish().await;
-        let consumer = self.consumer.clone();
-        let result =
-            tokio::task::spawn_blocking(move || consumer.commit_consumer_state(CommitMode::Sync))
-                .await
-                .unwrap_or(Ok(()));
+        let result = commit_in_thread(self.consumer.clone())
+            .await
+            .unwrap_or(Ok(()));
         self.committer.committed();
         match result {
             Err(error) if !is_no_offset(&error) => Err(error),
@@ -103,10 +120,28 @@ impl Ledger<OwnedMessage> for KafkaLedger {
         self.committer.answered().await;
     }
 
+    /// The last commit, bounded in time ([`LAST_COMMIT_WAIT`]). A rebalance in progress
+    /// refuses it (the member's generation is changing), and a coordinator that cannot be reached
+    /// holds it: then the offsets stay stored and are committed when the partitions are revoked
+    /// at close, in the rebalance (see the consumer context).
     async fn finish(&mut self) -> Result<(), ConsumerError> {
-        self.commit_now().await.map_err(|error| {
-            tracing::error!(%error, "committing offsets at shutdown failed");
-            ConsumerError::Commit(error)
-        })
+        match tokio::time::timeout(LAST_COMMIT_WAIT, self.commit_now()).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(error)) if in_rebalance(&error) => {
+                tracing::info!(%error, "a rebalance is in progress; the offsets are committed at close");
+                Ok(())
+            }
+            Ok(Err(error)) => {
+                tracing::error!(%error, "committing offsets at shutdown failed");
+                Err(ConsumerError::Commit(error))
+            }
+            Err(_) => {
+                tracing::warn!(
+                    wait_s = LAST_COMMIT_WAIT.as_secs(),
+                    "the last commit is not answered; the offsets are committed at close"
+                );
+                Ok(())
+            }
+        }
     }
 }

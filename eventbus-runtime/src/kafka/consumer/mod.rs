@@ -63,7 +63,7 @@ use super::error::KafkaError;
 use super::framing::unframe;
 use super::headers::{self, header_pairs, header_refs};
 use super::replay::Replay;
-use crate::consume::engine::{self, EngineSettings, Failure, LaneKey, Ledger, Transport};
+use crate::consume::engine::{self, EngineSettings, Failure, Inbox, LaneKey, Ledger, Transport};
 use crate::registry;
 use crate::schema_registry::{RegisteredSchema, SchemaRegistryClient};
 use crate::settings::{KafkaSettings, OnError};
@@ -77,6 +77,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 type Inner = BaseConsumer<EventConsumerContext>;
+
+/// How long closing the consumer (the dead letters flushed, the group left) may take.
+const CLOSE_WAIT: Duration = Duration::from_secs(15);
 
 /// How long a revocation may wait for the engine beyond the revocation timeout: the synchronous
 /// commit's time.
@@ -258,11 +261,14 @@ impl KafkaConsumer {
             super::telemetry::lag_probe(self.consumer.clone(), &self.settings, &self.group_id);
         let group = self.settings.group();
         let engine_settings = EngineSettings::new(self.settings.common(), group.revocation_timeout);
-        let capacity = (engine_settings.max_in_flight * HELD_PER_IN_FLIGHT).clamp(4, 64);
-        let (sender, mut reads) = tokio::sync::mpsc::channel(capacity);
+        // Two batches: one being taken in while the poller fills the next.
+        let (sender, reads) = tokio::sync::mpsc::channel(2);
+        let (revocations, revocations_in) = tokio::sync::mpsc::unbounded_channel();
         let link = EngineLink {
             batch: Vec::new(),
+            batch_max: (engine_settings.max_in_flight * HELD_PER_IN_FLIGHT).clamp(16, 256),
             sender,
+            revocations,
             revocation_wait: group.revocation_timeout + REVOCATION_COMMIT_WAIT,
             metrics: ConsumerMetrics::new(System::Kafka, &self.full_topic, &self.group_id),
         };
@@ -272,22 +278,28 @@ impl KafkaConsumer {
                 source,
             })
         })?;
-        let mut ledger = KafkaLedger::new(
-            self.consumer.clone(),
-            !self.settings.consumer_commit_interval().is_zero(),
-        );
+        let mut inbox = Inbox {
+            reads,
+            revocations: Some(revocations_in),
+        };
+        let auto_commit = !self.settings.consumer_commit_interval().is_zero();
+        self.consumer.context().commit_on_revoke(!auto_commit);
+        let mut ledger = KafkaLedger::new(self.consumer.clone(), auto_commit);
         let result = engine::run(
             self,
             &mut ledger,
-            &mut reads,
+            &mut inbox,
             &engine_settings,
             shutdown,
             summary,
         )
         .await;
+        tracing::debug!("engine stopped; committing");
         let commit = ledger.finish().await;
-        drop(reads);
+        tracing::debug!("committed; stopping the poller");
+        drop(inbox);
         poller.stop().await;
+        tracing::debug!("poller stopped");
         result.and(commit)
     }
 
@@ -445,26 +457,39 @@ impl KafkaConsumer {
             })
     }
 
-    /// Flush the dead letters, leave the group and release the consumer (librdkafka's close
-    /// blocks, so it runs on a blocking thread).
+    /// Flush the dead letters, leave the group and release the consumer, on a thread of its
+    /// own (librdkafka's close blocks), waited for at most [`CLOSE_WAIT`]: a close that hangs
+    /// (a coordinator that cannot be reached) must not hold the process's exit.
     async fn close(self) {
         let KafkaConsumer {
             consumer,
             dead_letter,
             ..
         } = self;
-        let closing = tokio::task::spawn_blocking(move || {
-            if let Some(Err(error)) = dead_letter
-                .as_ref()
-                .map(|d| d.flush(Duration::from_secs(10)))
-            {
-                tracing::warn!(%error, "flushing the dead-letter producer failed");
-            }
-            drop(dead_letter);
-            drop(consumer);
-        });
-        if let Err(error) = closing.await {
-            tracing::warn!(%error, "closing the consumer failed");
+        let (closed, close_done) = tokio::sync::oneshot::channel();
+        let spawned = std::thread::Builder::new()
+            .name("eventbus-kafka-close".into())
+            .spawn(move || {
+                if let Some(Err(error)) = dead_letter
+                    .as_ref()
+                    .map(|d| d.flush(Duration::from_secs(10)))
+                {
+                    tracing::warn!(%error, "flushing the dead-letter producer failed");
+                }
+                drop(dead_letter);
+                drop(consumer);
+                let _ = closed.send(());
+            });
+        if let Err(error) = spawned {
+            tracing::warn!(%error, "cannot start the closing thread; the consumer is not closed");
+            return;
+        }
+        if tokio::time::timeout(CLOSE_WAIT, close_done).await.is_err() {
+            tracing::warn!(
+                wait_s = CLOSE_WAIT.as_secs(),
+                "closing the consumer takes too long; going on without it (the group sees this \
+                 member leave when its session times out)"
+            );
         }
     }
 }

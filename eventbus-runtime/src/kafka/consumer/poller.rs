@@ -18,9 +18,6 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-/// The most messages the poller sends at once.
-const BATCH: usize = 256;
-
 /// The longest a poll waits before the poller checks whether it must stop.
 const POLL_SLICE: Duration = Duration::from_millis(100);
 
@@ -80,7 +77,7 @@ fn poll(consumer: &Inner, stop: &AtomicBool) {
                             return;
                         };
                         engine.batch.push(message.detach());
-                        engine.batch.len() >= BATCH
+                        engine.batch.len() >= engine.batch_max
                     };
                     if full {
                         break None;
