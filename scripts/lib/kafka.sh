@@ -143,6 +143,10 @@ share.coordinator.state.topic.min.isr=1
 share.coordinator.state.topic.num.partitions=1
 # Tests should not wait for a group to settle.
 group.initial.rebalance.delay.ms=0
+# The consumer group protocol (KIP-848) keeps its session on the broker: 10 s as the classic
+# protocol's default here (Kafka's default is 45 s, and its minimum too).
+group.consumer.min.session.timeout.ms=6000
+group.consumer.session.timeout.ms=10000
 # Tests create their topics explicitly.
 auto.create.topics.enable=$KAFKA_AUTO_CREATE_TOPICS
 delete.topic.enable=true

@@ -511,15 +511,6 @@ impl RedisSettingsBuilder {
         settings.url = Secret::new(url);
         settings.check_security()?;
         settings.common.check(&rn::COMMON)?;
-        if settings.common.max_in_flight > 1 {
-            return Err(SettingsError::Invalid {
-                setting: rn::CONSUMER_MAX_IN_FLIGHT,
-                value: settings.common.max_in_flight.to_string(),
-                reason: "the Redis consumer processes one entry at a time (ordered concurrency \
-                         is a Kafka consumer feature so far); use 1"
-                    .into(),
-            });
-        }
         if let Some(prefix) = &settings.topic_prefix {
             if !valid_topic(prefix) {
                 return Err(SettingsError::Invalid {
@@ -840,7 +831,6 @@ mod tests {
             (rn::CONSUMER_RECEIVER_RETRIES, "-1"),
             (rn::CONSUMER_RETRY_BACKOFF, "forever"),
             (rn::CONSUMER_RETRY_BACKOFF_MAX, "7200"),
-            (rn::CONSUMER_MAX_IN_FLIGHT, "4"),
             (rn::CONSUMER_MAX_IN_FLIGHT, "0"),
         ] {
             let error = from(&[url, (name, value)]).unwrap_err();

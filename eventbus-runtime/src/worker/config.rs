@@ -361,7 +361,8 @@ mod tests {
     fn the_kafka_table_adds_settings_and_options_beside_the_environment() {
         let text =
             "[kafka]\nsecurity_protocol = \"SASL_SSL\"\nsasl_mechanism = \"SCRAM-SHA-512\"\n\
-                    consumer_max_in_flight = 8\n[kafka.options]\n\"session.timeout.ms\" = 10000\n\
+                    consumer_max_in_flight = 8\nconsumer_group_protocol = \"consumer\"\n\
+                    consumer_group_instance_id = \"lms-worker-0\"\n[kafka.options]\n\"session.timeout.ms\" = 10000\n\
                     \"ssl.certificate.verify_cb\" = \"x\"\n\
                     [[consumers]]\ntransport = \"kafka\"\ntopic = \"t\"\ngroup = \"g\"\n";
         let path = Path::new("w.toml");
@@ -375,6 +376,8 @@ mod tests {
             (names::SECURITY_PROTOCOL, "SASL_SSL"),
             (names::SASL_MECHANISM, "SCRAM-SHA-512"),
             (names::CONSUMER_MAX_IN_FLIGHT, "8"),
+            (names::CONSUMER_GROUP_PROTOCOL, "consumer"),
+            (names::CONSUMER_GROUP_INSTANCE_ID, "lms-worker-0"),
             ("EVENT_BUS_KAFKA_OPTION_SESSION_TIMEOUT_MS", "10000"),
             ("EVENT_BUS_KAFKA_OPTION_SSL_CERTIFICATE_VERIFY__CB", "x"),
             (names::API_KEY, "u"),

@@ -1,0 +1,139 @@
+//! Redis consumers whose members come and go (issue 21), on the shared Redis, with exact counts
+//! printed (`-- --nocapture`): [`MEMBERS`] `fault_consumer` processes of one group, with ordered
+//! concurrency and claiming (`claim_pending_older_than`, [`CLAIM_IDLE`]), one of them replaced
+//! (SIGKILL or SIGTERM, then started again under its name) every 1–3 s for [`CHAOS`] while
+//! [`EVENTS`] entries are added; then one member is killed for good, with entries pending: the
+//! others claim them. Nothing is lost; duplicates stay within the bound of the kills.
+//!
+//! Redis streams have no partitions: the entries of one key may go to two members at once, so
+//! the order of a key holds within a member only (see the README), and no overlap is asserted.
+
+use eventbus_runtime::backend::EventProducer;
+use eventbus_runtime::consume::HELD_PER_IN_FLIGHT;
+use eventbus_runtime::redis::RedisProducer;
+use eventbus_runtime::settings::RedisSettings;
+use eventbus_tests::fault::chaos::{Dice, Members, Replacement};
+use eventbus_tests::fault::{
+    exclusive, finish_producing, produce_numbered, ConsumerTransport, Pacing, Resolved,
+};
+use eventbus_tests::fault_report;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+use uuid::Uuid;
+
+/// Members of the group.
+const MEMBERS: usize = 3;
+/// Entries added.
+const EVENTS: u64 = 20_000;
+/// How long members are replaced.
+const CHAOS: Duration = Duration::from_secs(60);
+/// Entries processed at once by a member.
+const MAX_IN_FLIGHT: usize = 4;
+/// Entries pending longer than this are claimed by the other members.
+const CLAIM_IDLE: Duration = Duration::from_secs(2);
+/// At most this many entries a SIGKILLed member processed without acknowledging them: those it
+/// held.
+const PER_KILL: usize = HELD_PER_IN_FLIGHT * MAX_IN_FLIGHT;
+/// How long a SIGTERMed member may take to stop.
+const GRACE: Duration = Duration::from_secs(30);
+
+fn url() -> String {
+    std::env::var("EVENT_BUS_REDIS_CONNECTION_URL")
+        .ok()
+        .filter(|v| !v.is_empty())
+        .expect("EVENT_BUS_REDIS_CONNECTION_URL is not set: start `scripts/services.sh up`")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chaos_three_consumers_with_claiming() {
+    let _one_at_a_time = exclusive().await;
+    let suffix = &Uuid::new_v4().simple().to_string()[..8];
+    let stream = format!("chaos-{suffix}");
+    let group = format!("chaos-group-{suffix}");
+    let seed = std::env::var("CHAOS_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(Dice::clock_seed);
+    let mut dice = Dice::new(seed);
+    let transport = |i: usize| ConsumerTransport::Redis {
+        url: url(),
+        consumer_name: format!("member-{i}"),
+    };
+    let env: Vec<(String, String)> = vec![
+        (
+            "EVENT_BUS_REDIS_CONSUMER_MAX_IN_FLIGHT".into(),
+            MAX_IN_FLIGHT.to_string(),
+        ),
+        (
+            "FAULT_CONSUMER_CLAIM_IDLE_MS".into(),
+            CLAIM_IDLE.as_millis().to_string(),
+        ),
+    ];
+    let mut members = Members::start(
+        env!("CARGO_BIN_EXE_fault_consumer").as_ref(),
+        transport,
+        &stream,
+        &group,
+        MEMBERS,
+        |_| env.clone(),
+    )
+    .expect("members");
+    let settings = RedisSettings::builder(url())
+        .stream_max_len(None)
+        .service_name("fault-tests")
+        .common(|c| c.audit_logging_enabled = false)
+        .build()
+        .expect("settings");
+    let producer: Arc<dyn EventProducer> =
+        Arc::new(RedisProducer::new(&settings).await.expect("producer"));
+    let resolved = Resolved::default();
+    let pacing = Pacing {
+        in_flight: 64,
+        per_second: Some(u32::try_from(EVENTS / 50).unwrap()),
+    };
+    let producing = tokio::spawn(produce_numbered(
+        producer,
+        &stream,
+        EVENTS,
+        pacing,
+        resolved.clone(),
+    ));
+    let done = members
+        .chaos(CHAOS, (1000, 3000), GRACE, &mut dice, |dice| {
+            if dice.between(0, 1) == 0 {
+                Replacement::Kill
+            } else {
+                Replacement::Term
+            }
+        })
+        .await
+        .expect("chaos");
+    // One member dies for good: what it held is claimed by the others.
+    let kills = done.kills + 1;
+    members.member(0).kill().expect("SIGKILL member 0");
+    let chaos_over = Instant::now();
+    let ledger = finish_producing(producing, &resolved, Duration::from_secs(120)).await;
+    assert_eq!(ledger.ok(), EVENTS as usize, "{:?}", ledger.errors(5));
+    let read_all = members
+        .wait_all(EVENTS, Duration::from_secs(120))
+        .await
+        .expect("processed files");
+    let after = chaos_over.elapsed();
+    let record = members.stop(GRACE).expect("the members left stop cleanly");
+    let lost = record.lost(EVENTS);
+    let duplicates = record.duplicates();
+    fault_report!(
+        "redis chaos: seed {seed}; {MEMBERS} members, {} SIGKILL + {} SIGTERM in {CHAOS:?}, then \
+         one killed for good; every entry processed {}; lost {}, duplicates {duplicates} \
+         (bound {})",
+        kills,
+        done.terms,
+        read_all.map_or_else(|| format!("NOT within {after:?}"), |d| format!("{d:?} after")),
+        lost.len(),
+        kills * PER_KILL,
+    );
+    assert!(lost.is_empty(), "lost {} entries: {:?}", lost.len(), &lost[..lost.len().min(20)]);
+    assert!(duplicates <= kills * PER_KILL, "{duplicates} duplicates after {kills} kills");
+    assert!(read_all.is_some(), "every entry is processed");
+}
