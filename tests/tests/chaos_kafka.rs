@@ -122,7 +122,7 @@ async fn chaos(scenario: Scenario) {
         resolved.clone(),
     ));
     let done = members
-        .chaos(CHAOS, (1000, 3000), GRACE, &mut dice, |dice| {
+        .chaos(0..MEMBERS, CHAOS, (1000, 3000), GRACE, &mut dice, |dice| {
             if dice.between(0, 1) == 0 {
                 Replacement::Kill
             } else {

@@ -2,8 +2,9 @@
 //! printed (`-- --nocapture`): [`MEMBERS`] `fault_consumer` processes of one group, with ordered
 //! concurrency and claiming (`claim_pending_older_than`, [`CLAIM_IDLE`]), one of them replaced
 //! (SIGKILL or SIGTERM, then started again under its name) every 1–3 s for [`CHAOS`] while
-//! [`EVENTS`] entries are added; then one member is killed for good, with entries pending: the
-//! others claim them. Nothing is lost; duplicates stay within the bound of the kills.
+//! [`EVENTS`] entries are added, after a first member was killed for good with entries pending:
+//! only claiming gets those processed. Nothing is lost; duplicates stay within the bound of the
+//! kills.
 //!
 //! Redis streams have no partitions: the entries of one key may go to two members at once, so
 //! the order of a key holds within a member only (see the README), and no overlap is asserted.
@@ -43,6 +44,26 @@ fn url() -> String {
         .ok()
         .filter(|v| !v.is_empty())
         .expect("EVENT_BUS_REDIS_CONNECTION_URL is not set: start `scripts/services.sh up`")
+}
+
+/// How many entries are pending for `consumer` in `group`.
+async fn pending_of(stream: &str, group: &str, consumer: &str) -> usize {
+    let client = redis::Client::open(url()).expect("redis url");
+    let mut connection = client
+        .get_multiplexed_async_connection()
+        .await
+        .expect("redis connection");
+    let pending: Vec<redis::Value> = redis::cmd("XPENDING")
+        .arg(stream)
+        .arg(group)
+        .arg("-")
+        .arg("+")
+        .arg(100_000)
+        .arg(consumer)
+        .query_async(&mut connection)
+        .await
+        .expect("XPENDING");
+    pending.len()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -92,15 +113,22 @@ async fn chaos_three_consumers_with_claiming() {
         in_flight: 64,
         per_second: Some(u32::try_from(EVENTS / 50).unwrap()),
     };
-    let producing = tokio::spawn(produce_numbered(
-        producer,
-        &stream,
-        EVENTS,
-        pacing,
-        resolved.clone(),
-    ));
+    let producing = {
+        let (stream, resolved) = (stream.clone(), resolved.clone());
+        tokio::spawn(
+            async move { produce_numbered(producer, &stream, EVENTS, pacing, resolved).await },
+        )
+    };
+    // Member 0 dies for good once it holds entries: only the others' claims process them.
+    members
+        .member(0)
+        .wait_progress(200, Duration::from_secs(60))
+        .await
+        .expect("member 0 processes entries");
+    members.member(0).kill().expect("SIGKILL member 0");
+    let orphans = pending_of(&stream, &group, "member-0").await;
     let done = members
-        .chaos(CHAOS, (1000, 3000), GRACE, &mut dice, |dice| {
+        .chaos(1..MEMBERS, CHAOS, (1000, 3000), GRACE, &mut dice, |dice| {
             if dice.between(0, 1) == 0 {
                 Replacement::Kill
             } else {
@@ -109,9 +137,7 @@ async fn chaos_three_consumers_with_claiming() {
         })
         .await
         .expect("chaos");
-    // One member dies for good: what it held is claimed by the others.
     let kills = done.kills + 1;
-    members.member(0).kill().expect("SIGKILL member 0");
     let chaos_over = Instant::now();
     let ledger = finish_producing(producing, &resolved, Duration::from_secs(120)).await;
     assert_eq!(ledger.ok(), EVENTS as usize, "{:?}", ledger.errors(5));
@@ -124,16 +150,33 @@ async fn chaos_three_consumers_with_claiming() {
     let lost = record.lost(EVENTS);
     let duplicates = record.duplicates();
     fault_report!(
-        "redis chaos: seed {seed}; {MEMBERS} members, {} SIGKILL + {} SIGTERM in {CHAOS:?}, then \
-         one killed for good; every entry processed {}; lost {}, duplicates {duplicates} \
-         (bound {})",
-        kills,
+        "redis chaos: seed {seed}; {MEMBERS} members, one killed for good with {orphans} entries \
+         pending, then {} SIGKILL + {} SIGTERM of the others in {CHAOS:?}; every entry processed \
+         {}; lost {}, duplicates {duplicates} (bound {}); left pending for the dead member: {}",
+        done.kills,
         done.terms,
-        read_all.map_or_else(|| format!("NOT within {after:?}"), |d| format!("{d:?} after")),
+        read_all.map_or_else(
+            || format!("NOT within {after:?}"),
+            |d| format!("{d:?} after")
+        ),
         lost.len(),
         kills * PER_KILL,
+        pending_of(&stream, &group, "member-0").await,
     );
-    assert!(lost.is_empty(), "lost {} entries: {:?}", lost.len(), &lost[..lost.len().min(20)]);
-    assert!(duplicates <= kills * PER_KILL, "{duplicates} duplicates after {kills} kills");
+    assert!(
+        lost.is_empty(),
+        "lost {} entries: {:?}",
+        lost.len(),
+        &lost[..lost.len().min(20)]
+    );
+    assert!(
+        duplicates <= kills * PER_KILL,
+        "{duplicates} duplicates after {kills} kills"
+    );
     assert!(read_all.is_some(), "every entry is processed");
+    assert_eq!(
+        pending_of(&stream, &group, "member-0").await,
+        0,
+        "the dead member's entries were claimed"
+    );
 }

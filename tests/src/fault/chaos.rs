@@ -111,11 +111,12 @@ impl Members {
         self.members.is_empty()
     }
 
-    /// For `duration`, every 1–3 s (`gap_ms`), replace a member picked by `dice` the way `how`
-    /// picks (bounded: at most `duration / gap_ms.0` replacements). A SIGTERMed member has
-    /// `grace` to stop before it is killed.
+    /// For `duration`, every 1–3 s (`gap_ms`), replace a member of `among` picked by `dice` the
+    /// way `how` picks (bounded: at most `duration / gap_ms.0` replacements). A SIGTERMed member
+    /// has `grace` to stop before it is killed.
     pub async fn chaos(
         &mut self,
+        among: std::ops::Range<usize>,
         duration: Duration,
         gap_ms: (u64, u64),
         grace: Duration,
@@ -131,7 +132,7 @@ impl Members {
                 break;
             }
             tokio::time::sleep(gap).await;
-            let i = dice.between(0, self.members.len() as u64 - 1) as usize;
+            let i = dice.between(among.start as u64, among.end as u64 - 1) as usize;
             let member = &mut self.members[i].0;
             match how(dice) {
                 Replacement::Kill => {
