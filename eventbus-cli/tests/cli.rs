@@ -694,6 +694,7 @@ fn config_check_env_shows_each_connection_s_security_with_secrets_masked() {
         .env(names::API_KEY, "eventbus")
         .env(names::API_SECRET, "MARKER-kafka-secret")
         .env(names::SSL_CA_LOCATION, &ca)
+        .env(names::CONSUMER_GROUP_INSTANCE_ID, "lms-worker-0")
         .env("EVENT_BUS_KAFKA_OPTION_SESSION_TIMEOUT_MS", "10000")
         .env(
             "EVENT_BUS_KAFKA_OPTION_SSL_KEYSTORE_PASSWORD",
@@ -712,6 +713,9 @@ fn config_check_env_shows_each_connection_s_security_with_secrets_masked() {
              (password ***), TLS with CA {ca}, hostname verified"
         ),
         "kafka options: session.timeout.ms=10000, ssl.keystore.password=***".to_owned(),
+        "kafka consumer groups: classic protocol, cooperative-sticky, session 10s, static member \
+         \"lms-worker-0\", revocation drain 10s"
+            .to_owned(),
         "schema registry https://registry.example: basic auth as \"registry-user\" (password ***)"
             .to_owned(),
         "schema registry TLS: trusts the system's CAs".to_owned(),

@@ -125,7 +125,13 @@ fn connections(json: bool) -> Result<usize, CliError> {
     let mut problems = Vec::new();
     if set(names::BOOTSTRAP_SERVERS) || set(names::SCHEMA_REGISTRY_URL) {
         match super::bus::settings_from_env() {
-            Ok(settings) => lines.extend(settings.describe_security()),
+            Ok(settings) => {
+                lines.extend(settings.describe_security());
+                lines.push(format!(
+                    "kafka consumer groups: {}",
+                    settings.group().describe()
+                ));
+            }
             Err(error) => problems.push(format!("kafka: {error}")),
         }
         let build = LibrdkafkaBuild::current();
