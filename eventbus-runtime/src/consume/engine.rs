@@ -480,3 +480,219 @@ async fn settle<T: Transport, L: Ledger<T::Message>>(
     ledger.settled(message).await;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::telemetry::metrics::System;
+    use std::sync::{Arc, Mutex};
+    use tokio::sync::Notify;
+
+    /// A message of the test transport: its shard, key and id; it runs until its gate opens.
+    struct Msg {
+        shard: Shard,
+        key: u8,
+        id: u32,
+        gate: Arc<Notify>,
+    }
+
+    struct TestTransport {
+        metrics: ConsumerMetrics,
+        started: Mutex<Vec<u32>>,
+    }
+
+    impl Transport for TestTransport {
+        type Message = Msg;
+
+        fn lane(&self, m: &Msg) -> LaneKey {
+            (m.shard, Some(vec![m.key]))
+        }
+
+        fn position(&self, m: &Msg) -> Position {
+            Position::Memory {
+                topic: "test".into(),
+                index: m.id as usize,
+            }
+        }
+
+        async fn process(&self, m: &Msg) -> Result<u32, Failure> {
+            self.started.lock().unwrap().push(m.id);
+            m.gate.notified().await;
+            Ok(1)
+        }
+
+        async fn failed(&self, _: &Msg, _: MessageError) -> Result<(), ConsumerError> {
+            Ok(())
+        }
+
+        fn metrics(&self) -> &ConsumerMetrics {
+            &self.metrics
+        }
+    }
+
+    #[derive(Default)]
+    struct TestLedger {
+        settled: Vec<u32>,
+        revoked: Vec<Vec<Shard>>,
+    }
+
+    impl Ledger<Msg> for TestLedger {
+        async fn settled(&mut self, m: &Msg) {
+            self.settled.push(m.id);
+        }
+
+        async fn revoked(&mut self, shards: &[Shard]) {
+            self.revoked.push(shards.to_vec());
+        }
+
+        async fn finish(&mut self) -> Result<(), ConsumerError> {
+            Ok(())
+        }
+    }
+
+    fn settings(revocation_timeout: Duration) -> EngineSettings {
+        EngineSettings {
+            max_in_flight: 4,
+            consecutive_errors_limit: None,
+            poll_failure_sleep: Duration::from_millis(10),
+            revocation_timeout,
+        }
+    }
+
+    fn msg(shard: Shard, key: u8, id: u32, gate: &Arc<Notify>) -> Msg {
+        Msg {
+            shard,
+            key,
+            id,
+            gate: gate.clone(),
+        }
+    }
+
+    /// Run the engine over `reads` and `revocations` until shutdown; what the ledger saw.
+    struct Harness {
+        reads: mpsc::Sender<Read<Msg>>,
+        revocations: mpsc::UnboundedSender<RevokeRequest>,
+        shutdown: CancellationToken,
+        run: tokio::task::JoinHandle<(TestLedger, Vec<u32>)>,
+    }
+
+    fn start(revocation_timeout: Duration) -> Harness {
+        let (reads, reads_in) = mpsc::channel(4);
+        let (revocations, revocations_in) = mpsc::unbounded_channel();
+        let shutdown = CancellationToken::new();
+        let token = shutdown.clone();
+        let run = tokio::spawn(async move {
+            let transport = TestTransport {
+                metrics: ConsumerMetrics::new(System::Memory, "engine-test", "g"),
+                started: Mutex::default(),
+            };
+            let mut ledger = TestLedger::default();
+            let mut inbox = Inbox {
+                reads: reads_in,
+                revocations: Some(revocations_in),
+            };
+            let mut summary = ConsumeSummary::default();
+            run(
+                &transport,
+                &mut ledger,
+                &mut inbox,
+                &settings(revocation_timeout),
+                &token,
+                &mut summary,
+            )
+            .await
+            .unwrap();
+            let started = transport.started.lock().unwrap().clone();
+            (ledger, started)
+        });
+        Harness {
+            reads,
+            revocations,
+            shutdown,
+            run,
+        }
+    }
+
+    async fn revoke(h: &Harness, shards: Vec<Shard>) -> oneshot::Receiver<()> {
+        let (done, answered) = oneshot::channel();
+        h.revocations.send(RevokeRequest { shards, done }).unwrap();
+        answered
+    }
+
+    #[tokio::test]
+    async fn a_revocation_waits_for_its_running_events_and_drops_the_waiting_ones() {
+        let h = start(Duration::from_secs(30));
+        let (slow, fast) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+        // Shard 1: event 1 runs (held by its gate), event 2 waits behind it (same key).
+        // Shard 2: event 3 runs.
+        h.reads
+            .send(Read::Messages(vec![
+                msg(1, 7, 1, &slow),
+                msg(1, 7, 2, &fast),
+                msg(2, 7, 3, &slow),
+            ]))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let mut answered = revoke(&h, vec![1]).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        assert!(
+            answered.try_recv().is_err(),
+            "not answered while event 1 of shard 1 runs"
+        );
+        // Event 1 (and 3) finish: settled, then the revocation is answered.
+        slow.notify_waiters();
+        tokio::time::timeout(Duration::from_secs(5), answered)
+            .await
+            .expect("answered once drained")
+            .unwrap();
+        h.shutdown.cancel();
+        let (ledger, started) = h.run.await.unwrap();
+        assert_eq!(ledger.revoked, vec![vec![1]]);
+        let mut settled = ledger.settled.clone();
+        settled.sort_unstable();
+        assert_eq!(
+            settled,
+            vec![1, 3],
+            "event 2 of the revoked shard was dropped"
+        );
+        assert!(!started.contains(&2), "event 2 never started: {started:?}");
+    }
+
+    #[tokio::test]
+    async fn an_event_finishing_after_the_revocation_timeout_is_not_settled() {
+        let h = start(Duration::from_millis(100));
+        let (stuck, other) = (Arc::new(Notify::new()), Arc::new(Notify::new()));
+        h.reads
+            .send(Read::Messages(vec![
+                msg(1, 1, 1, &stuck),
+                msg(2, 1, 2, &other),
+            ]))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        let answered = revoke(&h, vec![1]).await;
+        tokio::time::timeout(Duration::from_secs(5), answered)
+            .await
+            .expect("answered at the revocation timeout")
+            .unwrap();
+        // The shard comes back (an eager reassignment): its new event runs and settles, the
+        // late one does not, though it finishes after.
+        let again = Arc::new(Notify::new());
+        h.reads
+            .send(Read::Messages(vec![msg(1, 2, 3, &again)]))
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        stuck.notify_waiters();
+        again.notify_waiters();
+        other.notify_waiters();
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        h.shutdown.cancel();
+        let (ledger, _) = h.run.await.unwrap();
+        let mut settled = ledger.settled.clone();
+        settled.sort_unstable();
+        assert_eq!(settled, vec![2, 3], "event 1 finished late: not settled");
+        assert_eq!(ledger.revoked, vec![vec![1]]);
+    }
+}
