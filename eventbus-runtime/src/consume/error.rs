@@ -50,14 +50,11 @@ impl fmt::Display for Position {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConsumerError {
-    /// The Kafka consumer or its dead-letter producer could not be created.
-    #[cfg(feature = "kafka")]
+    /// The transport could not be set up: the Kafka consumer or its dead-letter producer could
+    /// not be created (a `kafka::KafkaError` inside), the Redis connection or the consumer group
+    /// could not be set up (a `redis::RedisError`); `downcast_ref` tells which.
     #[error(transparent)]
-    Kafka(#[from] crate::kafka::KafkaError),
-    /// The Redis connection or the consumer group could not be set up.
-    #[cfg(feature = "redis")]
-    #[error(transparent)]
-    Redis(#[from] crate::redis::RedisError),
+    Setup(Box<dyn std::error::Error + Send + Sync>),
     /// Subscribing to the topic failed.
     #[cfg(feature = "kafka")]
     #[error("subscribing to {topic}: {source}")]

@@ -168,3 +168,9 @@ pub enum KafkaError {
     #[error("Kafka: {0}")]
     Kafka(#[from] rdkafka::error::KafkaError),
 }
+
+impl From<KafkaError> for crate::consume::ConsumerError {
+    fn from(error: KafkaError) -> Self {
+        crate::consume::ConsumerError::Setup(Box::new(error))
+    }
+}

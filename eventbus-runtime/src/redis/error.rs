@@ -120,3 +120,9 @@ fn connect_detail(settings: &crate::settings::RedisSettings, error: &redis::Redi
     }
     text
 }
+
+impl From<RedisError> for crate::consume::ConsumerError {
+    fn from(error: RedisError) -> Self {
+        crate::consume::ConsumerError::Setup(Box::new(error))
+    }
+}

@@ -273,7 +273,7 @@ impl KafkaConsumer {
             metrics: ConsumerMetrics::new(System::Kafka, &self.full_topic, &self.group_id),
         };
         let poller = Poller::start(self.consumer.clone(), link).map_err(|source| {
-            ConsumerError::Kafka(KafkaError::Thread {
+            ConsumerError::from(KafkaError::Thread {
                 what: "consumer poller",
                 source,
             })
