@@ -224,6 +224,10 @@ pub(crate) async fn run<T: Transport, L: Ledger<T::Message>>(
     let mut reader_done = false;
     // Set once the engine stops reading: how the run ends, after the running messages.
     let mut ending: Option<Result<(), ConsumerError>> = None;
+    // One wait for the shutdown for the whole run (made anew at each turn, it would register
+    // with the token and leave it again for every message).
+    let cancelled = shutdown.cancelled();
+    tokio::pin!(cancelled);
     loop {
         if ending.is_none() {
             if let Some((count, last)) = errors.exceeded() {
@@ -261,7 +265,7 @@ pub(crate) async fn run<T: Transport, L: Ledger<T::Message>>(
         let deadline = revocation.as_ref().map(|r| r.deadline);
         tokio::select! {
             biased;
-            () = shutdown.cancelled(), if ending.is_none() => ending = Some(Ok(())),
+            () = &mut cancelled, if ending.is_none() => ending = Some(Ok(())),
             Some((key, epoch, message, outcome)) = running.next() => {
                 let current = epochs.get(&key.0).copied().unwrap_or(0) == epoch;
                 if let Err(Failure::Transient(error)) = &outcome {

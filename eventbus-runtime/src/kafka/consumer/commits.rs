@@ -70,11 +70,12 @@ impl Committer {
         }
     }
 
-    /// An offset was stored: commit it now, or with the next request if one is in flight or was
-    /// sent less than [`COMMIT_GAP`] ago.
-    pub(super) fn stored(&mut self) {
+    /// A message was settled: commit it now, or with the next request if one is in flight or was
+    /// sent less than [`COMMIT_GAP`] ago; `store` runs just before a request goes (it stores the
+    /// offsets the request commits).
+    pub(super) fn stored(&mut self, store: impl FnOnce()) {
         self.waiting += 1;
-        self.send_if_free();
+        self.send_if_free(store);
     }
 
     /// Whether [`COMMIT_WAITING_MAX`] offsets wait for the request in flight: read no more
@@ -92,7 +93,7 @@ impl Committer {
     /// Until the request in flight is answered, or the gap the waiting offsets wait for is over
     /// (pending forever if neither); then the offsets that waited go. Cancel-safe: the request
     /// stays in flight, and the gap keeps its end, if this is dropped.
-    pub(super) async fn answered(&mut self) {
+    pub(super) async fn answered(&mut self, store: impl FnOnce()) {
         if let Some(request) = self.in_flight.as_mut() {
             let result = request.await;
             self.in_flight = None;
@@ -103,7 +104,7 @@ impl Committer {
         } else {
             return std::future::pending().await;
         }
-        self.send_if_free();
+        self.send_if_free(store);
     }
 
     /// Wait for the request in flight, if any, without sending the offsets that waited for it:
@@ -121,7 +122,7 @@ impl Committer {
         self.gap = None;
     }
 
-    fn send_if_free(&mut self) {
+    fn send_if_free(&mut self, store: impl FnOnce()) {
         if self.waiting == 0 || self.in_flight.is_some() {
             return;
         }
@@ -136,6 +137,7 @@ impl Committer {
                 }
             }
         }
+        store();
         self.gap = None;
         self.waiting = 0;
         self.sent_at = Some(Instant::now());
@@ -194,7 +196,7 @@ mod tests {
     }
 
     async fn answered(committer: &mut Committer) {
-        tokio::time::timeout(Duration::from_secs(10), committer.answered())
+        tokio::time::timeout(Duration::from_secs(10), committer.answered(|| {}))
             .await
             .expect("the request is answered");
     }
@@ -203,17 +205,17 @@ mod tests {
     async fn one_request_in_flight_and_at_most_the_maximum_waiting() {
         let mut committer = committer();
         assert!(committer.in_flight.is_none());
-        committer.stored();
+        committer.stored(|| {});
         assert!(
             committer.in_flight.is_some(),
             "the first offset goes at once"
         );
         for _ in 1..COMMIT_WAITING_MAX {
-            committer.stored();
+            committer.stored(|| {});
             assert!(!committer.full());
         }
         assert_eq!(committer.waiting, COMMIT_WAITING_MAX - 1);
-        committer.stored();
+        committer.stored(|| {});
         assert!(
             committer.full(),
             "{COMMIT_WAITING_MAX} offsets wait: read no more"
@@ -231,8 +233,8 @@ mod tests {
             "nothing waited: nothing sent"
         );
         assert!(!committer.pending());
-        committer.stored();
-        committer.stored();
+        committer.stored(|| {});
+        committer.stored(|| {});
         committer.finish().await;
         assert!(
             committer.in_flight.is_none() && !committer.pending(),
@@ -245,15 +247,15 @@ mod tests {
     async fn requests_are_a_gap_apart_unless_the_maximum_waits() {
         let mut committer = committer();
         committer.min_gap = Duration::from_millis(200);
-        committer.stored();
+        committer.stored(|| {});
         let first = committer.sent_at.expect("the first offset goes at once");
         answered(&mut committer).await;
-        committer.stored();
+        committer.stored(|| {});
         assert!(
             committer.in_flight.is_none() && committer.pending(),
             "within the gap: the offset waits"
         );
-        committer.stored();
+        committer.stored(|| {});
         answered(&mut committer).await;
         let second = committer.sent_at.expect("sent when the gap is over");
         assert!(committer.in_flight.is_some());
@@ -261,10 +263,10 @@ mod tests {
         assert!(second - first >= committer.min_gap);
         answered(&mut committer).await;
         for _ in 1..COMMIT_WAITING_MAX {
-            committer.stored();
+            committer.stored(|| {});
         }
         assert!(committer.pending() && committer.in_flight.is_none());
-        committer.stored();
+        committer.stored(|| {});
         assert!(
             committer.in_flight.is_some() && committer.gap.is_none(),
             "{COMMIT_WAITING_MAX} waiting offsets go without waiting for the gap"

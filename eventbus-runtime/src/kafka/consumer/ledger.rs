@@ -12,6 +12,7 @@ use crate::consume::ConsumerError;
 use rdkafka::consumer::Consumer;
 use rdkafka::message::{Message, OwnedMessage};
 use rdkafka::types::RDKafkaErrorCode;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -32,29 +33,73 @@ fn in_rebalance(error: &rdkafka::error::KafkaError) -> bool {
     )
 }
 
-/// The offsets of one consumer's messages, from read to committed.
+/// With a commit interval, the settled offsets are stored at most this often (librdkafka commits
+/// what is stored every interval).
+const STORE_GAP: Duration = Duration::from_millis(1);
+
+/// The offsets of one consumer's messages, from read to committed. The offset to store of each
+/// partition is kept and stored only when a commit request is about to go (or, with a commit
+/// interval, at most every [`STORE_GAP`]): storing costs a topic lookup in librdkafka, once per
+/// request instead of once per message.
 pub(super) struct KafkaLedger {
     consumer: Arc<Inner>,
     offsets: OpenOffsets,
     committer: Committer,
+    /// Offsets settled and not stored yet, by partition.
+    unstored: Unstored,
     /// librdkafka commits the stored offsets every interval (`consumer_commit_interval`).
     auto_commit: bool,
+    /// When offsets were last stored (with a commit interval).
+    stored_at: std::time::Instant,
+}
+
+/// The offsets to store, by partition, of the consumer's topic.
+struct Unstored {
+    consumer: Arc<Inner>,
+    topic: String,
+    offsets: HashMap<i32, i64>,
+}
+
+impl Unstored {
+    /// Store every offset kept; a failure only means the messages may be delivered again.
+    fn store(&mut self) {
+        for (partition, offset) in self.offsets.drain() {
+            if let Err(error) = self.consumer.store_offset(&self.topic, partition, offset) {
+                tracing::warn!(
+                    %error,
+                    topic = %self.topic,
+                    partition,
+                    offset,
+                    "storing the offset failed (partition revoked?); the messages may be delivered again"
+                );
+            }
+        }
+    }
 }
 
 impl KafkaLedger {
-    /// The ledger of `consumer`; `auto_commit`: librdkafka commits every interval.
-    pub(super) fn new(consumer: Arc<Inner>, auto_commit: bool) -> Self {
+    /// The ledger of `consumer` of `topic` (the full name); `auto_commit`: librdkafka commits
+    /// every interval.
+    pub(super) fn new(consumer: Arc<Inner>, topic: &str, auto_commit: bool) -> Self {
         KafkaLedger {
             committer: Committer::new(consumer.clone()),
+            unstored: Unstored {
+                consumer: consumer.clone(),
+                topic: topic.to_owned(),
+                offsets: HashMap::new(),
+            },
             consumer,
             offsets: OpenOffsets::default(),
             auto_commit,
+            stored_at: std::time::Instant::now(),
         }
     }
 
-    /// Commit the stored offsets now, synchronously, after the request in flight.
+    /// Store what is kept, then commit the stored offsets now, synchronously, after the request
+    /// in flight.
     async fn commit_now(&mut self) -> Result<(), rdkafka::error::KafkaError> {
         self.committer.finish().await;
+        self.unstored.store();
         let result = commit_in_thread(self.consumer.clone())
             .await
             .unwrap_or(Ok(()));
@@ -71,26 +116,22 @@ impl Ledger<OwnedMessage> for KafkaLedger {
         self.offsets.read(message.partition(), message.offset());
     }
 
-    /// Store the offset below which every message of the partition is settled, if it grew, and
-    /// commit it (with the next request if one is in flight); a failure only means the message
-    /// may be delivered again.
+    /// Keep the offset below which every message of the partition is settled, if it grew, and
+    /// commit it (with the next request if one is in flight).
     async fn settled(&mut self, message: &OwnedMessage) {
-        let (topic, partition) = (message.topic(), message.partition());
+        let partition = message.partition();
         let Some(offset) = self.offsets.settled(partition, message.offset()) else {
             return;
         };
-        if let Err(error) = self.consumer.store_offset(topic, partition, offset) {
-            tracing::warn!(
-                %error,
-                topic,
-                partition,
-                offset,
-                "storing the offset failed (partition revoked?); the message may be delivered again"
-            );
-            return;
-        }
-        if !self.auto_commit {
-            self.committer.stored();
+        self.unstored.offsets.insert(partition, offset);
+        if self.auto_commit {
+            if self.stored_at.elapsed() >= STORE_GAP {
+                self.unstored.store();
+                self.stored_at = std::time::Instant::now();
+            }
+        } else {
+            let unstored = &mut self.unstored;
+            self.committer.stored(|| unstored.store());
         }
     }
 
@@ -113,13 +154,20 @@ impl Ledger<OwnedMessage> for KafkaLedger {
     }
 
     fn pending(&self) -> bool {
-        self.committer.pending()
+        self.committer.pending() || (self.auto_commit && !self.unstored.offsets.is_empty())
     }
 
     async fn background(&mut self) {
-        self.committer.answered().await;
+        if self.committer.pending() {
+            let unstored = &mut self.unstored;
+            self.committer.answered(|| unstored.store()).await;
+        } else {
+            // With a commit interval: what was kept is stored within the gap.
+            tokio::time::sleep(STORE_GAP).await;
+            self.unstored.store();
+            self.stored_at = std::time::Instant::now();
+        }
     }
-
     /// The last commit, bounded in time ([`LAST_COMMIT_WAIT`]). A rebalance in progress
     /// refuses it (the member's generation is changing), and a coordinator that cannot be reached
     /// holds it: then the offsets stay stored and are committed when the partitions are revoked

@@ -284,7 +284,7 @@ impl KafkaConsumer {
         };
         let auto_commit = !self.settings.consumer_commit_interval().is_zero();
         self.consumer.context().commit_on_revoke(!auto_commit);
-        let mut ledger = KafkaLedger::new(self.consumer.clone(), auto_commit);
+        let mut ledger = KafkaLedger::new(self.consumer.clone(), &self.full_topic, auto_commit);
         let result = engine::run(
             self,
             &mut ledger,
@@ -506,8 +506,12 @@ fn position<M: Message>(message: &M) -> Position {
 impl Transport for KafkaConsumer {
     type Message = OwnedMessage;
 
-    /// Its partition and key: the events of one key run in the order of their partition.
+    /// Its partition and key: the events of one key run in the order of their partition. One
+    /// event at a time: the partition alone (nothing runs beside it to order against).
     fn lane(&self, message: &OwnedMessage) -> LaneKey {
+        if self.settings.common().max_in_flight <= 1 {
+            return (message.partition(), None);
+        }
         (message.partition(), message.key().map(<[u8]>::to_vec))
     }
 

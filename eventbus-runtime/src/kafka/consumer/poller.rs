@@ -62,6 +62,7 @@ impl Poller {
 fn poll(consumer: &Inner, stop: &AtomicBool) {
     while !stop.load(Ordering::Relaxed) {
         let mut timeout = POLL_SLICE;
+        let mut read_any = false;
         // Read what is there, up to a batch, then send it.
         let failure = loop {
             let Some(polled) = consumer.poll(timeout) else {
@@ -70,7 +71,7 @@ fn poll(consumer: &Inner, stop: &AtomicBool) {
             timeout = Duration::ZERO;
             match polled {
                 Ok(message) => {
-                    consumer.context().connection_log().connected();
+                    read_any = true;
                     let full = {
                         let mut link = consumer.context().link();
                         let Some(engine) = link.as_mut() else {
@@ -86,6 +87,9 @@ fn poll(consumer: &Inner, stop: &AtomicBool) {
                 Err(error) => break Some(error),
             }
         };
+        if read_any {
+            consumer.context().connection_log().connected();
+        }
         let mut link = consumer.context().link();
         let Some(engine) = link.as_mut() else {
             return;
