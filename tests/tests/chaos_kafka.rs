@@ -122,13 +122,14 @@ async fn chaos(scenario: Scenario) {
         resolved.clone(),
     ));
     let done = members
-        .chaos(0..MEMBERS, CHAOS, (1000, 3000), GRACE, &mut dice, |dice| {
-            if dice.between(0, 1) == 0 {
-                Replacement::Kill
-            } else {
-                Replacement::Term
-            }
-        })
+        .chaos(
+            0..MEMBERS,
+            CHAOS,
+            (1000, 3000),
+            GRACE,
+            &mut dice,
+            Replacement::either,
+        )
         .await
         .expect("chaos");
     let chaos_over = Instant::now();

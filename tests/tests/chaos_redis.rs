@@ -128,13 +128,14 @@ async fn chaos_three_consumers_with_claiming() {
     members.member(0).kill().expect("SIGKILL member 0");
     let orphans = pending_of(&stream, &group, "member-0").await;
     let done = members
-        .chaos(1..MEMBERS, CHAOS, (1000, 3000), GRACE, &mut dice, |dice| {
-            if dice.between(0, 1) == 0 {
-                Replacement::Kill
-            } else {
-                Replacement::Term
-            }
-        })
+        .chaos(
+            1..MEMBERS,
+            CHAOS,
+            (1000, 3000),
+            GRACE,
+            &mut dice,
+            Replacement::either,
+        )
         .await
         .expect("chaos");
     let kills = done.kills + 1;

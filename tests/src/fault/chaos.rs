@@ -55,6 +55,17 @@ pub enum Replacement {
     Term,
 }
 
+impl Replacement {
+    /// SIGKILL or SIGTERM, as `dice` rolls (even odds).
+    pub fn either(dice: &mut Dice) -> Self {
+        if dice.between(0, 1) == 0 {
+            Replacement::Kill
+        } else {
+            Replacement::Term
+        }
+    }
+}
+
 /// The members of one group, each a process with its own folder.
 #[derive(Debug)]
 pub struct Members {
