@@ -14,6 +14,7 @@ use eventbus_runtime::consume::HELD_PER_IN_FLIGHT;
 use eventbus_runtime::redis::RedisProducer;
 use eventbus_runtime::settings::RedisSettings;
 use eventbus_tests::fault::chaos::{Dice, Members, Replacement};
+use eventbus_tests::fault::consumer::RECEIVER_WAIT_MS;
 use eventbus_tests::fault::{
     exclusive, finish_producing, produce_numbered, ConsumerTransport, Pacing, Resolved,
 };
@@ -97,7 +98,14 @@ async fn chaos_three_consumers_with_claiming() {
         &stream,
         &group,
         MEMBERS,
-        |_| env.clone(),
+        |i| {
+            let mut env = env.clone();
+            if i == 0 {
+                // Slow receivers: member 0 holds entries when it is killed.
+                env.push((RECEIVER_WAIT_MS.into(), "200".into()));
+            }
+            env
+        },
     )
     .expect("members");
     let settings = RedisSettings::builder(url())
@@ -122,7 +130,7 @@ async fn chaos_three_consumers_with_claiming() {
     // Member 0 dies for good once it holds entries: only the others' claims process them.
     members
         .member(0)
-        .wait_progress(200, Duration::from_secs(60))
+        .wait_progress(20, Duration::from_secs(60))
         .await
         .expect("member 0 processes entries");
     members.member(0).kill().expect("SIGKILL member 0");

@@ -129,7 +129,7 @@ fn connections(json: bool) -> Result<usize, CliError> {
                 lines.extend(settings.describe_security());
                 lines.push(format!(
                     "kafka consumer groups: {}",
-                    settings.group().describe()
+                    settings.group().describe_with(settings.client_options())
                 ));
             }
             Err(error) => problems.push(format!("kafka: {error}")),

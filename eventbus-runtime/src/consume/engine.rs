@@ -229,6 +229,11 @@ pub(crate) async fn run<T: Transport, L: Ledger<T::Message>>(
     let cancelled = shutdown.cancelled();
     tokio::pin!(cancelled);
     loop {
+        // Asked to stop (by a receiver too, as the command line's `max_messages` does): no new
+        // event starts.
+        if ending.is_none() && shutdown.is_cancelled() {
+            ending = Some(Ok(()));
+        }
         if ending.is_none() {
             if let Some((count, last)) = errors.exceeded() {
                 ending = Some(Err(ConsumerError::TooManyErrors { count, last }));

@@ -76,6 +76,13 @@ pub fn consumer_config(settings: &KafkaSettings, group_id: &str) -> ClientConfig
     for (property, value) in settings.group().properties() {
         config.set(property, value);
     }
+    // A static member given as a librdkafka option gets a static member's default session too.
+    if settings.group().protocol == crate::settings::GroupProtocol::Classic
+        && settings.client_options().get("group.instance.id").is_some()
+    {
+        let session = settings.group().classic_session(true);
+        config.set("session.timeout.ms", session.as_millis().to_string());
+    }
     if interval.is_zero() {
         config.set("enable.auto.commit", "false");
     } else {

@@ -555,7 +555,7 @@ impl Ledger<StreamEntry> for Acks {
         self.held
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .remove(&entry.id);
+            .acknowledged(&entry.id);
     }
 
     async fn finish(&mut self) -> Result<(), ConsumerError> {

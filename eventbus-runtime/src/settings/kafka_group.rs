@@ -10,7 +10,7 @@
 //! partitions and holds the session timeout and heartbeat interval, so those two settings and
 //! the classic strategies are refused with it.
 
-use super::{names, parse_seconds, SettingsError};
+use super::{names, parse_seconds, ClientOptions, SettingsError};
 use std::fmt;
 use std::time::Duration;
 
@@ -103,6 +103,12 @@ impl fmt::Display for AssignmentStrategy {
 /// chaos tests measured 83 s after the last crash before every event was read; 10 s: see the
 /// README). A member must heartbeat within it (librdkafka does, from its own thread, every 3 s).
 pub const DEFAULT_SESSION_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The default session timeout of a static member (`group.instance.id`): librdkafka's 45 s. A
+/// static member is meant to come back within its session (a restart keeps its partitions), and
+/// with 10 s a coordinator that fails over for longer fences it for good (`FENCED_INSTANCE_ID`,
+/// fatal in librdkafka: seen in the three-broker coordinator fault test).
+pub const DEFAULT_STATIC_SESSION_TIMEOUT: Duration = Duration::from_secs(45);
 
 /// The default of [`GroupMembership::revocation_timeout`]: how long a member finishes the events
 /// of partitions taken from it before it lets them go.
@@ -244,7 +250,7 @@ impl GroupMembership {
             }
         }
         let session = match self.protocol {
-            GroupProtocol::Classic => Some(self.session_timeout.unwrap_or(DEFAULT_SESSION_TIMEOUT)),
+            GroupProtocol::Classic => Some(self.classic_session(false)),
             GroupProtocol::Consumer => None,
         };
         if let (Some(session), Some(poll)) = (session, self.max_poll_interval) {
@@ -306,8 +312,7 @@ impl GroupMembership {
                     "partition.assignment.strategy",
                     strategy.as_str().to_owned(),
                 ));
-                let session = self.session_timeout.unwrap_or(DEFAULT_SESSION_TIMEOUT);
-                properties.push(("session.timeout.ms", ms(session)));
+                properties.push(("session.timeout.ms", ms(self.classic_session(false))));
                 if let Some(heartbeat) = self.heartbeat_interval {
                     properties.push(("heartbeat.interval.ms", ms(heartbeat)));
                 }
@@ -327,39 +332,62 @@ impl GroupMembership {
         properties
     }
 
+    /// The classic protocol's session timeout: the one set, else 45 s for a static member (also
+    /// when `group.instance.id` comes as a librdkafka option: `static_by_option`), else 10 s.
+    pub(crate) fn classic_session(&self, static_by_option: bool) -> Duration {
+        match self.session_timeout {
+            Some(session) => session,
+            None if self.instance_id.is_some() || static_by_option => {
+                DEFAULT_STATIC_SESSION_TIMEOUT
+            }
+            None => DEFAULT_SESSION_TIMEOUT,
+        }
+    }
+
     /// The properties of the settings given explicitly (not the defaults): a librdkafka option
     /// may override a default, not a setting.
     pub(crate) fn explicit_properties(&self) -> Vec<(&'static str, String)> {
-        let defaults = GroupMembership {
-            protocol: self.protocol,
-            ..GroupMembership::default()
-        }
-        .properties();
         self.properties()
             .into_iter()
-            .filter(|(name, value)| {
-                let default = defaults.iter().find(|(n, _)| n == name);
-                default.is_none_or(|(_, v)| v != value)
-                    || (*name == "group.protocol" && self.protocol == GroupProtocol::Consumer)
-                    || (*name == "session.timeout.ms" && self.session_timeout.is_some())
-                    || (*name == "partition.assignment.strategy" && self.strategy.is_some())
+            .filter(|(name, _)| match *name {
+                "group.protocol" => self.protocol == GroupProtocol::Consumer,
+                "session.timeout.ms" => self.session_timeout.is_some(),
+                "partition.assignment.strategy" => self.strategy.is_some(),
+                // The others are there only when set.
+                _ => true,
             })
             .collect()
     }
 
     /// In words: `classic protocol, cooperative-sticky, session 10s, static member "web-0"`.
     pub fn describe(&self) -> String {
+        self.describe_with(&ClientOptions::default())
+    }
+
+    /// In words, as a consumer configured with `options` (librdkafka options override the
+    /// defaults: a `session.timeout.ms`, `partition.assignment.strategy` or `group.instance.id`
+    /// there is what the consumer uses).
+    pub fn describe_with(&self, options: &ClientOptions) -> String {
         let mut text = format!("{} protocol", self.protocol);
-        match (self.protocol, self.strategy) {
-            (GroupProtocol::Classic, strategy) => text.push_str(&format!(
+        let option_strategy = options.get("partition.assignment.strategy");
+        match (self.protocol, self.strategy, option_strategy) {
+            (GroupProtocol::Classic, None, Some(option)) => text.push_str(&format!(", {option}")),
+            (GroupProtocol::Classic, strategy, _) => text.push_str(&format!(
                 ", {}",
                 strategy.unwrap_or(AssignmentStrategy::CooperativeSticky)
             )),
-            (GroupProtocol::Consumer, Some(strategy)) => text.push_str(&format!(", {strategy}")),
-            (GroupProtocol::Consumer, None) => text.push_str(", the broker's assignor"),
+            (GroupProtocol::Consumer, Some(strategy), _) => text.push_str(&format!(", {strategy}")),
+            (GroupProtocol::Consumer, None, _) => text.push_str(", the broker's assignor"),
         }
+        let static_by_option = options.get("group.instance.id");
         let session = match self.protocol {
-            GroupProtocol::Classic => Some(self.session_timeout.unwrap_or(DEFAULT_SESSION_TIMEOUT)),
+            GroupProtocol::Classic => Some(
+                options
+                    .get("session.timeout.ms")
+                    .and_then(|ms| ms.parse().ok())
+                    .map(Duration::from_millis)
+                    .unwrap_or_else(|| self.classic_session(static_by_option.is_some())),
+            ),
             GroupProtocol::Consumer => None,
         };
         for (name, value) in [
@@ -371,7 +399,7 @@ impl GroupMembership {
                 text.push_str(&format!(", {name} {}s", value.as_secs_f64()));
             }
         }
-        if let Some(id) = &self.instance_id {
+        if let Some(id) = self.instance_id.as_deref().or(static_by_option) {
             text.push_str(&format!(", static member {id:?}"));
         }
         text.push_str(&format!(
@@ -442,6 +470,12 @@ mod tests {
             Some("lms-worker-0")
         );
         assert_eq!(membership.revocation_timeout, Duration::from_millis(2500));
+        let static_member = read(&[(names::CONSUMER_GROUP_INSTANCE_ID, "lms-worker-1")]).unwrap();
+        assert_eq!(
+            property(&static_member.properties(), "session.timeout.ms"),
+            Some("45000"),
+            "a static member keeps librdkafka's 45 s by default"
+        );
         assert_eq!(
             membership.describe(),
             "classic protocol, roundrobin, session 6s, heartbeat 1.5s, max poll interval 60s, \

@@ -38,7 +38,7 @@
 //! | `EVENT_BUS_KAFKA_CONSUMER_COMMIT_INTERVAL` | `0` | seconds between offset commits; `0`: commit after every message |
 //! | `EVENT_BUS_KAFKA_CONSUMER_GROUP_PROTOCOL` | `classic` | `classic`, or `consumer`: the next-generation protocol (KIP-848, Kafka 4), the broker assigns partitions |
 //! | `EVENT_BUS_KAFKA_CONSUMER_ASSIGNMENT_STRATEGY` | `cooperative-sticky` (classic), the broker's (consumer) | classic: `cooperative-sticky` (incremental), `range` or `roundrobin` (eager); consumer: `uniform` or `range` |
-//! | `EVENT_BUS_KAFKA_CONSUMER_SESSION_TIMEOUT` | `10` (librdkafka's: 45) | classic: seconds before the group takes the partitions of a silent member |
+//! | `EVENT_BUS_KAFKA_CONSUMER_SESSION_TIMEOUT` | `10`; `45` for a static member (librdkafka's: 45) | classic: seconds before the group takes the partitions of a silent member |
 //! | `EVENT_BUS_KAFKA_CONSUMER_HEARTBEAT_INTERVAL` | librdkafka's `3` | classic: seconds between heartbeats |
 //! | `EVENT_BUS_KAFKA_CONSUMER_MAX_POLL_INTERVAL` | librdkafka's `300` | seconds a member may go without reading before it leaves the group |
 //! | `EVENT_BUS_KAFKA_CONSUMER_GROUP_INSTANCE_ID` | none | static membership: this member's stable id (a pod name), kept across restarts |
@@ -79,7 +79,7 @@ pub use registry_tls::RegistryTls;
 pub use common::{CommonNames, CommonSettings, RetryPolicy};
 pub use kafka_group::{
     AssignmentStrategy, GroupMembership, GroupProtocol, DEFAULT_REVOCATION_TIMEOUT,
-    DEFAULT_SESSION_TIMEOUT,
+    DEFAULT_SESSION_TIMEOUT, DEFAULT_STATIC_SESSION_TIMEOUT,
 };
 pub use kafka_options::{is_secret_property, option_property, ClientOptions, OPTION_PREFIX};
 use kafka_security::SecurityInput;

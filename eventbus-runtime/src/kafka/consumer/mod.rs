@@ -78,6 +78,11 @@ use std::time::Duration;
 
 type Inner = BaseConsumer<EventConsumerContext>;
 
+/// The most messages the poller hands the engine at once (fewer when fewer are there: a batch
+/// goes as soon as a poll finds nothing more). Messages in a batch are not processed yet, so
+/// the batch does not add to what a crash redelivers.
+const POLL_BATCH: usize = 256;
+
 /// How long closing the consumer (the dead letters flushed, the group left) may take.
 const CLOSE_WAIT: Duration = Duration::from_secs(15);
 
@@ -266,7 +271,7 @@ impl KafkaConsumer {
         let (revocations, revocations_in) = tokio::sync::mpsc::unbounded_channel();
         let link = EngineLink {
             batch: Vec::new(),
-            batch_max: (engine_settings.max_in_flight * HELD_PER_IN_FLIGHT).clamp(16, 256),
+            batch_max: POLL_BATCH,
             sender,
             revocations,
             revocation_wait: group.revocation_timeout + REVOCATION_COMMIT_WAIT,

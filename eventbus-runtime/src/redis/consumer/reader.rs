@@ -7,7 +7,8 @@
 //! 3. new entries (`XREADGROUP ... >`), waiting up to the poll timeout for one.
 //!
 //! Entries this consumer holds (read and not acknowledged) are never sent twice: a claim that
-//! returns one of them (ours, idle while it waits behind its key) skips it.
+//! returns one of them (ours, idle while it waits behind its key), or one acknowledged while the
+//! claim ran, skips it.
 
 use super::super::entry::{entries_of_list, entries_of_reply, ReplyError, StreamEntry};
 use super::super::error::RedisError;
@@ -26,8 +27,26 @@ use tokio::time::Instant;
 /// How many entries one read returns at most.
 pub(super) const READ_BATCH: usize = 100;
 
-/// The ids of the entries a consumer holds: sent to its engine and not acknowledged.
-pub(super) type Held = Arc<Mutex<HashSet<String>>>;
+/// The entries a consumer holds: sent to its engine and not acknowledged, and those acknowledged
+/// since the reader's last command (a reply may still list them as pending: acknowledged while
+/// the command ran).
+#[derive(Debug, Default)]
+pub(super) struct HeldIds {
+    ids: HashSet<String>,
+    acknowledged: HashSet<String>,
+}
+
+impl HeldIds {
+    /// An entry was acknowledged: no longer held.
+    pub(super) fn acknowledged(&mut self, id: &str) {
+        if self.ids.remove(id) {
+            self.acknowledged.insert(id.to_owned());
+        }
+    }
+}
+
+/// The entries a consumer holds, shared by its reader and its acknowledgements.
+pub(super) type Held = Arc<Mutex<HeldIds>>;
 
 /// What the reader reads from.
 pub(super) struct Reader {
@@ -61,6 +80,11 @@ impl Reader {
         let mut phase = Phase::Pending("0".to_owned());
         let mut next_claim = self.claim_idle.map(|_| Instant::now());
         loop {
+            self.held
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .acknowledged
+                .clear();
             let read = tokio::select! {
                 biased;
                 () = stop.cancelled() => return,
@@ -72,9 +96,13 @@ impl Reader {
                 Ok(entries) => {
                     let fresh: Vec<StreamEntry> = {
                         let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+                        let held = &mut *held;
                         entries
                             .into_iter()
-                            .filter(|entry| held.insert(entry.id.clone()))
+                            .filter(|entry| {
+                                !held.acknowledged.contains(&entry.id)
+                                    && held.ids.insert(entry.id.clone())
+                            })
                             .collect()
                     };
                     if fresh.is_empty() {
@@ -104,13 +132,16 @@ impl Reader {
         }
     }
 
-    /// The next entries: claimed ones when a claim is due, else pending or new ones.
+    /// The next entries: this consumer's pending ones first; then claimed ones when a claim is
+    /// due (never during the pending phase, whose reads would list the claimed entries again),
+    /// else new ones.
     async fn next(
         &mut self,
         phase: &mut Phase,
         next_claim: &mut Option<Instant>,
     ) -> Result<Vec<StreamEntry>, RedisError> {
-        if let (Some(idle), Some(due)) = (self.claim_idle, *next_claim) {
+        let claiming = matches!(phase, Phase::New);
+        if let (true, Some(idle), Some(due)) = (claiming, self.claim_idle, *next_claim) {
             if Instant::now() >= due {
                 *next_claim = Some(Instant::now() + idle.max(Duration::from_secs(1)));
                 let claimed = self.claim(idle).await?;
