@@ -421,7 +421,14 @@ impl SchemaRegistryClient {
                 .unwrap_or_else(|e| e.into_inner());
             schemas.entry(id).or_default().clone()
         };
-        cell.get_or_try_init(|| self.get_schema(id)).await.cloned()
+        if let Some(schema) = cell.get() {
+            return Ok(schema.clone());
+        }
+        // Boxed: the fetch's future (an HTTP request) would otherwise make every caller's future
+        // kilobytes larger, and a consumer moves one such future per message.
+        cell.get_or_try_init(|| Box::pin(self.get_schema(id)))
+            .await
+            .cloned()
     }
 
     async fn get_schema(&self, id: u32) -> Result<Arc<RegisteredSchema>, RegistryError> {

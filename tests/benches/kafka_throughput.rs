@@ -15,7 +15,8 @@
 //!
 //! `eval "$(scripts/services.sh up)"; cargo bench -p eventbus-tests --bench kafka_throughput`
 //! (`KAFKA_BENCH_EVENTS`, default 20000; `EVENTBUS_PYTHON` for the Python run; set
-//! `BENCH_SKIP_PYTHON=1` to skip it).
+//! `BENCH_SKIP_PYTHON=1` to skip it; `KAFKA_BENCH_ONLY=consume` produces one round and measures
+//! only consuming, e.g. under `perf record`).
 
 mod common;
 #[path = "common/keyed.rs"]
@@ -44,6 +45,10 @@ const IN_FLIGHT: usize = 5000;
 
 /// Rounds of each producer, alternating.
 const PRODUCE_ROUNDS: usize = 3;
+
+/// Rounds of each consumer (raw, bus committing after every message, bus committing every
+/// second), alternating.
+const CONSUME_ROUNDS: usize = 3;
 
 /// The middle one of `times`.
 fn median(mut times: Vec<Duration>) -> Duration {
@@ -241,23 +246,24 @@ async fn main() {
         .expect("raw producer");
     raw_produce(raw.clone(), &full(raw_topic), &messages[..10]).await;
 
+    let only_consume = std::env::var("KAFKA_BENCH_ONLY").is_ok_and(|v| v == "consume");
+    let produce_rounds = if only_consume { 1 } else { PRODUCE_ROUNDS };
     println!("kafka_throughput: {n} events, 5 event types, 3 partitions, acks=all, idempotence");
     // Alternate bus and raw rounds so that the broker's state (a warming JVM, a segment roll)
     // weighs on both alike; compare the medians.
     let (mut bus_times, mut raw_times) = (Vec::new(), Vec::new());
-    for _ in 0..PRODUCE_ROUNDS {
+    for _ in 0..produce_rounds {
         bus_times.push(bus_produce(producer.clone(), bus_topic, n, IN_FLIGHT).await);
         raw_times.push(raw_produce(raw.clone(), &full(raw_topic), &messages).await);
     }
     let (bus, raw_time) = (median(bus_times), median(raw_times));
     println!(
-        "produce   bus: {:>9.0} events/s   raw rdkafka: {:>9.0} events/s   bus/raw: {:.2}   (median of {PRODUCE_ROUNDS} alternating rounds)",
+        "produce   bus: {:>9.0} events/s   raw rdkafka: {:>9.0} events/s   bus/raw: {:.2}   (median of {produce_rounds} alternating rounds)",
         rate(n, bus),
         rate(n, raw_time),
         raw_time.as_secs_f64() / bus.as_secs_f64()
     );
 
-    let raw_c = raw_consume(&servers, &full(raw_topic), n + 10).await;
     let interval = KafkaSettings::builder(&servers, &registry_url)
         .topic_prefix(&prefix)
         .common(|c| c.audit_logging_enabled = false)
@@ -265,13 +271,23 @@ async fn main() {
         .consumer_commit_interval(Duration::from_secs(1))
         .build()
         .expect("settings");
-    for (mode, settings) in [
+    let modes = [
         ("commit after every message", &settings),
         ("commit every second", &interval),
-    ] {
-        let bus_c = bus_consume(settings, bus_topic, n + 10).await;
+    ];
+    // Alternating rounds, as for producing: raw, then the bus in each commit mode.
+    let (mut raw_times, mut bus_times) = (Vec::new(), vec![Vec::new(); modes.len()]);
+    for _ in 0..CONSUME_ROUNDS {
+        raw_times.push(raw_consume(&servers, &full(raw_topic), n + 10).await);
+        for ((_, settings), times) in modes.iter().zip(&mut bus_times) {
+            times.push(bus_consume(settings, bus_topic, n + 10).await);
+        }
+    }
+    let raw_c = median(raw_times);
+    for ((mode, _), times) in modes.iter().zip(bus_times) {
+        let bus_c = median(times);
         println!(
-            "consume   bus (decode + dispatch, {mode}): {:>9.0} events/s   raw rdkafka: {:>9.0} events/s   bus/raw: {:.2}",
+            "consume   bus (decode + dispatch, {mode}): {:>9.0} events/s   raw rdkafka: {:>9.0} events/s   bus/raw: {:.2}   (median of {CONSUME_ROUNDS} alternating rounds)",
             rate(n + 10, bus_c),
             rate(n + 10, raw_c),
             raw_c.as_secs_f64() / bus_c.as_secs_f64()
@@ -295,6 +311,10 @@ async fn main() {
         per(raw_c, n + 10) / (per(raw_c, n + 10) + per(decode, n))
     );
 
+    if only_consume {
+        producer.close().await.expect("flush");
+        return;
+    }
     match python_produce(&settings, py_topic, n) {
         Some((count, seconds)) => println!(
             "produce   python edx-event-bus-kafka: {:>9.0} events/s   rust bus/python: {:.2}",

@@ -65,9 +65,10 @@ pub(crate) async fn dispatch_message(
     handlers: &Handlers,
     retry: &RetryPolicy,
 ) -> Result<u32, MessageError> {
-    let dispatched = processing
-        .run(origin.scope(dispatch(event, metadata, handlers, retry)))
-        .await;
+    // Boxed: the receivers' futures make it kilobytes large, and unboxed it would be moved
+    // (copied) into each wrapper here and into every future up to the engine's, once per message.
+    let dispatching = Box::pin(dispatch(event, metadata, handlers, retry));
+    let dispatched = processing.run(origin.scope(dispatching)).await;
     processing.receivers_ran(match &dispatched {
         Ok(attempts) => *attempts,
         Err(error) => error.attempts(),

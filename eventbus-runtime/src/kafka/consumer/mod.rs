@@ -339,8 +339,8 @@ impl KafkaConsumer {
             .event_type(&headers)
             .map_err(|e| Failure::Message(e.into()))?;
         let Some(descriptor) = registry::find(event_type) else {
-            return self
-                .unknown(message, &headers, event_type.to_owned())
+            // Boxed, as it is rare: its future would weigh on every message's.
+            return Box::pin(self.unknown(message, &headers, event_type.to_owned()))
                 .await
                 .map(|()| 1);
         };
