@@ -32,7 +32,6 @@ use kafka_support::{create_topics, init_tracing, service_env, unique};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::time::Instant;
 
 /// Members of the group.
 const MEMBERS: usize = 3;
@@ -132,55 +131,44 @@ async fn chaos(scenario: Scenario) {
         )
         .await
         .expect("chaos");
-    let chaos_over = Instant::now();
     let during: std::collections::BTreeSet<u64> = members
         .processed()
         .expect("processed")
         .iter()
         .map(|p| p.seq)
         .collect();
-    let ledger = finish_producing(producing, &resolved, Duration::from_secs(120)).await;
-    assert_eq!(ledger.ok(), EVENTS as usize, "{:?}", ledger.errors(5));
-    let read_all = members
-        .wait_all(EVENTS, Duration::from_secs(150))
-        .await
-        .expect("processed files");
-    let after = chaos_over.elapsed();
-    let record = members.stop(GRACE).expect("every member stops cleanly");
-    let lost = record.lost(EVENTS);
-    let duplicates = record.duplicates();
-    let overlaps = record.overlaps();
+    let end = members
+        .finish(
+            producing,
+            &resolved,
+            EVENTS,
+            Duration::from_secs(150),
+            GRACE,
+        )
+        .await;
+    let overlaps = end.record.overlaps();
     fault_report!(
         "chaos {}: seed {seed}; {MEMBERS} members, {} SIGKILL + {} SIGTERM in {CHAOS:?}; \
-         {} of {EVENTS} events processed by the end of the chaos; every event processed {} \
-         after it; lost {}, duplicates {duplicates} (bound {}), overlapping keys {}",
+         {} of {EVENTS} events processed by the end of the chaos; every event processed {}; \
+         lost {}, duplicates {} (bound {}), overlapping keys {}",
         scenario.name,
         done.kills,
         done.terms,
         during.len(),
-        read_all.map_or_else(|| format!("NOT within {after:?}"), |d| format!("{d:?}")),
-        lost.len(),
+        end.read_all_text(),
+        end.record.lost(EVENTS).len(),
+        end.record.duplicates(),
         done.kills * PER_KILL,
         overlaps.len(),
     );
-    assert!(
-        lost.is_empty(),
-        "lost {} events: {:?}",
-        lost.len(),
-        &lost[..lost.len().min(20)]
-    );
+    end.assert_complete(EVENTS, done.kills * PER_KILL);
     assert!(
         overlaps.is_empty(),
         "{} keys processed by two processes at once, e.g. {:?}",
         overlaps.len(),
         overlaps.first()
     );
-    assert!(
-        duplicates <= done.kills * PER_KILL,
-        "{duplicates} duplicates after {} kills",
-        done.kills
-    );
-    let read_all = read_all.expect("every event is processed");
+    let read_all = end.read_all.expect("every event is processed");
     assert!(
         read_all <= scenario.read_all_within,
         "every event was processed {read_all:?} after the chaos (bound {:?})",

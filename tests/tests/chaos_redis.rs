@@ -15,13 +15,10 @@ use eventbus_runtime::redis::RedisProducer;
 use eventbus_runtime::settings::RedisSettings;
 use eventbus_tests::fault::chaos::{Dice, Members, Replacement};
 use eventbus_tests::fault::consumer::RECEIVER_WAIT_MS;
-use eventbus_tests::fault::{
-    exclusive, finish_producing, produce_numbered, ConsumerTransport, Pacing, Resolved,
-};
+use eventbus_tests::fault::{exclusive, produce_numbered, ConsumerTransport, Pacing, Resolved};
 use eventbus_tests::fault_report;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::time::Instant;
 use uuid::Uuid;
 
 /// Members of the group.
@@ -147,42 +144,29 @@ async fn chaos_three_consumers_with_claiming() {
         .await
         .expect("chaos");
     let kills = done.kills + 1;
-    let chaos_over = Instant::now();
-    let ledger = finish_producing(producing, &resolved, Duration::from_secs(120)).await;
-    assert_eq!(ledger.ok(), EVENTS as usize, "{:?}", ledger.errors(5));
-    let read_all = members
-        .wait_all(EVENTS, Duration::from_secs(120))
-        .await
-        .expect("processed files");
-    let after = chaos_over.elapsed();
-    let record = members.stop(GRACE).expect("the members left stop cleanly");
-    let lost = record.lost(EVENTS);
-    let duplicates = record.duplicates();
+    let end = members
+        .finish(
+            producing,
+            &resolved,
+            EVENTS,
+            Duration::from_secs(120),
+            GRACE,
+        )
+        .await;
     fault_report!(
         "redis chaos: seed {seed}; {MEMBERS} members, one killed for good with {orphans} entries \
          pending, then {} SIGKILL + {} SIGTERM of the others in {CHAOS:?}; every entry processed \
-         {}; lost {}, duplicates {duplicates} (bound {}); left pending for the dead member: {}",
+         {}; lost {}, duplicates {} (bound {}); left pending for the dead member: {}",
         done.kills,
         done.terms,
-        read_all.map_or_else(
-            || format!("NOT within {after:?}"),
-            |d| format!("{d:?} after")
-        ),
-        lost.len(),
+        end.read_all_text(),
+        end.record.lost(EVENTS).len(),
+        end.record.duplicates(),
         kills * PER_KILL,
         pending_of(&stream, &group, "member-0").await,
     );
-    assert!(
-        lost.is_empty(),
-        "lost {} entries: {:?}",
-        lost.len(),
-        &lost[..lost.len().min(20)]
-    );
-    assert!(
-        duplicates <= kills * PER_KILL,
-        "{duplicates} duplicates after {kills} kills"
-    );
-    assert!(read_all.is_some(), "every entry is processed");
+    end.assert_complete(EVENTS, kills * PER_KILL);
+    assert!(end.read_all.is_some(), "every entry is processed");
     assert_eq!(
         pending_of(&stream, &group, "member-0").await,
         0,

@@ -6,7 +6,9 @@
 
 use super::consumer::{ConsumerProcess, ConsumerTransport};
 use super::error::HarnessError;
+use super::ledger::SendLedger;
 use super::processed::Processed;
+use super::produce::{finish_producing, Resolved};
 use super::spans::{overlaps, Overlap, Span};
 use super::support::ScratchDir;
 use std::collections::BTreeSet;
@@ -194,6 +196,30 @@ impl Members {
         Ok(None)
     }
 
+    /// The end of a chaos run: every send of `producing` resolves `Ok` (within 120 s), every one
+    /// of the `events` is processed by some member (waited for at most `wait`), then every member
+    /// stops ([`Members::stop`]).
+    pub async fn finish(
+        self,
+        producing: tokio::task::JoinHandle<SendLedger>,
+        resolved: &Resolved,
+        events: u64,
+        wait: Duration,
+        grace: Duration,
+    ) -> ChaosEnd {
+        let chaos_over = Instant::now();
+        let ledger = finish_producing(producing, resolved, Duration::from_secs(120)).await;
+        assert_eq!(ledger.ok(), events as usize, "{:?}", ledger.errors(5));
+        let read_all = self.wait_all(events, wait).await.expect("processed files");
+        let waited = chaos_over.elapsed();
+        let record = self.stop(grace).expect("every member stops cleanly");
+        ChaosEnd {
+            record,
+            read_all,
+            waited,
+        }
+    }
+
     /// Stop every member (SIGTERM, `grace` each) and read back what they did; every member must
     /// exit with success.
     pub fn stop(mut self, grace: Duration) -> Result<GroupRecord, HarnessError> {
@@ -207,6 +233,44 @@ impl Members {
             spans.extend(member.spans()?);
         }
         Ok(GroupRecord { processed, spans })
+    }
+}
+
+/// How a chaos run ended ([`Members::finish`]).
+#[derive(Debug)]
+pub struct ChaosEnd {
+    /// What the members did.
+    pub record: GroupRecord,
+    /// How long after the chaos every event had been processed; `None`: not within the wait.
+    pub read_all: Option<Duration>,
+    /// How long the end waited for the events.
+    pub waited: Duration,
+}
+
+impl ChaosEnd {
+    /// When every event had been processed after the chaos, for a report line.
+    pub fn read_all_text(&self) -> String {
+        match self.read_all {
+            Some(after) => format!("{after:?} after it"),
+            None => format!("NOT within {:?}", self.waited),
+        }
+    }
+
+    /// Panics unless nothing of the `events` was lost and at most `duplicate_bound` were
+    /// processed again.
+    pub fn assert_complete(&self, events: u64, duplicate_bound: usize) {
+        let lost = self.record.lost(events);
+        assert!(
+            lost.is_empty(),
+            "lost {} events: {:?}",
+            lost.len(),
+            &lost[..lost.len().min(20)]
+        );
+        let duplicates = self.record.duplicates();
+        assert!(
+            duplicates <= duplicate_bound,
+            "{duplicates} duplicates (bound {duplicate_bound})"
+        );
     }
 }
 
