@@ -59,11 +59,17 @@ struct Scenario {
     read_all_within: Duration,
 }
 
+/// A member's environment: the scenario's, and the consumer's rebalances and shutdown in its
+/// log (what a failure shows of it).
 fn env_of(scenario: &Scenario) -> Vec<(String, String)> {
     scenario
         .env
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
+        .chain([(
+            "RUST_LOG".to_owned(),
+            "warn,eventbus_runtime::kafka::consumer=info".to_owned(),
+        )])
         .collect()
 }
 
@@ -84,6 +90,10 @@ async fn chaos(scenario: Scenario) {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(Dice::clock_seed);
     let mut dice = Dice::new(seed);
+    fault_report!(
+        "chaos {}: seed {seed} (CHAOS_SEED replays it)",
+        scenario.name
+    );
     let transport = |i: usize| ConsumerTransport::Kafka {
         bootstrap: bootstrap.clone(),
         registry_url: registry.clone(),

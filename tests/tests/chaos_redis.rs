@@ -75,6 +75,7 @@ async fn chaos_three_consumers_with_claiming() {
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(Dice::clock_seed);
     let mut dice = Dice::new(seed);
+    fault_report!("redis chaos: seed {seed} (CHAOS_SEED replays it)");
     let transport = |i: usize| ConsumerTransport::Redis {
         url: url(),
         consumer_name: format!("member-{i}"),

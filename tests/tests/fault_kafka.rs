@@ -6,7 +6,10 @@
 //! 3. a consumer process SIGKILLed three times while it works through 50 000 events, restarted
 //!    in the same group each time;
 //! 4. the same with ordered concurrency (`max_in_flight` 32), checking also that the events of
-//!    each key are processed in order.
+//!    each key are processed in order;
+//! 5. a consumer asked to stop (SIGTERM) while its private broker is frozen (SIGSTOP): its last
+//!    commit and its close are never answered, and it still exits cleanly within
+//!    [`FROZEN_STOP_GRACE`] (Kubernetes' default grace period).
 //!
 //! For 1 and 2 every send resolves `Ok` or `Err` within the test's bound, and the topic, read back
 //! from the start, holds every `Ok` event exactly once, every failed one at most once, nothing
@@ -62,6 +65,10 @@ const READ_BOUND: Duration = Duration::from_secs(90);
 /// sent, and one was in hand. Committing every message with its own asynchronous request left
 /// 1 700 to 13 600 per kill.
 const IN_FLIGHT_AT_A_KILL: usize = 2 * COMMIT_WAITING_MAX + 1;
+
+/// Test 5: how long a consumer may take to stop when the broker does not answer (the commit
+/// given up after 5 s, the poller after 5 s, the close after 10 s).
+const FROZEN_STOP_GRACE: Duration = Duration::from_secs(30);
 
 /// Produce [`PRODUCED`] events to a private broker while `fault` happens to it once half of
 /// the sends resolved; read the topic back and assert the `immediate` rules.
@@ -308,4 +315,58 @@ async fn consumer_killed_three_times(
     finished.expect("every event processed");
     let processed = consumer.processed().expect("processed events");
     assert_key_order(&processed, consumer.run_ends(), &position);
+}
+
+/// Test 5: a consumer SIGTERMed while its broker is frozen exits with success within
+/// [`FROZEN_STOP_GRACE`], each wait it gives up on logged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consumer_stops_within_its_bound_when_the_broker_is_frozen() {
+    const EVENTS: u64 = 2_000;
+    let _one_at_a_time = exclusive().await;
+    init_tracing();
+    let (_, registry) = service_env();
+    let mut kafka = PrivateKafka::start().await.expect("private broker");
+    let prefix = unique("fault");
+    let topic = "frozen";
+    let full_topic = format!("{prefix}-{topic}");
+    kafka.create_topic(&full_topic, 3).await.expect("topic");
+    let settings = fault_settings(&kafka.bootstrap(), &registry, &prefix)
+        .build()
+        .expect("settings");
+    let producer: Arc<dyn EventProducer> =
+        Arc::new(KafkaProducer::new(&settings).expect("producer"));
+    let ledger = produce_all(producer, topic, EVENTS, IN_FLIGHT, PRODUCE_BOUND).await;
+    assert_eq!(ledger.ok(), EVENTS as usize);
+
+    let dir = ScratchDir::new("kafka-frozen").expect("scratch dir");
+    let group = unique("fault-group");
+    // A receiver that waits 2 ms: the broker freezes while events are processed and committed.
+    let transport = ConsumerTransport::kafka(&kafka.bootstrap(), &registry, &unique("member"))
+        .concurrent(1, Duration::from_millis(2));
+    let mut consumer = ConsumerProcess::start(
+        env!("CARGO_BIN_EXE_fault_consumer").as_ref(),
+        dir.path(),
+        &transport,
+        &full_topic,
+        &group,
+    )
+    .expect("consumer process");
+    let at = consumer
+        .wait_progress(EVENTS as usize / 4, Duration::from_secs(60))
+        .await
+        .expect("the consumer processes events");
+    kafka.pause().expect("SIGSTOP the broker");
+    let asked = Instant::now();
+    let stopped = consumer.stop(FROZEN_STOP_GRACE);
+    let took = asked.elapsed();
+    kafka.resume().expect("SIGCONT the broker");
+    eventbus_tests::fault_report!(
+        "[fault] kafka consumer SIGTERMed with its broker frozen after {at} of {EVENTS} events: \
+         exited in {took:.1?} ({})",
+        match &stopped {
+            Ok(status) => status.to_string(),
+            Err(error) => error.to_string(),
+        }
+    );
+    stopped.expect("the consumer exits with success within the grace period");
 }

@@ -66,6 +66,11 @@ struct SchemaIds {
 /// Schema ids by event type, then (full topic, key field): looked up without allocating.
 type IdCache = HashMap<&'static str, Vec<(String, String, SchemaIds)>>;
 
+/// How long a send waits for its outcome (librdkafka's delivery report, and a failure's cause)
+/// beyond the produce timeout before it gives up with [`KafkaError::TimedOut`] (the event may
+/// still be written).
+const DELIVERY_REPORT_GRACE: Duration = Duration::from_secs(10);
+
 /// A producer of events to Kafka.
 pub struct KafkaProducer {
     producer: FutureProducer<TracingContext>,
@@ -89,6 +94,9 @@ pub struct KafkaProducer {
     /// That admin client, made at the first timeout, and the last answer per topic: the
     /// deliveries that time out together share one question to the brokers.
     replica_checks: tokio::sync::Mutex<ReplicaChecks>,
+    /// Per full topic: when it was last checked again after a timeout, and whether it was gone
+    /// (see [`KafkaProducer::topic_gone`]).
+    topic_rechecks: tokio::sync::Mutex<HashMap<String, (std::time::Instant, bool)>>,
 }
 
 /// What [`KafkaProducer::short_of_replicas`] keeps between calls.
@@ -144,6 +152,7 @@ impl KafkaProducer {
             known_topics: Mutex::default(),
             settings: settings.clone(),
             replica_checks: tokio::sync::Mutex::default(),
+            topic_rechecks: tokio::sync::Mutex::default(),
         })
     }
 
@@ -212,12 +221,36 @@ impl KafkaProducer {
                 key: TRACEPARENT,
                 value: Some(&sending.traceparent()),
             }));
-        match self
-            .producer
-            .send(record, Timeout::After(self.timeout))
-            .await
-        {
-            Ok(delivery) => {
+        // librdkafka reports every delivery within the produce timeout (`message.timeout.ms`),
+        // and a failure's cause is asked within seconds; yet after a broker frozen for 30 s
+        // under load, sends were seen unresolved for minutes. A send is given up past the grace,
+        // whatever holds it.
+        let report = self.timeout + DELIVERY_REPORT_GRACE;
+        let sent = tokio::time::timeout(report, async {
+            match self
+                .producer
+                .send(record, Timeout::After(self.timeout))
+                .await
+            {
+                Ok(delivery) => Ok(delivery),
+                Err((source, _)) => Err(self.delivery_error(&full, source).await),
+            }
+        })
+        .await;
+        match sent {
+            Err(_) => Err(fail(
+                KafkaError::TimedOut {
+                    topic: full.clone(),
+                    servers: self.servers().to_owned(),
+                    timeout: report,
+                    reason: format!(
+                        "no outcome within the produce timeout and {DELIVERY_REPORT_GRACE:?} \
+                         more; the event may still be written (once)"
+                    ),
+                },
+                Some(&key),
+            )),
+            Ok(Ok(delivery)) => {
                 sending.acknowledged();
                 self.log.connected();
                 if self.audit_logging {
@@ -237,7 +270,7 @@ impl KafkaProducer {
                     entry_id: None,
                 })
             }
-            Err((source, _)) => Err(fail(self.delivery_error(&full, source).await, Some(&key))),
+            Ok(Err(error)) => Err(fail(error, Some(&key))),
         }
     }
 
@@ -314,13 +347,8 @@ impl KafkaProducer {
                 if let Some(error) = self.short_of_replicas(full_topic).await {
                     return error;
                 }
-                if self.log.connection_error().is_none() {
-                    self.forget_topic(full_topic);
-                    if let Err(error @ KafkaError::UnknownTopic { .. }) =
-                        self.check_topic(full_topic).await
-                    {
-                        return error;
-                    }
+                if self.log.connection_error().is_none() && self.topic_gone(full_topic).await {
+                    return self.unknown_topic(full_topic);
                 }
                 self.no_answer(full_topic, source)
             }
@@ -329,6 +357,27 @@ impl KafkaProducer {
                 source,
             },
         }
+    }
+
+    /// After a delivery timed out while the brokers answer: whether `full_topic` is gone (deleted
+    /// since it was checked). Asked at most once a second per topic, however many deliveries time
+    /// out together: one metadata request per failed delivery left tens of thousands of them
+    /// queued after a frozen broker came back, and the sends unresolved for minutes.
+    async fn topic_gone(&self, full_topic: &str) -> bool {
+        const FRESH: Duration = Duration::from_secs(1);
+        let mut rechecks = self.topic_rechecks.lock().await;
+        if let Some((asked, gone)) = rechecks.get(full_topic) {
+            if asked.elapsed() < FRESH {
+                return *gone;
+            }
+        }
+        self.forget_topic(full_topic);
+        let gone = matches!(
+            self.check_topic(full_topic).await,
+            Err(KafkaError::UnknownTopic { .. })
+        );
+        rechecks.insert(full_topic.to_owned(), (std::time::Instant::now(), gone));
+        gone
     }
 
     /// After a delivery timed out: [`KafkaError::NotEnoughReplicas`] if the brokers answer

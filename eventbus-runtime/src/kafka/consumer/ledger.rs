@@ -16,8 +16,11 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// How long the last commit (at shutdown) may take before the consumer closes anyway.
-const LAST_COMMIT_WAIT: Duration = Duration::from_secs(10);
+/// How long a synchronous commit (a revocation's, or the last one at shutdown) may take before
+/// the consumer goes on without it (the offsets stay stored: the next commit, or the one at
+/// close, takes them). A commit can wait for long: for a coordinator that moves, or behind a
+/// rebalance; unbounded, it held a SIGTERMed member past its grace period.
+pub(super) const COMMIT_WAIT: Duration = Duration::from_secs(5);
 
 /// Whether a commit failed because the group is rebalancing (it is committed again in the
 /// rebalance).
@@ -136,13 +139,20 @@ impl Ledger<OwnedMessage> for KafkaLedger {
     }
 
     async fn revoked(&mut self, shards: &[Shard]) {
-        if let Err(error) = self.commit_now().await {
-            tracing::warn!(
+        match tokio::time::timeout(COMMIT_WAIT, self.commit_now()).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => tracing::warn!(
                 %error,
                 partitions = ?shards,
                 "committing the revoked partitions' offsets failed; their new owner may process \
                  some of their messages again"
-            );
+            ),
+            Err(_) => tracing::warn!(
+                wait_s = COMMIT_WAIT.as_secs(),
+                partitions = ?shards,
+                "committing the revoked partitions' offsets is not answered; letting them go \
+                 (their new owner may process some of their messages again)"
+            ),
         }
         for shard in shards {
             self.offsets.forget(*shard);
@@ -168,12 +178,12 @@ impl Ledger<OwnedMessage> for KafkaLedger {
             self.stored_at = std::time::Instant::now();
         }
     }
-    /// The last commit, bounded in time ([`LAST_COMMIT_WAIT`]). A rebalance in progress
+    /// The last commit, bounded in time ([`COMMIT_WAIT`]). A rebalance in progress
     /// refuses it (the member's generation is changing), and a coordinator that cannot be reached
     /// holds it: then the offsets stay stored and are committed when the partitions are revoked
     /// at close, in the rebalance (see the consumer context).
     async fn finish(&mut self) -> Result<(), ConsumerError> {
-        match tokio::time::timeout(LAST_COMMIT_WAIT, self.commit_now()).await {
+        match tokio::time::timeout(COMMIT_WAIT, self.commit_now()).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(error)) if in_rebalance(&error) => {
                 tracing::info!(%error, "a rebalance is in progress; the offsets are committed at close");
@@ -185,7 +195,7 @@ impl Ledger<OwnedMessage> for KafkaLedger {
             }
             Err(_) => {
                 tracing::warn!(
-                    wait_s = LAST_COMMIT_WAIT.as_secs(),
+                    wait_s = COMMIT_WAIT.as_secs(),
                     "the last commit is not answered; the offsets are committed at close"
                 );
                 Ok(())

@@ -84,11 +84,11 @@ type Inner = BaseConsumer<EventConsumerContext>;
 const POLL_BATCH: usize = 256;
 
 /// How long closing the consumer (the dead letters flushed, the group left) may take.
-const CLOSE_WAIT: Duration = Duration::from_secs(15);
+const CLOSE_WAIT: Duration = Duration::from_secs(10);
 
 /// How long a revocation may wait for the engine beyond the revocation timeout: the synchronous
-/// commit's time.
-const REVOCATION_COMMIT_WAIT: Duration = Duration::from_secs(30);
+/// commit's time ([`ledger::COMMIT_WAIT`]) and a margin.
+const REVOCATION_COMMIT_WAIT: Duration = ledger::COMMIT_WAIT.saturating_add(Duration::from_secs(1));
 
 /// A consumer of one topic for one consumer group.
 pub struct KafkaConsumer {

@@ -21,10 +21,16 @@ use std::time::Duration;
 /// The longest a poll waits before the poller checks whether it must stop.
 const POLL_SLICE: Duration = Duration::from_millis(100);
 
+/// How long stopping waits for the poller thread: a poll may be serving a rebalance (a
+/// revocation's commit at close). Past it the thread is left to end by itself.
+const STOP_WAIT: Duration = Duration::from_secs(5);
+
 /// The poller thread.
 pub(super) struct Poller {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
+    /// Answered (or closed) when the thread ends.
+    ended: tokio::sync::oneshot::Receiver<()>,
     consumer: Arc<Inner>,
 }
 
@@ -34,12 +40,17 @@ impl Poller {
         *consumer.context().link() = Some(link);
         let stop = Arc::new(AtomicBool::new(false));
         let (polled, stopping) = (consumer.clone(), stop.clone());
+        let (end, ended) = tokio::sync::oneshot::channel();
         let thread = std::thread::Builder::new()
             .name("eventbus-kafka-poller".into())
-            .spawn(move || poll(&polled, &stopping))?;
+            .spawn(move || {
+                poll(&polled, &stopping);
+                let _ = end.send(());
+            })?;
         Ok(Poller {
             stop,
             thread: Some(thread),
+            ended,
             consumer,
         })
     }
@@ -49,11 +60,22 @@ impl Poller {
         self.stop.store(true, Ordering::Relaxed);
         // A poller waiting on a full channel, or a revocation waiting for the engine, returns.
         self.consumer.context().link().take();
-        if let Some(thread) = self.thread.take() {
-            let joined = tokio::task::spawn_blocking(move || thread.join()).await;
-            if !matches!(joined, Ok(Ok(()))) {
-                tracing::warn!("the Kafka poller thread ended badly");
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        // Not a blocking task of the runtime: a thread that never ends would hold the runtime's
+        // shutdown, and the process's exit, with it.
+        match tokio::time::timeout(STOP_WAIT, &mut self.ended).await {
+            Ok(_) => {
+                if thread.join().is_err() {
+                    tracing::warn!("the Kafka poller thread ended badly");
+                }
             }
+            Err(_) => tracing::warn!(
+                wait_s = STOP_WAIT.as_secs(),
+                "the Kafka poller thread does not stop (a poll serving a rebalance); going on \
+                 without it"
+            ),
         }
     }
 }
