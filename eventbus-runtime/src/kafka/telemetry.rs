@@ -13,12 +13,17 @@ use std::sync::{Arc, Mutex};
 /// `connected` readiness and the lag gauges are refreshed.
 pub const STATISTICS_INTERVAL_MS: &str = "5000";
 
-/// Refreshes the lag gauges of a consumer every interval, in a task of its own (so the lag keeps
-/// being reported while a receiver holds the consumer); when dropped, it stops and removes the
-/// gauges it set (the consumer left its group: other members report those partitions).
+/// Refreshes the lag gauges of a consumer every interval, on a thread of its own (its questions
+/// to the brokers block; so the lag keeps being reported while a receiver holds the consumer);
+/// when dropped, it stops and removes the gauges it set (the consumer left its group: other
+/// members report those partitions).
+///
+/// A thread, not a blocking task of the runtime: the runtime's shutdown waits for its blocking
+/// tasks, and a probe that held the consumer last closed it there (a close that can wait on the
+/// brokers), which held a stopped consumer's process past its grace period. The thread holds the
+/// consumer only while it asks, and nothing waits for it.
 #[derive(Debug)]
 pub(crate) struct LagProbe {
-    task: tokio::task::JoinHandle<()>,
     reported: Arc<Mutex<Reported>>,
 }
 
@@ -32,7 +37,6 @@ struct Reported {
 
 impl Drop for LagProbe {
     fn drop(&mut self) {
-        self.task.abort();
         let mut reported = self.reported.lock().unwrap_or_else(|e| e.into_inner());
         reported.stopped = true;
         let Reported {
@@ -67,20 +71,35 @@ where
         ..Reported::default()
     }));
     let shared = reported.clone();
-    let task = tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(std::time::Duration::from_millis(interval_ms));
-        loop {
-            ticks.tick().await;
-            let (consumer, reported) = (consumer.clone(), shared.clone());
-            let probed =
-                tokio::task::spawn_blocking(move || record_lag(consumer.as_ref(), &reported));
-            if probed.await.is_err() {
-                return;
+    let consumer = Arc::downgrade(&consumer);
+    let interval = std::time::Duration::from_millis(interval_ms);
+    let stopped = move || shared.lock().unwrap_or_else(|e| e.into_inner()).stopped;
+    let probing = reported.clone();
+    let spawned = std::thread::Builder::new()
+        .name("eventbus-kafka-lag".into())
+        .spawn(move || loop {
+            if let Some(consumer) = consumer.upgrade() {
+                record_lag(consumer.as_ref(), &probing);
             }
-        }
-    });
-    LagProbe { task, reported }
+            // Until the next probe, checking every 100 ms whether to stop.
+            let mut waited = std::time::Duration::ZERO;
+            while waited < interval {
+                if stopped() || consumer.strong_count() == 0 {
+                    return;
+                }
+                let slice = PROBE_SLICE.min(interval - waited);
+                std::thread::sleep(slice);
+                waited += slice;
+            }
+        });
+    if let Err(error) = spawned {
+        tracing::warn!(%error, "cannot start the lag probe; the lag gauges are not reported");
+    }
+    LagProbe { reported }
 }
+
+/// How often a waiting lag probe checks whether it must stop.
+const PROBE_SLICE: std::time::Duration = std::time::Duration::from_millis(100);
 
 fn record_lag<C>(consumer: &C, reported: &Mutex<Reported>)
 where
