@@ -33,6 +33,7 @@ mod kafka_support;
 use eventbus_runtime::backend::EventProducer;
 use eventbus_runtime::kafka::consumer::{COMMIT_WAITING_MAX, HELD_PER_IN_FLIGHT};
 use eventbus_runtime::kafka::KafkaProducer;
+use eventbus_runtime::settings::{KafkaSettings, KafkaSettingsBuilder};
 use eventbus_tests::fault::events::key_of;
 use eventbus_tests::fault::kafka_read::{committed_offsets, read_events, read_topic_async};
 use eventbus_tests::fault::{
@@ -70,22 +71,32 @@ const IN_FLIGHT_AT_A_KILL: usize = 2 * COMMIT_WAITING_MAX + 1;
 /// given up after 5 s, the poller after 5 s, the close after 10 s).
 const FROZEN_STOP_GRACE: Duration = Duration::from_secs(30);
 
+/// A private broker with `topic` (3 partitions, under a unique prefix): the broker, the shared
+/// registry's URL, the full topic name, and the fault settings as `adjust` leaves them.
+async fn private_topic(
+    topic: &str,
+    adjust: impl FnOnce(KafkaSettingsBuilder) -> KafkaSettingsBuilder,
+) -> (PrivateKafka, String, String, KafkaSettings) {
+    let (_, registry) = service_env();
+    let mut kafka = PrivateKafka::start().await.expect("private broker");
+    let prefix = unique("fault");
+    let full_topic = format!("{prefix}-{topic}");
+    kafka.create_topic(&full_topic, 3).await.expect("topic");
+    let settings = adjust(fault_settings(&kafka.bootstrap(), &registry, &prefix))
+        .build()
+        .expect("settings");
+    (kafka, registry, full_topic, settings)
+}
+
 /// Produce [`PRODUCED`] events to a private broker while `fault` happens to it once half of
 /// the sends resolved; read the topic back and assert the `immediate` rules.
 async fn produce_through(fault: BrokerFault) {
     init_tracing();
     let started = Instant::now();
-    let (_, registry) = service_env();
-    let mut kafka = PrivateKafka::start().await.expect("private broker");
-    let broker_start = started.elapsed();
-    let prefix = unique("fault");
     let topic = "events";
-    let full_topic = format!("{prefix}-{topic}");
-    kafka.create_topic(&full_topic, 3).await.expect("topic");
-    let settings = fault_settings(&kafka.bootstrap(), &registry, &prefix)
-        .produce_timeout(MESSAGE_TIMEOUT)
-        .build()
-        .expect("settings");
+    let (mut kafka, _, full_topic, settings) =
+        private_topic(topic, |s| s.produce_timeout(MESSAGE_TIMEOUT)).await;
+    let broker_start = started.elapsed();
     let producer: Arc<dyn EventProducer> =
         Arc::new(KafkaProducer::new(&settings).expect("producer"));
     let resolved = Resolved::default();
@@ -324,15 +335,8 @@ async fn a_consumer_stops_within_its_bound_when_the_broker_is_frozen() {
     const EVENTS: u64 = 2_000;
     let _one_at_a_time = exclusive().await;
     init_tracing();
-    let (_, registry) = service_env();
-    let mut kafka = PrivateKafka::start().await.expect("private broker");
-    let prefix = unique("fault");
     let topic = "frozen";
-    let full_topic = format!("{prefix}-{topic}");
-    kafka.create_topic(&full_topic, 3).await.expect("topic");
-    let settings = fault_settings(&kafka.bootstrap(), &registry, &prefix)
-        .build()
-        .expect("settings");
+    let (mut kafka, registry, full_topic, settings) = private_topic(topic, |s| s).await;
     let producer: Arc<dyn EventProducer> =
         Arc::new(KafkaProducer::new(&settings).expect("producer"));
     let ledger = produce_all(producer, topic, EVENTS, IN_FLIGHT, PRODUCE_BOUND).await;
