@@ -96,7 +96,18 @@ pub struct KafkaProducer {
     replica_checks: tokio::sync::Mutex<ReplicaChecks>,
     /// Per full topic: when it was last checked again after a timeout, and whether it was gone
     /// (see [`KafkaProducer::topic_gone`]).
-    topic_rechecks: tokio::sync::Mutex<HashMap<String, (std::time::Instant, bool)>>,
+    topic_rechecks: tokio::sync::Mutex<Answers<bool>>,
+}
+
+/// The brokers' answers about each full topic, with when they were given.
+type Answers<T> = HashMap<String, (std::time::Instant, T)>;
+
+/// The answer about `full_topic` given less than `within` ago.
+fn fresh<T: Clone>(answers: &Answers<T>, full_topic: &str, within: Duration) -> Option<T> {
+    answers
+        .get(full_topic)
+        .filter(|(asked, _)| asked.elapsed() < within)
+        .map(|(_, answer)| answer.clone())
 }
 
 /// What [`KafkaProducer::short_of_replicas`] keeps between calls.
@@ -104,7 +115,7 @@ pub struct KafkaProducer {
 struct ReplicaChecks {
     admin: Option<super::KafkaAdmin>,
     /// Per full topic: when it was asked, and the partitions short of in-sync replicas.
-    answers: HashMap<String, (std::time::Instant, Option<String>)>,
+    answers: Answers<Option<String>>,
 }
 
 impl std::fmt::Debug for KafkaProducer {
@@ -366,10 +377,8 @@ impl KafkaProducer {
     async fn topic_gone(&self, full_topic: &str) -> bool {
         const FRESH: Duration = Duration::from_secs(1);
         let mut rechecks = self.topic_rechecks.lock().await;
-        if let Some((asked, gone)) = rechecks.get(full_topic) {
-            if asked.elapsed() < FRESH {
-                return *gone;
-            }
+        if let Some(gone) = fresh(&rechecks, full_topic, FRESH) {
+            return gone;
         }
         self.forget_topic(full_topic);
         let gone = matches!(
@@ -386,12 +395,7 @@ impl KafkaProducer {
     async fn short_of_replicas(&self, full_topic: &str) -> Option<KafkaError> {
         const ASK: Duration = Duration::from_secs(1);
         let mut checks = self.replica_checks.lock().await;
-        let fresh = checks
-            .answers
-            .get(full_topic)
-            .filter(|(asked, _)| asked.elapsed() < ASK)
-            .map(|(_, short)| short.clone());
-        let short = match fresh {
+        let short = match fresh(&checks.answers, full_topic, ASK) {
             Some(short) => short,
             None => {
                 let short = self.ask_replicas(&mut checks, full_topic, ASK).await;

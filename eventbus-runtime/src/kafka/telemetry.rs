@@ -70,11 +70,9 @@ where
         group: group.to_owned(),
         ..Reported::default()
     }));
-    let shared = reported.clone();
+    let probing = reported.clone();
     let consumer = Arc::downgrade(&consumer);
     let interval = std::time::Duration::from_millis(interval_ms);
-    let stopped = move || shared.lock().unwrap_or_else(|e| e.into_inner()).stopped;
-    let probing = reported.clone();
     let spawned = std::thread::Builder::new()
         .name("eventbus-kafka-lag".into())
         .spawn(move || loop {
@@ -84,7 +82,8 @@ where
             // Until the next probe, checking every 100 ms whether to stop.
             let mut waited = std::time::Duration::ZERO;
             while waited < interval {
-                if stopped() || consumer.strong_count() == 0 {
+                let stopped = probing.lock().unwrap_or_else(|e| e.into_inner()).stopped;
+                if stopped || consumer.strong_count() == 0 {
                     return;
                 }
                 let slice = PROBE_SLICE.min(interval - waited);
