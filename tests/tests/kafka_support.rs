@@ -58,17 +58,8 @@ pub fn login_for(username: &str) -> std::sync::Arc<dyn eventbus_runtime::registr
 
 /// The bootstrap servers and registry URL of the test services; panics when they are not set.
 pub fn service_env() -> (String, String) {
-    let get = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| {
-                panic!(
-                    "{name} is not set: these tests need a real Kafka broker and schema registry; \
-                 start them with `eval \"$(scripts/services.sh up)\"`"
-                )
-            })
-    };
+    let get =
+        |name: &str| eventbus_tests::required_env(name, "a real Kafka broker and schema registry");
     (
         get("EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS"),
         get("EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL"),

@@ -60,17 +60,7 @@ fn databases(test: &str) -> Vec<String> {
     std::fs::create_dir_all(&dir).unwrap();
     let sqlite = dir.join(format!("{test}.db"));
     let _ = std::fs::remove_file(&sqlite);
-    let required = |name: &str| {
-        std::env::var(name)
-            .ok()
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| {
-                panic!(
-                    "{name} is not set: these tests need MariaDB and PostgreSQL; start them with \
-                 `eval \"$(scripts/services.sh up)\"`"
-                )
-            })
-    };
+    let required = |name: &str| eventbus_tests::required_env(name, "MariaDB and PostgreSQL");
     vec![
         format!("sqlite://{}", sqlite.display()),
         required("EVENT_BUS_TEST_MYSQL_URL"),

@@ -1,0 +1,1 @@
+"""The test service's application: a model and the views that send the login event."""
