@@ -155,13 +155,15 @@ pub struct EventDescriptor {
 mod ops {
     use super::*;
 
-    /// The event as its concrete type; ops are only called through the event's own descriptor.
-    fn owned<E: Clone + 'static>(event: &Arc<dyn AnyEvent>) -> E {
-        event
-            .as_any()
-            .downcast_ref::<E>()
-            .expect("called with the descriptor of the event's own type")
-            .clone()
+    /// The event as its concrete type, copied only if it is shared; ops are only called through
+    /// the event's own descriptor.
+    fn owned<E: Clone + Send + Sync + 'static>(event: Arc<dyn AnyEvent>) -> E {
+        let event: Arc<dyn Any + Send + Sync> = event;
+        Arc::unwrap_or_clone(
+            event.downcast::<E>().unwrap_or_else(|_| {
+                unreachable!("called with the descriptor of the event's own type")
+            }),
+        )
     }
 
     pub fn decode<E: OpenEdxEvent + EventData>(
@@ -185,13 +187,13 @@ mod ops {
         metadata: EventsMetadata,
         only: Option<Vec<ReceiverId>>,
     ) -> BoxFuture<'static, Result<SendReport, SendError>> {
-        E::signal().dispatch(owned::<E>(&event), metadata, true, only)
+        E::signal().dispatch(owned::<E>(event), metadata, true, only)
     }
     pub fn send<E: OpenEdxEvent + EventData + Clone>(
         event: Arc<dyn AnyEvent>,
     ) -> BoxFuture<'static, Result<SendReport, SendError>> {
         let metadata = EventsMetadata::new(E::EVENT_TYPE, E::MINOR_VERSION);
-        E::signal().dispatch(owned::<E>(&event), metadata, false, None)
+        E::signal().dispatch(owned::<E>(event), metadata, false, None)
     }
     pub fn connect<E: OpenEdxEvent + EventData + Clone>(
         name: String,

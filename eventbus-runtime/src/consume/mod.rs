@@ -87,12 +87,19 @@ pub(crate) async fn dispatch(
     handlers: &Handlers,
     retry: &RetryPolicy,
 ) -> Result<u32, MessageError> {
-    let event_type = event.descriptor().event_type;
-    let mut attempt = 1;
-    let first = deliver(&event, &metadata, handlers, None).await;
-    let receivers = first.receivers;
-    let mut outcome = first;
+    let (event_type, event_id) = (event.descriptor().event_type, metadata.id);
+    // Kept for a retry; the last attempt gives them away (no copy when no retry can follow).
+    let mut kept = Some((event, metadata));
+    let (mut attempt, mut receivers, mut rerun) = (1, 0, None);
     loop {
+        let last = attempt > retry.retries;
+        let Some((event, metadata)) = (if last { kept.take() } else { kept.clone() }) else {
+            unreachable!("kept until the last attempt");
+        };
+        let outcome = deliver(event, metadata, handlers, rerun.take()).await;
+        if attempt == 1 {
+            receivers = outcome.receivers;
+        }
         if outcome.failures.is_empty() {
             return Ok(attempt);
         }
@@ -105,7 +112,7 @@ pub(crate) async fn dispatch(
                 reason: stop.reason.clone(),
             });
         }
-        if attempt > retry.retries {
+        if last {
             return Err(MessageError::Receivers {
                 event_type,
                 receivers,
@@ -123,7 +130,7 @@ pub(crate) async fn dispatch(
         let delay = retry.delay(attempt);
         tracing::info!(
             event_type,
-            event_id = %metadata.id,
+            %event_id,
             failed = %describe_failures(&outcome.failures),
             retry = attempt,
             of = retry.retries,
@@ -132,7 +139,7 @@ pub(crate) async fn dispatch(
         );
         tokio::time::sleep(delay).await;
         attempt += 1;
-        outcome = deliver(&event, &metadata, handlers, Some(outcome.rerun)).await;
+        rerun = Some(outcome.rerun);
     }
 }
 
@@ -145,17 +152,17 @@ struct Delivered {
 }
 
 async fn deliver(
-    event: &Arc<dyn AnyEvent>,
-    metadata: &EventsMetadata,
+    event: Arc<dyn AnyEvent>,
+    metadata: EventsMetadata,
     handlers: &Handlers,
     only: Option<Vec<ReceiverId>>,
 ) -> Delivered {
     let sent = if !handlers.is_empty() {
-        Ok(handlers.dispatch(event, metadata, only.as_deref()).await)
+        Ok(handlers.dispatch(&event, &metadata, only.as_deref()).await)
     } else if let Some(only) = only {
-        EventDescriptor::redispatch_from_bus(event.clone(), metadata.clone(), only).await
+        EventDescriptor::redispatch_from_bus(event, metadata, only).await
     } else {
-        EventDescriptor::dispatch_from_bus(event.clone(), metadata.clone()).await
+        EventDescriptor::dispatch_from_bus(event, metadata).await
     };
     match sent {
         Ok(report) => Delivered {
