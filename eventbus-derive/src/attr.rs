@@ -87,7 +87,24 @@ impl ContainerAttrs {
                         ("key_field", Derive::Event) => {
                             key_field.set(cx, span, meta.value()?.parse::<LitStr>()?)
                         }
-                        ("in_process_only", Derive::Event) => in_process_only.set(cx, span, ()),
+                        ("in_process_only", Derive::Event) => {
+                            // `in_process_only` alone, or `in_process_only = true` / `false`.
+                            let value = if meta.input.peek(syn::Token![=]) {
+                                let expr: syn::Expr = meta.value()?.parse()?;
+                                match &expr {
+                                    syn::Expr::Lit(syn::ExprLit { lit: syn::Lit::Bool(lit), .. }) => lit.value,
+                                    _ => {
+                                        return Err(syn::Error::new_spanned(
+                                            &expr,
+                                            "in_process_only takes no value, or `true` or `false`: write `in_process_only` or `in_process_only = true`",
+                                        ))
+                                    }
+                                }
+                            } else {
+                                true
+                            };
+                            in_process_only.set(cx, span, value);
+                        }
                         ("name", Derive::Data) => {
                             record_name.set(cx, span, meta.value()?.parse::<LitStr>()?)
                         }
@@ -130,7 +147,7 @@ impl ContainerAttrs {
             event_type: event_type.value,
             minor_version: minor_version.value.unwrap_or(0),
             key_field: key_field.value,
-            in_process_only: in_process_only.value.is_some(),
+            in_process_only: in_process_only.value.unwrap_or(false),
             record_name: record_name.value,
             event_type_malformed,
         }

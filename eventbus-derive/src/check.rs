@@ -32,16 +32,43 @@ pub fn check(cx: &Ctxt, cont: &Container) {
         ),
         Some(lit) => {
             if let Err(reason) = event_type(&lit.value()) {
-                cx.error_spanned_by(
-                    lit,
-                    format!("invalid event type: {reason}; {EXPECTED_EVENT_TYPE}"),
-                );
+                // The version error says what to write already.
+                let expected = if reason.contains("has no version") {
+                    String::new()
+                } else {
+                    format!("; {EXPECTED_EVENT_TYPE}")
+                };
+                cx.error_spanned_by(lit, format!("invalid event type: {reason}{expected}"));
             }
         }
     }
     if let Some(lit) = &cont.attrs.key_field {
-        if let Err(reason) = key_path_syntax(&lit.value()) {
+        let path = lit.value();
+        if let Err(reason) = key_path_syntax(&path) {
             cx.error_spanned_by(lit, format!("invalid key_field: {reason}"));
+        } else {
+            // The first segment is one of the event's own fields, which the derive sees; the
+            // segments below it are checked by the generated code (`expand::key_field_check`).
+            let first = path.split('.').next().unwrap_or_default();
+            if !cont.generic && !cont.fields.iter().any(|f| f.name == first) {
+                let names: Vec<String> = cont
+                    .fields
+                    .iter()
+                    .map(|f| format!("`{}`", f.name))
+                    .collect();
+                let fields = match names.len() {
+                    0 => "it has no fields".to_owned(),
+                    1 => format!("its only field is {}", names[0]),
+                    _ => format!("its fields are {}", names.join(", ")),
+                };
+                cx.error_spanned_by(
+                    lit,
+                    format!(
+                        "key_field `{path}`: `{}` has no field `{first}`; {fields}",
+                        cont.ident
+                    ),
+                );
+            }
         }
     }
     if cont.fields.is_empty() && !cont.attrs.in_process_only {
@@ -61,9 +88,13 @@ pub fn check(cx: &Ctxt, cont: &Container) {
     }
 }
 
+/// The domain of openedx-events whose event types have no version suffix.
+const UNVERSIONED_DOMAIN: &str = "org.openedx.authz.";
+
 /// The rules for event types: dotted segments of lowercase letters, digits, `_` and `-` (openedx-events
-/// has `subsidy.redemption-reversed`), each starting with a letter, at least three of them. The version suffix (`.v1`) is usual but not required
-/// (the authz events have none).
+/// has `subsidy.redemption-reversed`), each starting with a letter, at least three of them, the
+/// last one a version `v<N>`; only the authz events of openedx-events (`org.openedx.authz.…`) have
+/// none, and are accepted without.
 pub fn event_type(s: &str) -> Result<(), String> {
     if s.is_empty() {
         return Err("it is empty".into());
@@ -91,16 +122,31 @@ pub fn event_type(s: &str) -> Result<(), String> {
             segments.len()
         ));
     }
+    let last = segments[segments.len() - 1];
+    let versioned =
+        last.len() > 1 && last.starts_with('v') && last[1..].chars().all(|c| c.is_ascii_digit());
+    if !versioned && !s.starts_with(UNVERSIONED_DOMAIN) {
+        let fix = if last.starts_with('v') && last.len() <= 3 {
+            "such as `v1`".to_owned()
+        } else {
+            format!("such as `{s}.v1`")
+        };
+        return Err(format!(
+            "`{s}` has no version: its last segment `{last}` must be a version `v<N>` ({fix})"
+        ));
+    }
     Ok(())
 }
 
 /// A key path is dotted field names.
 pub fn key_path_syntax(s: &str) -> Result<(), String> {
     for segment in s.split('.') {
+        // `self`, `Self`, `super`, `crate` and `_` cannot name a field, even as `r#...`.
         let valid = segment.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
             && segment
                 .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '_');
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !matches!(segment, "self" | "Self" | "super" | "crate" | "_");
         if !valid {
             return Err(format!(
                 "`{s}` is not a dotted path of field names (segment `{segment}`)"
@@ -235,6 +281,10 @@ mod tests {
         assert!(event_type("org.openedx").is_err());
         assert!(event_type("org.openedx.enterprise.subsidy.redemption-reversed.v1").is_ok());
         assert!(event_type("org.openedx.x y.v1").is_err());
+        assert!(event_type("org.openedx.learning.thing.happened").is_err());
+        assert!(event_type("org.openedx.learning.thing.happened.v").is_err());
+        assert!(event_type("org.openedx.learning.thing.happened.v1a").is_err());
+        assert!(event_type("org.openedx.learning.thing.happened.v12").is_ok());
     }
 
     #[test]
@@ -242,5 +292,7 @@ mod tests {
         assert!(key_path_syntax("user.pii.username").is_ok());
         assert!(key_path_syntax("user..x").is_err());
         assert!(key_path_syntax("user.0").is_err());
+        assert!(key_path_syntax("user.self").is_err());
+        assert!(key_path_syntax("user.type").is_ok());
     }
 }

@@ -11,7 +11,11 @@
 //! one place only, a constant `<T as EventData>::FIELD` spanned at the field's type, and calls the
 //! field's operations through it; an event's `Clone` is asked for once, at the struct's name
 //! (`<Event as BusEvent>::OPS`); and each event type defines a hidden `#[macro_export]` macro
-//! named after it, which two declarations of one event type in one crate define twice.
+//! named after it (`event_type_declared_twice__org__openedx__…`), which two declarations of one
+//! event type in one crate define twice. A `key_field` path is checked by code that descends it
+//! and asks, at each segment, what the value is (a record, optional, a list, a map, a scalar),
+//! each wrong kind failing with a message that names the segment; a field whose type is an event
+//! is refused the same way.
 
 mod ast;
 mod attr;
@@ -36,9 +40,11 @@ use syn::{parse_macro_input, DeriveInput};
 /// pub struct XBlockPublished { pub xblock_info: XBlockData }
 /// ```
 ///
-/// `in_process_only` declares an event that is only sent in-process: its fields need not be event
-/// data, and the bus refuses it. Other events must be `Clone`. Two events of one crate may not
-/// declare the same event type (a compile error at both strings).
+/// The event type ends with its version, `.v<N>` (only openedx-events' authz events,
+/// `org.openedx.authz.…`, have none). `in_process_only` (or `in_process_only = true`) declares an
+/// event that is only sent in-process: its fields need not be event data, and the bus refuses it.
+/// Other events must be `Clone`. Two events of one crate may not declare the same event type (a
+/// compile error at both strings), and an event cannot be a field of another event or record.
 #[proc_macro_derive(OpenEdxEvent, attributes(openedx_event))]
 pub fn derive_openedx_event(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
