@@ -143,6 +143,11 @@ pub struct ProduceArgs {
     /// The dotted path of the key field (default: the event's default key field).
     #[arg(long, value_name = "a.b")]
     pub key_field: Option<String>,
+    /// The service the event comes from: its metadata's source is `openedx/NAME/web` (default:
+    /// EVENTS_SERVICE_NAME, else SERVICE_VARIANT; with neither, `SERVICE_NAME_UNSET` as Python
+    /// sends it, with a warning).
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
     /// The event data as JSON (the `to_dict` form: the event's fields at the top level), or
     /// `@FILE` to read it from a file, or `-` for standard input.
     #[arg(long, value_name = "JSON")]
@@ -217,6 +222,10 @@ pub enum TopicsCommand {
         #[arg(long, value_enum)]
         backend: Option<Backend>,
     },
+    /// Delete a Kafka topic and every message in it, and by default its dead-letter topic.
+    /// Refused without --yes; a topic that does not exist is an error unless --if-exists.
+    /// Kafka only.
+    Delete(TopicsDeleteArgs),
     /// Describe a topic: each partition's leader, replicas, in-sync replicas and low/high
     /// watermarks (messages), and its dead-letter topic if it exists; Redis: the stream's
     /// length, first and last ids and consumer groups.
@@ -228,6 +237,25 @@ pub enum TopicsCommand {
         /// The topic, without EVENT_BUS_TOPIC_PREFIX.
         topic: String,
     },
+}
+
+/// `eventbus topics delete ...`
+#[derive(Debug, Args)]
+pub struct TopicsDeleteArgs {
+    /// The transport: kafka (redis is refused).
+    #[arg(long, value_enum)]
+    pub backend: Option<Backend>,
+    /// The topic, without EVENT_BUS_TOPIC_PREFIX.
+    pub topic: String,
+    /// Confirm: the topic's messages are lost for good.
+    #[arg(long)]
+    pub yes: bool,
+    /// Keep the dead-letter topic (by default it is deleted with its topic).
+    #[arg(long)]
+    pub keep_dead_letter: bool,
+    /// Succeed when the topic does not exist.
+    #[arg(long)]
+    pub if_exists: bool,
 }
 
 /// `eventbus topics create ...`

@@ -157,6 +157,53 @@ fn config_check_reports_every_problem() {
 }
 
 #[test]
+fn config_check_warns_when_nothing_is_produced() {
+    // Set but empty: valid, and flagged.
+    let out = run(eventbus()
+        .args(["config", "check", "--env"])
+        .env("EVENT_BUS_PRODUCER_CONFIG", "{}"));
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(
+            "warning: no enabled topic: this configuration produces no event to the event bus \
+             (is EVENT_BUS_PRODUCER_CONFIG set?)"
+        ),
+        "{}",
+        out.stdout
+    );
+    // Every topic disabled: the same.
+    let out = run(eventbus()
+        .args(["config", "check", "--env"])
+        .env("EVENT_BUS_PRODUCER_CONFIG", format!(r#"{{"{XBLOCK_PUBLISHED}": {{"t": {{"event_key_field": "xblock_info.usage_key", "enabled": false}}}}}}"#)));
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("warning: no enabled topic"),
+        "{}",
+        out.stdout
+    );
+    // One enabled topic: no warning.
+    let out = run(eventbus()
+        .args(["config", "check", "--env"])
+        .env("EVENT_BUS_PRODUCER_CONFIG", format!(r#"{{"{XBLOCK_PUBLISHED}": {{"t": {{"event_key_field": "xblock_info.usage_key", "enabled": true}}}}}}"#)));
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(!out.stdout.contains("warning"), "{}", out.stdout);
+    // Unset, with a connection configured: the connection is shown, and the unset setting flagged.
+    let out = run(eventbus()
+        .args(["config", "check", "--env"])
+        .env(names::BOOTSTRAP_SERVERS, "broker-1.example:9092")
+        .env(names::SCHEMA_REGISTRY_URL, "http://registry.example/"));
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(
+            "warning: EVENT_BUS_PRODUCER_CONFIG is not set (or blank): this service produces no \
+             event to the event bus"
+        ),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
 fn produce_validates_the_data_before_touching_the_bus() {
     let out = run(eventbus().args([
         "produce",
@@ -292,6 +339,56 @@ fn demo_round_trip_on_the_real_broker_and_registry() {
         "{}",
         out.stdout
     );
+}
+
+#[test]
+fn produce_names_its_source_and_warns_when_the_service_is_unset() {
+    let topic = format!("cli-source-{}", uuid::Uuid::new_v4().simple());
+    create_topic(&topic);
+    let produce = |command: &mut assert_cmd::Command, service: &[&str]| {
+        run(command
+            .args([
+                "produce",
+                "--event-type",
+                XBLOCK_PUBLISHED,
+                "--topic",
+                &topic,
+            ])
+            .args(["--data", XBLOCK_DATA])
+            .args(service))
+    };
+    let source = |out: &Output| -> Value {
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        serde_json::from_str::<Value>(out.stdout.trim()).unwrap()["source"].clone()
+    };
+    // No service name anywhere: Python's placeholder, and a warning saying how to set it.
+    let out = produce(
+        eventbus_on_services()
+            .env_remove(names::SERVICE_NAME)
+            .env_remove("SERVICE_VARIANT"),
+        &[],
+    );
+    assert_eq!(source(&out), "openedx/SERVICE_NAME_UNSET/web");
+    assert!(
+        out.stderr.contains(
+            "warning: no service name (--service, EVENTS_SERVICE_NAME or SERVICE_VARIANT): the \
+             event's source is openedx/SERVICE_NAME_UNSET/web, as Python sends it"
+        ),
+        "{}",
+        out.stderr
+    );
+    // --service, or the setting: no warning.
+    let out = produce(
+        eventbus_on_services().env_remove(names::SERVICE_NAME),
+        &["--service", "lms"],
+    );
+    assert_eq!(source(&out), "openedx/lms/web");
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+    let out = produce(&mut eventbus_on_services(), &[]);
+    assert_eq!(source(&out), "openedx/eventbus-cli-test/web");
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+    let out = produce(&mut eventbus_on_services(), &["--service", " "]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
 }
 
 #[test]

@@ -201,3 +201,103 @@ fn help_says_the_defaults_and_what_redrive_leaves() {
         assert!(help(args).contains("Usage: eventbus"), "{args:?}");
     }
 }
+
+/// Whether `topics describe` finds the topic (a deletion takes a moment to reach the metadata).
+fn eventually_gone(topic: &str) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let out = run(eventbus_on_services().args(["topics", "describe", topic]));
+        if out.code == 1 && out.stderr.contains("does not exist") {
+            return true;
+        }
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+}
+
+#[test]
+fn delete_needs_yes_then_removes_the_topic_and_its_dead_letter_topic() {
+    let servers = support::env("EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS");
+    let topic = unique("cli-delete");
+    let out = run(eventbus_on_services().args(["topics", "create", &topic]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    // Without --yes: refused, naming what would go, and nothing is deleted.
+    let out = run(eventbus_on_services().args(["topics", "delete", &topic]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(
+        out.stderr.trim_end(),
+        format!(
+            "error: topics delete removes the topic {topic} and its dead-letter topic \
+             {topic}-dead-letter from the Kafka brokers {servers}, with every message in them, \
+             for good: give --yes to confirm"
+        )
+    );
+    let out = run(eventbus_on_services().args(["topics", "describe", &topic]));
+    assert_eq!(out.code, 0, "still there: {}", out.stderr);
+
+    let out = run(eventbus_on_services().args(["topics", "delete", &topic, "--yes"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        format!(
+            "deleted topic {topic} on the Kafka brokers {servers}\n\
+             deleted dead-letter topic {topic}-dead-letter\n"
+        )
+    );
+    assert!(eventually_gone(&topic), "{topic} still described");
+    assert!(
+        eventually_gone(&format!("{topic}-dead-letter")),
+        "its dead-letter topic still described"
+    );
+
+    // Gone: an error naming it, unless --if-exists.
+    let out = run(eventbus_on_services().args(["topics", "delete", &topic, "--yes"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            "error: topic {topic} does not exist on the Kafka brokers {servers}"
+        )),
+        "{}",
+        out.stderr
+    );
+    let out =
+        run(eventbus_on_services().args(["topics", "delete", &topic, "--yes", "--if-exists"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+
+    // --keep-dead-letter keeps it.
+    let kept = unique("cli-delete-keep");
+    let out = run(eventbus_on_services().args(["topics", "create", &kept]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let out = run(eventbus_on_services().args([
+        "topics",
+        "delete",
+        &kept,
+        "--yes",
+        "--keep-dead-letter",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        format!("deleted topic {kept} on the Kafka brokers {servers}\n")
+    );
+    assert!(eventually_gone(&kept));
+    let out = run(eventbus_on_services().args(["topics", "list"]));
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with(&format!("{kept}-dead-letter "))),
+        "{}",
+        out.stdout
+    );
+    let out = run(eventbus_on_services().args([
+        "topics",
+        "delete",
+        &format!("{kept}-dead-letter"),
+        "--yes",
+        "--keep-dead-letter",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}

@@ -37,6 +37,13 @@ pub enum ProduceError {
         #[source]
         source: KeyPathError,
     },
+    /// The event type declares no default key field (`key_field` of `#[openedx_event]`) and none
+    /// was given.
+    #[error("{event_type} has no default key field (`key_field` in its `#[openedx_event]`): give the key field to use")]
+    NoKeyField {
+        /// The event type.
+        event_type: &'static str,
+    },
     /// The producer was shut down.
     #[error("the producer is shut down")]
     Closed,
@@ -69,7 +76,19 @@ pub trait EventProducer: Send + Sync {
 
     /// Deliver everything still queued, before shutting down.
     fn flush(&self) -> BoxFuture<'_, Result<(), ProduceError>>;
+
+    /// Whether events sent in-process from the current task are for this producer: the
+    /// configured producer skips a producer that answers `false`. Every backend answers `true`,
+    /// except the producer of a test's `MemoryBus` outside that test (`consume::MemoryBus`), so
+    /// that tests running at once do not produce each other's events.
+    fn accepts_current_sender(&self) -> bool {
+        true
+    }
 }
+
+/// Says whether the current task is the one a [`MemoryProducer`] belongs to (set by the
+/// in-memory bus of tests).
+pub(crate) type SenderFilter = Arc<dyn Fn() -> bool + Send + Sync>;
 
 /// One event recorded by the [`MemoryProducer`].
 #[derive(Debug, Clone)]
@@ -85,10 +104,22 @@ pub struct ProducedEvent {
 }
 
 /// A producer that keeps events in memory, for tests and for applications that embed the bus.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct MemoryProducer {
     topic_prefix: Option<String>,
     events: Mutex<Vec<ProducedEvent>>,
+    /// Set for a test's bus: which senders' events it takes through the configured producer.
+    sender_filter: Option<SenderFilter>,
+}
+
+impl std::fmt::Debug for MemoryProducer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MemoryProducer")
+            .field("topic_prefix", &self.topic_prefix)
+            .field("events", &self.events)
+            .field("test_scoped", &self.sender_filter.is_some())
+            .finish()
+    }
 }
 
 impl MemoryProducer {
@@ -101,7 +132,18 @@ impl MemoryProducer {
     pub fn with_topic_prefix(prefix: impl Into<String>) -> Self {
         MemoryProducer {
             topic_prefix: Some(prefix.into()),
+            ..MemoryProducer::default()
+        }
+    }
+
+    /// A producer that takes, through the configured producer, only the events of the senders
+    /// `filter` accepts (a test's bus).
+    #[cfg(any(feature = "kafka", feature = "redis"))]
+    pub(crate) fn with_sender_filter(topic_prefix: Option<String>, filter: SenderFilter) -> Self {
+        MemoryProducer {
+            topic_prefix,
             events: Mutex::default(),
+            sender_filter: Some(filter),
         }
     }
 
@@ -156,5 +198,9 @@ impl EventProducer for MemoryProducer {
 
     fn flush(&self) -> BoxFuture<'_, Result<(), ProduceError>> {
         Box::pin(async { Ok(()) })
+    }
+
+    fn accepts_current_sender(&self) -> bool {
+        self.sender_filter.as_ref().is_none_or(|accepts| accepts())
     }
 }

@@ -4,12 +4,13 @@
 use crate::metadata::EventsMetadata;
 use crate::registry::{AnyEvent, AnyReceiver};
 use chrono::{DateTime, Utc};
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 use std::task::{Context, Poll};
 
 /// A boxed, sendable future.
@@ -143,7 +144,10 @@ impl SendReport {
 }
 
 /// Receivers of an event failed (robust mode): the error of [`SendReport::into_result`].
-#[derive(Debug, thiserror::Error)]
+///
+/// Its `Debug` is its message and each failure's causes, so that `?` in `main` prints something
+/// readable; `{:#?}` shows the fields.
+#[derive(thiserror::Error)]
 #[error("{} receiver(s) out of {receivers} failed when handling {event_type}: {}", failures.len(), describe_failures(failures))]
 pub struct ReceiversFailed {
     /// The event type sent.
@@ -152,6 +156,45 @@ pub struct ReceiversFailed {
     pub receivers: usize,
     /// The receivers that failed, in the order they ran (never empty).
     pub failures: Vec<ReceiverFailure>,
+}
+
+impl std::fmt::Debug for ReceiversFailed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if f.alternate() {
+            return f
+                .debug_struct("ReceiversFailed")
+                .field("event_type", &self.event_type)
+                .field("receivers", &self.receivers)
+                .field("failures", &self.failures)
+                .finish();
+        }
+        write!(f, "{self}")?;
+        for failure in &self.failures {
+            let mut source = failure.error.source();
+            while let Some(cause) = source {
+                write!(f, "\n  {}: caused by: {cause}", failure.receiver)?;
+                source = cause.source();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// An error's `Debug` as anyhow writes it: its message, then its causes (for `?` in `main`).
+pub(crate) fn debug_report(
+    error: &(dyn std::error::Error + 'static),
+    f: &mut std::fmt::Formatter<'_>,
+) -> std::fmt::Result {
+    write!(f, "{error}")?;
+    let mut source = error.source();
+    if source.is_some() {
+        write!(f, "\n\nCaused by:")?;
+    }
+    while let Some(cause) = source {
+        write!(f, "\n    {cause}")?;
+        source = cause.source();
+    }
+    Ok(())
 }
 
 /// `name=error, ...`
@@ -175,7 +218,10 @@ pub struct ReceiverFailure {
 }
 
 /// Sending stopped at a failing receiver (non-robust mode).
-#[derive(Debug, thiserror::Error)]
+///
+/// Its `Debug` is its message and the receiver error's causes, so that `?` in `main` prints
+/// something readable; `{:#?}` shows the fields.
+#[derive(thiserror::Error)]
 #[error("receiver `{receiver}` of {event_type} failed: {error}")]
 pub struct SendError {
     /// The event type sent.
@@ -187,6 +233,28 @@ pub struct SendError {
     pub error: ReceiverError,
     /// The failing receiver and those after it, which did not run (what a retry runs).
     pub(crate) not_run: Vec<ReceiverId>,
+}
+
+impl std::fmt::Debug for SendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if f.alternate() {
+            return f
+                .debug_struct("SendError")
+                .field("event_type", &self.event_type)
+                .field("receiver", &self.receiver)
+                .field("error", &self.error)
+                .field("not_run", &self.not_run)
+                .finish();
+        }
+        // The message holds the receiver's error: its causes follow.
+        write!(f, "{self}")?;
+        let mut source = self.error.source();
+        while let Some(cause) = source {
+            write!(f, "\n  caused by: {cause}")?;
+            source = cause.source();
+        }
+        Ok(())
+    }
 }
 
 impl SendError {
@@ -354,7 +422,7 @@ impl<E: Send + Sync + 'static> Signal<E> {
             metadata,
             from_event_bus,
         });
-        dispatch_envelope(self.core(), envelope, event_id, only)
+        dispatch_envelope(self.core(), envelope, event_id, from_event_bus, only)
     }
 
     fn core(&self) -> Core<'_> {
@@ -402,15 +470,57 @@ fn dispatch_envelope(
     core: Core<'_>,
     envelope: AnyEnvelope,
     event_id: uuid::Uuid,
+    from_event_bus: bool,
     only: Option<Vec<ReceiverId>>,
 ) -> Dispatch<'_> {
-    Box::pin(run_receivers(core, envelope, event_id, only))
+    Box::pin(run_receivers(
+        core,
+        envelope,
+        event_id,
+        from_event_bus,
+        only,
+    ))
+}
+
+/// The name of the receivers that the configured producer connects
+/// (`producer_config::RECEIVER_NAME`).
+pub(crate) const PRODUCING_RECEIVER: &str = "eventbus_runtime::producer_config::ConfiguredProducer";
+
+/// How many configured producers that produce nothing (an unset or empty producer configuration)
+/// are in use: while one is, an event type sent in-process that no configured producer produces is
+/// warned about, once.
+pub(crate) static PRODUCING_NOTHING: AtomicUsize = AtomicUsize::new(0);
+
+/// The event types warned about as sent and not produced.
+static WARNED_NOT_PRODUCED: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
+
+/// Warn, once per event type, that an event sent in-process is not produced to the bus because
+/// the producer configuration in use produces nothing.
+fn warn_if_not_produced(event_type: &'static str, receivers: &[Arc<Receiver>]) {
+    if PRODUCING_NOTHING.load(Ordering::Relaxed) == 0
+        || receivers.iter().any(|r| r.name == PRODUCING_RECEIVER)
+    {
+        return;
+    }
+    let first = WARNED_NOT_PRODUCED
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(event_type);
+    if first {
+        tracing::warn!(
+            event_type,
+            setting = "EVENT_BUS_PRODUCER_CONFIG",
+            "event sent but not produced to the event bus: the producer configuration \
+             (EVENT_BUS_PRODUCER_CONFIG) is unset or has no enabled topic (warned once per event type)"
+        );
+    }
 }
 
 async fn run_receivers(
     core: Core<'_>,
     envelope: AnyEnvelope,
     event_id: uuid::Uuid,
+    from_event_bus: bool,
     only: Option<Vec<ReceiverId>>,
 ) -> Result<SendReport, SendError> {
     let event_type = core.event_type;
@@ -429,6 +539,9 @@ async fn run_receivers(
         .filter(|r| only.as_ref().is_none_or(|only| only.contains(&r.id)))
         .cloned()
         .collect();
+    if !from_event_bus && only.is_none() {
+        warn_if_not_produced(event_type, &receivers);
+    }
     let robust = core.robust.load(Ordering::Relaxed);
     let mut report = SendReport {
         event_type,
@@ -517,5 +630,65 @@ impl<E> std::fmt::Debug for Signal<E> {
             .field("event_type", &self.event_type)
             .field("enabled", &self.enabled.load(Ordering::Relaxed))
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An error with a cause.
+    #[derive(Debug, thiserror::Error)]
+    #[error("could not index")]
+    struct Indexing(#[source] std::io::Error);
+
+    #[test]
+    fn receivers_failed_debug_is_readable_with_each_cause() {
+        let error = ReceiversFailed {
+            event_type: "org.example.a.v1",
+            receivers: 3,
+            failures: vec![
+                ReceiverFailure {
+                    id: ReceiverId::next(),
+                    receiver: "index".into(),
+                    error: Box::new(Indexing(std::io::Error::other("disk full"))),
+                },
+                ReceiverFailure {
+                    id: ReceiverId::next(),
+                    receiver: "audit".into(),
+                    error: "no audit log".into(),
+                },
+            ],
+        };
+        // `fn main() -> Result<(), Box<dyn Error>>` prints `Error: {:?}`.
+        let boxed: Box<dyn std::error::Error> = Box::new(error);
+        assert_eq!(
+            format!("Error: {boxed:?}"),
+            "Error: 2 receiver(s) out of 3 failed when handling org.example.a.v1: \
+             index=could not index, audit=no audit log\n  index: caused by: disk full"
+        );
+        let fields = format!("{boxed:#?}");
+        assert!(
+            fields.starts_with("ReceiversFailed {") && fields.contains("\"audit\""),
+            "{fields}"
+        );
+    }
+
+    #[test]
+    fn send_error_debug_is_readable_with_the_causes() {
+        let id = ReceiverId::next();
+        let error = SendError {
+            event_type: "org.example.a.v1",
+            receiver: "index".into(),
+            error: Box::new(Indexing(std::io::Error::other("disk full"))),
+            not_run: vec![id],
+        };
+        let boxed: Box<dyn std::error::Error> = Box::new(error);
+        assert_eq!(
+            format!("Error: {boxed:?}"),
+            "Error: receiver `index` of org.example.a.v1 failed: could not index\n  caused by: \
+             disk full"
+        );
+        assert!(format!("{boxed:#?}").starts_with("SendError {"));
     }
 }

@@ -1,7 +1,7 @@
 //! The in-memory bus of unit tests: what is produced to a bus reaches only its consumers'
 //! handlers, through the Avro encoding, with retries, and the configured producer can send to it.
 
-use eventbus_runtime::backend::EventProducer;
+use eventbus_runtime::backend::{EventProducer, ProduceError};
 use eventbus_runtime::consume::{MemoryBus, MessageError, OnEvent, RetryPolicy};
 use eventbus_runtime::prelude::*;
 use eventbus_runtime::producer_config::{ConfiguredProducer, ProducerConfig};
@@ -184,4 +184,176 @@ async fn the_configured_producer_sends_to_the_memory_bus() {
     assert_eq!(bus.producer().events()[0].topic, "dev-deleted-notes");
     assert_eq!(consumer.drain().await.processed, 1);
     assert_eq!(*got.lock().unwrap(), [3]);
+}
+
+/// A note was archived (sent through the configured producer by the isolation tests only).
+#[derive(Debug, Clone, PartialEq, OpenEdxEvent)]
+#[openedx_event(
+    event_type = "org.openedx.test.memory_bus.note.archived.v1",
+    key_field = "note.id"
+)]
+pub struct NoteArchived {
+    /// The note.
+    pub note: Note,
+}
+
+/// A note was tagged (no default key field).
+#[derive(Debug, Clone, PartialEq, OpenEdxEvent)]
+#[openedx_event(event_type = "org.openedx.test.memory_bus.note.tagged.v1")]
+pub struct NoteTagged {
+    /// The note.
+    pub note: Note,
+}
+
+/// What one isolation test does on its bus (made here when `None`): connect the configured producer, wait for the other
+/// test to have done so too, send note `id` through the global signal, wait for the other test's
+/// send, and return the ids its consumer got.
+async fn one_isolated_test(
+    bus: Option<MemoryBus>,
+    id: i64,
+    barrier: impl Fn() -> BoxedWait,
+) -> Vec<i64> {
+    // A `#[tokio::test]` makes its bus in its runtime.
+    let bus = bus.unwrap_or_default();
+    let config = ProducerConfig::from_value(&json!({
+        "org.openedx.test.memory_bus.note.archived.v1": {
+            "archived-notes": {"event_key_field": "note.id", "enabled": true}
+        }
+    }))
+    .unwrap();
+    let _producing = ConfiguredProducer::connect(&config, bus.producer()).unwrap();
+    let got: Ids = Arc::default();
+    let seen = got.clone();
+    let mut consumer = bus
+        .consumer("archived-notes")
+        .on::<NoteArchived, _, _>("audit", move |e| {
+            seen.lock().unwrap().push(e.data.note.id);
+            std::future::ready(Ok(()))
+        });
+    barrier().await;
+    let report = NoteArchived::signal()
+        .send_event(NoteArchived {
+            note: Note {
+                id,
+                text: "old".into(),
+            },
+        })
+        .await
+        .unwrap();
+    assert!(report.is_ok(), "{:?}", report.failures);
+    barrier().await;
+    consumer.drain().await;
+    let ids = got.lock().unwrap().clone();
+    ids
+}
+
+/// A wait at a barrier.
+type BoxedWait = std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>;
+
+#[test]
+fn parallel_tests_through_the_configured_producer_see_only_their_own_events() {
+    // Two `#[tokio::test]`s (a current-thread runtime each, on threads of their own) that run at
+    // the same time: both producing receivers are connected to the global signal when each sends.
+    let barrier = Arc::new(std::sync::Barrier::new(2));
+    let test = |id: i64| {
+        let barrier = barrier.clone();
+        std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(one_isolated_test(None, id, move || {
+                    let barrier = barrier.clone();
+                    Box::pin(async move {
+                        barrier.wait();
+                    })
+                }))
+        })
+    };
+    let (a, b) = (test(1), test(2));
+    assert_eq!(a.join().unwrap(), [1], "the first test saw only its event");
+    assert_eq!(b.join().unwrap(), [2], "the second test saw only its event");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parallel_tests_in_their_bus_scope_see_only_their_own_events() {
+    // On a multi-thread runtime the bus' scope says which test an event belongs to; this test's
+    // body, outside both scopes, sends an event of its own between the tests' two waits.
+    let barrier = Arc::new(tokio::sync::Barrier::new(3));
+    let test = |id: i64| {
+        let barrier = barrier.clone();
+        tokio::spawn(async move {
+            let bus = MemoryBus::new();
+            bus.scope(one_isolated_test(Some(bus.clone()), id, move || {
+                let barrier = barrier.clone();
+                Box::pin(async move {
+                    barrier.wait().await;
+                })
+            }))
+            .await
+        })
+    };
+    let (a, b) = (test(3), test(4));
+    barrier.wait().await;
+    let report = NoteArchived::signal()
+        .send_event(NoteArchived {
+            note: Note {
+                id: 99,
+                text: "unscoped".into(),
+            },
+        })
+        .await
+        .unwrap();
+    assert!(report.is_ok(), "{:?}", report.failures);
+    barrier.wait().await;
+    assert_eq!(a.await.unwrap(), [3], "the first test saw only its event");
+    assert_eq!(b.await.unwrap(), [4], "the second test saw only its event");
+}
+
+#[tokio::test]
+async fn bus_send_produces_as_the_configured_producer_would() {
+    let bus = MemoryBus::with_topic_prefix("dev");
+    let (got, handler) = recorder();
+    let mut consumer = bus
+        .consumer("notes")
+        .on::<NoteWritten, _, _>("audit", handler);
+    let delivery = bus.send("notes", note(7)).await.unwrap();
+    assert_eq!((delivery.topic.as_str(), delivery.offset), ("dev-notes", 0));
+    let produced = &bus.producer().events()[0];
+    assert_eq!(produced.key, eventbus_runtime::key::KeyValue::Long(7));
+    assert_eq!(produced.metadata.event_type, NoteWritten::EVENT_TYPE);
+    assert_eq!(produced.metadata.minorversion, NoteWritten::MINOR_VERSION);
+    assert!(produced.metadata.source.starts_with("openedx/"));
+    assert_eq!(consumer.drain().await.processed, 1);
+    assert_eq!(*got.lock().unwrap(), [7]);
+
+    // An event type without a default key field needs one.
+    let tagged = NoteTagged {
+        note: Note {
+            id: 8,
+            text: "tag".into(),
+        },
+    };
+    let error = bus.send("tags", tagged.clone()).await.unwrap_err();
+    assert!(
+        matches!(error, ProduceError::NoKeyField { event_type } if event_type == NoteTagged::EVENT_TYPE),
+        "{error}"
+    );
+    assert_eq!(
+        error.to_string(),
+        "org.openedx.test.memory_bus.note.tagged.v1 has no default key field (`key_field` in its \
+         `#[openedx_event]`): give the key field to use"
+    );
+    let delivery = bus.send_keyed("tags", "note.text", tagged).await.unwrap();
+    assert_eq!(delivery.topic, "dev-tags");
+    assert_eq!(
+        bus.producer().events()[1].key,
+        eventbus_runtime::key::KeyValue::String("tag".into())
+    );
+    // A key field that does not lead to a key value is refused, as the configured producer's is.
+    let error = bus
+        .send_keyed("tags", "note.nope", note(9))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, ProduceError::KeyField { .. }), "{error}");
 }

@@ -757,3 +757,140 @@ async fn topics_are_produced_to_concurrently() {
     producing.disconnect();
     assert_eq!(NoteConcurrent::signal().receiver_count(), 0);
 }
+
+/// A quiet thing (only the empty-configuration test sends it).
+#[derive(Debug, Clone, PartialEq, EventData)]
+pub struct Quiet {
+    /// Its name.
+    pub name: String,
+}
+
+/// A quiet thing happened (only the empty-configuration test sends it).
+#[derive(Debug, Clone, PartialEq, OpenEdxEvent)]
+#[openedx_event(
+    event_type = "org.openedx.test.producer_config.quiet.happened.v1",
+    key_field = "quiet.name"
+)]
+pub struct QuietHappened {
+    /// The thing.
+    pub quiet: Quiet,
+}
+
+/// Another quiet thing happened (only the empty-configuration test sends it).
+#[derive(Debug, Clone, PartialEq, OpenEdxEvent)]
+#[openedx_event(
+    event_type = "org.openedx.test.producer_config.quiet.repeated.v1",
+    key_field = "quiet.name"
+)]
+pub struct QuietRepeated {
+    /// The thing.
+    pub quiet: Quiet,
+}
+
+/// A log writer into a shared buffer.
+#[derive(Clone, Default)]
+struct LogBuffer(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogBuffer {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogBuffer {
+    fn warnings(&self) -> Vec<String> {
+        String::from_utf8(self.0.lock().unwrap().clone())
+            .unwrap()
+            .lines()
+            .filter(|l| l.contains("WARN"))
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn an_empty_configuration_warns_naming_the_setting_once_per_event_type() {
+    let logs = LogBuffer::default();
+    let writer = logs.clone();
+    let _guard = tracing::subscriber::set_default(
+        tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_max_level(tracing::Level::INFO)
+            .with_writer(move || writer.clone())
+            .finish(),
+    );
+    let config = ProducerConfig::from_value(&json!({})).unwrap();
+    assert!(config.produces_nothing());
+    let producer = Arc::new(MemoryProducer::new());
+    let producing = ConfiguredProducer::connect(&config, producer.clone()).unwrap();
+    assert!(producing.is_empty());
+    let warnings = logs.warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+    assert!(
+        warnings[0].contains("EVENT_BUS_PRODUCER_CONFIG")
+            && warnings[0].contains("no event is produced to the event bus"),
+        "{warnings:#?}"
+    );
+    let quiet = || Quiet { name: "q".into() };
+    for _ in 0..3 {
+        QuietHappened::signal()
+            .send_event(QuietHappened { quiet: quiet() })
+            .await
+            .unwrap()
+            .into_result()
+            .unwrap();
+    }
+    QuietRepeated::signal()
+        .send_event(QuietRepeated { quiet: quiet() })
+        .await
+        .unwrap()
+        .into_result()
+        .unwrap();
+    // Events from the bus are not the producer's business.
+    QuietRepeated::signal()
+        .send_event_with_custom_metadata(
+            QuietRepeated { quiet: quiet() },
+            EventsMetadata::new(QuietRepeated::EVENT_TYPE, 0),
+        )
+        .await
+        .unwrap()
+        .into_result()
+        .unwrap();
+    let warnings = logs.warnings();
+    let about = |event_type: &str| {
+        warnings
+            .iter()
+            .filter(|l| l.contains(event_type) && l.contains("EVENT_BUS_PRODUCER_CONFIG"))
+            .count()
+    };
+    assert_eq!(about(QuietHappened::EVENT_TYPE), 1, "{warnings:#?}");
+    assert_eq!(about(QuietRepeated::EVENT_TYPE), 1, "{warnings:#?}");
+    assert!(producer.events().is_empty());
+    producing.disconnect();
+
+    // Every topic disabled: nothing is produced either.
+    let disabled = ProducerConfig::from_value(&json!({
+        "org.openedx.test.producer_config.quiet.happened.v1": {
+            "quiet": {"event_key_field": "quiet.name", "enabled": false}
+        }
+    }))
+    .unwrap();
+    assert!(!disabled.is_empty() && disabled.produces_nothing());
+    assert!(ConfiguredProducer::connect(&disabled, producer.clone())
+        .unwrap()
+        .is_empty());
+    let enabled = ProducerConfig::from_value(&json!({
+        "org.openedx.test.producer_config.quiet.happened.v1": {
+            "quiet": {"event_key_field": "quiet.name", "enabled": true}
+        }
+    }))
+    .unwrap();
+    assert!(!enabled.produces_nothing());
+    assert!(!ConfiguredProducer::connect(&enabled, producer)
+        .unwrap()
+        .is_empty());
+}

@@ -27,6 +27,10 @@ pub fn run(command: ConfigCommand) -> Result<ExitCode, CliError> {
     let connections = if env { connections(json)? } else { 0 };
     if env && files.is_empty() && !env_set {
         if connections > 0 {
+            outln!(
+                "warning: {ENV_VAR} is not set (or blank): this service produces no event to the \
+                 event bus"
+            )?;
             return Ok(ExitCode::SUCCESS);
         }
         return Err(CliError::Usage(format!(
@@ -112,6 +116,12 @@ pub fn run(command: ConfigCommand) -> Result<ExitCode, CliError> {
         config.event_types().count(),
         names.join(", ")
     )?;
+    if config.produces_nothing() {
+        outln!(
+            "warning: no enabled topic: this configuration produces no event to the event bus \
+             (is {ENV_VAR} set?)"
+        )?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

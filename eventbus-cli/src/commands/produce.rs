@@ -4,7 +4,7 @@
 use super::bus::{backend, block_on, redis_settings_from_env, settings_from_env};
 use super::CliError;
 use crate::cli::{Backend, ProduceArgs};
-use crate::stdout::outln;
+use crate::stdout::{noteln, outln};
 use eventbus_runtime::backend::Delivery;
 use eventbus_runtime::kafka::KafkaProducer;
 use eventbus_runtime::redis::RedisProducer;
@@ -44,6 +44,12 @@ pub fn run(args: ProduceArgs) -> Result<ExitCode, CliError> {
     event
         .key_at(key_field)
         .map_err(|e| CliError::Refused(format!("--key-field {key_field}: {e}")))?;
+    match args.service.as_deref().map(str::trim) {
+        Some("") => return Err(CliError::Usage("--service must not be empty".into())),
+        Some(service) => eventbus_runtime::metadata::set_service_name(service),
+        None => {}
+    }
+    let service_unset = eventbus_runtime::metadata::service_name().is_none();
     let metadata = EventsMetadata::new(descriptor.event_type, descriptor.minor_version);
     let delivery = match backend(args.backend, "EVENT_BUS_PRODUCER") {
         Backend::Kafka => produce_kafka(&args.topic, key_field, event, &metadata)?,
@@ -53,6 +59,7 @@ pub fn run(args: ProduceArgs) -> Result<ExitCode, CliError> {
         "topic": delivery.topic,
         "event_type": descriptor.event_type,
         "id": metadata.id.to_string(),
+        "source": metadata.source,
     });
     // Where it landed: a Redis entry id, or a Kafka partition and offset.
     match &delivery.entry_id {
@@ -63,6 +70,13 @@ pub fn run(args: ProduceArgs) -> Result<ExitCode, CliError> {
         }
     }
     outln!("{line}")?;
+    if service_unset {
+        // Python sends the placeholder silently; say how to name the service.
+        noteln!(
+            "warning: no service name (--service, EVENTS_SERVICE_NAME or SERVICE_VARIANT): the \
+             event's source is openedx/SERVICE_NAME_UNSET/web, as Python sends it"
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }
 

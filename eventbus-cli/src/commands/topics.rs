@@ -1,9 +1,9 @@
-//! `eventbus topics`: create, list and describe Kafka topics (the services run with topic
+//! `eventbus topics`: create, list, describe and delete Kafka topics (the services run with topic
 //! auto-creation off), with the dead-letter topic beside each; list and describe Redis streams.
 
 use super::bus::{backend, block_on, redis_settings_from_env, settings_from_env};
 use super::CliError;
-use crate::cli::{Backend, TopicsCommand, TopicsCreateArgs};
+use crate::cli::{Backend, TopicsCommand, TopicsCreateArgs, TopicsDeleteArgs};
 use crate::stdout::outln;
 use eventbus_runtime::kafka::{Creation, KafkaAdmin, KafkaError, TopicInfo, TopicSpec};
 use eventbus_runtime::redis::{RedisStreams, StreamInfo};
@@ -21,6 +21,14 @@ pub fn run(command: TopicsCommand) -> Result<ExitCode, CliError> {
                 "topics create is for Kafka: a Redis stream is created by its first entry (and \
                  by a consumer group, with MKSTREAM), so there is nothing to create; see \
                  `eventbus topics list --backend redis`"
+                    .into(),
+            )),
+        },
+        TopicsCommand::Delete(args) => match backend(args.backend, BACKEND_SETTING) {
+            Backend::Kafka => block_on(delete_kafka(args))?,
+            Backend::Redis => Err(CliError::Usage(
+                "topics delete is for Kafka topics (a Redis stream is a key: delete it with \
+                 redis-cli DEL)"
                     .into(),
             )),
         },
@@ -93,6 +101,73 @@ async fn create_kafka(args: TopicsCreateArgs) -> Result<ExitCode, CliError> {
         outln!("{}", done("dead-letter topic", &spec, created))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+async fn delete_kafka(args: TopicsDeleteArgs) -> Result<ExitCode, CliError> {
+    let (settings, admin) = kafka_admin()?;
+    let full = settings.full_topic(&args.topic);
+    let dead_letter = settings.full_topic(&settings.dead_letter_topic(&args.topic));
+    if !args.yes {
+        let what = if args.keep_dead_letter {
+            format!("topic {full}")
+        } else {
+            format!("topic {full} and its dead-letter topic {dead_letter}")
+        };
+        return Err(CliError::Usage(format!(
+            "topics delete removes the {what} from the Kafka brokers {}, with every message in \
+             them, for good: give --yes to confirm",
+            admin.servers()
+        )));
+    }
+    let exists = |name: String| {
+        let admin = &admin;
+        async move {
+            let found = admin.describe_topic(&name).await.map_err(CliError::bus)?;
+            Ok::<_, CliError>(found.is_some().then_some(name))
+        }
+    };
+    let Some(topic) = exists(full.clone()).await? else {
+        if args.if_exists {
+            outln!(
+                "topic {full} does not exist on the Kafka brokers {}: nothing deleted",
+                admin.servers()
+            )?;
+            return Ok(ExitCode::SUCCESS);
+        }
+        return Err(CliError::Refused(format!(
+            "topic {full} does not exist on the Kafka brokers {} (give --if-exists to accept \
+             that; `eventbus topics list` shows the topics)",
+            admin.servers()
+        )));
+    };
+    delete_one(&admin, &topic).await?;
+    outln!(
+        "deleted topic {topic} on the Kafka brokers {}",
+        admin.servers()
+    )?;
+    if !args.keep_dead_letter {
+        match exists(dead_letter.clone()).await? {
+            Some(dead_letter) => {
+                delete_one(&admin, &dead_letter).await?;
+                outln!("deleted dead-letter topic {dead_letter}")?;
+            }
+            None => outln!("dead-letter topic {dead_letter}: does not exist")?,
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn delete_one(admin: &KafkaAdmin, name: &str) -> Result<(), CliError> {
+    tracing::info!(topic = name, "deleting topic");
+    // The brokers' refusal (deletion disabled, not authorized...) is a refused input; no answer
+    // is the bus failing.
+    admin
+        .delete_topics(&[name])
+        .await
+        .map_err(|error| match error {
+            KafkaError::Admin { .. } => CliError::Refused(error.to_string()),
+            other => CliError::bus(other),
+        })
 }
 
 /// What creating a topic did, in words.

@@ -1,7 +1,17 @@
 //! An event bus in memory for unit tests: events produced to a [`MemoryBus`] go to its
 //! [`MemoryConsumer`]s' handlers, through the Avro encoding and back, with the consumers' retries,
-//! and nothing else sees them. Each test makes its own bus, so tests running at once do not see
-//! each other's events (the global signals are not involved on the consuming side).
+//! and nothing else sees them.
+//!
+//! Each test makes its own bus, so tests running at once do not see each other's events, also
+//! when they send them in-process through the global signals and a
+//! [`ConfiguredProducer`](crate::producer_config::ConfiguredProducer) connected to
+//! [`MemoryBus::producer`]: a bus takes from the configured producer only the events sent by its
+//! own test. Its test is the thread that made it when that thread runs a current-thread tokio
+//! runtime (`#[tokio::test]`'s default; an event sent from another thread, as in
+//! `spawn_blocking`, is not its test's), and whatever runs inside [`MemoryBus::scope`] (needed
+//! with `#[tokio::test(flavor = "multi_thread")]`, or a bus made outside the runtime; once
+//! entered, only what runs inside it). An event sent in another bus' scope never reaches this
+//! one.
 //!
 //! ```
 //! # use eventbus_runtime::prelude::*;
@@ -10,7 +20,6 @@
 //! # #[derive(Debug, Clone, PartialEq, OpenEdxEvent)]
 //! # #[openedx_event(event_type = "org.example.doc.memory.sent.v1", key_field = "info.name")]
 //! # pub struct Sent { pub info: Info }
-//! use eventbus_runtime::backend::EventProducer;
 //! use eventbus_runtime::consume::{MemoryBus, OnEvent};
 //! use std::sync::{Arc, Mutex};
 //!
@@ -22,9 +31,7 @@
 //!     seen.lock().unwrap().push(event.data.info.name.clone());
 //!     async { Ok(()) }
 //! });
-//! let event = Sent { info: Info { name: "a".into() } };
-//! let metadata = EventsMetadata::new("org.example.doc.memory.sent.v1", 0);
-//! bus.producer().send("topic", "info.name", Arc::new(event), &metadata).await.unwrap();
+//! bus.send("topic", Sent { info: Info { name: "a".into() } }).await.unwrap();
 //! let summary = consumer.drain().await;
 //! assert_eq!(summary.processed, 1);
 //! assert_eq!(*names.lock().unwrap(), ["a"]);
@@ -36,38 +43,158 @@ use super::{
     dispatch, CancellationToken, ConsumeSummary, ConsumerError, Handlers, MessageError, OnEvent,
     Position, RetryPolicy,
 };
-use crate::backend::{full_topic, MemoryProducer, ProducedEvent};
+use crate::avro::EventData;
+use crate::backend::{
+    full_topic, Delivery, EventProducer, MemoryProducer, ProduceError, ProducedEvent,
+};
+use crate::event::OpenEdxEvent;
 use crate::metadata::EventsMetadata;
 use crate::telemetry::metrics::System;
 use crate::telemetry::ConsumerMetrics;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::thread::ThreadId;
 use std::time::Duration;
 
-/// An event bus in memory: a [`MemoryProducer`] and consumers of its topics.
-#[derive(Debug, Clone, Default)]
+tokio::task_local! {
+    /// The bus whose [`MemoryBus::scope`] the current task runs in.
+    static CURRENT_BUS: u64;
+}
+
+/// The next bus' id (unique in the process).
+static NEXT_BUS: AtomicU64 = AtomicU64::new(1);
+
+/// The test a bus belongs to: its scope, and the thread that made it when that thread runs a
+/// current-thread runtime.
+#[derive(Debug, Clone)]
+struct Owner {
+    id: u64,
+    thread: Option<ThreadId>,
+    /// Whether [`MemoryBus::scope`] was entered: then only senders in the scope are the test's.
+    scoped: Arc<AtomicBool>,
+}
+
+impl Owner {
+    fn here() -> Self {
+        let current_thread = tokio::runtime::Handle::try_current().is_ok_and(|handle| {
+            handle.runtime_flavor() == tokio::runtime::RuntimeFlavor::CurrentThread
+        });
+        Owner {
+            id: NEXT_BUS.fetch_add(1, Ordering::Relaxed),
+            thread: current_thread.then(|| std::thread::current().id()),
+            scoped: Arc::default(),
+        }
+    }
+
+    /// Whether an event sent now is this bus' test's: sent in its scope; sent in no scope, once
+    /// the bus' scope was entered, never; else sent on its thread, or anywhere when it has none.
+    fn accepts_current_sender(&self) -> bool {
+        match CURRENT_BUS.try_with(|id| *id) {
+            Ok(id) => id == self.id,
+            Err(_) if self.scoped.load(Ordering::Relaxed) => false,
+            Err(_) => self
+                .thread
+                .is_none_or(|thread| thread == std::thread::current().id()),
+        }
+    }
+}
+
+/// An event bus in memory: a [`MemoryProducer`] and consumers of its topics, for unit tests.
+///
+/// Each test makes its own bus, so tests running at once do not see each other's events, also
+/// when they send them in-process through the global signals and a
+/// [`ConfiguredProducer`](crate::producer_config::ConfiguredProducer) connected to
+/// [`MemoryBus::producer`]: a bus takes from the configured producer only the events sent by its
+/// own test. Its test is the thread that made it when that thread runs a current-thread tokio
+/// runtime (`#[tokio::test]`'s default; an event sent from another thread, as in
+/// `spawn_blocking`, is not its test's), and whatever runs inside [`MemoryBus::scope`] (needed
+/// with `#[tokio::test(flavor = "multi_thread")]`, or a bus made outside the runtime; once
+/// entered, only what runs inside it). An event sent in another bus' scope never reaches this
+/// one. [`MemoryBus::send`] puts an event on the bus directly, as the configured producer would.
+#[derive(Debug, Clone)]
 pub struct MemoryBus {
     producer: Arc<MemoryProducer>,
     topic_prefix: Option<String>,
+    owner: Owner,
+}
+
+impl Default for MemoryBus {
+    fn default() -> Self {
+        MemoryBus::build(None)
+    }
 }
 
 impl MemoryBus {
-    /// An empty bus with no topic prefix.
+    /// An empty bus with no topic prefix, belonging to the test that makes it (see
+    /// [`MemoryBus`]).
     pub fn new() -> Self {
         MemoryBus::default()
     }
 
     /// An empty bus whose topics are prefixed as `{prefix}-{topic}`.
     pub fn with_topic_prefix(prefix: impl Into<String>) -> Self {
-        let prefix = prefix.into();
+        MemoryBus::build(Some(prefix.into()))
+    }
+
+    fn build(topic_prefix: Option<String>) -> Self {
+        let owner = Owner::here();
+        let filter = owner.clone();
         MemoryBus {
-            producer: Arc::new(MemoryProducer::with_topic_prefix(prefix.clone())),
-            topic_prefix: Some(prefix),
+            producer: Arc::new(MemoryProducer::with_sender_filter(
+                topic_prefix.clone(),
+                Arc::new(move || filter.accepts_current_sender()),
+            )),
+            topic_prefix,
+            owner,
         }
     }
 
     /// The bus' producer: give it to `ConfiguredProducer::connect`, or send to it directly.
+    /// Through the configured producer it takes only the events of its own test (see
+    /// [`MemoryBus`]); sent to directly, it takes everything.
     pub fn producer(&self) -> Arc<MemoryProducer> {
         self.producer.clone()
+    }
+
+    /// Run `test` as this bus' test: the events it sends through the global signals reach this
+    /// bus (through a configured producer connected to [`MemoryBus::producer`]) and no other,
+    /// and from then on the bus takes no event sent outside its scope. Needed when the test runs
+    /// on a multi-thread runtime, or when the bus was made outside the runtime; a bus made in
+    /// `#[tokio::test]` (current-thread) takes its thread's events without it.
+    pub fn scope<F: Future>(&self, test: F) -> impl Future<Output = F::Output> {
+        self.owner.scoped.store(true, Ordering::Relaxed);
+        CURRENT_BUS.scope(self.owner.id, test)
+    }
+
+    /// Produce `data` to `topic` (without the prefix) as the configured producer would: new
+    /// metadata (a new id, the event type and minor version, the service's source, now), keyed by
+    /// the event type's default key field (`key_field` of `#[openedx_event]`), checked as a
+    /// broker-bound event is. A consumer of the topic gets it, through the Avro encoding, at its
+    /// next [`MemoryConsumer::drain`].
+    pub async fn send<E: OpenEdxEvent + EventData>(
+        &self,
+        topic: &str,
+        data: E,
+    ) -> Result<Delivery, ProduceError> {
+        let key_field = E::DEFAULT_KEY_FIELD.ok_or(ProduceError::NoKeyField {
+            event_type: E::EVENT_TYPE,
+        })?;
+        self.send_keyed(topic, key_field, data).await
+    }
+
+    /// As [`MemoryBus::send`], keyed by the value at `event_key_field` (a topic's
+    /// `event_key_field` in the producer configuration).
+    pub async fn send_keyed<E: OpenEdxEvent + EventData>(
+        &self,
+        topic: &str,
+        event_key_field: &str,
+        data: E,
+    ) -> Result<Delivery, ProduceError> {
+        let metadata = EventsMetadata::new(E::EVENT_TYPE, E::MINOR_VERSION);
+        self.producer
+            .send(topic, event_key_field, Arc::new(data), &metadata)
+            .await
     }
 
     /// A consumer of `topic` (without the prefix) that starts at its first event. It has no

@@ -14,9 +14,24 @@ use std::fmt;
 ///   - org.openedx.content_authoring.xblock.published.v1, topic `content-authoring`: missing `enabled`
 ///   - org.openedx.learning.nope.v1: unknown event type
 /// ```
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+///
+/// Its `Debug` is the same text, so that `?` in `main` prints it readably; `{:#?}` shows the
+/// problems' fields.
+#[derive(Clone, PartialEq, thiserror::Error)]
 pub struct ProducerConfigError {
     problems: Vec<Problem>,
+}
+
+impl fmt::Debug for ProducerConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if f.alternate() {
+            f.debug_struct("ProducerConfigError")
+                .field("problems", &self.problems)
+                .finish()
+        } else {
+            crate::signal::debug_report(self, f)
+        }
+    }
 }
 
 impl ProducerConfigError {
@@ -301,6 +316,26 @@ mod tests {
         assert_eq!(
             one.to_string(),
             "invalid event bus producer configuration (1 problem):\n  - e, topic `t`: missing `enabled`"
+        );
+    }
+
+    #[test]
+    fn debug_is_the_readable_text_that_question_mark_in_main_prints() {
+        let error = ProducerConfigError::new(vec![Problem::event_type(
+            "org.example.a.v1",
+            ProblemKind::UnknownEventType { suggestion: None },
+        )]);
+        // `fn main() -> Result<(), Box<dyn Error>>` prints `Error: {:?}`.
+        let boxed: Box<dyn std::error::Error> = Box::new(error.clone());
+        assert_eq!(
+            format!("Error: {boxed:?}"),
+            "Error: invalid event bus producer configuration (1 problem):\n  \
+             - org.example.a.v1: unknown event type"
+        );
+        let fields = format!("{error:#?}");
+        assert!(
+            fields.starts_with("ProducerConfigError {") && fields.contains("UnknownEventType"),
+            "{fields}"
         );
     }
 

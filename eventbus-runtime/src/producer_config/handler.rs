@@ -8,9 +8,10 @@ use super::model::{ProducerConfig, TopicConfig};
 use crate::backend::{Delivery, EventProducer, ProduceError};
 use crate::metadata::EventsMetadata;
 use crate::registry::{AnyEvent, AnyReceiver, EventDescriptor};
-use crate::signal::{BoxFuture, ReceiverError, ReceiverId};
+use crate::signal::{BoxFuture, ReceiverError, ReceiverId, PRODUCING_NOTHING};
 use std::fmt;
 use std::future::poll_fn;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::task::Poll;
 
@@ -22,6 +23,8 @@ use std::task::Poll;
 ///
 /// - does nothing when the event came from the bus (`from_event_bus`, set by
 ///   `send_event_with_custom_metadata`), so that consumed events are not produced again;
+/// - does nothing when its producer does not take events from the current sender (the producer
+///   of a test's `MemoryBus` takes only that test's events, see `consume::MemoryBus`);
 /// - produces the event to every enabled topic at once, keyed by that topic's `event_key_field`
 ///   (the producer backend adds `EVENT_BUS_TOPIC_PREFIX` to the topic);
 /// - logs every failure, and returns them all as one [`ProduceFailures`] error, which a robust
@@ -41,10 +44,12 @@ use std::task::Poll;
 #[must_use = "dropping a ConfiguredProducer disconnects its receivers; see keep_connected"]
 pub struct ConfiguredProducer {
     connections: Vec<Connection>,
+    /// Counted in `signal::PRODUCING_NOTHING` (it has no connection) until dropped.
+    producing_nothing: bool,
 }
 
 /// The name of the receivers that [`ConfiguredProducer`] connects.
-pub const RECEIVER_NAME: &str = "eventbus_runtime::producer_config::ConfiguredProducer";
+pub const RECEIVER_NAME: &str = crate::signal::PRODUCING_RECEIVER;
 
 struct Connection {
     descriptor: &'static EventDescriptor,
@@ -122,7 +127,26 @@ impl ConfiguredProducer {
                 Err(error) => tracing::error!(%error, "event type not connected"),
             }
         }
-        ConfiguredProducer { connections }
+        let producing_nothing = connections.is_empty();
+        if producing_nothing {
+            PRODUCING_NOTHING.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(
+                setting = super::ENV_VAR,
+                event_types = config.event_types().count(),
+                "the producer configuration (EVENT_BUS_PRODUCER_CONFIG) is unset or has no enabled \
+                 topic: no event is produced to the event bus"
+            );
+        }
+        ConfiguredProducer {
+            connections,
+            producing_nothing,
+        }
+    }
+
+    /// Whether nothing is produced: the configuration was unset or empty, or every topic was
+    /// disabled. The configured producer then warned (once, and once per event type sent).
+    pub fn is_empty(&self) -> bool {
+        self.connections.is_empty()
     }
 
     /// The event types whose events are produced.
@@ -145,6 +169,8 @@ impl ConfiguredProducer {
     /// Keep the receivers connected for the rest of the program, as Python connects
     /// `general_signal_handler` once at start-up.
     pub fn keep_connected(mut self) {
+        // Producing nothing for the rest of the program: still warned about when events are sent.
+        self.producing_nothing = false;
         let connections = std::mem::take(&mut self.connections);
         tracing::debug!(
             event_types = connections.len(),
@@ -155,6 +181,9 @@ impl ConfiguredProducer {
 
 impl Drop for ConfiguredProducer {
     fn drop(&mut self) {
+        if self.producing_nothing {
+            PRODUCING_NOTHING.fetch_sub(1, Ordering::Relaxed);
+        }
         for connection in self.connections.drain(..) {
             let event_type = connection.descriptor.event_type;
             if connection.descriptor.disconnect(connection.id) {
@@ -207,6 +236,14 @@ fn receiver(
                         event_type,
                         event_id = %metadata.id,
                         "not producing an event that came from the event bus (preventing recursion)"
+                    );
+                    return Ok(());
+                }
+                if !producer.accepts_current_sender() {
+                    tracing::debug!(
+                        event_type,
+                        event_id = %metadata.id,
+                        "not producing: the event was sent by another test than this bus' own"
                     );
                     return Ok(());
                 }

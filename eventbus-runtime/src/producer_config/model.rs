@@ -63,6 +63,12 @@ impl ProducerConfig {
         self.event_types.is_empty()
     }
 
+    /// Whether nothing is produced: no event type is configured or every topic is disabled (an
+    /// unset `EVENT_BUS_PRODUCER_CONFIG` gives such a configuration).
+    pub fn produces_nothing(&self) -> bool {
+        self.enabled_topics().next().is_none()
+    }
+
     /// Every enabled (event type, topic) pair: what will be produced.
     pub fn enabled_topics(&self) -> impl Iterator<Item = (&'static str, &TopicConfig)> {
         self.event_types
