@@ -4,16 +4,10 @@
 mod support;
 
 use assert_cmd::Command;
-use eventbus_runtime::avro::Example;
-use eventbus_runtime::outbox::{Outbox, OutboxRow};
-use eventbus_runtime::registry;
 use eventbus_runtime::settings::names;
-use eventbus_runtime::EventsMetadata;
 use serde_json::Value;
 use std::time::Duration;
-use support::{create_topic, env, run};
-
-const XBLOCK_PUBLISHED: &str = "org.openedx.content_authoring.xblock.published.v1";
+use support::{create_topic, env, run, write_outbox_rows as write_rows, XBLOCK_PUBLISHED};
 
 /// The command with the test services' settings, and nothing else of the environment's bus
 /// settings.
@@ -53,25 +47,6 @@ fn sqlite_url(test: &str) -> String {
     ));
     let _ = std::fs::remove_file(&file);
     format!("sqlite://{}", file.display())
-}
-
-/// Write `n` xblock.published rows for `topic` as a service would, with their event ids.
-fn write_rows(url: &str, topic: &str, n: usize) -> Vec<String> {
-    tokio::runtime::Runtime::new().unwrap().block_on(async {
-        let outbox = Outbox::connect(url).await.unwrap();
-        openedx_events::link();
-        let descriptor = registry::find(XBLOCK_PUBLISHED).unwrap();
-        let rows: Vec<OutboxRow> = (0..n)
-            .map(|_| {
-                let event = descriptor.example(Example::Full).unwrap();
-                let metadata = EventsMetadata::new(XBLOCK_PUBLISHED, 0);
-                OutboxRow::new(&*event, &metadata, topic, "xblock_info.usage_key").unwrap()
-            })
-            .collect();
-        outbox.insert(&rows).await.unwrap();
-        outbox.close().await;
-        rows.into_iter().map(|r| r.event_id).collect()
-    })
 }
 
 fn status(url: &str) -> Value {

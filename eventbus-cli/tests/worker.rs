@@ -324,3 +324,109 @@ fn a_consumer_that_fails_stops_the_others_and_is_named_with_exit_3() {
     assert!(stderr.contains("error: consumer bad failed: "), "{stderr}");
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A worker with a `[relay]` beside a consumer of the relay's topic: the 5 rows written to its
+/// outbox are published, consumed and printed; its `/metrics` shows the backlog at 0; SIGTERM
+/// stops both, and the report counts 5 published. Without `EVENT_BUS_OUTBOX_URL` the worker is
+/// refused with exit 2, naming the relay and the setting.
+#[test]
+fn a_worker_relays_its_outbox_beside_its_consumers() {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let topic = format!("worker-relay-{id}");
+    create_topic(&topic);
+    let port = free_port();
+    let (dir, config) = config_file(
+        &id,
+        "worker.toml",
+        &format!(
+            "metrics = \"127.0.0.1:{port}\"\n\
+             [relay]\ntransport = \"kafka\"\n\
+             [[consumers]]\nname = \"reader\"\ntransport = \"kafka\"\ntopic = \"{topic}\"\n\
+             group = \"g-{id}\"\noffset_time = \"{BEGINNING}\"\n"
+        ),
+    );
+    let outbox = format!("sqlite://{}", dir.join("outbox.db").display());
+    let migrated = eventbus()
+        .args(["outbox", "migrate", "--url", &outbox])
+        .output()
+        .unwrap();
+    assert!(migrated.status.success(), "{migrated:?}");
+    let written = support::write_outbox_rows(&outbox, &topic, 5);
+
+    let refused = eventbus()
+        .args(["worker", "--config"])
+        .arg(&config)
+        .env_remove("EVENT_BUS_OUTBOX_URL")
+        .output()
+        .unwrap();
+    let refusal = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{refusal}");
+    assert!(
+        refusal.contains("outbox relay: the relay publishes the outbox of EVENT_BUS_OUTBOX_URL"),
+        "{refusal}"
+    );
+
+    let stderr = std::fs::File::create(dir.join("stderr")).unwrap();
+    let mut child = eventbus()
+        .args(["worker", "--config"])
+        .arg(&config)
+        .env("EVENT_BUS_OUTBOX_URL", &outbox)
+        .stdout(Stdio::piped())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let (received, reader) = stdout_lines(&mut child);
+    let mut printed = Vec::new();
+    while printed.len() < written.len() {
+        match received.recv_timeout(Duration::from_secs(60)) {
+            Ok(line) => printed.push(line),
+            Err(e) => panic!(
+                "{} of {} events printed: {e}; log: {}",
+                printed.len(),
+                written.len(),
+                std::fs::read_to_string(dir.join("stderr")).unwrap()
+            ),
+        }
+    }
+    for id in &written {
+        assert_eq!(
+            printed
+                .iter()
+                .filter(|line| line.contains(id.as_str()))
+                .count(),
+            1,
+            "event {id} printed once: {printed:?}"
+        );
+    }
+    let base = format!("http://127.0.0.1:{port}");
+    let backlog = format!("eventbus_outbox_pending_rows{{topic=\"{topic}\"}}");
+    let start = Instant::now();
+    loop {
+        let metrics = get(&format!("{base}/metrics"))
+            .map(|r| r.1)
+            .unwrap_or_default();
+        if sample(&metrics, &backlog) == Some(0.0) {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{backlog} not 0 within 30 s: {metrics}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+
+    let code = terminate(&mut child);
+    reader.join().unwrap();
+    let log = std::fs::read_to_string(dir.join("stderr")).unwrap();
+    assert_eq!(code, 0, "{log}");
+    assert!(
+        log.contains("outbox relay: 5 row(s) published, 0 failed attempt(s), 0 unreadable"),
+        "{log}"
+    );
+    assert!(
+        log.contains("reader: 5 event(s) processed, 0 dead-lettered"),
+        "{log}"
+    );
+    assert_eq!(committed(&format!("g-{id}"), &topic), Some(5));
+    let _ = std::fs::remove_dir_all(dir);
+}

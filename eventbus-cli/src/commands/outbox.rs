@@ -9,6 +9,7 @@ use eventbus_runtime::consume::{cancel_on_signal, CancellationToken};
 use eventbus_runtime::kafka::KafkaProducer;
 use eventbus_runtime::outbox::{Outbox, OutboxError, OutboxStatus, Relay, RelayOptions};
 use eventbus_runtime::redis::RedisProducer;
+use eventbus_runtime::settings::{KafkaSettings, RedisSettings};
 use serde_json::json;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -56,29 +57,51 @@ async fn connect(db: &OutboxDb) -> Result<Outbox, CliError> {
 }
 
 async fn relay(args: RelayArgs) -> Result<ExitCode, CliError> {
-    let mut options = RelayOptions::from_env().map_err(|e| CliError::Usage(e.to_string()))?;
-    options.stop_when_idle = args.until_empty;
-    let outbox = connect(&args.db).await?;
-    let producer: Arc<dyn EventProducer> = match backend(args.backend, "EVENT_BUS_PRODUCER") {
-        Backend::Kafka => Arc::new(
-            KafkaProducer::new(&settings_from_env()?)
-                .map_err(|e| CliError::Usage(e.to_string()))?,
-        ),
-        Backend::Redis => Arc::new(
-            RedisProducer::new(&redis_settings_from_env()?)
-                .await
-                .map_err(CliError::bus)?,
-        ),
+    let target = match backend(args.backend, "EVENT_BUS_PRODUCER") {
+        Backend::Kafka => RelayTarget::Kafka(&settings_from_env()?),
+        Backend::Redis => RelayTarget::Redis(&redis_settings_from_env()?),
     };
+    let (outbox, relay) = make_relay(&args.db.url, target, args.until_empty).await?;
     let shutdown = CancellationToken::new();
     let watcher = tokio::spawn(cancel_on_signal(shutdown.clone()));
-    let summary = Relay::new(outbox.clone(), producer, options)
-        .run(shutdown)
-        .await;
+    let summary = relay.run(shutdown).await;
     watcher.abort();
     outbox.close().await;
     outln!("{}", json!({ "relay": summary }))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where a relay publishes, with the transport's settings.
+pub enum RelayTarget<'a> {
+    /// Kafka.
+    Kafka(&'a KafkaSettings),
+    /// Redis.
+    Redis(&'a RedisSettings),
+}
+
+/// The relay of the outbox at `url` to `target`, with the `EVENT_BUS_OUTBOX_RELAY_*` settings of
+/// the environment (and the outbox, to close once the relay is done): what `outbox relay` and
+/// the worker's `[relay]` run.
+pub async fn make_relay(
+    url: &str,
+    target: RelayTarget<'_>,
+    until_empty: bool,
+) -> Result<(Outbox, Relay), CliError> {
+    let mut options = RelayOptions::from_env().map_err(|e| CliError::Usage(e.to_string()))?;
+    options.stop_when_idle = until_empty;
+    let outbox = connect(&OutboxDb {
+        url: url.to_owned(),
+    })
+    .await?;
+    let producer: Arc<dyn EventProducer> = match target {
+        RelayTarget::Kafka(settings) => {
+            Arc::new(KafkaProducer::new(settings).map_err(|e| CliError::Usage(e.to_string()))?)
+        }
+        RelayTarget::Redis(settings) => {
+            Arc::new(RedisProducer::new(settings).await.map_err(CliError::bus)?)
+        }
+    };
+    Ok((outbox.clone(), Relay::new(outbox, producer, options)))
 }
 
 fn status_text(db: &OutboxDb, status: &OutboxStatus) -> String {

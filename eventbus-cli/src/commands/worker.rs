@@ -1,12 +1,15 @@
-//! `eventbus worker`: run the consumers of a configuration file in one process, printing each
-//! event as `consume` does, with `/metrics`, `/livez` and `/readyz` when asked.
+//! `eventbus worker`: run the consumers (and the outbox relay) of a configuration file in one
+//! process, printing each event as `consume` does, with `/metrics`, `/livez` and `/readyz` when
+//! asked.
 
 use super::bus::{block_on, env_vars, redis_settings_from_env, settings_from_vars, Connected};
 use super::consume::Printer;
+use super::outbox::{make_relay, RelayTarget};
 use super::CliError;
 use crate::cli::WorkerArgs;
 use crate::stdout::noteln;
 use eventbus_runtime::consume::CancellationToken;
+use eventbus_runtime::outbox::OUTBOX_URL_ENV_VAR;
 use eventbus_runtime::worker::{Transport, Worker, WorkerConfig};
 use std::process::ExitCode;
 
@@ -16,8 +19,8 @@ pub fn run(args: WorkerArgs) -> Result<ExitCode, CliError> {
     if let Some(addr) = args.metrics {
         config.metrics = Some(addr);
     }
-    let uses = |t: Transport| config.consumers.iter().any(|c| c.transport == t);
-    let kafka = uses(Transport::Kafka)
+    let kafka = config
+        .uses(Transport::Kafka)
         .then(|| {
             let vars = config
                 .kafka_vars(&args.config, env_vars())
@@ -25,15 +28,49 @@ pub fn run(args: WorkerArgs) -> Result<ExitCode, CliError> {
             settings_from_vars(vars)
         })
         .transpose()?;
-    let redis = uses(Transport::Redis)
+    let redis = config
+        .uses(Transport::Redis)
         .then(redis_settings_from_env)
+        .transpose()?;
+    // The relay's database: a secret, so from the environment only.
+    let outbox_url = config
+        .relay
+        .as_ref()
+        .map(|relay| {
+            std::env::var(OUTBOX_URL_ENV_VAR)
+                .ok()
+                .filter(|url| !url.trim().is_empty())
+                .ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "{}: the relay publishes the outbox of {OUTBOX_URL_ENV_VAR}, which is not set",
+                        relay.display_name()
+                    ))
+                })
+        })
         .transpose()?;
     let shutdown = CancellationToken::new();
     let printer = Printer::new(shutdown.clone(), None);
     let _connected = Connected::everywhere("eventbus worker", printer.receiver());
     let report = block_on(async {
+        let relay = match (&config.relay, &outbox_url) {
+            (Some(relay), Some(url)) => {
+                let target = match relay.transport {
+                    Transport::Kafka => kafka.as_ref().map(RelayTarget::Kafka),
+                    Transport::Redis => redis.as_ref().map(RelayTarget::Redis),
+                }
+                .ok_or_else(|| {
+                    CliError::Usage(format!(
+                        "{}: the settings of its transport are missing",
+                        relay.display_name()
+                    ))
+                })?;
+                Some(make_relay(url, target, false).await?)
+            }
+            _ => None,
+        };
+        let (outbox, relay) = relay.unzip();
         // A consumer that cannot be set up (its broker or Redis unreachable): the bus failed.
-        let worker = Worker::from_config(&config, kafka.as_ref(), redis.as_ref())
+        let worker = Worker::from_config(&config, kafka.as_ref(), redis.as_ref(), relay)
             .await
             .map_err(CliError::bus)?;
         noteln!(
@@ -45,6 +82,9 @@ pub fn run(args: WorkerArgs) -> Result<ExitCode, CliError> {
         ));
         let report = worker.run(shutdown).await;
         watcher.abort();
+        if let Some(outbox) = outbox {
+            outbox.close().await;
+        }
         report.map_err(|e| CliError::Usage(format!("cannot serve the metrics: {e}")))
     })??;
     printer.closed()?;
@@ -58,6 +98,14 @@ pub fn run(args: WorkerArgs) -> Result<ExitCode, CliError> {
             ),
             Err(error) => noteln!("{}: failed: {error}", outcome.name),
         }
+    }
+    if let Some((name, summary)) = &report.relay {
+        noteln!(
+            "{name}: {} row(s) published, {} failed attempt(s), {} unreadable",
+            summary.published,
+            summary.failed_attempts,
+            summary.unreadable
+        );
     }
     match report.first_failure() {
         Some(failed) => Err(CliError::Bus(format!(

@@ -4,8 +4,11 @@
 #![allow(dead_code)]
 
 use assert_cmd::Command;
+use eventbus_runtime::avro::Example;
 use eventbus_runtime::kafka::{KafkaAdmin, TopicSpec};
+use eventbus_runtime::outbox::{Outbox, OutboxRow};
 use eventbus_runtime::settings::{names, KafkaSettings};
+use eventbus_runtime::{registry, EventsMetadata};
 
 /// What a run of the command printed, and its exit code.
 pub struct Output {
@@ -266,4 +269,24 @@ pub fn created_lines(
         ));
     }
     lines
+}
+
+/// Write `n` xblock.published rows for `topic` into the outbox at `url` as a service would;
+/// their event ids.
+pub fn write_outbox_rows(url: &str, topic: &str, n: usize) -> Vec<String> {
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let outbox = Outbox::connect(url).await.unwrap();
+        openedx_events::link();
+        let descriptor = registry::find(XBLOCK_PUBLISHED).unwrap();
+        let rows: Vec<OutboxRow> = (0..n)
+            .map(|_| {
+                let event = descriptor.example(Example::Full).unwrap();
+                let metadata = EventsMetadata::new(XBLOCK_PUBLISHED, 0);
+                OutboxRow::new(&*event, &metadata, topic, "xblock_info.usage_key").unwrap()
+            })
+            .collect();
+        outbox.insert(&rows).await.unwrap();
+        outbox.close().await;
+        rows.into_iter().map(|r| r.event_id).collect()
+    })
 }

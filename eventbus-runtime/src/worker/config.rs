@@ -18,7 +18,15 @@
 //! consumer_name = "worker-1"          # Redis only, default: the host name
 //! check_backlog = true                # Redis only: a new group starts at the beginning
 //! claim_msgs_older_than_ms = 60000    # Redis only: take over idle pending entries
+//!
+//! [relay]                             # optional: publish the transactional outbox too
+//! transport = "kafka"                 # or "redis"
+//! name = "outbox"                     # optional, default "outbox relay"
 //! ```
+//!
+//! The relay reads the database of `EVENT_BUS_OUTBOX_URL` (a secret: it stays in the
+//! environment) with the `EVENT_BUS_OUTBOX_RELAY_*` settings, as `eventbus outbox relay` does. A
+//! file may have a relay and no consumers.
 //!
 //! The transports' settings come from the same environment variables as a Django service's
 //! (`EVENT_BUS_KAFKA_*`, `EVENT_BUS_REDIS_*`, `EVENT_BUS_TOPIC_PREFIX`...). A `[kafka]` table may
@@ -97,6 +105,23 @@ impl ConsumerConfig {
     }
 }
 
+/// The outbox relay of a worker (the `[relay]` table).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RelayConfig {
+    /// Its name in logs and the exit report (default `outbox relay`).
+    pub name: Option<String>,
+    /// Where it publishes.
+    pub transport: Transport,
+}
+
+impl RelayConfig {
+    /// Its name: the one given, else `outbox relay`.
+    pub fn display_name(&self) -> String {
+        self.name.clone().unwrap_or_else(|| "outbox relay".into())
+    }
+}
+
 /// The worker's configuration.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -106,8 +131,22 @@ pub struct WorkerConfig {
     /// Kafka settings beside the environment's (the `[kafka]` table).
     #[serde(default)]
     pub kafka: KafkaFileSettings,
-    /// The consumers, at least one.
+    /// The consumers; at least one unless there is a relay.
+    #[serde(default)]
     pub consumers: Vec<ConsumerConfig>,
+    /// The outbox relay, if the worker runs one.
+    pub relay: Option<RelayConfig>,
+}
+
+impl WorkerConfig {
+    /// Whether a consumer or the relay uses `transport`.
+    pub fn uses(&self, transport: Transport) -> bool {
+        self.consumers.iter().any(|c| c.transport == transport)
+            || self
+                .relay
+                .as_ref()
+                .is_some_and(|r| r.transport == transport)
+    }
 }
 
 /// A scalar of the file: a text, a number or a boolean, used as its text.
@@ -266,13 +305,15 @@ impl WorkerConfig {
     }
 
     fn check(&self, path: &Path) -> Result<(), WorkerConfigError> {
-        if self.consumers.is_empty() {
+        if self.consumers.is_empty() && self.relay.is_none() {
             return Err(WorkerConfigError::Invalid {
                 path: path.to_owned(),
-                message: "no consumers: give at least one [[consumers]] entry".into(),
+                message: "nothing to run: give at least one [[consumers]] entry, or a [relay]"
+                    .into(),
             });
         }
-        let mut names = std::collections::HashSet::new();
+        let mut names: std::collections::HashSet<String> =
+            self.relay.iter().map(RelayConfig::display_name).collect();
         for consumer in &self.consumers {
             let fail = |message: String| WorkerConfigError::Consumer {
                 path: path.to_owned(),
@@ -283,7 +324,7 @@ impl WorkerConfig {
                 return Err(fail("topic and group must not be empty".into()));
             }
             if !names.insert(consumer.display_name()) {
-                return Err(fail("two consumers have this name".into()));
+                return Err(fail("another consumer or the relay has this name".into()));
             }
             let redis_only = [
                 (consumer.consumer_name.is_some(), "consumer_name"),
@@ -354,7 +395,34 @@ mod tests {
         .unwrap_err();
         assert!(err.to_string().contains("unknown field `gruop`"), "{err}");
         let err = load("none.toml", "consumers = []\n").unwrap_err();
-        assert!(err.to_string().contains("no consumers"), "{err}");
+        assert!(err.to_string().contains("nothing to run"), "{err}");
+    }
+
+    #[test]
+    fn a_relay_runs_with_or_without_consumers_under_a_name_of_its_own() {
+        let config = load("relay.toml", "[relay]\ntransport = \"redis\"\n").unwrap();
+        let relay = config.relay.as_ref().expect("a relay");
+        assert_eq!(
+            (relay.transport, relay.display_name()),
+            (Transport::Redis, "outbox relay".to_owned())
+        );
+        assert!(config.consumers.is_empty());
+        assert!(config.uses(Transport::Redis) && !config.uses(Transport::Kafka));
+
+        let text = "[relay]\ntransport = \"kafka\"\nname = \"k\"\n\
+                    [[consumers]]\nname = \"k\"\ntransport = \"redis\"\ntopic = \"t\"\ngroup = \"g\"\n";
+        let err = load("clash.toml", text).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("consumer k: another consumer or the relay has this name"),
+            "{err}"
+        );
+        let err = load(
+            "typo-relay.toml",
+            "[relay]\ntransport = \"kafka\"\nurl = \"x\"\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown field `url`"), "{err}");
     }
 
     #[test]

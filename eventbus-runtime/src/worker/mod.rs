@@ -27,14 +27,20 @@
 //! When one consumer fails, the others are stopped the same way and the report names it.
 //! [`Worker::from_config`] builds a worker from a [`WorkerConfig`] file, as `eventbus worker`
 //! does.
+//!
+//! With the `outbox` feature a worker may also run the outbox relay ([`WorkerBuilder::relay`]):
+//! it publishes until the worker stops, is stopped with the consumers when one fails, and its
+//! backlog and produce metrics are on the worker's `/metrics`.
 
 pub mod config;
 
-pub use config::{ConsumerConfig, Transport, WorkerConfig, WorkerConfigError};
+pub use config::{ConsumerConfig, RelayConfig, Transport, WorkerConfig, WorkerConfigError};
 
 use crate::consume::{cancel_on_signal, CancellationToken, ConsumeSummary};
 #[cfg(feature = "kafka")]
 use crate::kafka::KafkaConsumer;
+#[cfg(feature = "outbox")]
+use crate::outbox::{Relay, RelaySummary};
 #[cfg(feature = "redis")]
 use crate::redis::RedisConsumer;
 #[cfg(feature = "kafka")]
@@ -65,6 +71,8 @@ pub struct Worker {
 pub struct WorkerBuilder {
     consumers: Vec<(String, Run)>,
     metrics: Option<SocketAddr>,
+    #[cfg(feature = "outbox")]
+    relay: Option<(String, Relay)>,
 }
 
 impl std::fmt::Debug for WorkerBuilder {
@@ -75,7 +83,7 @@ impl std::fmt::Debug for WorkerBuilder {
                 &self.consumers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
             )
             .field("metrics", &self.metrics)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -103,6 +111,15 @@ impl WorkerBuilder {
                 Box::pin(async move { consumer.consume(token).await.map_err(|e| e.to_string()) })
             }),
         ));
+        self
+    }
+
+    /// Run the outbox `relay`, named `name`, beside the consumers (one relay per worker: a
+    /// second replaces the first).
+    #[cfg(feature = "outbox")]
+    #[must_use]
+    pub fn relay(mut self, name: impl Into<String>, relay: Relay) -> Self {
+        self.relay = Some((name.into(), relay));
         self
     }
 
@@ -135,11 +152,15 @@ impl ConsumerOutcome {
     }
 }
 
-/// How a worker's run ended: one outcome per consumer, in the order they were added.
+/// How a worker's run ended: one outcome per consumer, in the order they were added, and the
+/// relay's.
 #[derive(Debug)]
 pub struct WorkerReport {
     /// The outcomes.
     pub consumers: Vec<ConsumerOutcome>,
+    /// The relay's name and what it did, if the worker ran one.
+    #[cfg(feature = "outbox")]
+    pub relay: Option<(String, RelaySummary)>,
 }
 
 impl WorkerReport {
@@ -165,23 +186,41 @@ impl Worker {
         WorkerBuilder::default()
     }
 
-    /// The names of its consumers, in order.
+    /// The names of its consumers, in order, then its relay's.
     pub fn names(&self) -> Vec<&str> {
-        self.plan
-            .consumers
-            .iter()
-            .map(|(n, _)| n.as_str())
-            .collect()
+        let consumers = self.plan.consumers.iter().map(|(n, _)| n.as_str());
+        #[cfg(feature = "outbox")]
+        let consumers = consumers.chain(self.plan.relay.iter().map(|(n, _)| n.as_str()));
+        consumers.collect()
     }
 
     /// A worker running the consumers of `config` with these settings (`None`: the transport is
-    /// not configured, and a consumer that needs it is an error naming it).
+    /// not configured, and a consumer that needs it is an error naming it), and `relay` (made by
+    /// the caller: it needs the database and a producer) under the name `config` gives it.
     pub async fn from_config(
         config: &WorkerConfig,
         #[cfg(feature = "kafka")] kafka: Option<&KafkaSettings>,
         #[cfg(feature = "redis")] redis: Option<&RedisSettings>,
+        #[cfg(feature = "outbox")] relay: Option<Relay>,
     ) -> Result<Worker, WorkerSetupError> {
         let mut builder = Worker::builder();
+        #[cfg(feature = "outbox")]
+        match (relay, &config.relay) {
+            (Some(relay), Some(named)) => builder = builder.relay(named.display_name(), relay),
+            (None, None) => {}
+            (Some(_), None) => {
+                return Err(WorkerSetupError {
+                    consumer: "outbox relay".into(),
+                    message: "a relay was given for a file without a [relay] table".into(),
+                })
+            }
+            (None, Some(named)) => {
+                return Err(WorkerSetupError {
+                    consumer: named.display_name(),
+                    message: "the file has a [relay] table but no relay was made for it".into(),
+                })
+            }
+        }
         if let Some(addr) = config.metrics {
             builder = builder.metrics(addr);
         }
@@ -255,12 +294,23 @@ impl Worker {
     /// Run every consumer until `shutdown` is cancelled or one fails (then the others are
     /// stopped gracefully). Fails only when the operations server cannot listen.
     pub async fn run(self, shutdown: CancellationToken) -> Result<WorkerReport, std::io::Error> {
-        let WorkerBuilder { consumers, metrics } = self.plan;
+        let WorkerBuilder {
+            consumers,
+            metrics,
+            #[cfg(feature = "outbox")]
+            relay,
+        } = self.plan;
         let server = match metrics {
             Some(addr) => Some(TelemetryServer::start(addr).await?),
             None => None,
         };
         let stop = shutdown.child_token();
+        #[cfg(feature = "outbox")]
+        let relay = relay.map(|(name, relay)| {
+            let stop = stop.clone();
+            tracing::info!(relay = %name, "worker: starting the outbox relay");
+            (name, tokio::spawn(async move { relay.run(stop).await }))
+        });
         let mut tasks = Vec::new();
         for (name, run) in consumers {
             let stop = stop.clone();
@@ -284,9 +334,29 @@ impl Worker {
                 .unwrap_or_else(|join| Err(format!("the consumer task ended abnormally: {join}")));
             consumers.push(ConsumerOutcome { name, result });
         }
+        // The consumers ended: by a shutdown, which stops the relay too, or by a failure, which
+        // stopped the others; with no consumers, only a shutdown ends the relay.
+        #[cfg(feature = "outbox")]
+        let relay = match relay {
+            Some((name, task)) => {
+                if !consumers.is_empty() {
+                    stop.cancel();
+                }
+                let summary = task.await.unwrap_or_else(|join| {
+                    tracing::error!(relay = %name, error = %join, "worker: the relay task ended abnormally");
+                    RelaySummary::default()
+                });
+                Some((name, summary))
+            }
+            None => None,
+        };
         if let Some(server) = server {
             server.stop().await;
         }
-        Ok(WorkerReport { consumers })
+        Ok(WorkerReport {
+            consumers,
+            #[cfg(feature = "outbox")]
+            relay,
+        })
     }
 }
