@@ -6,6 +6,7 @@ use crate::key::KeyPathError;
 use crate::metadata::EventsMetadata;
 use crate::registry::{AnyEvent, NotSerializable};
 use crate::signal::BoxFuture;
+use crate::sync::LockUnpoisoned;
 use std::sync::{Arc, Mutex};
 
 /// Where a produced event landed.
@@ -149,10 +150,7 @@ impl MemoryProducer {
 
     /// Everything produced so far.
     pub fn events(&self) -> Vec<ProducedEvent> {
-        self.events
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.events.locked().clone()
     }
 }
 
@@ -179,7 +177,7 @@ impl EventProducer for MemoryProducer {
                 .key_at(event_key_field)
                 .map_err(|source| ProduceError::KeyField { event_type, source })?;
             let topic = full_topic(self.topic_prefix.as_deref(), topic);
-            let mut events = self.events.lock().unwrap_or_else(|e| e.into_inner());
+            let mut events = self.events.locked();
             let offset = events.iter().filter(|e| e.topic == topic).count() as i64;
             events.push(ProducedEvent {
                 topic: topic.clone(),

@@ -60,6 +60,7 @@ pub mod schema_registry;
 pub mod settings;
 pub mod signal;
 pub mod suggest;
+mod sync;
 #[cfg(feature = "telemetry")]
 pub mod telemetry;
 #[cfg(any(feature = "kafka", feature = "redis"))]

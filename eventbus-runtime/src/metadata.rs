@@ -2,6 +2,7 @@
 
 use crate::avro::{parse_isoformat, python_isoformat};
 use crate::settings::SettingsError;
+use crate::sync::RwLockUnpoisoned;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use std::sync::{OnceLock, RwLock};
@@ -33,15 +34,12 @@ static SERVICE_NAME: RwLock<Option<String>> = RwLock::new(None);
 /// Without it, the `EVENTS_SERVICE_NAME` environment variable is used, then `SERVICE_VARIANT`, as
 /// the Django settings of the same names are in Python.
 pub fn set_service_name(name: impl Into<String>) {
-    *SERVICE_NAME.write().unwrap_or_else(|e| e.into_inner()) = Some(name.into());
+    *SERVICE_NAME.write_unpoisoned() = Some(name.into());
 }
 
 /// The configured service name, if any.
 pub fn service_name() -> Option<String> {
-    let configured = SERVICE_NAME
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone();
+    let configured = SERVICE_NAME.read_unpoisoned().clone();
     configured.or_else(|| {
         ["EVENTS_SERVICE_NAME", "SERVICE_VARIANT"]
             .iter()
@@ -76,14 +74,14 @@ pub fn parse_sourcelib(text: &str) -> Result<Vec<u32>, SettingsError> {
 
 /// Set the `sourcelib` of the events sent from now on (overrides [`SOURCELIB_SETTING`]).
 pub fn set_sourcelib(version: Vec<u32>) {
-    *SOURCELIB.write().unwrap_or_else(|e| e.into_inner()) = Some(version);
+    *SOURCELIB.write_unpoisoned() = Some(version);
 }
 
 /// The `sourcelib` of events sent here: the one set with [`set_sourcelib`], else the
 /// [`SOURCELIB_SETTING`] variable, else [`OPENEDX_EVENTS_VERSION`]. An unreadable variable is
 /// logged and ignored here; `KafkaSettings::from_env` and `RedisSettings::from_env` refuse it.
 pub fn sourcelib() -> Vec<u32> {
-    if let Some(version) = SOURCELIB.read().unwrap_or_else(|e| e.into_inner()).clone() {
+    if let Some(version) = SOURCELIB.read_unpoisoned().clone() {
         return version;
     }
     let default = || parse_sourcelib(OPENEDX_EVENTS_VERSION).expect("a valid version");

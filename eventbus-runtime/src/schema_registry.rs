@@ -33,6 +33,7 @@ pub use memory::MemoryRegistry;
 
 use crate::avro::schema::parse_schema_str;
 use crate::settings::{names, Credentials, KafkaSettings, RegistryTls, MEMORY_SCHEME};
+use crate::sync::LockUnpoisoned;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -241,8 +242,7 @@ impl Caches {
             std::sync::OnceLock::new();
         BY_URL
             .get_or_init(Mutex::default)
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .locked()
             .entry(base_url.to_owned())
             .or_default()
             .clone()
@@ -360,7 +360,7 @@ impl SchemaRegistryClient {
     /// each (subject, text) pair is registered once per process.
     pub async fn register(&self, subject: &str, schema: &str) -> Result<u32, RegistryError> {
         let cell = {
-            let mut ids = self.caches.ids.lock().unwrap_or_else(|e| e.into_inner());
+            let mut ids = self.caches.ids.locked();
             ids.entry((subject.to_owned(), schema.to_owned()))
                 .or_default()
                 .clone()
@@ -414,11 +414,7 @@ impl SchemaRegistryClient {
     /// The schema with this id, parsed; cached.
     pub async fn schema_by_id(&self, id: u32) -> Result<Arc<RegisteredSchema>, RegistryError> {
         let cell = {
-            let mut schemas = self
-                .caches
-                .schemas
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
+            let mut schemas = self.caches.schemas.locked();
             schemas.entry(id).or_default().clone()
         };
         if let Some(schema) = cell.get() {

@@ -3,6 +3,7 @@
 
 use crate::metadata::EventsMetadata;
 use crate::registry::{AnyEvent, AnyReceiver};
+use crate::sync::{LockUnpoisoned, RwLockUnpoisoned};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -355,10 +356,7 @@ impl<E: Send + Sync + 'static> Signal<E> {
 
     /// How many receivers are connected.
     pub fn receiver_count(&self) -> usize {
-        self.receivers
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .len()
+        self.receivers.read_unpoisoned().len()
     }
 
     /// Let events through (the default).
@@ -448,14 +446,13 @@ impl Core<'_> {
     fn add(&self, name: String, handler: Handler) -> ReceiverId {
         let id = ReceiverId::next();
         self.receivers
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
+            .write_unpoisoned()
             .push(Arc::new(Receiver { id, name, handler }));
         id
     }
 
     fn disconnect(&self, id: ReceiverId) -> bool {
-        let mut receivers = self.receivers.write().unwrap_or_else(|e| e.into_inner());
+        let mut receivers = self.receivers.write_unpoisoned();
         let before = receivers.len();
         receivers.retain(|r| r.id != id);
         receivers.len() != before
@@ -502,10 +499,7 @@ fn warn_if_not_produced(event_type: &'static str, receivers: &[Arc<Receiver>]) {
     {
         return;
     }
-    let first = WARNED_NOT_PRODUCED
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(event_type);
+    let first = WARNED_NOT_PRODUCED.locked().insert(event_type);
     if first {
         tracing::warn!(
             event_type,
@@ -533,8 +527,7 @@ async fn run_receivers(
     }
     let receivers: Vec<_> = core
         .receivers
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
+        .read_unpoisoned()
         .iter()
         .filter(|r| only.as_ref().is_none_or(|only| only.contains(&r.id)))
         .cloned()

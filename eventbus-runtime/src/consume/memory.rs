@@ -49,6 +49,7 @@ use crate::backend::{
 };
 use crate::event::OpenEdxEvent;
 use crate::metadata::EventsMetadata;
+use crate::sync::LockUnpoisoned;
 use crate::telemetry::metrics::System;
 use crate::telemetry::ConsumerMetrics;
 use std::future::Future;
@@ -269,8 +270,7 @@ impl Transport for MemoryConsumer {
         error: MessageError,
     ) -> Result<(), ConsumerError> {
         self.failed
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .locked()
             .push((produced.metadata.clone(), error));
         Ok(())
     }
@@ -351,6 +351,6 @@ impl MemoryConsumer {
     pub fn failed(
         &self,
     ) -> impl std::ops::Deref<Target = Vec<(EventsMetadata, MessageError)>> + '_ {
-        self.failed.lock().unwrap_or_else(|e| e.into_inner())
+        self.failed.locked()
     }
 }

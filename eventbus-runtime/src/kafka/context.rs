@@ -9,6 +9,7 @@
 //! says so with the number of repeats that were not logged, and the next failure is logged anew.
 
 use super::telemetry;
+use crate::sync::LockUnpoisoned;
 use crate::telemetry::HealthCheck;
 use rdkafka::config::RDKafkaLogLevel;
 use rdkafka::error::KafkaError;
@@ -135,7 +136,7 @@ impl ConnectionLog {
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.locked()
     }
 
     /// librdkafka's log callback.

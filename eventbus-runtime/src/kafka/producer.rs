@@ -35,6 +35,7 @@ use crate::registry::AnyEvent;
 use crate::schema_registry::SchemaRegistryClient;
 use crate::settings::KafkaSettings;
 use crate::signal::BoxFuture;
+use crate::sync::LockUnpoisoned;
 use crate::telemetry::trace::TRACEPARENT;
 use crate::telemetry::{ProducerMetrics, System};
 use rdkafka::message::Header;
@@ -288,12 +289,7 @@ impl KafkaProducer {
     /// Make sure the brokers know `full_topic`, once per topic: read its metadata, within the
     /// produce timeout.
     async fn check_topic(&self, full_topic: &str) -> Result<(), KafkaError> {
-        let known = |topics: &Mutex<HashSet<String>>| {
-            topics
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .contains(full_topic)
-        };
+        let known = |topics: &Mutex<HashSet<String>>| topics.locked().contains(full_topic);
         if known(&self.known_topics) {
             return Ok(());
         }
@@ -321,10 +317,7 @@ impl KafkaProducer {
             // The brokers answered, with the topic.
             Ok(Some(None)) => {
                 self.log.connected();
-                self.known_topics
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .insert(full_topic.to_owned());
+                self.known_topics.locked().insert(full_topic.to_owned());
                 Ok(())
             }
             Ok(Some(Some(
@@ -459,10 +452,7 @@ impl KafkaProducer {
     }
 
     fn forget_topic(&self, full_topic: &str) {
-        self.known_topics
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(full_topic);
+        self.known_topics.locked().remove(full_topic);
     }
 
     fn unknown_topic(&self, full_topic: &str) -> KafkaError {
@@ -493,17 +483,12 @@ impl KafkaProducer {
         event_key_field: &str,
         schema: &crate::avro::EventSchema,
     ) -> Result<SchemaIds, KafkaError> {
-        let cached = self
-            .ids
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(event_type)
-            .and_then(|entries| {
-                entries
-                    .iter()
-                    .find(|(topic, field, _)| topic == full_topic && field == event_key_field)
-                    .map(|(_, _, ids)| *ids)
-            });
+        let cached = self.ids.locked().get(event_type).and_then(|entries| {
+            entries
+                .iter()
+                .find(|(topic, field, _)| topic == full_topic && field == event_key_field)
+                .map(|(_, _, ids)| *ids)
+        });
         if let Some(ids) = cached {
             return Ok(ids);
         }
@@ -522,12 +507,11 @@ impl KafkaProducer {
             )
             .await?;
         let ids = SchemaIds { key, value };
-        self.ids
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry(event_type)
-            .or_default()
-            .push((full_topic.to_owned(), event_key_field.to_owned(), ids));
+        self.ids.locked().entry(event_type).or_default().push((
+            full_topic.to_owned(),
+            event_key_field.to_owned(),
+            ids,
+        ));
         Ok(ids)
     }
 

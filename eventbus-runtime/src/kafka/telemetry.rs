@@ -3,6 +3,7 @@
 //! from librdkafka's statistics (`statistics.interval.ms`: a broker is up) and the rebalances
 //! (the consumer has its assignment).
 
+use crate::sync::LockUnpoisoned;
 use crate::telemetry::metrics;
 use crate::telemetry::HealthCheck;
 use rdkafka::Statistics;
@@ -37,7 +38,7 @@ struct Reported {
 
 impl Drop for LagProbe {
     fn drop(&mut self) {
-        let mut reported = self.reported.lock().unwrap_or_else(|e| e.into_inner());
+        let mut reported = self.reported.locked();
         reported.stopped = true;
         let Reported {
             partitions, group, ..
@@ -82,7 +83,7 @@ where
             // Until the next probe, checking every 100 ms whether to stop.
             let mut waited = std::time::Duration::ZERO;
             while waited < interval {
-                let stopped = probing.lock().unwrap_or_else(|e| e.into_inner()).stopped;
+                let stopped = probing.locked().stopped;
                 if stopped || consumer.strong_count() == 0 {
                     return;
                 }
@@ -120,7 +121,7 @@ where
         else {
             continue;
         };
-        let mut reported = reported.lock().unwrap_or_else(|e| e.into_inner());
+        let mut reported = reported.locked();
         if reported.stopped {
             return;
         }

@@ -7,6 +7,7 @@ use crate::metadata::EventsMetadata;
 use crate::producer_config::{produce_to, ProduceFailures, TopicConfig};
 use crate::registry::AnyEvent;
 use crate::signal::{SendError, SendReport};
+use crate::sync::LockUnpoisoned;
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
@@ -33,10 +34,7 @@ struct Deferred {
 impl Scope {
     /// Write `row` with the transaction.
     pub(crate) fn add_row(&self, row: OutboxRow) {
-        self.rows
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(row);
+        self.rows.locked().push(row);
     }
 
     /// Produce `event` to `topics` once the transaction committed.
@@ -47,21 +45,18 @@ impl Scope {
         event: Arc<dyn AnyEvent>,
         metadata: EventsMetadata,
     ) {
-        self.deferred
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(Deferred {
-                producer,
-                topics,
-                event,
-                metadata,
-            });
+        self.deferred.locked().push(Deferred {
+            producer,
+            topics,
+            event,
+            metadata,
+        });
     }
 
     fn take(&self) -> (Vec<OutboxRow>, Vec<Deferred>) {
         (
-            std::mem::take(&mut *self.rows.lock().unwrap_or_else(|e| e.into_inner())),
-            std::mem::take(&mut *self.deferred.lock().unwrap_or_else(|e| e.into_inner())),
+            std::mem::take(&mut *self.rows.locked()),
+            std::mem::take(&mut *self.deferred.locked()),
         )
     }
 }
@@ -141,11 +136,7 @@ impl<'c, DB: OutboxDatabase> EventTransaction<'c, DB> {
 
     /// The outbox rows that the commit will write.
     pub fn pending_rows(&self) -> usize {
-        self.scope
-            .rows
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .len()
+        self.scope.rows.locked().len()
     }
 
     /// Write the outbox rows in the transaction, commit it, then produce the `on-commit` events.

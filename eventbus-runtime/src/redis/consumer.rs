@@ -54,6 +54,7 @@ use crate::consume::{
 };
 use crate::registry;
 use crate::settings::{OnError, RedisSettings};
+use crate::sync::LockUnpoisoned;
 use crate::telemetry::metrics::System;
 use crate::telemetry::{ConsumerMetrics, HealthCheck};
 use reader::{Held, Reader, READ_BATCH};
@@ -552,10 +553,7 @@ impl Ledger<StreamEntry> for Acks {
                 ),
             }
         }
-        self.held
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .acknowledged(&entry.id);
+        self.held.locked().acknowledged(&entry.id);
     }
 
     async fn finish(&mut self) -> Result<(), ConsumerError> {

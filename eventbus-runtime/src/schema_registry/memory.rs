@@ -12,6 +12,7 @@
 use super::RegistryError;
 use crate::avro::schema::parse_schema_str;
 use crate::settings::MEMORY_SCHEME;
+use crate::sync::LockUnpoisoned;
 use apache_avro::schema_compatibility::SchemaCompatibility;
 use apache_avro::Schema;
 use std::collections::HashMap;
@@ -59,10 +60,7 @@ impl MemoryRegistry {
     /// The process-wide registry of this name (created empty on first use).
     pub fn named(name: &str) -> Arc<MemoryRegistry> {
         static NAMED: OnceLock<Mutex<HashMap<String, Arc<MemoryRegistry>>>> = OnceLock::new();
-        let mut named = NAMED
-            .get_or_init(Mutex::default)
-            .lock()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut named = NAMED.get_or_init(Mutex::default).locked();
         named
             .entry(name.to_owned())
             .or_insert_with(|| {
@@ -80,7 +78,7 @@ impl MemoryRegistry {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
+        self.state.locked()
     }
 
     fn error(

@@ -2,6 +2,7 @@
 //! with named conditions (e.g. `assigned`, `connected`); the process is ready when every
 //! condition of every registered client holds. A check is removed when dropped.
 
+use crate::sync::LockUnpoisoned;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -19,10 +20,7 @@ type Checks = BTreeMap<u64, Check>;
 
 fn checks() -> std::sync::MutexGuard<'static, Checks> {
     static CHECKS: OnceLock<Mutex<Checks>> = OnceLock::new();
-    CHECKS
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
+    CHECKS.get_or_init(Mutex::default).locked()
 }
 
 /// One client's part of the readiness; removed when dropped.

@@ -29,6 +29,7 @@
 //! carries none.
 
 use super::trace::{send_span, TraceContext};
+use crate::sync::LockUnpoisoned;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -314,7 +315,7 @@ impl ProducerMetrics {
     }
 
     fn of(&self, topic: &str, event_type: &'static str) -> Arc<SendMetrics> {
-        let mut by_topic = self.by_topic.lock().unwrap_or_else(|e| e.into_inner());
+        let mut by_topic = self.by_topic.locked();
         if let Some(kept) = by_topic.get(topic).and_then(|types| types.get(event_type)) {
             return Arc::clone(kept);
         }
@@ -472,7 +473,7 @@ impl ConsumerMetrics {
 
     fn of_type(&self, event_type: Option<&str>) -> Arc<TypeMetrics> {
         let name = event_type.unwrap_or("unknown");
-        let mut by_type = self.by_type.lock().unwrap_or_else(|e| e.into_inner());
+        let mut by_type = self.by_type.locked();
         if let Some(kept) = by_type.get(name) {
             return Arc::clone(kept);
         }
@@ -686,7 +687,7 @@ pub fn outbox_backlog<'a>(topics: impl IntoIterator<Item = (&'a str, u64, f64)>)
         m.outbox_oldest.get_or_create(&labels).set(oldest_age);
         seen.insert(labels);
     }
-    let mut known = m.outbox_topics.lock().unwrap_or_else(|e| e.into_inner());
+    let mut known = m.outbox_topics.locked();
     for gone in known.difference(&seen) {
         m.outbox_pending.get_or_create(gone).set(0);
         m.outbox_oldest.get_or_create(gone).set(0.0);

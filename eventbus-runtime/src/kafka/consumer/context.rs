@@ -9,6 +9,7 @@ use super::super::context::ConnectionLog;
 use super::super::replay::Replay;
 use super::super::telemetry;
 use crate::consume::engine::{Read, RevokeRequest};
+use crate::sync::LockUnpoisoned;
 use crate::telemetry::{metrics, ConsumerMetrics, HealthCheck};
 use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, RebalanceProtocol};
 use rdkafka::error::KafkaResult;
@@ -87,7 +88,7 @@ impl EventConsumerContext {
     }
 
     pub(super) fn replay(&self) -> std::sync::MutexGuard<'_, Option<Replay>> {
-        self.replay.lock().unwrap_or_else(|e| e.into_inner())
+        self.replay.locked()
     }
 
     /// Whether the stored offsets are committed when partitions are revoked at close (not with a
@@ -99,7 +100,7 @@ impl EventConsumerContext {
 
     /// The link to the engine (none before it runs and after it stopped).
     pub(super) fn link(&self) -> std::sync::MutexGuard<'_, Option<EngineLink>> {
-        self.link.lock().unwrap_or_else(|e| e.into_inner())
+        self.link.locked()
     }
 
     /// Partitions are about to be revoked: drop what was read of them and not sent (never

@@ -49,6 +49,7 @@ pub use crate::consume::{
     cancel_on_signal, CancellationToken, ConsumeSummary, ConsumerError, Handlers, MessageError,
     OnEvent, Position, StopConsuming, HELD_PER_IN_FLIGHT,
 };
+use crate::sync::LockUnpoisoned;
 pub(crate) use context::describe;
 pub use context::EventConsumerContext;
 use context::{is_fatal, EngineLink};
@@ -350,8 +351,7 @@ impl KafkaConsumer {
         let (id, avro, writer) = self.writer_schema(message).await?;
         let same = *self
             .same_schema
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
+            .locked()
             .entry((id, descriptor.event_type))
             .or_insert_with(|| {
                 writer.text == local.registry_text() || writer.parsed == *local.parsed()

@@ -15,6 +15,7 @@ use super::super::error::RedisError;
 use super::super::telemetry::LagProbe;
 use crate::consume::engine::Read;
 use crate::consume::CancellationToken;
+use crate::sync::LockUnpoisoned;
 use crate::telemetry::HealthCheck;
 use redis::aio::ConnectionManager;
 use redis::Value;
@@ -80,11 +81,7 @@ impl Reader {
         let mut phase = Phase::Pending("0".to_owned());
         let mut next_claim = self.claim_idle.map(|_| Instant::now());
         loop {
-            self.held
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .acknowledged
-                .clear();
+            self.held.locked().acknowledged.clear();
             let read = tokio::select! {
                 biased;
                 () = stop.cancelled() => return,
@@ -95,7 +92,7 @@ impl Reader {
                 Ok(entries) if entries.is_empty() => continue,
                 Ok(entries) => {
                     let fresh: Vec<StreamEntry> = {
-                        let mut held = self.held.lock().unwrap_or_else(|e| e.into_inner());
+                        let mut held = self.held.locked();
                         let held = &mut *held;
                         entries
                             .into_iter()
