@@ -4,7 +4,6 @@
 use super::store::StoredRow;
 use super::{Outbox, OutboxError};
 use crate::backend::EventProducer;
-use crate::producer_config::join_all;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -278,18 +277,15 @@ impl Relay {
                 }
             }
         }
-        let sends = readable
-            .iter()
-            .map(|(stored, event, metadata)| {
-                self.producer.send(
-                    &stored.row.topic,
-                    &stored.row.event_key_field,
-                    event.clone(),
-                    metadata,
-                )
-            })
-            .collect();
-        let results = join_all(sends).await;
+        let sends = readable.iter().map(|(stored, event, metadata)| {
+            self.producer.send(
+                &stored.row.topic,
+                &stored.row.event_key_field,
+                event.clone(),
+                metadata,
+            )
+        });
+        let results = futures_util::future::join_all(sends).await;
         let mut published = Vec::with_capacity(results.len());
         // The rows that failed, by error: a broker that is away fails a whole batch alike, and
         // that is one statement, not one per row.

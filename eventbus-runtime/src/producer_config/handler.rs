@@ -10,10 +10,8 @@ use crate::metadata::EventsMetadata;
 use crate::registry::{AnyEvent, AnyReceiver, EventDescriptor};
 use crate::signal::{BoxFuture, ReceiverError, ReceiverId, PRODUCING_NOTHING};
 use std::fmt;
-use std::future::poll_fn;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::task::Poll;
 
 /// The receivers that produce configured events to the bus; disconnected when dropped.
 ///
@@ -337,9 +335,8 @@ pub(crate) async fn produce_to(
     let event_type = event.descriptor().event_type;
     let sends = topics
         .iter()
-        .map(|t| producer.send(&t.topic, &t.event_key_field, event.clone(), &metadata))
-        .collect();
-    let results = join_all(sends).await;
+        .map(|t| producer.send(&t.topic, &t.event_key_field, event.clone(), &metadata));
+    let results = futures_util::future::join_all(sends).await;
     let mut failures = Vec::new();
     for (topic, result) in topics.iter().zip(results) {
         match result {
@@ -383,33 +380,6 @@ pub(crate) async fn produce_to(
             failures,
         })
     }
-}
-
-/// Run futures concurrently; their outputs in the same order.
-pub(crate) async fn join_all<'a, T>(futures: Vec<BoxFuture<'a, T>>) -> Vec<T> {
-    let mut pending: Vec<Option<BoxFuture<'a, T>>> = futures.into_iter().map(Some).collect();
-    let mut outputs: Vec<Option<T>> = pending.iter().map(|_| None).collect();
-    poll_fn(|cx| {
-        let mut done = true;
-        for (slot, output) in pending.iter_mut().zip(outputs.iter_mut()) {
-            if let Some(future) = slot {
-                match future.as_mut().poll(cx) {
-                    Poll::Ready(value) => {
-                        *output = Some(value);
-                        *slot = None;
-                    }
-                    Poll::Pending => done = false,
-                }
-            }
-        }
-        if done {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    })
-    .await;
-    outputs.into_iter().flatten().collect()
 }
 
 /// An event could not be produced to some of its topics (returned by the producing receiver).
