@@ -415,8 +415,10 @@ async fn two_brokers_down(cluster: &mut PrivateCluster, registry: &str) {
     fault_report!("[fault]   times: scenario {:.1?}", started.elapsed());
 
     assert_eq!(ledger.failed(), DIRECT as usize, "every direct send fails");
+    // The produce timeout, then the failure's diagnosis (which brokers hold too few in-sync
+    // replicas: one metadata round trip), with room for a busy machine.
     assert!(
-        slowest <= SHORT_TIMEOUT + Duration::from_secs(1),
+        slowest <= SHORT_TIMEOUT + Duration::from_secs(3),
         "every send resolved within the produce timeout ({SHORT_TIMEOUT:?}): the slowest took \
          {slowest:?}"
     );
@@ -442,9 +444,11 @@ async fn two_brokers_down(cluster: &mut PrivateCluster, registry: &str) {
         "every outbox event delivered: {relayed_report}"
     );
     assert!(
-        duplicates as u64 <= summary.failed_attempts,
-        "{duplicates} duplicates, but only {} failed attempts could have made them",
-        summary.failed_attempts
+        duplicates as u64 <= summary.failed_attempts + summary.unmarked,
+        "{duplicates} duplicates, but only {} failed attempts and {} acknowledged rows left \
+         unmarked could have made them",
+        summary.failed_attempts,
+        summary.unmarked
     );
     outbox.close().await;
     // Last: the errors name the cause (the brokers answered NOT_ENOUGH_REPLICAS to each

@@ -230,7 +230,8 @@ async fn committed_events_are_published_once_and_rolled_back_ones_never() {
             RelaySummary {
                 published: 1,
                 failed_attempts: 0,
-                unreadable: 0
+                unreadable: 0,
+                unmarked: 0
             },
             "{url}"
         );
@@ -824,4 +825,67 @@ fn unknown_modes_are_reported_with_the_other_problems() {
         ProductionMode::from_name("on_commit"),
         Some(ProductionMode::OnCommit)
     );
+}
+
+/// Acknowledged rows the database will not mark published at first (a trigger refuses the update,
+/// as a database busy with the application's writes would) are marked on a later try, not
+/// published again; refused for good, they stay pending, counted `unmarked`, and the next pass
+/// publishes them once more.
+#[tokio::test]
+async fn acknowledged_rows_are_marked_on_a_later_try_rather_than_published_again() {
+    let _lock = LOCK.lock().await;
+    let url = databases("marking").remove(0);
+    let outbox = fresh_outbox(&url).await;
+    let _producing = through(&outbox);
+    send_items("m", 0..3).await;
+    let refuse =
+        "CREATE TRIGGER refuse_marking BEFORE UPDATE OF published_at_us ON eventbus_outbox \
+                  BEGIN SELECT RAISE(ABORT, 'busy (test)'); END";
+    sqlx::query(refuse).execute(outbox.pool()).await.unwrap();
+    // Lifted after the first tries (100 ms, then 200 ms apart).
+    let lifting = tokio::spawn({
+        let pool = outbox.pool().clone();
+        async move {
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            sqlx::query("DROP TRIGGER refuse_marking")
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+    });
+    let bus = Arc::new(MemoryProducer::new());
+    let summary = relay(&outbox, bus.clone(), "relay-marking")
+        .pass()
+        .await
+        .unwrap();
+    lifting.await.unwrap();
+    assert_eq!((summary.published, summary.unmarked), (3, 0));
+    assert_eq!(seqs(&bus), [0, 1, 2], "published once");
+    assert_eq!(outbox.status().await.unwrap().pending, 0);
+
+    // Refused for good: left pending and counted, then published again by the next pass.
+    send_items("m", 3..5).await;
+    sqlx::query(refuse).execute(outbox.pool()).await.unwrap();
+    let summary = relay(&outbox, bus.clone(), "relay-marking")
+        .pass()
+        .await
+        .unwrap();
+    assert_eq!((summary.published, summary.unmarked), (0, 2));
+    assert_eq!(outbox.status().await.unwrap().pending, 2);
+    sqlx::query("DROP TRIGGER refuse_marking")
+        .execute(outbox.pool())
+        .await
+        .unwrap();
+    let summary = relay(&outbox, bus.clone(), "relay-marking")
+        .pass()
+        .await
+        .unwrap();
+    assert_eq!((summary.published, summary.unmarked), (2, 0));
+    assert_eq!(
+        seqs(&bus),
+        [0, 1, 2, 3, 4, 3, 4],
+        "the unmarked rows published again"
+    );
+    assert_eq!(outbox.status().await.unwrap().pending, 0);
+    outbox.close().await;
 }

@@ -101,10 +101,11 @@ pub fn run(args: WorkerArgs) -> Result<ExitCode, CliError> {
     }
     if let Some((name, summary)) = &report.relay {
         noteln!(
-            "{name}: {} row(s) published, {} failed attempt(s), {} unreadable",
+            "{name}: {} row(s) published, {} failed attempt(s), {} unreadable, {} left unmarked",
             summary.published,
             summary.failed_attempts,
-            summary.unreadable
+            summary.unreadable,
+            summary.unmarked
         );
     }
     match report.first_failure() {

@@ -51,7 +51,7 @@ mod transaction;
 pub use database::OutboxDatabase;
 pub use dialect::Dialect;
 pub use error::{CommitError, OutboxError};
-pub use relay::{Relay, RelayOptions, RelaySummary};
+pub use relay::{Relay, RelayOptions, RelaySummary, MARK_ATTEMPTS};
 pub use row::OutboxRow;
 pub use store::{Outbox, OutboxStatus, TopicStatus, OUTBOX_URL_ENV_VAR};
 pub use transaction::{CommitReport, EventTransaction};

@@ -130,6 +130,10 @@ pub struct RelaySummary {
     /// Rows this program cannot read back (unknown event type, bad data); they stay pending with
     /// their error, for a relay that can, or for an operator.
     pub unreadable: u64,
+    /// Rows the broker acknowledged but the database did not let the relay mark published, even
+    /// after [`MARK_ATTEMPTS`] tries: they stay pending and are published again (a duplicate
+    /// each; the consumers' at-least-once handling covers it).
+    pub unmarked: u64,
 }
 
 impl RelaySummary {
@@ -137,6 +141,7 @@ impl RelaySummary {
         self.published += other.published;
         self.failed_attempts += other.failed_attempts;
         self.unreadable += other.unreadable;
+        self.unmarked += other.unmarked;
     }
 }
 
@@ -183,7 +188,7 @@ impl Relay {
             let wait = match self.pass().await {
                 Ok(pass) => {
                     summary.add(pass);
-                    if pass.failed_attempts > 0 {
+                    if pass.failed_attempts > 0 || pass.unmarked > 0 {
                         backoff.next_delay()
                     } else {
                         backoff.reset();
@@ -216,6 +221,7 @@ impl Relay {
             published = summary.published,
             failed_attempts = summary.failed_attempts,
             unreadable = summary.unreadable,
+            unmarked = summary.unmarked,
             "outbox relay stopped"
         );
         summary
@@ -300,9 +306,19 @@ impl Relay {
             summary.failed_attempts += ids.len() as u64;
             self.outbox.record_failures(ids, error).await?;
         }
-        self.outbox.mark_published(&published).await?;
+        match self.mark_acknowledged(&published).await {
+            Ok(()) => summary.published = published.len() as u64,
+            Err(error) => {
+                tracing::error!(
+                    %error,
+                    rows = published.len(),
+                    "outbox relay: acknowledged rows could not be marked published; they stay \
+                     pending and will be published again"
+                );
+                summary.unmarked = published.len() as u64;
+            }
+        }
         let first_error = failed.iter().next().map(|(error, ids)| (ids[0], error));
-        summary.published = published.len() as u64;
         if let Some((id, error)) = first_error {
             tracing::warn!(
                 row = id,
@@ -324,6 +340,38 @@ impl std::fmt::Debug for Relay {
             .field("outbox", &self.outbox)
             .field("options", &self.options)
             .finish_non_exhaustive()
+    }
+}
+
+/// How many times the relay tries to mark acknowledged rows published before it leaves them
+/// pending (a database busy with the application's writes, e.g. SQLite's one writer): publishing
+/// them again would make duplicates.
+pub const MARK_ATTEMPTS: u32 = 5;
+
+impl Relay {
+    /// Mark `ids`, acknowledged by the broker, published: [`MARK_ATTEMPTS`] tries, 100 ms apart
+    /// and doubling.
+    async fn mark_acknowledged(&self, ids: &[i64]) -> Result<(), OutboxError> {
+        let mut delay = Duration::from_millis(100);
+        let mut attempt = 1;
+        loop {
+            match self.outbox.mark_published(ids).await {
+                Ok(()) => return Ok(()),
+                Err(error) if attempt < MARK_ATTEMPTS => {
+                    tracing::warn!(
+                        %error,
+                        attempt,
+                        of = MARK_ATTEMPTS,
+                        rows = ids.len(),
+                        "outbox relay: marking acknowledged rows published failed; trying again"
+                    );
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                    attempt += 1;
+                }
+                Err(error) => return Err(error),
+            }
+        }
     }
 }
 
