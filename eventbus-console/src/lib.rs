@@ -39,6 +39,8 @@ impl Console {
     /// Check the security settings against the address (see [`Security::new`]) and bind it.
     pub async fn bind(config: ConsoleConfig) -> Result<Console, ConsoleError> {
         let security = Security::new(config.addr, config.actions, config.token.clone())?;
+        // The catalog's event types, registered by being linked.
+        openedx_events::link();
         let listener =
             TcpListener::bind(config.addr)
                 .await
