@@ -477,9 +477,11 @@ impl SchemaRegistryClient {
             request = request.basic_auth(&credentials.key, Some(credentials.secret.expose()));
             credentials_sent = true;
         }
+        // The URL as errors show it: a password in it (`https://user:password@host`) masked.
+        let shown = crate::settings::redact_url(url);
         let http_error = |source| RegistryError::Http {
             method,
-            url: url.to_owned(),
+            url: shown.clone(),
             source,
         };
         let response = request.send().await.map_err(http_error)?;
@@ -487,7 +489,7 @@ impl SchemaRegistryClient {
         if matches!(status.as_u16(), 401 | 403) {
             return Err(RegistryError::Unauthorized {
                 method,
-                url: url.to_owned(),
+                url: shown.clone(),
                 status: status.as_u16(),
                 credentials_sent,
             });
@@ -495,7 +497,7 @@ impl SchemaRegistryClient {
         let body = response.bytes().await.map_err(http_error)?;
         let unexpected = || RegistryError::UnexpectedResponse {
             method,
-            url: url.to_owned(),
+            url: shown.clone(),
             status: status.as_u16(),
             body: String::from_utf8_lossy(&body[..body.len().min(500)]).into_owned(),
         };
@@ -505,7 +507,7 @@ impl SchemaRegistryClient {
             match serde_json::from_slice::<ConfluentError>(&body) {
                 Ok(error) => Err(RegistryError::Api {
                     method,
-                    url: url.to_owned(),
+                    url: shown.clone(),
                     status: status.as_u16(),
                     error_code: error.error_code,
                     message: error.message,

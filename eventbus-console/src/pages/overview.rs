@@ -4,8 +4,8 @@
 use super::{render, PageResult};
 use crate::state::AppState;
 use askama::Template;
-use axum::extract::State;
-use eventbus_runtime::kafka::{group_lags, GroupLag, KafkaAdmin, TopicInfo};
+use axum::extract::{Query, State};
+use eventbus_runtime::kafka::{group_lags, GroupLag, GroupSelection, KafkaAdmin, TopicInfo};
 use eventbus_runtime::outbox::Outbox;
 use eventbus_runtime::redis::RedisStreams;
 use eventbus_runtime::schema_registry::SchemaRegistryClient;
@@ -14,6 +14,14 @@ use std::sync::Arc;
 
 /// At most this many topics are described (their watermarks read) on the page.
 const MAX_TOPICS: usize = 100;
+/// At most this many consumer groups are asked for their committed offsets.
+const MAX_GROUPS: usize = 40;
+
+/// The overview's query: `group`, a text the groups shown must contain.
+#[derive(Debug, Default, serde::Deserialize)]
+pub(crate) struct OverviewQuery {
+    group: Option<String>,
+}
 
 /// One connection's health.
 pub(crate) struct Health {
@@ -42,10 +50,22 @@ struct OverviewPage {
     more_topics: usize,
     groups: Vec<GroupLag>,
     groups_error: Option<String>,
+    unchecked_groups: usize,
+    group_filter: String,
 }
 
 /// `GET /`.
-pub(crate) async fn page(State(state): State<Arc<AppState>>) -> PageResult {
+pub(crate) async fn page(
+    State(state): State<Arc<AppState>>,
+    Query(query): Query<OverviewQuery>,
+) -> PageResult {
+    let group_filter = query
+        .group
+        .as_deref()
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+        .map(str::to_owned);
+    let mut unchecked_groups = 0;
     let kafka = &state.config.kafka;
     let mut health = Vec::new();
     let mut topics = Vec::new();
@@ -62,14 +82,22 @@ pub(crate) async fn page(State(state): State<Arc<AppState>>) -> PageResult {
                 detail: "reachable".into(),
             });
             more_topics = more;
+            let selection = GroupSelection {
+                contains: group_filter.clone(),
+                first: kafka.topic_prefix().map(str::to_owned),
+                max: MAX_GROUPS,
+            };
             match state
                 .bounded(
                     "reading the consumer groups",
-                    group_lags(kafka, &described, state.config.timeout),
+                    group_lags(kafka, &described, &selection, state.config.timeout),
                 )
                 .await
             {
-                Ok(found) => groups = found,
+                Ok(found) => {
+                    groups = found.groups;
+                    unchecked_groups = found.unchecked;
+                }
                 Err(error) => groups_error = Some(error),
             }
             topics = described.iter().map(|t| row(&state, t)).collect();
@@ -96,6 +124,8 @@ pub(crate) async fn page(State(state): State<Arc<AppState>>) -> PageResult {
         more_topics,
         groups,
         groups_error,
+        unchecked_groups,
+        group_filter: group_filter.unwrap_or_default(),
     })
 }
 

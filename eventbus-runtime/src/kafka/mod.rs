@@ -39,7 +39,7 @@ pub use context::{ConnectionLog, TracingContext};
 pub use dead_letter::{DeadLetter, DeadLetterProducer};
 pub use embedded::EmbeddedKafka;
 pub use error::KafkaError;
-pub use lag::{group_lags, GroupLag, PartitionLag};
+pub use lag::{group_lags, GroupLag, GroupLags, GroupSelection, PartitionLag};
 pub use producer::KafkaProducer;
 pub use raw_producer::{RawMessage, RawProducer};
 pub use reader::{ReadRange, StoredMessage, TopicReader};
