@@ -1,7 +1,7 @@
 //! The operator console of the Open edX event bus: server-rendered pages (axum, askama
 //! templates compiled into the binary, one embedded stylesheet, no JavaScript) showing the
 //! connections' health, the topics and consumer groups' lag, the event catalog, the
-//! transactional outbox and the events of a topic.
+//! transactional outbox, the events of a topic and its dead letters (redriven with actions on).
 //!
 //! Security: read-only unless [`ConsoleConfig::actions`] is on; with a token every request needs
 //! it (bearer or basic auth); actions on a non-loopback address are refused without a token;
@@ -19,7 +19,7 @@ pub use error::{ConsoleError, PageError};
 pub use security::Security;
 pub use state::ConsoleConfig;
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use state::AppState;
 use std::future::Future;
@@ -90,6 +90,16 @@ fn router(state: Arc<AppState>) -> Router {
         .route(
             "/explorer/{topic}/{partition}/{offset}",
             get(pages::explorer::event),
+        )
+        .route("/dead-letters", get(pages::dead_letters::topics))
+        .route("/dead-letters/{topic}", get(pages::dead_letters::list))
+        .route(
+            "/dead-letters/{topic}/confirm",
+            get(pages::dead_letters::confirm),
+        )
+        .route(
+            "/dead-letters/{topic}/redrive",
+            post(pages::dead_letters::redrive),
         )
         .route("/assets/console.css", get(assets::css))
         .fallback(pages::not_found)

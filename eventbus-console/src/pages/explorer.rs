@@ -34,12 +34,12 @@ pub(crate) struct ExplorerQuery {
 }
 
 /// A field given and not empty.
-fn given(field: &Option<String>) -> Option<&str> {
+pub(crate) fn given(field: &Option<String>) -> Option<&str> {
     field.as_deref().map(str::trim).filter(|s| !s.is_empty())
 }
 
 /// A number field, or a 400 naming it.
-fn number(name: &str, field: &Option<String>) -> Result<Option<i64>, PageError> {
+pub(crate) fn number(name: &str, field: &Option<String>) -> Result<Option<i64>, PageError> {
     given(field)
         .map(|text| {
             text.parse::<i64>().ok().filter(|n| *n >= 0).ok_or_else(|| {

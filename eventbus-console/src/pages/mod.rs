@@ -1,6 +1,7 @@
 //! The pages, one module each, and what they share: rendering and the error page.
 
 pub(crate) mod catalog;
+pub(crate) mod dead_letters;
 pub(crate) mod explorer;
 pub(crate) mod outbox;
 pub(crate) mod overview;

@@ -6,6 +6,7 @@
 //! - [`KafkaAdmin`]: create, list and describe the topics; [`group_lags`]: consumer groups' lag;
 //! - [`TopicReader`]: read a topic's messages in a range, outside any consumer group;
 //! - [`RawProducer`]: produce messages as they are (dead letters, redriven messages);
+//! - [`DeadLetterReader`], [`Redriver`]: read a topic's dead letters, send them back;
 //! - [`EmbeddedKafka`]: the embedded default, a mock cluster and registry in this process;
 //! - [`framing`], [`headers`]: the wire format of keys, values and headers.
 //!
@@ -26,6 +27,7 @@ pub mod lag;
 pub mod producer;
 pub mod raw_producer;
 pub mod reader;
+pub mod redrive;
 pub mod replay;
 mod telemetry;
 
@@ -43,3 +45,4 @@ pub use lag::{group_lags, GroupLag, GroupLags, GroupSelection, PartitionLag};
 pub use producer::KafkaProducer;
 pub use raw_producer::{RawMessage, RawProducer};
 pub use reader::{ReadRange, StoredMessage, TopicReader};
+pub use redrive::{DeadLetterReader, DeadLettersError, LetterSelection, Redriver};
