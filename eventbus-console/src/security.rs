@@ -7,6 +7,8 @@
 //!   loopback without a token are refused at start-up ([`ConsoleError::TokenRequired`]).
 //! - Every form carries the per-process random CSRF token ([`Security::csrf_token`]); a POST
 //!   without it, or with another, is refused (403) and changes nothing.
+//! - On loopback without a token, only requests for an IP address or `localhost` are answered
+//!   (the `Host` header): a site whose name is rebound to 127.0.0.1 cannot read the console.
 //! - Every answer forbids framing, sniffing, caching and referrers, and allows only this
 //!   console's own stylesheet (`Content-Security-Policy: default-src 'self'`).
 
@@ -27,6 +29,7 @@ pub const CSRF_FIELD: &str = "csrf";
 /// What the console allows and how it checks requests.
 #[derive(Debug, Clone)]
 pub struct Security {
+    loopback: bool,
     actions: bool,
     token: Option<Secret>,
     csrf: String,
@@ -52,6 +55,7 @@ impl Security {
             uuid::Uuid::new_v4().simple()
         );
         Ok(Security {
+            loopback: addr.ip().is_loopback(),
             actions,
             token,
             csrf,
@@ -95,6 +99,23 @@ impl Security {
         constant_time_eq(&given, token.expose().as_bytes())
     }
 
+    /// Whether the request's `Host` is acceptable: on loopback without a token, only an IP
+    /// address or `localhost` (a page of another site whose name was rebound to 127.0.0.1 cannot
+    /// read the console); otherwise any.
+    pub fn host_allowed(&self, headers: &HeaderMap) -> bool {
+        if !self.loopback || self.token.is_some() {
+            return true;
+        }
+        let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+            return true;
+        };
+        let name = match host.strip_prefix('[') {
+            Some(v6) => v6.split(']').next().unwrap_or_default(),
+            None => host.rsplit_once(':').map_or(host, |(name, _)| name),
+        };
+        name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok()
+    }
+
     /// Check an action: actions on and the form's CSRF token right (the bearer token was checked
     /// for every request by [`guard`]).
     pub fn check_action(&self, csrf: Option<&str>) -> Result<(), PageError> {
@@ -126,7 +147,15 @@ pub(crate) async fn guard(
     next: Next,
 ) -> Response {
     let security = &state.security;
-    let mut response = if !security.authorized(request.headers()) {
+    let mut response = if !security.host_allowed(request.headers()) {
+        tracing::warn!(path = %request.uri().path(), "console request for another host name refused");
+        PageError::Forbidden(
+            "this console answers only to its address or localhost (the Host header names \
+             another host)"
+                .into(),
+        )
+        .into_response()
+    } else if !security.authorized(request.headers()) {
         tracing::warn!(path = %request.uri().path(), "console request without the token refused");
         let mut response = PageError::Unauthorized.into_response();
         response.headers_mut().insert(
@@ -213,6 +242,36 @@ mod tests {
         assert!(!with(&basic("ops:wrong")));
         assert!(!with(&basic("s3cret")));
         assert!(!security.authorized(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn host_names_on_loopback() {
+        let security = Security::new(addr("127.0.0.1:1"), true, None).expect("ok");
+        let with = |host: &str| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::HOST, HeaderValue::from_str(host).expect("ascii"));
+            security.host_allowed(&headers)
+        };
+        for host in [
+            "127.0.0.1:8088",
+            "localhost:8088",
+            "LOCALHOST",
+            "[::1]:8088",
+            "127.0.0.1",
+        ] {
+            assert!(with(host), "{host}");
+        }
+        for host in [
+            "evil.example:8088",
+            "evil.example",
+            "127.0.0.1.evil.example:80",
+        ] {
+            assert!(!with(host), "{host}");
+        }
+        let tokened = Security::new(addr("127.0.0.1:1"), true, Some(Secret::new("t"))).expect("ok");
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("console.example"));
+        assert!(tokened.host_allowed(&headers));
     }
 
     #[test]

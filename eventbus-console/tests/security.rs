@@ -34,6 +34,26 @@ async fn actions_off_loopback_need_a_token() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_host_name_is_refused_on_loopback() {
+    let console = start_read_only(&unique_prefix("security")).await;
+    let url = format!("{}/catalog", console.base);
+    let response = client()
+        .get(&url)
+        .header("host", "rebound.example")
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(response.status().as_u16(), 403);
+    assert!(response
+        .text()
+        .await
+        .expect("a body")
+        .contains("answers only to its address or localhost"));
+    assert_eq!(get(&url).await.0, 200);
+    console.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_guards_every_request() {
     let secret = "console-token-7f3a";
     let mut config = ConsoleConfig::new(
