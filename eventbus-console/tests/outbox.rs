@@ -1,6 +1,6 @@
 //! The outbox page on a real outbox database (a SQLite file of the test: the shared MariaDB and
-//! PostgreSQL hold other tests' rows, and the counts here are exact): pending rows per topic and
-//! in all, the oldest pending age; without an outbox configured, a note saying how to set one.
+//! PostgreSQL hold other tests' rows, and the counts here are exact): pending, failing and
+//! published rows per topic and in all, the last error (escaped), the oldest pending age; without an outbox configured, a note saying how to set one.
 
 mod support;
 
@@ -30,8 +30,25 @@ async fn pending_rows_per_topic() {
             .collect()
     };
     outbox.insert(&rows("blocks", 3)).await.expect("rows");
-    outbox.insert(&rows("courses", 1)).await.expect("rows");
+    outbox.insert(&rows("courses", 2)).await.expect("rows");
     outbox.close().await;
+    // One row of `blocks` failed twice (as the relay records it), one of `courses` published.
+    let database = sqlx::SqlitePool::connect(&url).await.expect("the database");
+    sqlx::query(
+        "UPDATE eventbus_outbox SET attempts = 2, last_error = 'brokers down <b>x</b>' \
+         WHERE id = (SELECT MIN(id) FROM eventbus_outbox WHERE topic = 'blocks')",
+    )
+    .execute(&database)
+    .await
+    .expect("a failure recorded");
+    sqlx::query(
+        "UPDATE eventbus_outbox SET published_at_us = 1 \
+         WHERE id = (SELECT MIN(id) FROM eventbus_outbox WHERE topic = 'courses')",
+    )
+    .execute(&database)
+    .await
+    .expect("a row published");
+    database.close().await;
 
     let prefix = unique_prefix("outbox");
     let mut config = ConsoleConfig::new(
@@ -44,9 +61,10 @@ async fn pending_rows_per_topic() {
     assert_eq!(status, 200, "{page}");
     for expected in [
         "<tr><th>Pending</th><td>4</td></tr>",
-        "<tr><th>Failing</th><td>0</td></tr>",
-        "<tr><th>Published (not purged)</th><td>0</td></tr>",
-        "<tr><td>blocks</td><td>3</td><td>0</td>",
+        "<tr><th>Failing</th><td>1</td></tr>",
+        "<tr><th>Published (not purged)</th><td>1</td></tr>",
+        "<tr><td>blocks</td><td>3</td><td>1</td>",
+        "<td>brokers down &#60;b&#62;x&#60;/b&#62;</td>",
         "<tr><td>courses</td><td>1</td><td>0</td>",
     ] {
         assert!(page.contains(expected), "{expected}: {page}");
