@@ -411,6 +411,38 @@ impl SchemaRegistryClient {
         self.send("GET", &url, http.get(&url)).await
     }
 
+    /// The latest version of a subject (`GET /subjects/{subject}/versions/latest`), parsed; a
+    /// subject the registry does not hold is an error for which
+    /// [`RegistryError::is_not_found`] is true.
+    pub async fn latest(&self, subject: &str) -> Result<Arc<RegisteredSchema>, RegistryError> {
+        #[derive(Deserialize)]
+        struct Latest {
+            id: u32,
+        }
+        let http = match &self.backend {
+            Backend::Http { http, .. } => http,
+            Backend::Memory(registry) => {
+                return match registry.versions(subject).last() {
+                    Some(&id) => self.schema_by_id(id).await,
+                    None => Err(RegistryError::Api {
+                        method: "GET",
+                        url: format!("{}/subjects/{subject}/versions/latest", self.base_url),
+                        status: 404,
+                        error_code: 40401,
+                        message: format!("Subject '{subject}' not found."),
+                    }),
+                };
+            }
+        };
+        let url = format!(
+            "{}/subjects/{}/versions/latest",
+            self.base_url,
+            encode_path_segment(subject)
+        );
+        let latest: Latest = self.send("GET", &url, http.get(&url)).await?;
+        self.schema_by_id(latest.id).await
+    }
+
     /// The schema with this id, parsed; cached.
     pub async fn schema_by_id(&self, id: u32) -> Result<Arc<RegisteredSchema>, RegistryError> {
         let cell = {
