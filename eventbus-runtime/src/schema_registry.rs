@@ -812,6 +812,45 @@ mod tests {
         assert_eq!(count.load(Ordering::SeqCst), 4);
     }
 
+    #[tokio::test]
+    async fn the_latest_version_of_a_subject() {
+        let registry = Arc::new(MemoryRegistry::new());
+        let client = SchemaRegistryClient::in_memory(Arc::clone(&registry));
+        registry.register("s", "\"int\"").unwrap();
+        let second = registry.register("s", "\"long\"").unwrap();
+        let latest = client.latest("s").await.unwrap();
+        assert_eq!(latest.id, second);
+        let missing = client.latest("nope").await.unwrap_err();
+        assert!(missing.is_not_found(), "{missing}");
+        // Over HTTP: the id of the answer, then its schema.
+        let (url, _, _) = serve(|path| match path {
+            p if p.contains("/subjects/s/versions/latest ") => {
+                (200, r#"{"id": 5, "version": 2}"#.into())
+            }
+            p if p.contains("/schemas/ids/5 ") => (200, r#"{"schema": "\"int\""}"#.into()),
+            _ => (
+                404,
+                r#"{"error_code": 40401, "message": "Subject not found."}"#.into(),
+            ),
+        });
+        let client = SchemaRegistryClient::new(&url, None, &RegistryTls::default()).unwrap();
+        assert_eq!(client.latest("s").await.unwrap().id, 5);
+        assert!(client.latest("other").await.unwrap_err().is_not_found());
+    }
+
+    #[tokio::test]
+    async fn a_password_in_the_url_is_masked_in_errors() {
+        let client = SchemaRegistryClient::new(
+            "http://user:marker-secret@127.0.0.1:1",
+            None,
+            &RegistryTls::default(),
+        )
+        .unwrap();
+        let error = client.versions("s").await.unwrap_err().to_string();
+        assert!(!error.contains("marker-secret"), "{error}");
+        assert!(error.contains("user:***@127.0.0.1:1"), "{error}");
+    }
+
     /// Clients of the same registry share what they learnt, even from different async runtimes.
     #[test]
     fn clients_of_one_registry_share_their_caches() {
