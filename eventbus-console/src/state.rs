@@ -52,6 +52,18 @@ impl AppState {
         AppState { config, security }
     }
 
+    /// The full topic `full` without the configured prefix.
+    pub(crate) fn short_name(&self, full: &str) -> String {
+        match self.config.kafka.topic_prefix() {
+            Some(prefix) => full
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .unwrap_or(full)
+                .to_owned(),
+            None => full.to_owned(),
+        }
+    }
+
     /// Run `future` within the console's timeout; `what` names it in the error.
     pub(crate) async fn bounded<T, E: std::fmt::Display>(
         &self,

@@ -84,6 +84,7 @@ async fn newest_events_filters_offsets_and_an_event_page() {
         "<span class=\"k\">usage_key:</span>",
         "<span class=\"k\">xblock_info</span>",
         "000000  00 00 00",
+        "<code>openedx_events.content_authoring.signals.XBLOCK_PUBLISHED</code>",
     ] {
         assert!(page.contains(expected), "{expected}: {page}");
     }
@@ -148,5 +149,53 @@ async fn bad_input_gives_a_clear_4xx() {
     let (status, page) = get(&format!("{base}/events")).await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(count(&page, "<tr class=\"event\">"), 0);
+    console.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_event_type_is_decoded_with_its_writer_schema() {
+    use eventbus_runtime::kafka::framing::frame;
+    use eventbus_runtime::kafka::{RawMessage, RawProducer};
+    let prefix = unique_prefix("explorer-unknown");
+    let settings = kafka_settings(&prefix);
+    create_topic(&settings, "events", 1).await;
+    let full = settings.full_topic("events");
+    let event_type = "org.example.unknown.v1";
+    let text = format!(
+        r#"{{"type": "record", "name": "CloudEvent", "namespace": "{event_type}", "fields": [{{"name": "note", "type": "string"}}]}}"#
+    );
+    let registry =
+        eventbus_runtime::schema_registry::SchemaRegistryClient::from_settings(&settings)
+            .expect("a registry client");
+    let id = registry
+        .register(&format!("{full}-{event_type}.CloudEvent"), &text)
+        .await
+        .expect("registered");
+    let value = frame(id, &[0x0a, b'h', b'e', b'l', b'l', b'o']);
+    let headers = vec![("ce_type".to_owned(), Some(event_type.as_bytes().to_vec()))];
+    RawProducer::new(&settings, "test producer")
+        .expect("a producer")
+        .send(&RawMessage {
+            topic: &full,
+            key: None,
+            value: Some(&value),
+            headers: &headers,
+        })
+        .await
+        .expect("sent");
+    let console = start_read_only(&prefix).await;
+    let (status, page) = get(&format!("{}/explorer/events", console.base)).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(count(&page, "<tr class=\"event\">"), 1, "{page}");
+    assert!(page.contains(&format!("<td>{event_type}</td>")), "{page}");
+    let (status, page) = get(&format!("{}/explorer/events/0/0", console.base)).await;
+    assert_eq!(status, 200, "{page}");
+    for expected in [
+        "not an event type of this build's catalog",
+        "<span class=\"k\">note:</span> hello",
+        &format!("<tr><th>Schema id</th><td>{id}</td></tr>"),
+    ] {
+        assert!(page.contains(expected), "{expected}: {page}");
+    }
     console.stop().await;
 }

@@ -3,7 +3,6 @@
 //! event's page with its headers, its data as a tree (decoded with the writer schema the
 //! registry holds for its schema id), the raw bytes and the schema id.
 
-use super::overview::short_name;
 use super::{render, PageResult};
 use crate::error::PageError;
 use crate::state::AppState;
@@ -14,6 +13,7 @@ use eventbus_runtime::avro::avro_to_json;
 use eventbus_runtime::kafka::framing::{display_key, unframe};
 use eventbus_runtime::kafka::headers::{EVENT_TYPE, ID, SOURCE, TIME};
 use eventbus_runtime::kafka::{KafkaAdmin, ReadRange, StoredMessage, TopicInfo, TopicReader};
+use eventbus_runtime::registry;
 use eventbus_runtime::schema_registry::SchemaRegistryClient;
 use serde::Deserialize;
 use std::sync::Arc;
@@ -101,6 +101,8 @@ struct EventPage {
     data_error: Option<String>,
     value_hex: String,
     key_hex: String,
+    description: Option<&'static str>,
+    signal: Option<&'static str>,
 }
 
 /// `GET /explorer`: the topics of the prefix.
@@ -119,7 +121,7 @@ pub(crate) async fn topics(State(state): State<Arc<AppState>>) -> PageResult {
                 .as_ref()
                 .is_none_or(|p| t.name.starts_with(p.as_str()))
         })
-        .map(|t| short_name(&state, &t.name))
+        .map(|t| state.short_name(&t.name))
         .collect();
     render(&TopicsPage {
         actions: state.security.actions(),
@@ -339,6 +341,13 @@ pub(crate) async fn event(
         schema_id,
         data: nodes(&data),
         data_error,
+        description: message
+            .header(EVENT_TYPE)
+            .and_then(|t| registry::find(&t))
+            .map(|d| d.description),
+        signal: message
+            .header(EVENT_TYPE)
+            .and_then(|t| openedx_events::python_signal(&t)),
         value_hex: hex(message.value.as_deref().unwrap_or_default()),
         key_hex: hex(message.key.as_deref().unwrap_or_default()),
     })

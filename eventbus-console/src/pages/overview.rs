@@ -169,22 +169,10 @@ fn row(state: &AppState, topic: &TopicInfo) -> TopicRow {
         })
         .collect();
     TopicRow {
-        short: short_name(state, &topic.name),
+        short: state.short_name(&topic.name),
         name: topic.name.clone(),
         messages: partitions.iter().map(|(_, low, high)| high - low).sum(),
         partitions,
-    }
-}
-
-/// The topic without the configured prefix.
-pub(crate) fn short_name(state: &AppState, full: &str) -> String {
-    match state.config.kafka.topic_prefix() {
-        Some(prefix) => full
-            .strip_prefix(prefix)
-            .and_then(|rest| rest.strip_prefix('-'))
-            .unwrap_or(full)
-            .to_owned(),
-        None => full.to_owned(),
     }
 }
 
