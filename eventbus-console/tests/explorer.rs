@@ -56,6 +56,32 @@ async fn newest_events_filters_offsets_and_an_event_page() {
     .await;
     assert_eq!(count(&page, "<tr class=\"event\">"), 1, "{page}");
 
+    // The same selection as JSON lines, decoded.
+    let (_, page) = get(&format!("{base}?event_type={}", query_value(DELETED))).await;
+    assert!(
+        page.contains(&format!(
+            "href=\"/explorer/events?format=jsonl&#38;event_type={}\"",
+            query_value(DELETED)
+        )),
+        "{page}"
+    );
+    let (status, lines) = get(&format!(
+        "{base}?format=jsonl&event_type={}",
+        query_value(DELETED)
+    ))
+    .await;
+    assert_eq!(status, 200, "{lines}");
+    let lines: Vec<serde_json::Value> = lines
+        .lines()
+        .map(|line| serde_json::from_str(line).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["offset"], 4);
+    assert_eq!(lines[0]["event_type"], DELETED);
+    assert_eq!(lines[0]["data"]["xblock_info"]["usage_key"], usage_key("d"));
+    assert_eq!(lines[1]["data"]["xblock_info"]["usage_key"], usage_key("a"));
+    assert!(lines[0]["schema_id"].as_u64().is_some());
+
     let (status, page) = get(&format!("{base}?offset=3")).await;
     assert_eq!(status, 200, "{page}");
     assert_eq!(count(&page, "<tr class=\"event\">"), 2, "{page}");

@@ -1,5 +1,6 @@
 //! The explorer of a Kafka topic: the newest events (a bounded page per partition, never a scan),
-//! decoded by event type, filtered by event type and key, or the events from an offset; an
+//! decoded by event type, filtered by event type and key, or the events from an offset, shown
+//! or exported as JSON lines (`format=jsonl`); an
 //! event's page with its headers, its data as a tree (decoded with the writer schema the
 //! registry holds for its schema id), the raw bytes and the schema id.
 
@@ -9,6 +10,8 @@ use crate::state::AppState;
 use crate::tree::{nodes, Node};
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use eventbus_runtime::avro::avro_to_json;
 use eventbus_runtime::kafka::framing::{display_key, unframe};
 use eventbus_runtime::kafka::headers::{EVENT_TYPE, ID, SOURCE, TIME};
@@ -31,6 +34,7 @@ pub(crate) struct ExplorerQuery {
     key: Option<String>,
     partition: Option<String>,
     offset: Option<String>,
+    format: Option<String>,
 }
 
 /// A field given and not empty.
@@ -82,6 +86,7 @@ struct EventsPage {
     offset: String,
     read: usize,
     rows: Vec<Row>,
+    export: String,
 }
 
 #[derive(Template)]
@@ -170,7 +175,7 @@ pub(crate) async fn events(
     State(state): State<Arc<AppState>>,
     Path(topic): Path<String>,
     Query(query): Query<ExplorerQuery>,
-) -> PageResult {
+) -> Result<Response, PageError> {
     let limit = number("limit", &query.limit)?
         .unwrap_or(DEFAULT_LIMIT)
         .clamp(1, MAX_LIMIT);
@@ -231,20 +236,24 @@ pub(crate) async fn events(
     let read_count = messages.len();
     let event_type = given(&query.event_type).map(str::to_owned);
     let key = given(&query.key).map(str::to_owned);
-    let mut rows: Vec<(Option<i64>, Row)> = messages
+    let mut rows: Vec<(&StoredMessage, Row)> = messages
         .iter()
-        .map(|m| (m.timestamp_ms, row(m)))
+        .map(|m| (m, row(m)))
         .filter(|(_, r)| event_type.as_ref().is_none_or(|t| &r.event_type == t))
         .filter(|(_, r)| key.as_ref().is_none_or(|k| &r.key == k))
         .collect();
     if offset.is_none() {
         // Newest first.
-        rows.sort_by(|(ta, a), (tb, b)| {
-            (tb, b.offset, b.partition).cmp(&(ta, a.offset, a.partition))
+        rows.sort_by(|(ma, a), (mb, b)| {
+            (mb.timestamp_ms, b.offset, b.partition).cmp(&(ma.timestamp_ms, a.offset, a.partition))
         });
     }
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    render(&EventsPage {
+    if given(&query.format) == Some("jsonl") {
+        return json_lines(&state, &info.name, &rows).await;
+    }
+    let export = export_query(&query);
+    Ok(render(&EventsPage {
         actions: state.security.actions(),
         full_topic: info.name.clone(),
         partitions: info
@@ -263,7 +272,79 @@ pub(crate) async fn events(
         offset: offset.map(|o| o.to_string()).unwrap_or_default(),
         read: read_count,
         rows: rows.into_iter().map(|(_, r)| r).collect(),
-    })
+        export,
+    })?
+    .into_response())
+}
+
+/// The query of the page with `format=jsonl`, its fields percent-encoded.
+fn export_query(query: &ExplorerQuery) -> String {
+    let encode = |text: &str| -> String {
+        text.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                other => format!("%{other:02X}"),
+            })
+            .collect()
+    };
+    let mut fields = vec!["format=jsonl".to_owned()];
+    for (name, value) in [
+        ("limit", &query.limit),
+        ("event_type", &query.event_type),
+        ("key", &query.key),
+        ("partition", &query.partition),
+        ("offset", &query.offset),
+    ] {
+        if let Some(value) = given(value) {
+            fields.push(format!("{name}={}", encode(value)));
+        }
+    }
+    fields.join("&")
+}
+
+/// The selected events as JSON lines: position, metadata headers, key, schema id and the data
+/// decoded with the writer schema (or why it could not be).
+async fn json_lines(
+    state: &AppState,
+    topic: &str,
+    rows: &[(&StoredMessage, Row)],
+) -> Result<Response, PageError> {
+    let mut body = String::new();
+    for (message, row) in rows {
+        let (schema_id, data, data_error) = decode(state, message).await;
+        let line = serde_json::json!({
+            "topic": topic,
+            "partition": message.partition,
+            "offset": message.offset,
+            "timestamp_ms": message.timestamp_ms,
+            "event_type": row.event_type,
+            "id": message.header(ID),
+            "source": row.source,
+            "time": row.time,
+            "key": row.key,
+            "schema_id": schema_id,
+            "data": data,
+            "data_error": data_error,
+        });
+        body.push_str(&line.to_string());
+        body.push('\n');
+    }
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/x-ndjson; charset=utf-8".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{topic}.jsonl\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 fn row(message: &StoredMessage) -> Row {
