@@ -1,7 +1,8 @@
 //! The operator console of the Open edX event bus: server-rendered pages (axum, askama
 //! templates compiled into the binary, one embedded stylesheet, no JavaScript) showing the
 //! connections' health, the topics and consumer groups' lag, the event catalog, the
-//! transactional outbox, the events of a topic and its dead letters (redriven with actions on).
+//! transactional outbox, the events of a Kafka topic or a Redis stream and a topic's dead letters
+//! (redriven with actions on).
 //!
 //! Security: read-only unless [`ConsoleConfig::actions`] is on; with a token every request needs
 //! it (bearer or basic auth); actions on a non-loopback address are refused without a token;
@@ -91,6 +92,9 @@ fn router(state: Arc<AppState>) -> Router {
             "/explorer/{topic}/{partition}/{offset}",
             get(pages::explorer::event),
         )
+        .route("/redis", get(pages::redis::streams))
+        .route("/redis/{stream}", get(pages::redis::entries))
+        .route("/redis/{stream}/{id}", get(pages::redis::entry))
         .route("/dead-letters", get(pages::dead_letters::topics))
         .route("/dead-letters/{topic}", get(pages::dead_letters::list))
         .route(

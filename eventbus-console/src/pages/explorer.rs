@@ -470,7 +470,7 @@ async fn decode(
 const MAX_HEX: usize = 64 * 1024;
 
 /// Bytes as hex lines of 16, each with its offset (the first [`MAX_HEX`] bytes).
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     let shown = &bytes[..bytes.len().min(MAX_HEX)];
     let mut text = shown
         .chunks(16)

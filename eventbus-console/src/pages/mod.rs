@@ -5,6 +5,7 @@ pub(crate) mod dead_letters;
 pub(crate) mod explorer;
 pub(crate) mod outbox;
 pub(crate) mod overview;
+pub(crate) mod redis;
 
 use crate::error::PageError;
 use askama::Template;
