@@ -117,7 +117,7 @@ impl Security {
     }
 
     /// Check an action: actions on and the form's CSRF token right (the bearer token was checked
-    /// for every request by [`guard`]).
+    /// for every request by the middleware).
     pub fn check_action(&self, csrf: Option<&str>) -> Result<(), PageError> {
         if !self.actions {
             return Err(PageError::Forbidden(
