@@ -72,6 +72,27 @@ pub enum Command {
     /// finishes the event in hand, commits and leaves its group; exit 0. Exit 3 names the
     /// consumer that failed (the others are stopped gracefully).
     Worker(WorkerArgs),
+    /// The operator console in the browser: connections' health, topics and consumer groups'
+    /// lag, the event catalog, the outbox, and the events of a topic. Read-only unless
+    /// --actions; listens on 127.0.0.1:8088 by default.
+    Console(ConsoleArgs),
+}
+
+/// `eventbus console ...`
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    /// Where to listen. Anything but loopback exposes the console to the network: actions then
+    /// need a token (--token-env).
+    #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:8088")]
+    pub addr: std::net::SocketAddr,
+    /// Allow actions (redriving dead letters); without it the console is read-only.
+    #[arg(long)]
+    pub actions: bool,
+    /// The environment variable holding the token every request then needs (as a bearer token
+    /// or the basic-auth password). Read from the environment so that it is not on the command
+    /// line.
+    #[arg(long, value_name = "VAR")]
+    pub token_env: Option<String>,
 }
 
 /// `eventbus worker ...`

@@ -411,6 +411,38 @@ impl SchemaRegistryClient {
         self.send("GET", &url, http.get(&url)).await
     }
 
+    /// The latest version of a subject (`GET /subjects/{subject}/versions/latest`), parsed; a
+    /// subject the registry does not hold is an error for which
+    /// [`RegistryError::is_not_found`] is true.
+    pub async fn latest(&self, subject: &str) -> Result<Arc<RegisteredSchema>, RegistryError> {
+        #[derive(Deserialize)]
+        struct Latest {
+            id: u32,
+        }
+        let http = match &self.backend {
+            Backend::Http { http, .. } => http,
+            Backend::Memory(registry) => {
+                return match registry.versions(subject).last() {
+                    Some(&id) => self.schema_by_id(id).await,
+                    None => Err(RegistryError::Api {
+                        method: "GET",
+                        url: format!("{}/subjects/{subject}/versions/latest", self.base_url),
+                        status: 404,
+                        error_code: 40401,
+                        message: format!("Subject '{subject}' not found."),
+                    }),
+                };
+            }
+        };
+        let url = format!(
+            "{}/subjects/{}/versions/latest",
+            self.base_url,
+            encode_path_segment(subject)
+        );
+        let latest: Latest = self.send("GET", &url, http.get(&url)).await?;
+        self.schema_by_id(latest.id).await
+    }
+
     /// The schema with this id, parsed; cached.
     pub async fn schema_by_id(&self, id: u32) -> Result<Arc<RegisteredSchema>, RegistryError> {
         let cell = {
@@ -473,9 +505,11 @@ impl SchemaRegistryClient {
             request = request.basic_auth(&credentials.key, Some(credentials.secret.expose()));
             credentials_sent = true;
         }
+        // The URL as errors show it: a password in it (`https://user:password@host`) masked.
+        let shown = crate::settings::redact_url(url);
         let http_error = |source| RegistryError::Http {
             method,
-            url: url.to_owned(),
+            url: shown.clone(),
             source,
         };
         let response = request.send().await.map_err(http_error)?;
@@ -483,7 +517,7 @@ impl SchemaRegistryClient {
         if matches!(status.as_u16(), 401 | 403) {
             return Err(RegistryError::Unauthorized {
                 method,
-                url: url.to_owned(),
+                url: shown.clone(),
                 status: status.as_u16(),
                 credentials_sent,
             });
@@ -491,7 +525,7 @@ impl SchemaRegistryClient {
         let body = response.bytes().await.map_err(http_error)?;
         let unexpected = || RegistryError::UnexpectedResponse {
             method,
-            url: url.to_owned(),
+            url: shown.clone(),
             status: status.as_u16(),
             body: String::from_utf8_lossy(&body[..body.len().min(500)]).into_owned(),
         };
@@ -501,7 +535,7 @@ impl SchemaRegistryClient {
             match serde_json::from_slice::<ConfluentError>(&body) {
                 Ok(error) => Err(RegistryError::Api {
                     method,
-                    url: url.to_owned(),
+                    url: shown.clone(),
                     status: status.as_u16(),
                     error_code: error.error_code,
                     message: error.message,
@@ -772,6 +806,45 @@ mod tests {
         // Failures are not cached.
         client.schema_by_id(99).await.unwrap_err();
         assert_eq!(count.load(Ordering::SeqCst), 4);
+    }
+
+    #[tokio::test]
+    async fn the_latest_version_of_a_subject() {
+        let registry = Arc::new(MemoryRegistry::new());
+        let client = SchemaRegistryClient::in_memory(Arc::clone(&registry));
+        registry.register("s", "\"int\"").unwrap();
+        let second = registry.register("s", "\"long\"").unwrap();
+        let latest = client.latest("s").await.unwrap();
+        assert_eq!(latest.id, second);
+        let missing = client.latest("nope").await.unwrap_err();
+        assert!(missing.is_not_found(), "{missing}");
+        // Over HTTP: the id of the answer, then its schema.
+        let (url, _, _) = serve(|path| match path {
+            p if p.contains("/subjects/s/versions/latest ") => {
+                (200, r#"{"id": 5, "version": 2}"#.into())
+            }
+            p if p.contains("/schemas/ids/5 ") => (200, r#"{"schema": "\"int\""}"#.into()),
+            _ => (
+                404,
+                r#"{"error_code": 40401, "message": "Subject not found."}"#.into(),
+            ),
+        });
+        let client = SchemaRegistryClient::new(&url, None, &RegistryTls::default()).unwrap();
+        assert_eq!(client.latest("s").await.unwrap().id, 5);
+        assert!(client.latest("other").await.unwrap_err().is_not_found());
+    }
+
+    #[tokio::test]
+    async fn a_password_in_the_url_is_masked_in_errors() {
+        let client = SchemaRegistryClient::new(
+            "http://user:marker-secret@127.0.0.1:1",
+            None,
+            &RegistryTls::default(),
+        )
+        .unwrap();
+        let error = client.versions("s").await.unwrap_err().to_string();
+        assert!(!error.contains("marker-secret"), "{error}");
+        assert!(error.contains("user:***@127.0.0.1:1"), "{error}");
     }
 
     /// Clients of the same registry share what they learnt, even from different async runtimes.

@@ -2,6 +2,7 @@
 
 mod bus;
 mod config;
+mod console;
 mod consume;
 mod data_errors;
 mod dead_letters;
@@ -84,5 +85,6 @@ pub fn run(cli: Cli) -> Result<ExitCode, CliError> {
         Command::Outbox(command) => outbox::run(command),
         Command::Demo(args) => demo::run(args),
         Command::Worker(args) => worker::run(args),
+        Command::Console(args) => console::run(args),
     }
 }

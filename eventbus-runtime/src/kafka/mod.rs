@@ -3,9 +3,10 @@
 //! - [`KafkaProducer`]: produce events ([`crate::backend::EventProducer`]);
 //! - [`KafkaConsumer`]: consume a topic and send each event to its receivers, at least once, with
 //!   failing messages sent to a dead-letter topic;
-//! - [`KafkaAdmin`]: create, list and describe the topics;
+//! - [`KafkaAdmin`]: create, list and describe the topics; [`group_lags`]: consumer groups' lag;
 //! - [`TopicReader`]: read a topic's messages in a range, outside any consumer group;
 //! - [`RawProducer`]: produce messages as they are (dead letters, redriven messages);
+//! - [`DeadLetterReader`], [`Redriver`]: read a topic's dead letters, send them back;
 //! - [`EmbeddedKafka`]: the embedded default, a mock cluster and registry in this process;
 //! - [`framing`], [`headers`]: the wire format of keys, values and headers.
 //!
@@ -22,9 +23,11 @@ pub mod embedded;
 pub mod error;
 pub mod framing;
 pub mod headers;
+pub mod lag;
 pub mod producer;
 pub mod raw_producer;
 pub mod reader;
+pub mod redrive;
 pub mod replay;
 mod telemetry;
 
@@ -38,6 +41,8 @@ pub use context::{ConnectionLog, TracingContext};
 pub use dead_letter::{DeadLetter, DeadLetterProducer};
 pub use embedded::EmbeddedKafka;
 pub use error::KafkaError;
+pub use lag::{group_lags, GroupLag, GroupLags, GroupSelection, PartitionLag};
 pub use producer::KafkaProducer;
 pub use raw_producer::{RawMessage, RawProducer};
 pub use reader::{ReadRange, StoredMessage, TopicReader};
+pub use redrive::{DeadLetterReader, DeadLettersError, LetterSelection, Redriver};

@@ -240,6 +240,20 @@ impl RedisStreams {
         })
     }
 
+    /// The newest `count` entries of `stream`, newest first (`XREVRANGE stream + - COUNT n`).
+    pub async fn newest(&self, stream: &str, count: usize) -> Result<Vec<StreamEntry>, RedisError> {
+        self.range_page(stream, "XREVRANGE", "+", "-", count).await
+    }
+
+    /// The entry `id` of `stream` (`XRANGE stream id id`), if it is there.
+    pub async fn entry(&self, stream: &str, id: &str) -> Result<Option<StreamEntry>, RedisError> {
+        Ok(self
+            .range_page(stream, "XRANGE", id, id, 1)
+            .await?
+            .into_iter()
+            .find(|entry| entry.id == id))
+    }
+
     /// Add an entry with these fields, in order (`XADD stream [MAXLEN ~ n] * ...`); its id.
     pub async fn add(
         &self,

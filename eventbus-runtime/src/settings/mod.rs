@@ -985,8 +985,7 @@ pub(crate) fn parse_bool(setting: &'static str, value: &str) -> Result<bool, Set
 }
 
 /// A URL (Redis, database) with its password, if any, as `***`.
-#[cfg(any(feature = "redis", feature = "outbox"))]
-pub(crate) fn redact_url(url: &str) -> String {
+pub fn redact_url(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(scheme), Some(at)) if at > scheme => match url[scheme + 3..at].split_once(':') {
             Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),

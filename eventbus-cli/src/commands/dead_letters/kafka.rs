@@ -1,49 +1,35 @@
-//! The Kafka side: the dead-letter topic read with an assigned reader (no group) up to the high
-//! watermarks seen at the start; redrive with `acks=all`, one message at a time.
+//! The Kafka side, on the runtime's [`DeadLetterReader`] (the dead-letter topic read with an
+//! assigned reader, no group, up to the high watermarks seen at the start) and [`Redriver`]
+//! (`acks=all`, one message at a time).
 
-use super::letter::{
-    from_source, note_others, print_letter, print_letters, Letter, Position, KAFKA,
-};
+use super::letter::{note_others, print_letter, print_letters, Letter, Position, KAFKA};
 use crate::cli::{DeadLetterSelection, DeadLettersRedriveArgs};
 use crate::commands::bus::settings_from_env;
 use crate::commands::CliError;
 use crate::stdout::{noteln, outln};
-use eventbus_runtime::kafka::dead_letter::original_headers;
-use eventbus_runtime::kafka::{KafkaAdmin, RawMessage, RawProducer, ReadRange, TopicReader};
+use eventbus_runtime::kafka::{
+    DeadLetterReader, DeadLettersError, KafkaError, LetterSelection, ReadRange, Redriver,
+};
 use eventbus_runtime::schema_registry::SchemaRegistryClient;
 use eventbus_runtime::settings::KafkaSettings;
 use std::process::ExitCode;
 
-/// The Kafka dead-letter topic of `topic` and a reader of `range` in it; whether it has several
-/// partitions.
+/// The reader of the selected dead letters of `topic`.
 async fn reader(
     settings: &KafkaSettings,
     topic: &str,
-    range: &ReadRange,
-) -> Result<(TopicReader, bool), CliError> {
-    let admin = KafkaAdmin::new(settings).map_err(|e| CliError::Usage(e.to_string()))?;
-    let dead_letter = settings.full_topic(&settings.dead_letter_topic(topic));
-    let Some(info) = admin
-        .describe_topic(&dead_letter)
+    selection: LetterSelection,
+) -> Result<DeadLetterReader, CliError> {
+    DeadLetterReader::open(settings, topic, selection)
         .await
-        .map_err(CliError::bus)?
-    else {
-        return Err(CliError::Refused(format!(
-            "dead-letter topic {dead_letter} (of {}) does not exist on the Kafka brokers {}",
-            settings.full_topic(topic),
-            admin.servers()
-        )));
-    };
-    if let Some(p) = range.partition {
-        if !info.partitions.iter().any(|i| i.id == p) {
-            return Err(CliError::Usage(format!(
-                "{dead_letter} has no partition {p} (it has {})",
-                info.partitions.len()
-            )));
-        }
-    }
-    let reader = TopicReader::open(settings, &info, range).map_err(CliError::bus)?;
-    Ok((reader, info.partitions.len() > 1))
+        .map_err(|error| match error {
+            DeadLettersError::NoTopic { .. } => CliError::Refused(error.to_string()),
+            DeadLettersError::NoPartition { .. } => CliError::Usage(error.to_string()),
+            DeadLettersError::Kafka(KafkaError::Create { .. }) => {
+                CliError::Usage(error.to_string())
+            }
+            DeadLettersError::Kafka(error) => CliError::bus(error),
+        })
 }
 
 /// Print the selected dead letters of the topic, as lines or JSON lines.
@@ -68,8 +54,16 @@ pub(super) async fn show(
         from_offset: Some(offset),
         to_offset: Some(offset),
     };
-    let (mut reader, several) = reader(&settings, &selection.topic, &range).await?;
-    if several && selection.partition.is_none() {
+    let mut reader = reader(
+        &settings,
+        &selection.topic,
+        LetterSelection {
+            range,
+            ..LetterSelection::default()
+        },
+    )
+    .await?;
+    if reader.several_partitions() && selection.partition.is_none() {
         return Err(CliError::Usage(
             "the dead-letter topic has several partitions: give --partition P too".into(),
         ));
@@ -94,23 +88,21 @@ async fn each(
     mut f: impl FnMut(Letter, bool) -> Result<(), CliError>,
 ) -> Result<ExitCode, CliError> {
     let settings = settings_from_env()?;
-    let range = ReadRange {
-        partition: selection.partition,
-        from_offset: selection.from_offset,
-        to_offset: selection.to_offset,
+    let letters = LetterSelection {
+        range: ReadRange {
+            partition: selection.partition,
+            from_offset: selection.from_offset,
+            to_offset: selection.to_offset,
+        },
+        event_type: selection.event_type.clone(),
+        error_kind: selection.error_kind.clone(),
     };
-    let (mut reader, several) = reader(&settings, &selection.topic, &range).await?;
-    let source = settings.full_topic(&selection.topic);
-    let mut others = 0usize;
+    let mut reader = reader(&settings, &selection.topic, letters).await?;
+    let several = reader.several_partitions();
     while let Some(message) = reader.next().await.map_err(CliError::bus)? {
-        let letter = Letter::from_kafka(message);
-        if !from_source(&letter, &KAFKA, &source) {
-            others += 1;
-        } else if letter.selected(&KAFKA, selection) {
-            f(letter, several)?;
-        }
+        f(Letter::from_kafka(message), several)?;
     }
-    note_others(others, &source);
+    note_others(reader.other_sources(), reader.source_topic());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -139,18 +131,16 @@ pub(super) async fn redrive(args: &DeadLettersRedriveArgs) -> Result<ExitCode, C
         )?;
         return Ok(ExitCode::SUCCESS);
     }
-    let producer = RawProducer::new(&settings, "redrive producer")
-        .map_err(|e| CliError::Usage(e.to_string()))?;
+    let redriver =
+        Redriver::new(&settings, &selection.topic).map_err(|e| CliError::Usage(e.to_string()))?;
     let mut failed = 0usize;
     for letter in &letters {
-        let headers = original_headers(&letter.headers);
-        let sent = producer
-            .send(&RawMessage {
-                topic: &source,
-                key: letter.key.as_deref(),
-                value: letter.value.as_deref(),
-                headers: &headers,
-            })
+        let sent = redriver
+            .redrive(
+                letter.key.as_deref(),
+                letter.value.as_deref(),
+                &letter.headers,
+            )
             .await;
         let at = letter.position_text(several);
         match sent {

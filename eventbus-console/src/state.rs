@@ -1,0 +1,82 @@
+//! What the console is configured with and what its pages share.
+
+use crate::security::Security;
+use eventbus_runtime::settings::{KafkaSettings, RedisSettings, Secret};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+/// How a console is started.
+#[derive(Debug, Clone)]
+pub struct ConsoleConfig {
+    /// Where it listens (default 127.0.0.1:8088 in the command line).
+    pub addr: SocketAddr,
+    /// Whether actions (redrive) are allowed.
+    pub actions: bool,
+    /// The token every request needs, if any.
+    pub token: Option<Secret>,
+    /// The Kafka and schema registry settings.
+    pub kafka: KafkaSettings,
+    /// The Redis settings, when Redis is configured.
+    pub redis: Option<RedisSettings>,
+    /// The outbox database URL, when an outbox is configured.
+    pub outbox_url: Option<String>,
+    /// How long a page waits for each service.
+    pub timeout: Duration,
+}
+
+impl ConsoleConfig {
+    /// A read-only console on `addr` over `kafka`, nothing else configured, waiting 10 s per
+    /// service.
+    pub fn new(addr: SocketAddr, kafka: KafkaSettings) -> Self {
+        ConsoleConfig {
+            addr,
+            actions: false,
+            token: None,
+            kafka,
+            redis: None,
+            outbox_url: None,
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The state every page reads.
+#[derive(Debug)]
+pub(crate) struct AppState {
+    pub(crate) config: ConsoleConfig,
+    pub(crate) security: Security,
+}
+
+impl AppState {
+    pub(crate) fn new(config: ConsoleConfig, security: Security) -> Self {
+        AppState { config, security }
+    }
+
+    /// The full topic `full` without the configured prefix.
+    pub(crate) fn short_name(&self, full: &str) -> String {
+        match self.config.kafka.topic_prefix() {
+            Some(prefix) => full
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.strip_prefix('-'))
+                .unwrap_or(full)
+                .to_owned(),
+            None => full.to_owned(),
+        }
+    }
+
+    /// Run `future` within the console's timeout; `what` names it in the error.
+    pub(crate) async fn bounded<T, E: std::fmt::Display>(
+        &self,
+        what: &str,
+        future: impl std::future::Future<Output = Result<T, E>>,
+    ) -> Result<T, String> {
+        match tokio::time::timeout(self.config.timeout, future).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(error.to_string()),
+            Err(_) => Err(format!(
+                "{what}: no answer within {} s",
+                self.config.timeout.as_secs()
+            )),
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! The overview on the real services: every connection reachable (Kafka, registry, Redis, the
+//! outbox database), the test's topics with their partitions and end offsets, a consumer group
+//! with its lag per partition; an unreachable service shows its error, with no secret.
+
+mod support;
+
+use eventbus_console::ConsoleConfig;
+use eventbus_runtime::settings::RedisSettings;
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+use support::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_topics_and_lag() {
+    let prefix = unique_prefix("overview");
+    let settings = kafka_settings(&prefix);
+    create_topic(&settings, "orders", 2).await;
+    create_topic(&settings, "quiet", 1).await;
+    let producer = producer(&prefix);
+    let mut partition = 0;
+    for _ in 0..3 {
+        partition = produce(&producer, "orders", PUBLISHED, "same-key").await.0;
+    }
+    let full = settings.full_topic("orders");
+    let group = format!("{prefix}-group");
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set(
+            "bootstrap.servers",
+            env("EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS"),
+        )
+        .set("group.id", &group)
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("a consumer");
+    let mut offsets = TopicPartitionList::new();
+    offsets
+        .add_partition_offset(&full, partition, Offset::Offset(1))
+        .expect("an offset");
+    consumer
+        .commit(&offsets, CommitMode::Sync)
+        .expect("committed");
+    drop(consumer);
+
+    let dir = std::env::temp_dir().join(format!(
+        "console-overview-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir).expect("a directory");
+    let outbox_url = format!("sqlite://{}", dir.join("outbox.db").display());
+    let outbox = eventbus_runtime::outbox::Outbox::connect(&outbox_url)
+        .await
+        .expect("the outbox");
+    outbox.migrate().await.expect("the tables");
+    outbox.close().await;
+    let mut config = ConsoleConfig::new("127.0.0.1:0".parse().expect("addr"), settings.clone());
+    config.redis = Some(RedisSettings::from_env().expect("the Redis settings"));
+    config.outbox_url = Some(outbox_url.clone());
+    let console = start(config).await;
+    let (status, page) = get(&console.base).await;
+    assert_eq!(status, 200, "{page}");
+    for name in [
+        "Kafka brokers",
+        "Schema registry",
+        "Redis",
+        "Outbox database",
+    ] {
+        assert!(
+            page.contains(&format!("<tr><td>{name}</td>")),
+            "{name}: {page}"
+        );
+    }
+    assert_eq!(count(&page, "<td class=\"ok\">reachable</td>"), 4, "{page}");
+    assert_eq!(count(&page, "class=\"bad\""), 0, "{page}");
+    // Exactly the test's two topics, with their partitions and ends.
+    assert_eq!(count(&page, &format!("\">{prefix}-")), 2, "{page}");
+    let other = 1 - partition;
+    assert!(
+        page.contains(&format!(
+            "<tr><td><a href=\"/explorer/orders\">{full}</a></td><td>3</td>"
+        )),
+        "{page}"
+    );
+    let ends = if partition == 0 {
+        "0: 0..3, 1: 0..0".to_owned()
+    } else {
+        "0: 0..0, 1: 0..3".to_owned()
+    };
+    assert!(page.contains(&ends), "{ends}: {page}");
+    assert!(page.contains(&format!(
+        "<tr><td><a href=\"/explorer/quiet\">{prefix}-quiet</a></td><td>0</td>"
+    )));
+    // The group and its lag: committed 1 of 3 on the events' partition.
+    assert!(page.contains(&format!("<tr><td>{group}</td>")), "{page}");
+    assert!(
+        page.contains(&format!("{full}/{partition}: 1 of 3, lag 2")),
+        "{page}"
+    );
+    assert!(!page.contains(&format!("{full}/{other}:")), "{page}");
+    console.stop().await;
+    std::fs::remove_dir_all(&dir).expect("cleaned up");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unreachable_services_show_their_error_and_no_secret() {
+    let marker = "console-marker-secret-4242";
+    let settings = eventbus_runtime::settings::KafkaSettings::builder(
+        "127.0.0.1:1",
+        format!("http://registry-user:{marker}@127.0.0.1:1/apis"),
+    )
+    .produce_timeout(std::time::Duration::from_secs(2))
+    .build()
+    .expect("settings");
+    let mut config = ConsoleConfig::new("127.0.0.1:0".parse().expect("addr"), settings);
+    config.outbox_url = Some(format!("postgres://eventbus:{marker}@127.0.0.1:1/eventbus"));
+    config.timeout = std::time::Duration::from_secs(4);
+    let redis = format!("redis://:{marker}@127.0.0.1:1/");
+    config.redis = Some(
+        RedisSettings::builder(redis)
+            .build()
+            .expect("Redis settings"),
+    );
+    let console = start(config).await;
+    let (status, page) = get(&console.base).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(count(&page, "<td class=\"bad\">"), 4, "{page}");
+    assert!(!page.contains(marker), "a secret rendered: {page}");
+    assert!(page.contains("eventbus:***@127.0.0.1:1"), "{page}");
+    for path in ["/explorer", "/explorer/x", "/outbox"] {
+        let (status, page) = get(&format!("{}{path}", console.base)).await;
+        assert_eq!(status, 502, "{path}: {page}");
+        assert!(!page.contains(marker), "{path}: a secret rendered: {page}");
+    }
+    console.stop().await;
+}
