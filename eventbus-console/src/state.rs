@@ -1,6 +1,7 @@
 //! What the console is configured with and what its pages share.
 
 use crate::security::Security;
+use eventbus_runtime::kafka::{KafkaAdmin, TopicInfo};
 use eventbus_runtime::settings::{KafkaSettings, RedisSettings, Secret};
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -62,6 +63,23 @@ impl AppState {
                 .to_owned(),
             None => full.to_owned(),
         }
+    }
+
+    /// The topics of the configured prefix (every topic when there is none), listed by `admin`
+    /// within the console's timeout.
+    pub(crate) async fn prefix_topics(&self, admin: &KafkaAdmin) -> Result<Vec<TopicInfo>, String> {
+        let all = self
+            .bounded("listing the topics", admin.list_topics())
+            .await?;
+        let prefix = self.config.kafka.topic_prefix().map(|p| format!("{p}-"));
+        Ok(all
+            .into_iter()
+            .filter(|t| {
+                prefix
+                    .as_ref()
+                    .is_none_or(|p| t.name.starts_with(p.as_str()))
+            })
+            .collect())
     }
 
     /// Run `future` within the console's timeout; `what` names it in the error.

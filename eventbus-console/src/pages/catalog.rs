@@ -74,10 +74,7 @@ async fn compatibility(
         }]
     };
     let topics = match KafkaAdmin::new(kafka) {
-        Ok(admin) => match state
-            .bounded("listing the topics", admin.list_topics())
-            .await
-        {
+        Ok(admin) => match state.prefix_topics(&admin).await {
             Ok(topics) => topics,
             Err(error) => return failed(error),
         },
@@ -87,15 +84,9 @@ async fn compatibility(
         Ok(client) => client,
         Err(error) => return failed(error.to_string()),
     };
-    let prefix = kafka.topic_prefix().map(|p| format!("{p}-"));
     let mut subjects = Vec::new();
     for topic in topics
         .iter()
-        .filter(|t| {
-            prefix
-                .as_ref()
-                .is_none_or(|p| t.name.starts_with(p.as_str()))
-        })
         .filter(|t| !t.name.ends_with("-dead-letter"))
         .take(MAX_SUBJECT_TOPICS)
     {

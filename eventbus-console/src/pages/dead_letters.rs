@@ -162,19 +162,16 @@ async fn read(
 pub(crate) async fn topics(State(state): State<Arc<AppState>>) -> PageResult {
     let kafka = &state.config.kafka;
     let admin = KafkaAdmin::new(kafka).map_err(|e| PageError::Upstream(e.to_string()))?;
-    let all = state
-        .bounded("listing the topics", admin.list_topics())
+    let topics = state
+        .prefix_topics(&admin)
         .await
-        .map_err(PageError::Upstream)?;
-    let prefix = kafka.topic_prefix().map(|p| format!("{p}-"));
-    let topics = all
+        .map_err(PageError::Upstream)?
         .iter()
         .filter_map(|t| {
-            let short = match &prefix {
-                Some(p) => t.name.strip_prefix(p.as_str())?,
-                None => t.name.as_str(),
-            };
-            short.strip_suffix("-dead-letter").map(str::to_owned)
+            state
+                .short_name(&t.name)
+                .strip_suffix("-dead-letter")
+                .map(str::to_owned)
         })
         .collect();
     render(&TopicsPage {

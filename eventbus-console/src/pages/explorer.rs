@@ -114,18 +114,11 @@ struct EventPage {
 pub(crate) async fn topics(State(state): State<Arc<AppState>>) -> PageResult {
     let kafka = &state.config.kafka;
     let admin = KafkaAdmin::new(kafka).map_err(|e| PageError::Upstream(e.to_string()))?;
-    let all = state
-        .bounded("listing the topics", admin.list_topics())
+    let topics = state
+        .prefix_topics(&admin)
         .await
-        .map_err(PageError::Upstream)?;
-    let prefix = kafka.topic_prefix().map(|p| format!("{p}-"));
-    let topics = all
+        .map_err(PageError::Upstream)?
         .iter()
-        .filter(|t| {
-            prefix
-                .as_ref()
-                .is_none_or(|p| t.name.starts_with(p.as_str()))
-        })
         .map(|t| state.short_name(&t.name))
         .collect();
     render(&TopicsPage {

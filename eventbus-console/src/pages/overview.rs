@@ -134,18 +134,7 @@ pub(crate) async fn page(
 async fn read_topics(state: &AppState) -> Result<(Vec<TopicInfo>, usize), String> {
     let kafka = &state.config.kafka;
     let admin = KafkaAdmin::new(kafka).map_err(|e| e.to_string())?;
-    let all = state
-        .bounded("listing the topics", admin.list_topics())
-        .await?;
-    let prefix = kafka.topic_prefix().map(|p| format!("{p}-"));
-    let mine: Vec<TopicInfo> = all
-        .into_iter()
-        .filter(|t| {
-            prefix
-                .as_ref()
-                .is_none_or(|p| t.name.starts_with(p.as_str()))
-        })
-        .collect();
+    let mine = state.prefix_topics(&admin).await?;
     let more = mine.len().saturating_sub(MAX_TOPICS);
     let mut described = Vec::new();
     for topic in mine.into_iter().take(MAX_TOPICS) {
