@@ -108,10 +108,28 @@ impl FieldNames {
 
     /// Read the event metadata.
     pub fn metadata(&self, fields: &[impl Field]) -> Result<EventsMetadata, HeaderError> {
-        // Check every metadata field for duplicates first, as Python does in its loop.
+        // One pass over the fields; then each metadata field, in Python's order, is checked as
+        // `single` does (a duplicate first, then its value).
+        let names = self.in_order();
+        let mut seen: [(usize, Option<&_>); 7] = [(0, None); 7];
+        for field in fields {
+            if let Some(slot) = names.iter().position(|name| *name == field.name()) {
+                let (count, first) = &mut seen[slot];
+                *count += 1;
+                first.get_or_insert(field);
+            }
+        }
         let mut found = [None; 7];
-        for (slot, name) in found.iter_mut().zip(self.in_order()) {
-            *slot = single(fields, name)?;
+        for ((slot, name), (count, field)) in found.iter_mut().zip(names).zip(seen) {
+            *slot = match (count, field) {
+                (0, _) | (_, None) => None,
+                (1, Some(field)) => Some(value_text(field, name)?),
+                _ => {
+                    return Err(HeaderError::Duplicate {
+                        name: name.to_owned(),
+                    })
+                }
+            };
         }
         let [event_type, id, source, time, minor, host, lib] = found;
         let event_type = event_type.ok_or(HeaderError::MissingEventType {
@@ -251,14 +269,17 @@ pub fn single<'f>(fields: &'f [impl Field], name: &str) -> Result<Option<&'f str
             })
         }
     };
+    value_text(field, name).map(Some)
+}
+
+/// The value of the field named `name`, as text.
+fn value_text<'f>(field: &'f impl Field, name: &str) -> Result<&'f str, HeaderError> {
     let bytes = field.value().ok_or_else(|| HeaderError::NoValue {
         name: name.to_owned(),
     })?;
-    std::str::from_utf8(bytes)
-        .map(Some)
-        .map_err(|_| HeaderError::NotUtf8 {
-            name: name.to_owned(),
-        })
+    std::str::from_utf8(bytes).map_err(|_| HeaderError::NotUtf8 {
+        name: name.to_owned(),
+    })
 }
 
 /// The last value of a field, if any (for logging), as Python's `last_message_header_value`;

@@ -15,7 +15,7 @@ use crate::error::DataError;
 use crate::event::OpenEdxEvent;
 use crate::key::{KeyPathError, KeyValue};
 use crate::metadata::EventsMetadata;
-use crate::signal::{BoxFuture, ReceiverError, ReceiverId, SendError, SendReport};
+use crate::signal::{AnyEnvelope, BoxFuture, ReceiverError, ReceiverId, SendError, SendReport};
 use serde_json::Value;
 use std::any::Any;
 use std::collections::BTreeMap;
@@ -94,8 +94,9 @@ pub enum EventDataError {
 
 type Decoded = Result<Arc<dyn AnyEvent>, DataError>;
 type Dispatched = BoxFuture<'static, Result<SendReport, SendError>>;
-/// Send to the signal's receivers (those in the list only, when given).
-type DispatchFn = fn(Arc<dyn AnyEvent>, EventsMetadata, Option<Vec<ReceiverId>>) -> Dispatched;
+/// Send an envelope read from the bus to the signal's receivers (those in the list only, when
+/// given).
+type DispatchFn = fn(AnyEnvelope, uuid::Uuid, Option<Vec<ReceiverId>>) -> Dispatched;
 
 /// The operations on an event type that can travel on the bus.
 #[doc(hidden)]
@@ -103,6 +104,7 @@ pub struct BusOps {
     decode: fn(&[u8]) -> Decoded,
     from_json: fn(&Value) -> Decoded,
     example: fn(Example) -> Arc<dyn AnyEvent>,
+    envelope: fn(Arc<dyn AnyEvent>, EventsMetadata, bool) -> AnyEnvelope,
     dispatch: DispatchFn,
     send: fn(Arc<dyn AnyEvent>) -> Dispatched,
     connect: fn(String, AnyReceiver) -> ReceiverId,
@@ -128,6 +130,7 @@ impl<E: OpenEdxEvent + EventData + Clone> BusEvent for E {
         decode: ops::decode::<E>,
         from_json: ops::from_json::<E>,
         example: ops::example::<E>,
+        envelope: ops::envelope::<E>,
         dispatch: ops::dispatch::<E>,
         send: ops::send::<E>,
         connect: ops::connect::<E>,
@@ -182,12 +185,24 @@ mod ops {
     pub fn schema<E: OpenEdxEvent + EventData>() -> &'static EventSchema {
         E::schema()
     }
-    pub fn dispatch<E: OpenEdxEvent + EventData + Clone>(
+    /// The envelope of a decoded event (no copy of the event: it is not shared yet).
+    pub fn envelope<E: OpenEdxEvent + EventData + Clone>(
         event: Arc<dyn AnyEvent>,
         metadata: EventsMetadata,
+        from_event_bus: bool,
+    ) -> AnyEnvelope {
+        Arc::new(crate::Envelope {
+            data: owned::<E>(event),
+            metadata,
+            from_event_bus,
+        })
+    }
+    pub fn dispatch<E: OpenEdxEvent + EventData + Clone>(
+        envelope: AnyEnvelope,
+        event_id: uuid::Uuid,
         only: Option<Vec<ReceiverId>>,
     ) -> BoxFuture<'static, Result<SendReport, SendError>> {
-        E::signal().dispatch(owned::<E>(event), metadata, true, only)
+        E::signal().dispatch_envelope(envelope, event_id, true, only)
     }
     pub fn send<E: OpenEdxEvent + EventData + Clone>(
         event: Arc<dyn AnyEvent>,
@@ -327,19 +342,37 @@ impl EventDescriptor {
         event: Arc<dyn AnyEvent>,
         metadata: EventsMetadata,
     ) -> Result<SendReport, SendError> {
-        let ops = bus_ops_of(&event);
-        (ops.dispatch)(event, metadata, None).await
+        let (descriptor, event_id) = (event.descriptor(), metadata.id);
+        let envelope = EventDescriptor::envelope(event, metadata, true);
+        descriptor.dispatch_envelope(envelope, event_id, None).await
     }
 
-    /// Send an event read from the bus again, only to the receivers in `only` (those that failed).
-    #[cfg(any(feature = "kafka", feature = "redis"))]
-    pub(crate) async fn redispatch_from_bus(
+    /// An event with its metadata as receivers get it: an `Arc<Envelope<E>>` of its type,
+    /// type-erased (the event is moved into it, copied only if shared).
+    pub(crate) fn envelope(
         event: Arc<dyn AnyEvent>,
         metadata: EventsMetadata,
-        only: Vec<ReceiverId>,
-    ) -> Result<SendReport, SendError> {
-        let ops = bus_ops_of(&event);
-        (ops.dispatch)(event, metadata, Some(only)).await
+        from_event_bus: bool,
+    ) -> AnyEnvelope {
+        (bus_ops_of(&event).envelope)(event, metadata, from_event_bus)
+    }
+
+    /// Send an envelope read from the bus (made by [`EventDescriptor::envelope`] for this
+    /// descriptor's type) to the signal's receivers, only to those in `only` when given (a retry of
+    /// those that failed).
+    pub(crate) fn dispatch_envelope(
+        &self,
+        envelope: AnyEnvelope,
+        event_id: uuid::Uuid,
+        only: Option<Vec<ReceiverId>>,
+    ) -> Dispatched {
+        match &self.bus {
+            Some(ops) => (ops.dispatch)(envelope, event_id, only),
+            None => Box::pin(std::future::ready(Ok(SendReport {
+                event_type: self.event_type,
+                ..SendReport::default()
+            }))),
+        }
     }
 
     /// Send an event that happens now to its signal's receivers, with new metadata, as

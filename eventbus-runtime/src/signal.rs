@@ -46,7 +46,7 @@ impl ReceiverId {
 /// An `Arc<Envelope<E>>` of the signal's `E`, type-erased: the dispatch loop is compiled once for
 /// every event type, not once per type (75 catalog types), and only the receivers' thin wrappers
 /// are generic.
-type AnyEnvelope = Arc<dyn std::any::Any + Send + Sync>;
+pub(crate) type AnyEnvelope = Arc<dyn std::any::Any + Send + Sync>;
 type SyncHandler = dyn Fn(&AnyEnvelope) -> Result<(), ReceiverError> + Send + Sync;
 type AsyncHandler =
     dyn Fn(AnyEnvelope) -> BoxFuture<'static, Result<(), ReceiverError>> + Send + Sync;
@@ -56,10 +56,64 @@ enum Handler {
     Async(Box<AsyncHandler>),
 }
 
-struct Receiver {
-    id: ReceiverId,
-    name: String,
+/// A connected receiver: a signal's, or a consumer's own handler ([`crate::consume::Handlers`]).
+/// Both run through [`run_receivers`].
+pub(crate) struct Receiver {
+    pub(crate) id: ReceiverId,
+    pub(crate) name: String,
     handler: Handler,
+}
+
+impl Receiver {
+    /// A synchronous receiver of `Envelope<E>`s.
+    fn sync<E: 'static, F>(name: String, receiver: F) -> Receiver
+    where
+        F: Fn(&Envelope<E>) -> Result<(), ReceiverError> + Send + Sync + 'static,
+    {
+        let handler = move |envelope: &AnyEnvelope| match envelope.downcast_ref::<Envelope<E>>() {
+            Some(envelope) => receiver(envelope),
+            None => Err(wrong_envelope(std::any::type_name::<E>())),
+        };
+        Receiver::new(name, Handler::Sync(Box::new(handler)))
+    }
+
+    /// An asynchronous receiver of `Envelope<E>`s.
+    pub(crate) fn typed<E, F, Fut>(name: String, receiver: F) -> Receiver
+    where
+        E: Send + Sync + 'static,
+        F: Fn(Arc<Envelope<E>>) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), ReceiverError>> + Send + 'static,
+    {
+        let handler = move |envelope: AnyEnvelope| -> BoxFuture<'static, _> {
+            match envelope.downcast::<Envelope<E>>() {
+                Ok(envelope) => Box::pin(receiver(envelope)),
+                Err(_) => Box::pin(std::future::ready(Err(wrong_envelope(
+                    std::any::type_name::<E>(),
+                )))),
+            }
+        };
+        Receiver::new(name, Handler::Async(Box::new(handler)))
+    }
+
+    fn new(name: String, handler: Handler) -> Receiver {
+        Receiver {
+            id: ReceiverId::next(),
+            name,
+            handler,
+        }
+    }
+
+    /// Run it on `envelope`; a panic is a failure.
+    async fn run(&self, envelope: &AnyEnvelope) -> Result<(), ReceiverError> {
+        match &self.handler {
+            Handler::Sync(f) => catch_unwind(AssertUnwindSafe(|| f(envelope)))
+                .unwrap_or_else(|panic| Err(panic_error(panic))),
+            Handler::Async(f) => match catch_unwind(AssertUnwindSafe(|| f(envelope.clone()))) {
+                Ok(future) => CatchUnwind(future).await,
+                Err(panic) => Err(panic_error(panic)),
+            },
+        }
+    }
 }
 
 /// A receiver of `expected` given an envelope of another type: impossible, the signal's `E` fixes
@@ -311,12 +365,7 @@ impl<E: Send + Sync + 'static> Signal<E> {
     where
         F: Fn(&Envelope<E>) -> Result<(), ReceiverError> + Send + Sync + 'static,
     {
-        let handler = move |envelope: &AnyEnvelope| match envelope.downcast_ref::<Envelope<E>>() {
-            Some(envelope) => receiver(envelope),
-            None => Err(wrong_envelope(std::any::type_name::<E>())),
-        };
-        self.core()
-            .add(name.into(), Handler::Sync(Box::new(handler)))
+        self.core().add(Receiver::sync(name.into(), receiver))
     }
 
     /// Connect an asynchronous receiver.
@@ -325,16 +374,7 @@ impl<E: Send + Sync + 'static> Signal<E> {
         F: Fn(Arc<Envelope<E>>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), ReceiverError>> + Send + 'static,
     {
-        let handler = move |envelope: AnyEnvelope| -> BoxFuture<'static, _> {
-            match envelope.downcast::<Envelope<E>>() {
-                Ok(envelope) => Box::pin(receiver(envelope)),
-                Err(_) => Box::pin(std::future::ready(Err(wrong_envelope(
-                    std::any::type_name::<E>(),
-                )))),
-            }
-        };
-        self.core()
-            .add(name.into(), Handler::Async(Box::new(handler)))
+        self.core().add(Receiver::typed(name.into(), receiver))
     }
 
     /// Connect a type-erased receiver, given the events `open` reads from the envelopes (the
@@ -345,8 +385,10 @@ impl<E: Send + Sync + 'static> Signal<E> {
         open: Opener,
         receiver: AnyReceiver,
     ) -> ReceiverId {
-        self.core()
-            .add(name, erased_handler(self.event_type, open, receiver))
+        self.core().add(Receiver::new(
+            name,
+            erased_handler(self.event_type, open, receiver),
+        ))
     }
 
     /// Disconnect a receiver; `false` if it was not connected.
@@ -420,6 +462,17 @@ impl<E: Send + Sync + 'static> Signal<E> {
             metadata,
             from_event_bus,
         });
+        self.dispatch_envelope(envelope, event_id, from_event_bus, only)
+    }
+
+    /// Send an envelope of `E` (type-erased) to the receivers (those in `only`, when given).
+    pub(crate) fn dispatch_envelope(
+        &self,
+        envelope: AnyEnvelope,
+        event_id: uuid::Uuid,
+        from_event_bus: bool,
+        only: Option<Vec<ReceiverId>>,
+    ) -> Dispatch<'_> {
         dispatch_envelope(self.core(), envelope, event_id, from_event_bus, only)
     }
 
@@ -443,11 +496,9 @@ struct Core<'a> {
 }
 
 impl Core<'_> {
-    fn add(&self, name: String, handler: Handler) -> ReceiverId {
-        let id = ReceiverId::next();
-        self.receivers
-            .write_unpoisoned()
-            .push(Arc::new(Receiver { id, name, handler }));
+    fn add(&self, receiver: Receiver) -> ReceiverId {
+        let id = receiver.id;
+        self.receivers.write_unpoisoned().push(Arc::new(receiver));
         id
     }
 
@@ -470,7 +521,7 @@ fn dispatch_envelope(
     from_event_bus: bool,
     only: Option<Vec<ReceiverId>>,
 ) -> Dispatch<'_> {
-    Box::pin(run_receivers(
+    Box::pin(signal_receivers(
         core,
         envelope,
         event_id,
@@ -510,7 +561,7 @@ fn warn_if_not_produced(event_type: &'static str, receivers: &[Arc<Receiver>]) {
     }
 }
 
-async fn run_receivers(
+async fn signal_receivers(
     core: Core<'_>,
     envelope: AnyEnvelope,
     event_id: uuid::Uuid,
@@ -536,6 +587,20 @@ async fn run_receivers(
         warn_if_not_produced(event_type, &receivers);
     }
     let robust = core.robust.load(Ordering::Relaxed);
+    run_receivers(event_type, &envelope, event_id, &receivers, robust).await
+}
+
+/// Run `receivers` in order on `envelope`, the one loop of signals and consumers' own handlers.
+/// Robust: every receiver runs and the failures are in the report; otherwise the first failure is
+/// the error (with the receivers not run). A panic is a failure; a [`StopConsuming`] is logged
+/// at debug level only.
+pub(crate) async fn run_receivers(
+    event_type: &'static str,
+    envelope: &AnyEnvelope,
+    event_id: uuid::Uuid,
+    receivers: &[Arc<Receiver>],
+    robust: bool,
+) -> Result<SendReport, SendError> {
     let mut report = SendReport {
         event_type,
         sent: true,
@@ -543,46 +608,39 @@ async fn run_receivers(
         failures: Vec::new(),
     };
     for (index, receiver) in receivers.iter().enumerate() {
-        let outcome = match &receiver.handler {
-            Handler::Sync(f) => catch_unwind(AssertUnwindSafe(|| f(&envelope)))
-                .unwrap_or_else(|panic| Err(panic_error(panic))),
-            Handler::Async(f) => match catch_unwind(AssertUnwindSafe(|| f(envelope.clone()))) {
-                Ok(future) => CatchUnwind(future).await,
-                Err(panic) => Err(panic_error(panic)),
-            },
+        let Err(error) = receiver.run(envelope).await else {
+            continue;
         };
-        if let Err(error) = outcome {
-            if error.is::<StopConsuming>() {
-                tracing::debug!(
-                    event_type,
-                    %event_id,
-                    receiver = %receiver.name,
-                    %error,
-                    "receiver asked to stop consuming"
-                );
-            } else {
-                tracing::warn!(
-                    event_type,
-                    %event_id,
-                    receiver = %receiver.name,
-                    %error,
-                    "receiver failed"
-                );
-            }
-            if !robust {
-                return Err(SendError {
-                    event_type,
-                    receiver: receiver.name.clone(),
-                    error,
-                    not_run: receivers[index..].iter().map(|r| r.id).collect(),
-                });
-            }
-            report.failures.push(ReceiverFailure {
-                id: receiver.id,
+        if error.is::<StopConsuming>() {
+            tracing::debug!(
+                event_type,
+                %event_id,
+                receiver = %receiver.name,
+                %error,
+                "receiver asked to stop consuming"
+            );
+        } else {
+            tracing::warn!(
+                event_type,
+                %event_id,
+                receiver = %receiver.name,
+                %error,
+                "receiver failed"
+            );
+        }
+        if !robust {
+            return Err(SendError {
+                event_type,
                 receiver: receiver.name.clone(),
                 error,
+                not_run: receivers[index..].iter().map(|r| r.id).collect(),
             });
         }
+        report.failures.push(ReceiverFailure {
+            id: receiver.id,
+            receiver: receiver.name.clone(),
+            error,
+        });
     }
     tracing::debug!(
         event_type,

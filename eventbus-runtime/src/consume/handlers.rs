@@ -9,26 +9,19 @@
 
 use crate::avro::EventData;
 use crate::event::OpenEdxEvent;
-use crate::metadata::EventsMetadata;
-use crate::registry::{AnyEvent, AnyReceiver, BusEvent};
+use crate::registry::BusEvent;
 use crate::signal::{
-    panic_error, CatchUnwind, Envelope, ReceiverError, ReceiverFailure, ReceiverId, SendReport,
+    run_receivers, AnyEnvelope, Envelope, Receiver, ReceiverError, ReceiverId, SendError,
+    SendReport,
 };
 use std::collections::HashMap;
 use std::future::Future;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
-
-struct Handler {
-    id: ReceiverId,
-    name: String,
-    run: AnyReceiver,
-}
 
 /// The handlers of one consumer, by event type, each type's in the order they were added.
 #[derive(Clone, Default)]
 pub struct Handlers {
-    by_type: HashMap<&'static str, Vec<Arc<Handler>>>,
+    by_type: HashMap<&'static str, Vec<Arc<Receiver>>>,
 }
 
 impl std::fmt::Debug for Handlers {
@@ -61,81 +54,30 @@ impl Handlers {
         F: Fn(Arc<Envelope<E>>) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), ReceiverError>> + Send + 'static,
     {
-        let run: AnyReceiver = Arc::new(move |event: Arc<dyn AnyEvent>, metadata, from_bus| {
-            let Some(data) = event.as_any().downcast_ref::<E>() else {
-                // The registry gives each event type its own Rust type: unreachable unless the
-                // program declares the type twice, which consumers refuse at start.
-                let error = format!(
-                    "{} is not the Rust type of {}",
-                    std::any::type_name::<E>(),
-                    event.descriptor().event_type
-                );
-                return Box::pin(async move { Err(error.into()) });
-            };
-            let envelope = Arc::new(Envelope {
-                data: data.clone(),
-                metadata,
-                from_event_bus: from_bus,
-            });
-            Box::pin(handler(envelope))
-        });
         self.by_type
             .entry(E::EVENT_TYPE)
             .or_default()
-            .push(Arc::new(Handler {
-                id: ReceiverId::next(),
-                name: name.into(),
-                run,
-            }));
+            .push(Arc::new(Receiver::typed(name.into(), handler)));
     }
 
-    /// Run the handlers of the event's type (those in `only`, when given), every one even when
-    /// some fail; a panic is a failure.
+    /// Run the handlers of `event_type` (those in `only`, when given) on `envelope`, every one
+    /// even when some fail, as a robust signal runs its receivers.
     pub(crate) async fn dispatch(
         &self,
-        event: &Arc<dyn AnyEvent>,
-        metadata: &EventsMetadata,
+        event_type: &'static str,
+        envelope: &AnyEnvelope,
+        event_id: uuid::Uuid,
         only: Option<&[ReceiverId]>,
-    ) -> SendReport {
-        let event_type = event.descriptor().event_type;
-        let handlers: Vec<&Arc<Handler>> = self
+    ) -> Result<SendReport, SendError> {
+        let handlers: Vec<Arc<Receiver>> = self
             .by_type
             .get(event_type)
             .into_iter()
             .flatten()
             .filter(|h| only.is_none_or(|only| only.contains(&h.id)))
+            .cloned()
             .collect();
-        let mut report = SendReport {
-            event_type,
-            sent: true,
-            receivers: handlers.len(),
-            failures: Vec::new(),
-        };
-        for handler in handlers {
-            let outcome = match catch_unwind(AssertUnwindSafe(|| {
-                (handler.run)(event.clone(), metadata.clone(), true)
-            })) {
-                Ok(future) => CatchUnwind(future).await,
-                Err(panic) => Err(panic_error(panic)),
-            };
-            if let Err(error) = outcome {
-                if !error.is::<crate::signal::StopConsuming>() {
-                    tracing::warn!(
-                        event_type,
-                        event_id = %metadata.id,
-                        receiver = %handler.name,
-                        %error,
-                        "handler failed"
-                    );
-                }
-                report.failures.push(ReceiverFailure {
-                    id: handler.id,
-                    receiver: handler.name.clone(),
-                    error,
-                });
-            }
-        }
-        report
+        run_receivers(event_type, envelope, event_id, &handlers, true).await
     }
 }
 

@@ -30,7 +30,7 @@ use crate::metadata::EventsMetadata;
 use crate::registry::{AnyEvent, EventDescriptor};
 pub use crate::settings::RetryPolicy;
 pub use crate::signal::StopConsuming;
-use crate::signal::{describe_failures, ReceiverFailure, ReceiverId};
+use crate::signal::{describe_failures, AnyEnvelope, ReceiverFailure, ReceiverId};
 use std::sync::Arc;
 
 /// What a consumer run did.
@@ -87,16 +87,14 @@ pub(crate) async fn dispatch(
     handlers: &Handlers,
     retry: &RetryPolicy,
 ) -> Result<u32, MessageError> {
-    let (event_type, event_id) = (event.descriptor().event_type, metadata.id);
-    // Kept for a retry; the last attempt gives them away (no copy when no retry can follow).
-    let mut kept = Some((event, metadata));
+    let (descriptor, event_id) = (event.descriptor(), metadata.id);
+    let event_type = descriptor.event_type;
+    // Made once: a retry runs the failed receivers on the same envelope (no copy of the event).
+    let envelope = EventDescriptor::envelope(event, metadata, true);
     let (mut attempt, mut receivers, mut rerun) = (1, 0, None);
     loop {
         let last = attempt > retry.retries;
-        let Some((event, metadata)) = (if last { kept.take() } else { kept.clone() }) else {
-            unreachable!("kept until the last attempt");
-        };
-        let outcome = deliver(event, metadata, handlers, rerun.take()).await;
+        let outcome = deliver(descriptor, &envelope, event_id, handlers, rerun.take()).await;
         if attempt == 1 {
             receivers = outcome.receivers;
         }
@@ -152,17 +150,20 @@ struct Delivered {
 }
 
 async fn deliver(
-    event: Arc<dyn AnyEvent>,
-    metadata: EventsMetadata,
+    descriptor: &'static EventDescriptor,
+    envelope: &AnyEnvelope,
+    event_id: uuid::Uuid,
     handlers: &Handlers,
     only: Option<Vec<ReceiverId>>,
 ) -> Delivered {
-    let sent = if !handlers.is_empty() {
-        Ok(handlers.dispatch(&event, &metadata, only.as_deref()).await)
-    } else if let Some(only) = only {
-        EventDescriptor::redispatch_from_bus(event, metadata, only).await
+    let sent = if handlers.is_empty() {
+        descriptor
+            .dispatch_envelope(envelope.clone(), event_id, only)
+            .await
     } else {
-        EventDescriptor::dispatch_from_bus(event, metadata).await
+        handlers
+            .dispatch(descriptor.event_type, envelope, event_id, only.as_deref())
+            .await
     };
     match sent {
         Ok(report) => Delivered {

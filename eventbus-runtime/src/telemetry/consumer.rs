@@ -16,8 +16,11 @@ impl ConsumerMetrics {
         partition: Option<i32>,
         offset: Option<i64>,
     ) -> Processing {
-        let message_id = last_value(fields, names.id);
-        let traceparent = last_value(fields, TRACEPARENT);
+        // Only read for a span someone records (with no subscriber at INFO, the span is
+        // disabled and made without them).
+        let traced = tracing::level_enabled!(tracing::Level::INFO);
+        let message_id = traced.then(|| last_value(fields, names.id)).flatten();
+        let traceparent = traced.then(|| last_value(fields, TRACEPARENT)).flatten();
         let (span, context) = process_span(&Origin {
             system: self.system().as_str(),
             topic: self.topic(),

@@ -73,11 +73,32 @@ use crate::telemetry::ConsumerMetrics;
 use chrono::{DateTime, Utc};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Message, OwnedMessage};
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 type Inner = BaseConsumer<EventConsumerContext>;
+
+/// A (writer schema id, event type) pair met before: its descriptor, the writer schema, and
+/// whether that is the local schema (no resolution needed). A consumer meets a handful of pairs
+/// (one per event type and schema version), so a short list, searched in order, is the fastest
+/// look-up; at most [`KNOWN_MAX`] are kept.
+struct Known {
+    id: u32,
+    descriptor: &'static registry::EventDescriptor,
+    writer: Arc<RegisteredSchema>,
+    same: bool,
+}
+
+/// The most (schema id, event type) pairs a consumer keeps.
+const KNOWN_MAX: usize = 64;
+
+/// A message's Avro data, its event type's descriptor, and the schema it was written with when
+/// that is not the local one (to resolve from).
+type ToDecode<'m> = (
+    &'m [u8],
+    &'static registry::EventDescriptor,
+    Option<Arc<RegisteredSchema>>,
+);
 
 /// The most messages the poller hands the engine at once (fewer when fewer are there: a batch
 /// goes as soon as a poll finds nothing more). Messages in a batch are not processed yet, so
@@ -101,8 +122,8 @@ pub struct KafkaConsumer {
     consumer: Arc<Inner>,
     registry: Arc<SchemaRegistryClient>,
     dead_letter: Option<DeadLetterProducer>,
-    /// Whether a writer schema id is the local schema of an event type (no resolution needed).
-    same_schema: Mutex<HashMap<(u32, &'static str), bool>>,
+    /// The (writer schema id, event type) pairs met so far, with what decoding them takes.
+    known: Mutex<Vec<Known>>,
     /// The consumer's own handlers; none: the global signals.
     handlers: Handlers,
     /// The handler of unknown event types (see `inspect`).
@@ -177,7 +198,7 @@ impl KafkaConsumer {
             consumer: Arc::new(consumer),
             registry,
             dead_letter,
-            same_schema: Mutex::default(),
+            known: Mutex::default(),
             handlers: Handlers::new(),
             on_unknown: None,
             metrics: ConsumerMetrics::new(System::Kafka, &settings.full_topic(topic), group_id),
@@ -326,6 +347,47 @@ impl KafkaConsumer {
         }
     }
 
+    /// The message's value, descriptor and writer schema (`None`: the local one) when its schema
+    /// id and event type were met before.
+    fn known<'m, M: Message>(
+        &self,
+        message: &'m M,
+        event_type: &str,
+    ) -> Result<Option<ToDecode<'m>>, Failure> {
+        let value = message
+            .payload()
+            .ok_or(Failure::Message(MessageError::NoValue))?;
+        let (id, avro) = unframe(value).map_err(|e| Failure::Message(e.into()))?;
+        let known = self.known.locked();
+        Ok(known
+            .iter()
+            .find(|k| k.id == id && k.descriptor.event_type == event_type)
+            .map(|k| (avro, k.descriptor, (!k.same).then(|| k.writer.clone()))))
+    }
+
+    /// Fetch the writer schema of a message of `descriptor`'s type and keep it for the next ones.
+    async fn learn<'m, M: Message>(
+        &self,
+        message: &'m M,
+        descriptor: &'static registry::EventDescriptor,
+    ) -> Result<ToDecode<'m>, Failure> {
+        let local = descriptor
+            .schema()
+            .map_err(|e| Failure::Message(e.into()))?;
+        let (id, avro, writer) = self.writer_schema(message).await?;
+        let same = writer.text == local.registry_text() || writer.parsed == *local.parsed();
+        let mut known = self.known.locked();
+        if known.len() < KNOWN_MAX {
+            known.push(Known {
+                id,
+                descriptor,
+                writer: writer.clone(),
+                same,
+            });
+        }
+        Ok((avro, descriptor, (!same).then_some(writer)))
+    }
+
     /// Process a message; how many times its receivers ran.
     async fn process<M: Message>(&self, message: &M) -> Result<u32, Failure> {
         let headers = header_refs(message.headers());
@@ -339,25 +401,20 @@ impl KafkaConsumer {
         let event_type = headers::NAMES
             .event_type(&headers)
             .map_err(|e| Failure::Message(e.into()))?;
-        let Some(descriptor) = registry::find(event_type) else {
-            // Boxed, as it is rare: its future would weigh on every message's.
-            return Box::pin(self.unknown(message, &headers, event_type.to_owned()))
-                .await
-                .map(|()| 1);
+        let (avro, descriptor, writer) = match self.known(message, event_type)? {
+            Some(known) => known,
+            None => {
+                let Some(descriptor) = registry::find(event_type) else {
+                    // Boxed, as it is rare: its future would weigh on every message's.
+                    return Box::pin(self.unknown(message, &headers, event_type.to_owned()))
+                        .await
+                        .map(|()| 1);
+                };
+                self.learn(message, descriptor).await?
+            }
         };
-        let local = descriptor
-            .schema()
-            .map_err(|e| Failure::Message(e.into()))?;
-        let (id, avro, writer) = self.writer_schema(message).await?;
-        let same = *self
-            .same_schema
-            .locked()
-            .entry((id, descriptor.event_type))
-            .or_insert_with(|| {
-                writer.text == local.registry_text() || writer.parsed == *local.parsed()
-            });
         let event = descriptor
-            .decode(avro, (!same).then_some(&writer.parsed))
+            .decode(avro, writer.as_ref().map(|w| &w.parsed))
             .map_err(|e| Failure::Message(e.into()))?;
         let metadata = headers::NAMES
             .metadata(&headers)
