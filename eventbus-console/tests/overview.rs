@@ -6,8 +6,6 @@ mod support;
 
 use eventbus_console::ConsoleConfig;
 use eventbus_runtime::settings::RedisSettings;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
-use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -23,38 +21,12 @@ async fn health_topics_and_lag() {
     }
     let full = settings.full_topic("orders");
     let group = format!("{prefix}-group");
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set(
-            "bootstrap.servers",
-            env("EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS"),
-        )
-        .set("group.id", &group)
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("a consumer");
-    let mut offsets = TopicPartitionList::new();
-    offsets
-        .add_partition_offset(&full, partition, Offset::Offset(1))
-        .expect("an offset");
-    consumer
-        .commit(&offsets, CommitMode::Sync)
-        .expect("committed");
-    drop(consumer);
+    commit_offset(&group, &full, partition, 1);
 
-    let dir = std::env::temp_dir().join(format!(
-        "console-overview-{}",
-        uuid::Uuid::new_v4().simple()
-    ));
-    std::fs::create_dir_all(&dir).expect("a directory");
-    let outbox_url = format!("sqlite://{}", dir.join("outbox.db").display());
-    let outbox = eventbus_runtime::outbox::Outbox::connect(&outbox_url)
-        .await
-        .expect("the outbox");
-    outbox.migrate().await.expect("the tables");
-    outbox.close().await;
+    let outbox = sqlite_outbox("overview").await;
     let mut config = ConsoleConfig::new("127.0.0.1:0".parse().expect("addr"), settings.clone());
     config.redis = Some(RedisSettings::from_env().expect("the Redis settings"));
-    config.outbox_url = Some(outbox_url.clone());
+    config.outbox_url = Some(outbox.url.clone());
     let console = start(config).await;
     let (status, page) = get(&console.base).await;
     assert_eq!(status, 200, "{page}");
@@ -97,7 +69,6 @@ async fn health_topics_and_lag() {
     );
     assert!(!page.contains(&format!("{full}/{other}:")), "{page}");
     console.stop().await;
-    std::fs::remove_dir_all(&dir).expect("cleaned up");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
