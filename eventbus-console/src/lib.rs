@@ -11,6 +11,7 @@
 
 mod assets;
 pub mod error;
+mod hex;
 mod pages;
 pub mod security;
 mod state;

@@ -3,7 +3,7 @@
 //! selected; their redrive (with actions on, the token and the CSRF token), through the
 //! runtime's [`Redriver`], as `eventbus dead-letters redrive`.
 
-use super::explorer::{given, number};
+use super::input::{given, number};
 use super::{render, PageResult};
 use crate::error::PageError;
 use crate::security::CSRF_FIELD;

@@ -3,6 +3,7 @@
 pub(crate) mod catalog;
 pub(crate) mod dead_letters;
 pub(crate) mod explorer;
+pub(crate) mod input;
 pub(crate) mod outbox;
 pub(crate) mod overview;
 pub(crate) mod redis;

@@ -3,9 +3,10 @@
 //! with its fields, the data as a tree (decoded with this build's schema of its type: a Redis
 //! entry carries no schema id) and the raw bytes.
 
-use super::explorer::{given, hex, number};
+use super::input::{given, number};
 use super::{render, PageResult};
 use crate::error::PageError;
+use crate::hex::hex;
 use crate::state::AppState;
 use crate::tree::{nodes, Node};
 use askama::Template;
