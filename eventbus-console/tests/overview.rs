@@ -103,3 +103,51 @@ async fn unreachable_services_show_their_error_and_no_secret() {
     }
     console.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn charts_of_rate_and_lag_after_two_samples() {
+    let prefix = unique_prefix("charts");
+    let settings = kafka_settings(&prefix);
+    create_topic(&settings, "orders", 1).await;
+    let producer = producer(&prefix);
+    for block in ["a", "b"] {
+        produce(&producer, "orders", PUBLISHED, block).await;
+    }
+    let full = settings.full_topic("orders");
+    let group = format!("{prefix}-group");
+    commit_offset(&group, &full, 0, 1);
+    let mut config = ConsoleConfig::new("127.0.0.1:0".parse().expect("addr"), settings);
+    config.sample_interval = std::time::Duration::from_millis(200);
+    let console = start(config).await;
+    // Before two samples, a cell says it is sampling; wait (bounded) for both charts.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    let page = loop {
+        let (status, page) = get(&console.base).await;
+        assert_eq!(status, 200, "{page}");
+        if count(&page, "<svg class=\"chart\"") == 2 {
+            break page;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no charts after 60 s: {page}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(page.contains("sampled every 200ms"), "{page}");
+    let rate = page
+        .split("<td class=\"rate\">")
+        .nth(1)
+        .expect("the topic's rate");
+    assert!(rate.contains("<polyline"), "{rate}");
+    // Nothing was produced while sampling: the rate is 0 now.
+    assert!(rate.contains("0/s (max "), "{rate}");
+    let lag = page
+        .split("<td class=\"lag\">")
+        .nth(1)
+        .expect("the group's lag");
+    assert!(lag.contains("<polyline"), "{lag}");
+    // The lag stays 1 (committed 1 of 2): a flat line at the top of the box.
+    assert!(lag.contains("1 (max 1)"), "{lag}");
+    assert!(lag.contains(",0.0 "), "{lag}");
+    console.stop().await;
+}
