@@ -115,6 +115,10 @@ fn router(state: Arc<AppState>) -> Router {
             "/dead-letters/{topic}/redrive",
             post(pages::dead_letters::redrive),
         )
+        .route(
+            "/redis-dead-letters/{topic}",
+            get(pages::redis_dead_letters::list),
+        )
         .route("/assets/console.css", get(assets::css))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(

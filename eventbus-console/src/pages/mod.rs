@@ -7,6 +7,7 @@ pub(crate) mod input;
 pub(crate) mod outbox;
 pub(crate) mod overview;
 pub(crate) mod redis;
+pub(crate) mod redis_dead_letters;
 
 use crate::error::PageError;
 use askama::Template;

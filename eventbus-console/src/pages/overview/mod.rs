@@ -1,6 +1,8 @@
 //! The overview: each connection's health, the topics with their partitions, end offsets and
 //! rate, the consumer groups with their lag per partition, each with a chart of the last hour
-//! (from the [sampler](crate::sampler)).
+//! (from the [sampler](crate::sampler)); the Redis streams with their groups ([`redis`]).
+
+mod redis;
 
 use super::{render, PageResult};
 use crate::chart::{chart, Chart};
@@ -9,7 +11,6 @@ use askama::Template;
 use axum::extract::{Query, State};
 use eventbus_runtime::kafka::{group_lags, GroupLag, GroupSelection, TopicInfo};
 use eventbus_runtime::outbox::Outbox;
-use eventbus_runtime::redis::RedisStreams;
 use eventbus_runtime::schema_registry::SchemaRegistryClient;
 use eventbus_runtime::settings::redact_url;
 use std::sync::Arc;
@@ -59,6 +60,7 @@ struct OverviewPage {
     unchecked_groups: usize,
     group_filter: String,
     sample_interval: String,
+    redis: redis::RedisPart,
 }
 
 /// `GET /`.
@@ -129,7 +131,8 @@ pub(crate) async fn page(
         }
     }
     health.push(registry_health(&state).await);
-    health.push(redis_health(&state).await);
+    let (redis_health, redis) = redis::redis(&state).await;
+    health.push(redis_health);
     health.push(outbox_health(&state).await);
     render(&OverviewPage {
         actions: state.security.actions(),
@@ -143,6 +146,7 @@ pub(crate) async fn page(
         unchecked_groups,
         group_filter: group_filter.unwrap_or_default(),
         sample_interval: format!("{:?}", state.config.sample_interval),
+        redis,
     })
 }
 
@@ -187,20 +191,6 @@ async fn registry_health(state: &AppState) -> Health {
         }
     };
     health("Schema registry", target, result)
-}
-
-async fn redis_health(state: &AppState) -> Health {
-    let Some(redis) = &state.config.redis else {
-        return not_configured("Redis", "EVENT_BUS_REDIS_CONNECTION_URL");
-    };
-    let result = state
-        .bounded("connecting to Redis", async {
-            let streams = RedisStreams::connect(redis).await?;
-            streams.list("__eventbus_console_health_check").await
-        })
-        .await
-        .map(|_| ());
-    health("Redis", redis.url_for_logs(), result)
 }
 
 async fn outbox_health(state: &AppState) -> Health {
