@@ -20,6 +20,8 @@
 #     eventbus/eventbus,
 #   * PostgreSQL (Debian's postgresql): database `eventbus` owned by the user
 #     eventbus/eventbus;
+#   * not a service but installed by `up` with Kafka: Debian's Chromium and
+#     chromedriver, for the console's browser test (scripts/lib/browser.sh);
 # and on demand only (`up cluster`; plain `up` leaves it out):
 #   * a three-broker Kafka cluster (KRaft, three controllers of their own, six
 #     memory-bounded JVMs, the same jars as the single broker) with production
@@ -122,6 +124,8 @@ source "$SCRIPTS_DIR/lib/redis.sh"
 source "$SCRIPTS_DIR/lib/mariadb.sh"
 # shellcheck source=lib/postgres.sh
 source "$SCRIPTS_DIR/lib/postgres.sh"
+# shellcheck source=lib/browser.sh
+source "$SCRIPTS_DIR/lib/browser.sh"
 
 # Every service, in start order (see cmd_up): those a plain `up` starts, then
 # those started only when named (the cluster); and the ones this command acts
@@ -246,6 +250,10 @@ cmd_up() {
   for name in "${SERVICES[@]}"; do
     "${name}_fetch"
   done
+  # The console's browser test runs on Kafka: its browser comes with it.
+  if selected kafka; then
+    browser_fetch
+  fi
 
   # 2. Before starting anything, make sure the ports of the services that
   #    are not running yet are free (a clear error instead of a half start).
@@ -321,6 +329,10 @@ cmd_status() {
       "${name}_status" || status=1
     fi
   done
+  # A tool, not a service: reported, not counted.
+  if selected kafka; then
+    browser_status || true
+  fi
   return "$status"
 }
 

@@ -4,14 +4,21 @@
 //! transactional outbox, the events of a Kafka topic or a Redis stream and a topic's dead letters
 //! (redriven with actions on).
 //!
+//! While it serves, the console samples each topic's end offset and each consumer group's lag
+//! (every [`ConsoleConfig::sample_interval`], the last hour kept), and the overview charts them.
+//!
 //! Security: read-only unless [`ConsoleConfig::actions`] is on; with a token every request needs
 //! it (bearer or basic auth); actions on a non-loopback address are refused without a token;
 //! every form carries a per-process CSRF token, checked on every POST; no secret is rendered
 //! (URLs are shown with their password masked). See [`security`].
 
 mod assets;
+mod chart;
 pub mod error;
+mod hex;
+mod history;
 mod pages;
+mod sampler;
 pub mod security;
 mod state;
 mod tree;
@@ -34,6 +41,7 @@ pub struct Console {
     listener: TcpListener,
     router: Router,
     addr: SocketAddr,
+    state: Arc<AppState>,
 }
 
 impl Console {
@@ -56,8 +64,9 @@ impl Console {
         let state = Arc::new(AppState::new(config, security));
         Ok(Console {
             listener,
-            router: router(state),
+            router: router(Arc::clone(&state)),
             addr,
+            state,
         })
     }
 
@@ -66,12 +75,13 @@ impl Console {
         self.addr
     }
 
-    /// Serve until `shutdown` completes.
+    /// Serve until `shutdown` completes, sampling the topics and lags meanwhile.
     pub async fn serve(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), ConsoleError> {
         tracing::info!(addr = %self.addr, "operator console listening");
+        let _sampler = sampler::start(self.state);
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await
@@ -104,6 +114,10 @@ fn router(state: Arc<AppState>) -> Router {
         .route(
             "/dead-letters/{topic}/redrive",
             post(pages::dead_letters::redrive),
+        )
+        .route(
+            "/redis-dead-letters/{topic}",
+            get(pages::redis_dead_letters::list),
         )
         .route("/assets/console.css", get(assets::css))
         .fallback(pages::not_found)

@@ -7,42 +7,12 @@
 mod support;
 
 use eventbus_console::ConsoleConfig;
-use eventbus_runtime::consume::{DLQ_ATTEMPTS, DLQ_FAILED_RECEIVERS};
-use eventbus_runtime::kafka::{
-    CancellationToken, DeadLetter, DeadLetterProducer, KafkaAdmin, KafkaConsumer, ReadRange,
-    StoredMessage, TopicReader,
-};
+use eventbus_runtime::kafka::{CancellationToken, KafkaConsumer, StoredMessage};
 use eventbus_runtime::registry::{self, AnyReceiver};
-use eventbus_runtime::settings::KafkaSettings;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use support::*;
-
-/// The messages of the full topic `topic` (all partitions), in offset order.
-async fn messages(settings: &KafkaSettings, topic: &str) -> Vec<StoredMessage> {
-    let info = KafkaAdmin::new(settings)
-        .expect("admin")
-        .describe_topic(topic)
-        .await
-        .expect("described")
-        .expect("the topic exists");
-    let mut reader = TopicReader::open(settings, &info, &ReadRange::default()).expect("a reader");
-    let mut all = Vec::new();
-    while let Some(message) = reader.next().await.expect("read") {
-        all.push(message);
-    }
-    all
-}
-
-/// The CSRF token in a page's form.
-fn csrf(page: &str) -> String {
-    page.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .expect("a CSRF field")
-        .to_owned()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_confirm_refuse_forgeries_and_redrive_exactly_the_selection() {
@@ -57,37 +27,14 @@ async fn list_confirm_refuse_forgeries_and_redrive_exactly_the_selection() {
     }
     let originals = messages(&settings, &source).await;
     assert_eq!(originals.len(), 3);
-    let dead_letters = DeadLetterProducer::new(
+    send_dead_letters(
         &settings,
-        settings.full_topic("orders-dead-letter"),
-        "orders-group".into(),
+        &source,
+        "orders-dead-letter",
+        &originals,
+        &["receiver_failed", "unknown_event_type", "receiver_failed"],
     )
-    .expect("a dead-letter producer");
-    for (message, kind) in
-        originals
-            .iter()
-            .zip(["receiver_failed", "unknown_event_type", "receiver_failed"])
-    {
-        let details = [
-            (DLQ_FAILED_RECEIVERS, "audit".to_owned()),
-            (DLQ_ATTEMPTS, "3".to_owned()),
-        ];
-        dead_letters
-            .send(&DeadLetter {
-                key: message.key.as_deref(),
-                value: message.value.as_deref(),
-                headers: &message.headers,
-                topic: &source,
-                partition: message.partition,
-                offset: message.offset,
-                timestamp_ms: message.timestamp_ms,
-                error_kind: kind,
-                error: "the receiver audit failed",
-                details: &details,
-            })
-            .await
-            .expect("a dead letter");
-    }
+    .await;
 
     // Read-only: the confirmation has no form, a POST is refused.
     let read_only = start_read_only(&prefix).await;

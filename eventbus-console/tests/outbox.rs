@@ -5,33 +5,14 @@
 mod support;
 
 use eventbus_console::ConsoleConfig;
-use eventbus_runtime::avro::Example;
-use eventbus_runtime::outbox::{Outbox, OutboxRow};
-use eventbus_runtime::{registry, EventsMetadata};
 use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pending_rows_per_topic() {
-    let dir =
-        std::env::temp_dir().join(format!("console-outbox-{}", uuid::Uuid::new_v4().simple()));
-    std::fs::create_dir_all(&dir).expect("a directory");
-    let url = format!("sqlite://{}", dir.join("outbox.db").display());
-    let outbox = Outbox::connect(&url).await.expect("the outbox");
-    outbox.migrate().await.expect("the tables");
-    openedx_events::link();
-    let descriptor = registry::find(PUBLISHED).expect("the event");
-    let rows = |topic: &str, n: usize| -> Vec<OutboxRow> {
-        (0..n)
-            .map(|_| {
-                let event = descriptor.example(Example::Full).expect("an example");
-                let metadata = EventsMetadata::new(PUBLISHED, 0);
-                OutboxRow::new(&*event, &metadata, topic, "xblock_info.usage_key").expect("a row")
-            })
-            .collect()
-    };
-    outbox.insert(&rows("blocks", 3)).await.expect("rows");
-    outbox.insert(&rows("courses", 2)).await.expect("rows");
-    outbox.close().await;
+    let file = sqlite_outbox("outbox").await;
+    let url = file.url.clone();
+    file.insert("blocks", 3).await;
+    file.insert("courses", 2).await;
     // One row of `blocks` failed twice (as the relay records it), one of `courses` published.
     let database = sqlx::SqlitePool::connect(&url).await.expect("the database");
     sqlx::query(
@@ -76,7 +57,6 @@ async fn pending_rows_per_topic() {
         "{overview}"
     );
     console.stop().await;
-    std::fs::remove_dir_all(&dir).expect("cleaned up");
 
     let console = start_read_only(&prefix).await;
     let (status, page) = get(&format!("{}/outbox", console.base)).await;

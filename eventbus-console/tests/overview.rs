@@ -6,8 +6,6 @@ mod support;
 
 use eventbus_console::ConsoleConfig;
 use eventbus_runtime::settings::RedisSettings;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
-use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -23,38 +21,12 @@ async fn health_topics_and_lag() {
     }
     let full = settings.full_topic("orders");
     let group = format!("{prefix}-group");
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set(
-            "bootstrap.servers",
-            env("EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS"),
-        )
-        .set("group.id", &group)
-        .set("enable.auto.commit", "false")
-        .create()
-        .expect("a consumer");
-    let mut offsets = TopicPartitionList::new();
-    offsets
-        .add_partition_offset(&full, partition, Offset::Offset(1))
-        .expect("an offset");
-    consumer
-        .commit(&offsets, CommitMode::Sync)
-        .expect("committed");
-    drop(consumer);
+    commit_offset(&group, &full, partition, 1);
 
-    let dir = std::env::temp_dir().join(format!(
-        "console-overview-{}",
-        uuid::Uuid::new_v4().simple()
-    ));
-    std::fs::create_dir_all(&dir).expect("a directory");
-    let outbox_url = format!("sqlite://{}", dir.join("outbox.db").display());
-    let outbox = eventbus_runtime::outbox::Outbox::connect(&outbox_url)
-        .await
-        .expect("the outbox");
-    outbox.migrate().await.expect("the tables");
-    outbox.close().await;
+    let outbox = sqlite_outbox("overview").await;
     let mut config = ConsoleConfig::new("127.0.0.1:0".parse().expect("addr"), settings.clone());
     config.redis = Some(RedisSettings::from_env().expect("the Redis settings"));
-    config.outbox_url = Some(outbox_url.clone());
+    config.outbox_url = Some(outbox.url.clone());
     let console = start(config).await;
     let (status, page) = get(&console.base).await;
     assert_eq!(status, 200, "{page}");
@@ -97,7 +69,6 @@ async fn health_topics_and_lag() {
     );
     assert!(!page.contains(&format!("{full}/{other}:")), "{page}");
     console.stop().await;
-    std::fs::remove_dir_all(&dir).expect("cleaned up");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -130,5 +101,53 @@ async fn unreachable_services_show_their_error_and_no_secret() {
         assert_eq!(status, 502, "{path}: {page}");
         assert!(!page.contains(marker), "{path}: a secret rendered: {page}");
     }
+    console.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn charts_of_rate_and_lag_after_two_samples() {
+    let prefix = unique_prefix("charts");
+    let settings = kafka_settings(&prefix);
+    create_topic(&settings, "orders", 1).await;
+    let producer = producer(&prefix);
+    for block in ["a", "b"] {
+        produce(&producer, "orders", PUBLISHED, block).await;
+    }
+    let full = settings.full_topic("orders");
+    let group = format!("{prefix}-group");
+    commit_offset(&group, &full, 0, 1);
+    let mut config = ConsoleConfig::new("127.0.0.1:0".parse().expect("addr"), settings);
+    config.sample_interval = std::time::Duration::from_millis(200);
+    let console = start(config).await;
+    // Before two samples, a cell says it is sampling; wait (bounded) for both charts.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(60);
+    let page = loop {
+        let (status, page) = get(&console.base).await;
+        assert_eq!(status, 200, "{page}");
+        if count(&page, "<svg class=\"chart\"") == 2 {
+            break page;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no charts after 60 s: {page}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    assert!(page.contains("sampled every 200ms"), "{page}");
+    let rate = page
+        .split("<td class=\"rate\">")
+        .nth(1)
+        .expect("the topic's rate");
+    assert!(rate.contains("<polyline"), "{rate}");
+    // Nothing was produced while sampling: the rate is 0 now.
+    assert!(rate.contains("0/s (max "), "{rate}");
+    let lag = page
+        .split("<td class=\"lag\">")
+        .nth(1)
+        .expect("the group's lag");
+    assert!(lag.contains("<polyline"), "{lag}");
+    // The lag stays 1 (committed 1 of 2): a flat line at the top of the box.
+    assert!(lag.contains("1 (max 1)"), "{lag}");
+    assert!(lag.contains(",0.0 "), "{lag}");
     console.stop().await;
 }

@@ -7,30 +7,16 @@ mod support;
 
 use eventbus_console::ConsoleConfig;
 use eventbus_runtime::redis::RedisProducer;
-use eventbus_runtime::settings::RedisSettings;
-use eventbus_runtime::{registry, EventsMetadata};
 use support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn newest_entries_filter_and_an_entry_page() {
     let prefix = unique_prefix("redis");
-    let redis = RedisSettings::builder(env("EVENT_BUS_REDIS_CONNECTION_URL"))
-        .topic_prefix(&prefix)
-        .build()
-        .expect("Redis settings");
+    let redis = redis_settings(&prefix);
     let producer = RedisProducer::new(&redis).await.expect("a producer");
-    openedx_events::link();
     let mut ids = Vec::new();
     for (event_type, block) in [(PUBLISHED, "a"), (DELETED, "b"), (PUBLISHED, "c")] {
-        let descriptor = registry::find(event_type).expect("an event");
-        let data = serde_json::json!({"xblock_info": {"usage_key": usage_key(block), "block_type": "html"}});
-        let event = descriptor.from_json(&data).expect("valid data");
-        let metadata = EventsMetadata::new(event_type, 0);
-        let delivery = producer
-            .send_event("blocks", "xblock_info.usage_key", event, &metadata)
-            .await
-            .expect("sent");
-        ids.push(delivery.entry_id.expect("an entry id"));
+        ids.push(produce_redis(&producer, "blocks", event_type, block).await);
     }
     let mut config = ConsoleConfig::new(
         "127.0.0.1:0".parse().expect("addr"),

@@ -3,7 +3,8 @@
 //! selected; their redrive (with actions on, the token and the CSRF token), through the
 //! runtime's [`Redriver`], as `eventbus dead-letters redrive`.
 
-use super::explorer::{given, number};
+use super::input::{given, number};
+use super::redis::{connect, prefix_streams};
 use super::{render, PageResult};
 use crate::error::PageError;
 use crate::security::CSRF_FIELD;
@@ -65,6 +66,10 @@ impl LetterRow {
 struct TopicsPage {
     actions: bool,
     topics: Vec<String>,
+    /// Whether Redis is configured.
+    redis: bool,
+    /// The Redis streams with a dead-letter stream, or why they could not be listed.
+    redis_topics: Result<Vec<String>, String>,
 }
 
 #[derive(Template)]
@@ -158,7 +163,18 @@ async fn read(
     }
 }
 
-/// `GET /dead-letters`: the dead-letter topics of the prefix, by source topic.
+/// The Redis streams of the prefix that have a dead-letter stream (`STREAM-dead-letter`).
+async fn redis_topics(state: &AppState) -> Result<Vec<String>, String> {
+    let (streams, settings) = connect(state).await.map_err(|e| e.to_string())?;
+    Ok(prefix_streams(state, &streams, settings)
+        .await?
+        .into_iter()
+        .filter_map(|(name, _)| name.strip_suffix("-dead-letter").map(str::to_owned))
+        .collect())
+}
+
+/// `GET /dead-letters`: the dead-letter topics of the prefix, by source topic, and the Redis
+/// streams with a dead-letter stream.
 pub(crate) async fn topics(State(state): State<Arc<AppState>>) -> PageResult {
     let kafka = &state.config.kafka;
     let admin = KafkaAdmin::new(kafka).map_err(|e| PageError::Upstream(e.to_string()))?;
@@ -174,9 +190,17 @@ pub(crate) async fn topics(State(state): State<Arc<AppState>>) -> PageResult {
                 .map(str::to_owned)
         })
         .collect();
+    let redis = state.config.redis.is_some();
+    let redis_topics = if redis {
+        redis_topics(&state).await
+    } else {
+        Ok(Vec::new())
+    };
     render(&TopicsPage {
         actions: state.security.actions(),
         topics,
+        redis,
+        redis_topics,
     })
 }
 

@@ -3,9 +3,11 @@
 pub(crate) mod catalog;
 pub(crate) mod dead_letters;
 pub(crate) mod explorer;
+pub(crate) mod input;
 pub(crate) mod outbox;
 pub(crate) mod overview;
 pub(crate) mod redis;
+pub(crate) mod redis_dead_letters;
 
 use crate::error::PageError;
 use askama::Template;

@@ -3,9 +3,10 @@
 //! with its fields, the data as a tree (decoded with this build's schema of its type: a Redis
 //! entry carries no schema id) and the raw bytes.
 
-use super::explorer::{given, hex, number};
+use super::input::{given, number};
 use super::{render, PageResult};
 use crate::error::PageError;
+use crate::hex::hex;
 use crate::state::AppState;
 use crate::tree::{nodes, Node};
 use askama::Template;
@@ -70,7 +71,7 @@ struct EntryPage {
 }
 
 /// The Redis connection, or a 404 saying Redis is not configured.
-async fn connect(state: &AppState) -> Result<(RedisStreams, &RedisSettings), PageError> {
+pub(crate) async fn connect(state: &AppState) -> Result<(RedisStreams, &RedisSettings), PageError> {
     let settings = state.config.redis.as_ref().ok_or_else(|| {
         PageError::NotFound("Redis is not configured: set EVENT_BUS_REDIS_CONNECTION_URL".into())
     })?;
@@ -81,7 +82,8 @@ async fn connect(state: &AppState) -> Result<(RedisStreams, &RedisSettings), Pag
     Ok((streams, settings))
 }
 
-fn field(entry: &StreamEntry, name: &str) -> Option<String> {
+/// The last value of the field `name` of `entry`, as text.
+pub(crate) fn field(entry: &StreamEntry, name: &str) -> Option<String> {
     entry.fields.as_ref().and_then(|fields| {
         fields
             .iter()
@@ -92,15 +94,18 @@ fn field(entry: &StreamEntry, name: &str) -> Option<String> {
     })
 }
 
-/// `GET /redis`: the streams of the prefix with their lengths.
-pub(crate) async fn streams(State(state): State<Arc<AppState>>) -> PageResult {
-    let (streams, settings) = connect(&state).await?;
+/// The streams of the prefix (every stream when there is none) with their lengths, by name
+/// without the prefix.
+pub(crate) async fn prefix_streams(
+    state: &AppState,
+    streams: &RedisStreams,
+    settings: &RedisSettings,
+) -> Result<Vec<(String, u64)>, String> {
     let pattern = settings.full_topic("*");
     let prefix = settings.topic_prefix().map(|p| format!("{p}-"));
     let mut found = state
         .bounded("listing the streams", streams.list(&pattern))
-        .await
-        .map_err(PageError::Upstream)?;
+        .await?;
     if let Some(prefix) = &prefix {
         for (name, _) in &mut found {
             if let Some(short) = name.strip_prefix(prefix.as_str()) {
@@ -108,6 +113,15 @@ pub(crate) async fn streams(State(state): State<Arc<AppState>>) -> PageResult {
             }
         }
     }
+    Ok(found)
+}
+
+/// `GET /redis`: the streams of the prefix with their lengths.
+pub(crate) async fn streams(State(state): State<Arc<AppState>>) -> PageResult {
+    let (streams, settings) = connect(&state).await?;
+    let found = prefix_streams(&state, &streams, settings)
+        .await
+        .map_err(PageError::Upstream)?;
     render(&StreamsPage {
         actions: state.security.actions(),
         streams: found,

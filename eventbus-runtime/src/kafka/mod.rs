@@ -44,5 +44,5 @@ pub use error::KafkaError;
 pub use lag::{group_lags, GroupLag, GroupLags, GroupSelection, PartitionLag};
 pub use producer::KafkaProducer;
 pub use raw_producer::{RawMessage, RawProducer};
-pub use reader::{ReadRange, StoredMessage, TopicReader};
+pub use reader::{offsets_for_time, ReadRange, StoredMessage, TopicReader};
 pub use redrive::{DeadLetterReader, DeadLettersError, LetterSelection, Redriver};

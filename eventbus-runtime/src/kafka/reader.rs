@@ -190,3 +190,75 @@ impl TopicReader {
         }
     }
 }
+
+/// The first offset of each partition of `topic` (described with its watermarks by
+/// [`super::KafkaAdmin::describe_topic`]) whose timestamp is at or after `time_ms` (ms since the
+/// epoch), asked of the brokers (`offsets_for_times`); a partition with no such message gets its
+/// end as described. Partitions without watermarks are left out. The brokers must answer within
+/// the produce timeout ([`KafkaSettings::produce_timeout`]).
+pub async fn offsets_for_time(
+    settings: &KafkaSettings,
+    topic: &TopicInfo,
+    time_ms: i64,
+) -> Result<BTreeMap<i32, i64>, KafkaError> {
+    let servers = settings.bootstrap_servers().to_owned();
+    let name = topic.name.clone();
+    let settings = settings.clone();
+    let topic = topic.clone();
+    tokio::task::spawn_blocking(move || offsets_for_time_blocking(&settings, &topic, time_ms))
+        .await
+        .map_err(|e| KafkaError::Admin {
+            operation: "looking up offsets for a time",
+            name,
+            servers,
+            message: e.to_string(),
+        })?
+}
+
+fn offsets_for_time_blocking(
+    settings: &KafkaSettings,
+    topic: &TopicInfo,
+    time_ms: i64,
+) -> Result<BTreeMap<i32, i64>, KafkaError> {
+    let read_error = |source| KafkaError::Read {
+        topic: topic.name.clone(),
+        servers: settings.bootstrap_servers().to_owned(),
+        source: Box::new(source),
+    };
+    let consumer: rdkafka::consumer::BaseConsumer<TracingContext> = reader_config(settings)
+        .create_with_context(TracingContext::new("reader", settings.bootstrap_servers()))
+        .map_err(|source| KafkaError::Create {
+            client: "reader",
+            source,
+        })?;
+    let mut ends = BTreeMap::new();
+    let mut query = TopicPartitionList::new();
+    for partition in &topic.partitions {
+        let Some((_, high)) = partition.watermarks else {
+            continue;
+        };
+        ends.insert(partition.id, high);
+        query
+            .add_partition_offset(&topic.name, partition.id, Offset::Offset(time_ms))
+            .map_err(read_error)?;
+    }
+    if ends.is_empty() {
+        return Ok(ends);
+    }
+    let found = consumer
+        .offsets_for_times(query, settings.produce_timeout())
+        .map_err(read_error)?;
+    let mut offsets = BTreeMap::new();
+    for element in found.elements() {
+        element.error().map_err(read_error)?;
+        let Some(&end) = ends.get(&element.partition()) else {
+            continue;
+        };
+        let offset = match element.offset() {
+            Offset::Offset(offset) => offset.min(end),
+            _ => end,
+        };
+        offsets.insert(element.partition(), offset);
+    }
+    Ok(offsets)
+}

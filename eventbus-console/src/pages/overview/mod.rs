@@ -1,21 +1,19 @@
-//! The overview: each connection's health, the topics with their partitions and end offsets,
-//! the consumer groups with their lag per partition.
+//! The overview: each connection's health, the topics with their partitions, end offsets and
+//! rate, the consumer groups with their lag per partition, each with a chart of the last hour
+//! (from the [sampler](crate::sampler)); the Redis streams with their groups ([`redis`]).
+
+mod redis;
 
 use super::{render, PageResult};
-use crate::state::AppState;
+use crate::chart::{chart, Chart};
+use crate::state::{AppState, MAX_GROUPS};
 use askama::Template;
 use axum::extract::{Query, State};
-use eventbus_runtime::kafka::{group_lags, GroupLag, GroupSelection, KafkaAdmin, TopicInfo};
+use eventbus_runtime::kafka::{group_lags, GroupLag, GroupSelection, TopicInfo};
 use eventbus_runtime::outbox::Outbox;
-use eventbus_runtime::redis::RedisStreams;
 use eventbus_runtime::schema_registry::SchemaRegistryClient;
 use eventbus_runtime::settings::redact_url;
 use std::sync::Arc;
-
-/// At most this many topics are described (their watermarks read) on the page.
-const MAX_TOPICS: usize = 100;
-/// At most this many consumer groups are asked for their committed offsets.
-const MAX_GROUPS: usize = 40;
 
 /// The overview's query: `group`, a text the groups shown must contain.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -37,6 +35,15 @@ pub(crate) struct TopicRow {
     short: String,
     partitions: Vec<(i32, i64, i64)>,
     messages: i64,
+    /// Its rate (messages per second) over the last hour.
+    rate: Option<Chart>,
+}
+
+/// One consumer group's row.
+pub(crate) struct GroupRow {
+    group: GroupLag,
+    /// Its total lag over the last hour.
+    lag: Option<Chart>,
 }
 
 #[derive(Template)]
@@ -48,10 +55,12 @@ struct OverviewPage {
     topics: Vec<TopicRow>,
     topics_error: Option<String>,
     more_topics: usize,
-    groups: Vec<GroupLag>,
+    groups: Vec<GroupRow>,
     groups_error: Option<String>,
     unchecked_groups: usize,
     group_filter: String,
+    sample_interval: String,
+    redis: redis::RedisPart,
 }
 
 /// `GET /`.
@@ -73,7 +82,7 @@ pub(crate) async fn page(
     let mut more_topics = 0;
     let mut groups = Vec::new();
     let mut groups_error = None;
-    match read_topics(&state).await {
+    match state.described_topics().await {
         Ok((described, more)) => {
             health.push(Health {
                 name: "Kafka brokers",
@@ -95,7 +104,16 @@ pub(crate) async fn page(
                 .await
             {
                 Ok(found) => {
-                    groups = found.groups;
+                    let now = chrono::Utc::now().timestamp_millis();
+                    let history = state.history();
+                    groups = found
+                        .groups
+                        .into_iter()
+                        .map(|group| GroupRow {
+                            lag: chart(&history.group_lags(&group.group), now),
+                            group,
+                        })
+                        .collect();
                     unchecked_groups = found.unchecked;
                 }
                 Err(error) => groups_error = Some(error),
@@ -113,7 +131,8 @@ pub(crate) async fn page(
         }
     }
     health.push(registry_health(&state).await);
-    health.push(redis_health(&state).await);
+    let (redis_health, redis) = redis::redis(&state).await;
+    health.push(redis_health);
     health.push(outbox_health(&state).await);
     render(&OverviewPage {
         actions: state.security.actions(),
@@ -126,26 +145,9 @@ pub(crate) async fn page(
         groups_error,
         unchecked_groups,
         group_filter: group_filter.unwrap_or_default(),
+        sample_interval: format!("{:?}", state.config.sample_interval),
+        redis,
     })
-}
-
-/// The topics of the prefix (all when there is none), described, at most [`MAX_TOPICS`]; how
-/// many more there are.
-async fn read_topics(state: &AppState) -> Result<(Vec<TopicInfo>, usize), String> {
-    let kafka = &state.config.kafka;
-    let admin = KafkaAdmin::new(kafka).map_err(|e| e.to_string())?;
-    let mine = state.prefix_topics(&admin).await?;
-    let more = mine.len().saturating_sub(MAX_TOPICS);
-    let mut described = Vec::new();
-    for topic in mine.into_iter().take(MAX_TOPICS) {
-        if let Some(info) = state
-            .bounded("describing a topic", admin.describe_topic(&topic.name))
-            .await?
-        {
-            described.push(info);
-        }
-    }
-    Ok((described, more))
 }
 
 fn row(state: &AppState, topic: &TopicInfo) -> TopicRow {
@@ -162,6 +164,10 @@ fn row(state: &AppState, topic: &TopicInfo) -> TopicRow {
         name: topic.name.clone(),
         messages: partitions.iter().map(|(_, low, high)| high - low).sum(),
         partitions,
+        rate: chart(
+            &state.history().topic_rates(&topic.name),
+            chrono::Utc::now().timestamp_millis(),
+        ),
     }
 }
 
@@ -187,20 +193,6 @@ async fn registry_health(state: &AppState) -> Health {
     health("Schema registry", target, result)
 }
 
-async fn redis_health(state: &AppState) -> Health {
-    let Some(redis) = &state.config.redis else {
-        return not_configured("Redis", "EVENT_BUS_REDIS_CONNECTION_URL");
-    };
-    let result = state
-        .bounded("connecting to Redis", async {
-            let streams = RedisStreams::connect(redis).await?;
-            streams.list("__eventbus_console_health_check").await
-        })
-        .await
-        .map(|_| ());
-    health("Redis", redis.url_for_logs(), result)
-}
-
 async fn outbox_health(state: &AppState) -> Health {
     let Some(url) = &state.config.outbox_url else {
         return not_configured("Outbox database", "EVENT_BUS_OUTBOX_URL");
@@ -214,6 +206,7 @@ async fn outbox_health(state: &AppState) -> Health {
     health("Outbox database", redact_url(url), result)
 }
 
+/// A connection's health from the result of using it.
 fn health(name: &'static str, target: String, result: Result<(), String>) -> Health {
     match result {
         Ok(()) => Health {
@@ -231,6 +224,7 @@ fn health(name: &'static str, target: String, result: Result<(), String>) -> Hea
     }
 }
 
+/// The health of a connection that is not configured.
 fn not_configured(name: &'static str, setting: &str) -> Health {
     Health {
         name,
