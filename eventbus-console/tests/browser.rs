@@ -5,7 +5,8 @@
 //! matching events are shown), opens an event, ticks a dead letter, confirms its redrive with the
 //! buttons, finds the overview's charts (sampled every second), and finds the letter back on its
 //! source topic (read with the runtime's reader). A screenshot of each page, at a fixed size, is
-//! written to `docs/console/`.
+//! written to the test's target directory (`console-screenshots/`), and to the README's
+//! `docs/console/` with `EVENTBUS_UPDATE_SCREENSHOTS=1` (a test run leaves the checkout as it was).
 //!
 //! It needs /usr/bin/chromium and /usr/bin/chromedriver (`scripts/services.sh up` installs
 //! them) and fails saying so when they are missing.
@@ -21,9 +22,15 @@ use std::path::PathBuf;
 use support::*;
 use webdriver::Browser;
 
-/// Where the screenshots go: `docs/console/` of the repository.
+/// Where the screenshots go: `docs/console/` of the repository when asked to update them
+/// (`EVENTBUS_UPDATE_SCREENSHOTS=1`), else the target directory, so that a test run does not
+/// change the checkout.
 fn screenshots() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/console")
+    if std::env::var("EVENTBUS_UPDATE_SCREENSHOTS").is_ok_and(|v| v == "1") {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/console")
+    } else {
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots")
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
