@@ -74,7 +74,7 @@ async fn the_registry_latest_version_compatibility() {
         r#"{{"type": "record", "name": "CloudEvent", "namespace": "{DELETED}", "fields": [{{"name": "legacy_only", "type": "string"}}]}}"#
     );
     let registry =
-        eventbus_runtime::schema_registry::SchemaRegistryClient::from_settings(&settings)
+        eventbus_runtime::kafka::schema_registry::SchemaRegistryClient::from_settings(&settings)
             .expect("a registry client");
     registry.register(&legacy, &text).await.expect("registered");
 

@@ -191,7 +191,7 @@ async fn an_unknown_event_type_is_decoded_with_its_writer_schema() {
         r#"{{"type": "record", "name": "CloudEvent", "namespace": "{event_type}", "fields": [{{"name": "note", "type": "string"}}]}}"#
     );
     let registry =
-        eventbus_runtime::schema_registry::SchemaRegistryClient::from_settings(&settings)
+        eventbus_runtime::kafka::schema_registry::SchemaRegistryClient::from_settings(&settings)
             .expect("a registry client");
     let id = registry
         .register(&format!("{full}-{event_type}.CloudEvent"), &text)

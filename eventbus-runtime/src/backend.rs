@@ -5,8 +5,10 @@
 use crate::key::KeyPathError;
 use crate::metadata::EventsMetadata;
 use crate::registry::{AnyEvent, NotSerializable};
+use crate::settings::full_topic;
 use crate::signal::BoxFuture;
 use crate::sync::LockUnpoisoned;
+use std::fmt;
 use std::sync::{Arc, Mutex};
 
 /// Where a produced event landed.
@@ -154,14 +156,6 @@ impl MemoryProducer {
     }
 }
 
-/// The full topic name: `{prefix}-{topic}` when a prefix is set, as edx-event-bus-kafka builds it.
-pub fn full_topic(prefix: Option<&str>, topic: &str) -> String {
-    match prefix {
-        Some(prefix) if !prefix.is_empty() => format!("{prefix}-{topic}"),
-        _ => topic.to_owned(),
-    }
-}
-
 impl EventProducer for MemoryProducer {
     fn send<'a>(
         &'a self,
@@ -201,4 +195,110 @@ impl EventProducer for MemoryProducer {
     fn accepts_current_sender(&self) -> bool {
         self.sender_filter.as_ref().is_none_or(|accepts| accepts())
     }
+}
+
+/// Where an event is produced: a topic (without the prefix) and the dotted path of its key field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    /// The topic, without the environment prefix.
+    pub topic: String,
+    /// The dotted path of the field whose value keys the event.
+    pub event_key_field: String,
+}
+
+/// Produce an event to `topics` at once; every failure is logged and returned.
+pub(crate) async fn produce_to(
+    producer: &dyn EventProducer,
+    topics: &[Destination],
+    event: Arc<dyn AnyEvent>,
+    metadata: EventsMetadata,
+) -> Result<(), ProduceFailures> {
+    let event_type = event.descriptor().event_type;
+    let sends = topics
+        .iter()
+        .map(|t| producer.send(&t.topic, &t.event_key_field, event.clone(), &metadata));
+    let results = futures_util::future::join_all(sends).await;
+    let mut failures = Vec::new();
+    for (topic, result) in topics.iter().zip(results) {
+        match result {
+            Ok(Delivery {
+                topic: full_topic,
+                partition,
+                offset,
+                entry_id,
+            }) => tracing::debug!(
+                event_type,
+                event_id = %metadata.id,
+                topic = %full_topic,
+                partition,
+                offset,
+                entry_id,
+                "event produced"
+            ),
+            Err(error) => {
+                tracing::error!(
+                    event_type,
+                    event_id = %metadata.id,
+                    topic = %topic.topic,
+                    event_key_field = %topic.event_key_field,
+                    %error,
+                    "could not produce event"
+                );
+                failures.push(TopicFailure {
+                    topic: topic.topic.clone(),
+                    error,
+                });
+            }
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(ProduceFailures {
+            event_type,
+            event_id: metadata.id,
+            topics: topics.len(),
+            failures,
+        })
+    }
+}
+
+/// An event could not be produced to some of its topics (returned by the producing receiver).
+#[derive(Debug, thiserror::Error)]
+pub struct ProduceFailures {
+    /// The event type.
+    pub event_type: &'static str,
+    /// The event's id.
+    pub event_id: uuid::Uuid,
+    /// How many topics the event was produced to.
+    pub topics: usize,
+    /// The topics that failed, in configuration order.
+    pub failures: Vec<TopicFailure>,
+}
+
+impl fmt::Display for ProduceFailures {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "could not produce {} {} to {} of {} topic{}",
+            self.event_type,
+            self.event_id,
+            self.failures.len(),
+            self.topics,
+            if self.topics == 1 { "" } else { "s" }
+        )?;
+        for failure in &self.failures {
+            write!(f, "; topic `{}`: {}", failure.topic, failure.error)?;
+        }
+        Ok(())
+    }
+}
+
+/// One topic an event could not be produced to.
+#[derive(Debug)]
+pub struct TopicFailure {
+    /// The topic, without the prefix.
+    pub topic: String,
+    /// Why.
+    pub error: ProduceError,
 }

@@ -1,8 +1,16 @@
 //! The trait of Open edX events, implemented by `#[derive(OpenEdxEvent)]`.
 
-use crate::avro::{EventData, EventSchema, SchemaNames};
-use crate::registry::EventDescriptor;
-use crate::signal::Signal;
+use crate::avro::{self, EventData, EventSchema, Example, SchemaNames};
+use crate::data_error::DataError;
+use crate::key::{KeyPathError, KeyValue};
+use crate::metadata::EventsMetadata;
+use crate::registry::{AnyEvent, AnyReceiver, BusOps, EventDescriptor};
+use crate::signal::{
+    AnyEnvelope, BoxFuture, Envelope, ReceiverError, ReceiverId, SendError, SendReport, Signal,
+};
+use serde_json::Value;
+use std::any::Any;
+use std::sync::{Arc, OnceLock};
 
 /// An Open edX event: a struct whose fields are the data the event carries, with an event type, a
 /// minor version, an optional default key field and a [`Signal`] to send it in-process.
@@ -41,4 +49,184 @@ fn cached_schema(
     descriptor
         .schema_cell()
         .get_or_init(|| EventSchema::new(build(&mut SchemaNames::default())))
+}
+
+impl<E: OpenEdxEvent + EventData> AnyEvent for E {
+    fn descriptor(&self) -> &'static EventDescriptor {
+        E::descriptor()
+    }
+    fn encode(&self) -> Vec<u8> {
+        avro::encode_event(self)
+    }
+    fn to_json(&self) -> Value {
+        EventData::to_json(self)
+    }
+    fn key_at(&self, path: &str) -> Result<KeyValue, KeyPathError> {
+        let segments: Vec<&str> = path.split('.').collect();
+        EventData::key_at(self, &segments)
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
+
+/// An event type that can travel on the bus: its operations for the registry. Implemented for
+/// every `Clone` event with event data; `#[derive(OpenEdxEvent)]` asks for it at the struct.
+#[doc(hidden)]
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` must implement `Clone` to travel on the event bus",
+    label = "add `#[derive(Clone)]` to `{Self}`",
+    note = "each receiver of an event gets its own copy; an event that is only sent in-process can be declared `#[openedx_event(in_process_only)]` instead"
+)]
+pub trait BusEvent {
+    /// The event type's operations.
+    const OPS: BusOps;
+}
+
+impl<E: OpenEdxEvent + EventData + Clone> BusEvent for E {
+    const OPS: BusOps = BusOps {
+        decode: ops::decode::<E>,
+        from_json: ops::from_json::<E>,
+        example: ops::example::<E>,
+        envelope: ops::envelope::<E>,
+        dispatch: ops::dispatch::<E>,
+        send: ops::send::<E>,
+        connect: ops::connect::<E>,
+        disconnect: ops::disconnect::<E>,
+        schema: ops::schema::<E>,
+    };
+}
+
+impl EventDescriptor {
+    /// The entry of an event type that can travel on the bus, with its
+    /// [`BusEvent::OPS`]. Used by `#[derive(OpenEdxEvent)]`.
+    #[doc(hidden)]
+    pub const fn bus<E: OpenEdxEvent>(
+        description: &'static str,
+        rust_type: &'static str,
+        ops: BusOps,
+    ) -> Self {
+        EventDescriptor {
+            event_type: E::EVENT_TYPE,
+            minor_version: E::MINOR_VERSION,
+            default_key_field: E::DEFAULT_KEY_FIELD,
+            description,
+            rust_type,
+            bus: Some(ops),
+            schema: OnceLock::new(),
+        }
+    }
+
+    /// The entry of an in-process-only event type. Used by `#[derive(OpenEdxEvent)]`.
+    #[doc(hidden)]
+    pub const fn in_process<E: OpenEdxEvent>(
+        description: &'static str,
+        rust_type: &'static str,
+    ) -> Self {
+        EventDescriptor {
+            event_type: E::EVENT_TYPE,
+            minor_version: E::MINOR_VERSION,
+            default_key_field: E::DEFAULT_KEY_FIELD,
+            description,
+            rust_type,
+            bus: None,
+            schema: OnceLock::new(),
+        }
+    }
+}
+
+mod ops {
+    use super::*;
+
+    /// The event as its concrete type, copied only if it is shared; ops are only called through
+    /// the event's own descriptor.
+    fn owned<E: Clone + Send + Sync + 'static>(event: Arc<dyn AnyEvent>) -> E {
+        let event: Arc<dyn Any + Send + Sync> = event;
+        Arc::unwrap_or_clone(
+            event.downcast::<E>().unwrap_or_else(|_| {
+                unreachable!("called with the descriptor of the event's own type")
+            }),
+        )
+    }
+
+    pub fn decode<E: OpenEdxEvent + EventData>(
+        bytes: &[u8],
+    ) -> Result<Arc<dyn AnyEvent>, DataError> {
+        avro::decode_event::<E>(bytes).map(|e| Arc::new(e) as Arc<dyn AnyEvent>)
+    }
+    pub fn from_json<E: OpenEdxEvent + EventData>(
+        value: &Value,
+    ) -> Result<Arc<dyn AnyEvent>, DataError> {
+        E::from_json(value).map(|e| Arc::new(e) as Arc<dyn AnyEvent>)
+    }
+    pub fn example<E: OpenEdxEvent + EventData>(kind: Example) -> Arc<dyn AnyEvent> {
+        Arc::new(E::example(kind))
+    }
+    pub fn schema<E: OpenEdxEvent + EventData>() -> &'static EventSchema {
+        E::schema()
+    }
+    /// The envelope of a decoded event (no copy of the event: it is not shared yet).
+    pub fn envelope<E: OpenEdxEvent + EventData + Clone>(
+        event: Arc<dyn AnyEvent>,
+        metadata: EventsMetadata,
+        from_event_bus: bool,
+    ) -> AnyEnvelope {
+        Arc::new(crate::Envelope {
+            data: owned::<E>(event),
+            metadata,
+            from_event_bus,
+        })
+    }
+    pub fn dispatch<E: OpenEdxEvent + EventData + Clone>(
+        envelope: AnyEnvelope,
+        event_id: uuid::Uuid,
+        only: Option<Vec<ReceiverId>>,
+    ) -> BoxFuture<'static, Result<SendReport, SendError>> {
+        E::signal().dispatch_envelope(envelope, event_id, true, only)
+    }
+    pub fn send<E: OpenEdxEvent + EventData + Clone>(
+        event: Arc<dyn AnyEvent>,
+    ) -> BoxFuture<'static, Result<SendReport, SendError>> {
+        let metadata = EventsMetadata::new(E::EVENT_TYPE, E::MINOR_VERSION);
+        E::signal().dispatch(owned::<E>(event), metadata, false, None)
+    }
+    pub fn connect<E: OpenEdxEvent + EventData + Clone>(
+        name: String,
+        receiver: AnyReceiver,
+    ) -> ReceiverId {
+        E::signal().connect_envelope(name, erased(E::EVENT_TYPE, open::<E>, receiver))
+    }
+    /// The event of an envelope of `E`, type-erased.
+    fn open<E: OpenEdxEvent + EventData + Clone>(envelope: &(dyn Any + Send + Sync)) -> Opened {
+        envelope.downcast_ref::<Envelope<E>>().map(|envelope| {
+            let event: Arc<dyn AnyEvent> = Arc::new(envelope.data.clone());
+            (event, envelope.metadata.clone(), envelope.from_event_bus)
+        })
+    }
+    pub fn disconnect<E: OpenEdxEvent>(id: ReceiverId) -> bool {
+        E::signal().disconnect(id)
+    }
+}
+
+/// What a type-erased receiver gets from an envelope: the event, its metadata and whether it came
+/// from the bus; `None` for an envelope of another type.
+type Opened = Option<(Arc<dyn AnyEvent>, EventsMetadata, bool)>;
+
+/// Reads an envelope for a type-erased receiver (one small function per event type).
+type Opener = fn(&(dyn Any + Send + Sync)) -> Opened;
+
+/// The envelope handler of a type-erased receiver of `event_type` (not generic: all of it but
+/// `open` is compiled once for every event type).
+fn erased(
+    event_type: &'static str,
+    open: Opener,
+    receiver: AnyReceiver,
+) -> impl Fn(AnyEnvelope) -> BoxFuture<'static, Result<(), ReceiverError>> + Send + Sync + 'static {
+    move |envelope: AnyEnvelope| match open(&*envelope) {
+        Some((event, metadata, from_bus)) => receiver(event, metadata, from_bus),
+        None => Box::pin(std::future::ready(Err(format!(
+            "internal error: a receiver of {event_type} got another event type"
+        )
+        .into()))),
+    }
 }

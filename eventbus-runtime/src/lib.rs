@@ -41,7 +41,7 @@ pub mod backend;
 mod causes;
 #[cfg(any(feature = "kafka", feature = "redis"))]
 pub mod consume;
-pub mod error;
+pub mod data_error;
 pub mod event;
 #[cfg(feature = "kafka")]
 pub mod kafka;
@@ -55,20 +55,19 @@ pub mod producer_config;
 #[cfg(feature = "redis")]
 pub mod redis;
 pub mod registry;
-#[cfg(feature = "kafka")]
-pub mod schema_registry;
 pub mod settings;
 pub mod signal;
 pub mod suggest;
 mod sync;
 #[cfg(feature = "telemetry")]
 pub mod telemetry;
+pub mod time;
 #[cfg(any(feature = "kafka", feature = "redis"))]
 pub mod worker;
 
 /// The Avro library whose `Schema` appears in this crate's API.
 pub use apache_avro;
-pub use error::DataError;
+pub use data_error::DataError;
 pub use event::OpenEdxEvent;
 pub use eventbus_derive::{EventData, OpenEdxEvent};
 pub use metadata::EventsMetadata;
@@ -79,7 +78,7 @@ pub use avro::EventData;
 
 /// What an application needs to define and send events: the derives, the traits and the value types.
 pub mod prelude {
-    pub use crate::avro::{EventData, EventDateTime, Example};
+    pub use crate::avro::{EventData, Example};
     pub use crate::event::OpenEdxEvent;
     pub use crate::keys::{
         CcxLocator, CourseKey, LibraryCollectionLocator, LibraryContainerLocator, LibraryLocatorV2,
@@ -87,6 +86,7 @@ pub mod prelude {
     };
     pub use crate::metadata::EventsMetadata;
     pub use crate::signal::{Envelope, Signal};
+    pub use crate::time::EventDateTime;
     pub use chrono::{DateTime, Utc};
     pub use eventbus_derive::{EventData, OpenEdxEvent};
     pub use std::collections::{BTreeMap, HashMap};
@@ -99,9 +99,10 @@ pub mod __private {
     pub use crate::avro::field::FieldOps;
     pub use crate::avro::schema::{cloud_event_schema, field_schema, record_schema, SchemaNames};
     pub use crate::avro::{Example, Reader};
-    pub use crate::error::{DataError, DataErrorKind};
+    pub use crate::data_error::{DataError, DataErrorKind};
+    pub use crate::event::BusEvent;
     pub use crate::key::{assert_event_key, KeyPathError, KeyValue};
-    pub use crate::registry::{BusEvent, EventDescriptor, Registration};
+    pub use crate::registry::{EventDescriptor, Registration};
     pub use inventory;
     pub use serde_json::{Map as JsonMap, Value as JsonValue};
     pub use std::sync::OnceLock;

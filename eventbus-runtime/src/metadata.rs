@@ -1,8 +1,7 @@
 //! Event metadata (OEP-41), as openedx-events' `EventsMetadata`.
 
-use crate::avro::{parse_isoformat, python_isoformat};
-use crate::settings::SettingsError;
 use crate::sync::RwLockUnpoisoned;
+use crate::time::{parse_isoformat, python_isoformat};
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use std::sync::{OnceLock, RwLock};
@@ -59,14 +58,23 @@ pub const SOURCELIB_SETTING: &str = "EVENT_BUS_SOURCELIB";
 
 static SOURCELIB: RwLock<Option<Vec<u32>>> = RwLock::new(None);
 
+/// A `sourcelib` value that is not dotted numbers.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{SOURCELIB_SETTING}: {value:?} is {reason}")]
+pub struct SourcelibError {
+    /// The value read.
+    pub value: String,
+    /// Why it is not a version.
+    pub reason: String,
+}
+
 /// Read a `sourcelib` value: dotted numbers (`11.2.0`), as Python consumers parse it.
-pub fn parse_sourcelib(text: &str) -> Result<Vec<u32>, SettingsError> {
+pub fn parse_sourcelib(text: &str) -> Result<Vec<u32>, SourcelibError> {
     text.trim()
         .split('.')
         .map(|part| part.parse::<u32>())
         .collect::<Result<Vec<u32>, _>>()
-        .map_err(|e| SettingsError::Invalid {
-            setting: SOURCELIB_SETTING,
+        .map_err(|e| SourcelibError {
             value: text.to_owned(),
             reason: format!("not dotted numbers such as 11.2.0 ({e})"),
         })

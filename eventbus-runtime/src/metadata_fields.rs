@@ -6,8 +6,8 @@
 //! metadata field that occurs twice is an error, and the other missing fields take
 //! `EventsMetadata`'s defaults, with a warning.
 
-use crate::avro::parse_isoformat;
 use crate::metadata::EventsMetadata;
+use crate::time::parse_isoformat;
 use std::borrow::Cow;
 use uuid::Uuid;
 

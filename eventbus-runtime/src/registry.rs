@@ -10,9 +10,8 @@
 //! types, and [`all`] and [`find`] panic with that message (no answer of theirs would be right, and
 //! they are infallible). Programs that want the error as a value call [`check`] at start-up.
 
-use crate::avro::{self, EventData, EventSchema, Example};
-use crate::error::DataError;
-use crate::event::OpenEdxEvent;
+use crate::avro::{self, EventSchema, Example};
+use crate::data_error::DataError;
 use crate::key::{KeyPathError, KeyValue};
 use crate::metadata::EventsMetadata;
 use crate::signal::{AnyEnvelope, BoxFuture, ReceiverError, ReceiverId, SendError, SendReport};
@@ -33,25 +32,6 @@ pub trait AnyEvent: Any + Send + Sync {
     fn key_at(&self, path: &str) -> Result<KeyValue, KeyPathError>;
     /// For downcasting to the concrete event type.
     fn as_any(&self) -> &dyn Any;
-}
-
-impl<E: OpenEdxEvent + EventData> AnyEvent for E {
-    fn descriptor(&self) -> &'static EventDescriptor {
-        E::descriptor()
-    }
-    fn encode(&self) -> Vec<u8> {
-        avro::encode_event(self)
-    }
-    fn to_json(&self) -> Value {
-        EventData::to_json(self)
-    }
-    fn key_at(&self, path: &str) -> Result<KeyValue, KeyPathError> {
-        let segments: Vec<&str> = path.split('.').collect();
-        EventData::key_at(self, &segments)
-    }
-    fn as_any(&self) -> &dyn Any {
-        self
-    }
 }
 
 impl std::fmt::Debug for dyn AnyEvent {
@@ -92,8 +72,8 @@ pub enum EventDataError {
     },
 }
 
-type Decoded = Result<Arc<dyn AnyEvent>, DataError>;
-type Dispatched = BoxFuture<'static, Result<SendReport, SendError>>;
+pub(crate) type Decoded = Result<Arc<dyn AnyEvent>, DataError>;
+pub(crate) type Dispatched = BoxFuture<'static, Result<SendReport, SendError>>;
 /// Send an envelope read from the bus to the signal's receivers (those in the list only, when
 /// given).
 type DispatchFn = fn(AnyEnvelope, uuid::Uuid, Option<Vec<ReceiverId>>) -> Dispatched;
@@ -101,42 +81,15 @@ type DispatchFn = fn(AnyEnvelope, uuid::Uuid, Option<Vec<ReceiverId>>) -> Dispat
 /// The operations on an event type that can travel on the bus.
 #[doc(hidden)]
 pub struct BusOps {
-    decode: fn(&[u8]) -> Decoded,
-    from_json: fn(&Value) -> Decoded,
-    example: fn(Example) -> Arc<dyn AnyEvent>,
-    envelope: fn(Arc<dyn AnyEvent>, EventsMetadata, bool) -> AnyEnvelope,
-    dispatch: DispatchFn,
-    send: fn(Arc<dyn AnyEvent>) -> Dispatched,
-    connect: fn(String, AnyReceiver) -> ReceiverId,
-    disconnect: fn(ReceiverId) -> bool,
-    schema: fn() -> &'static EventSchema,
-}
-
-/// An event type that can travel on the bus: its operations for the registry. Implemented for
-/// every `Clone` event with event data; `#[derive(OpenEdxEvent)]` asks for it at the struct.
-#[doc(hidden)]
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` must implement `Clone` to travel on the event bus",
-    label = "add `#[derive(Clone)]` to `{Self}`",
-    note = "each receiver of an event gets its own copy; an event that is only sent in-process can be declared `#[openedx_event(in_process_only)]` instead"
-)]
-pub trait BusEvent {
-    /// The event type's operations.
-    const OPS: BusOps;
-}
-
-impl<E: OpenEdxEvent + EventData + Clone> BusEvent for E {
-    const OPS: BusOps = BusOps {
-        decode: ops::decode::<E>,
-        from_json: ops::from_json::<E>,
-        example: ops::example::<E>,
-        envelope: ops::envelope::<E>,
-        dispatch: ops::dispatch::<E>,
-        send: ops::send::<E>,
-        connect: ops::connect::<E>,
-        disconnect: ops::disconnect::<E>,
-        schema: ops::schema::<E>,
-    };
+    pub(crate) decode: fn(&[u8]) -> Decoded,
+    pub(crate) from_json: fn(&Value) -> Decoded,
+    pub(crate) example: fn(Example) -> Arc<dyn AnyEvent>,
+    pub(crate) envelope: fn(Arc<dyn AnyEvent>, EventsMetadata, bool) -> AnyEnvelope,
+    pub(crate) dispatch: DispatchFn,
+    pub(crate) send: fn(Arc<dyn AnyEvent>) -> Dispatched,
+    pub(crate) connect: fn(String, AnyReceiver) -> ReceiverId,
+    pub(crate) disconnect: fn(ReceiverId) -> bool,
+    pub(crate) schema: fn() -> &'static EventSchema,
 }
 
 /// One registered event type.
@@ -151,85 +104,8 @@ pub struct EventDescriptor {
     pub description: &'static str,
     /// The Rust type's path.
     pub rust_type: &'static str,
-    bus: Option<BusOps>,
-    schema: OnceLock<EventSchema>,
-}
-
-mod ops {
-    use super::*;
-
-    /// The event as its concrete type, copied only if it is shared; ops are only called through
-    /// the event's own descriptor.
-    fn owned<E: Clone + Send + Sync + 'static>(event: Arc<dyn AnyEvent>) -> E {
-        let event: Arc<dyn Any + Send + Sync> = event;
-        Arc::unwrap_or_clone(
-            event.downcast::<E>().unwrap_or_else(|_| {
-                unreachable!("called with the descriptor of the event's own type")
-            }),
-        )
-    }
-
-    pub fn decode<E: OpenEdxEvent + EventData>(
-        bytes: &[u8],
-    ) -> Result<Arc<dyn AnyEvent>, DataError> {
-        avro::decode_event::<E>(bytes).map(|e| Arc::new(e) as Arc<dyn AnyEvent>)
-    }
-    pub fn from_json<E: OpenEdxEvent + EventData>(
-        value: &Value,
-    ) -> Result<Arc<dyn AnyEvent>, DataError> {
-        E::from_json(value).map(|e| Arc::new(e) as Arc<dyn AnyEvent>)
-    }
-    pub fn example<E: OpenEdxEvent + EventData>(kind: Example) -> Arc<dyn AnyEvent> {
-        Arc::new(E::example(kind))
-    }
-    pub fn schema<E: OpenEdxEvent + EventData>() -> &'static EventSchema {
-        E::schema()
-    }
-    /// The envelope of a decoded event (no copy of the event: it is not shared yet).
-    pub fn envelope<E: OpenEdxEvent + EventData + Clone>(
-        event: Arc<dyn AnyEvent>,
-        metadata: EventsMetadata,
-        from_event_bus: bool,
-    ) -> AnyEnvelope {
-        Arc::new(crate::Envelope {
-            data: owned::<E>(event),
-            metadata,
-            from_event_bus,
-        })
-    }
-    pub fn dispatch<E: OpenEdxEvent + EventData + Clone>(
-        envelope: AnyEnvelope,
-        event_id: uuid::Uuid,
-        only: Option<Vec<ReceiverId>>,
-    ) -> BoxFuture<'static, Result<SendReport, SendError>> {
-        E::signal().dispatch_envelope(envelope, event_id, true, only)
-    }
-    pub fn send<E: OpenEdxEvent + EventData + Clone>(
-        event: Arc<dyn AnyEvent>,
-    ) -> BoxFuture<'static, Result<SendReport, SendError>> {
-        let metadata = EventsMetadata::new(E::EVENT_TYPE, E::MINOR_VERSION);
-        E::signal().dispatch(owned::<E>(event), metadata, false, None)
-    }
-    pub fn connect<E: OpenEdxEvent + EventData + Clone>(
-        name: String,
-        receiver: AnyReceiver,
-    ) -> ReceiverId {
-        E::signal().connect_erased(name, open::<E>, receiver)
-    }
-    /// The event of an envelope of `E`, type-erased.
-    fn open<E: OpenEdxEvent + EventData + Clone>(
-        envelope: &(dyn std::any::Any + Send + Sync),
-    ) -> crate::signal::Opened {
-        envelope
-            .downcast_ref::<crate::Envelope<E>>()
-            .map(|envelope| {
-                let event: Arc<dyn AnyEvent> = Arc::new(envelope.data.clone());
-                (event, envelope.metadata.clone(), envelope.from_event_bus)
-            })
-    }
-    pub fn disconnect<E: OpenEdxEvent>(id: ReceiverId) -> bool {
-        E::signal().disconnect(id)
-    }
+    pub(crate) bus: Option<BusOps>,
+    pub(crate) schema: OnceLock<EventSchema>,
 }
 
 /// The bus operations of an event's type: an `AnyEvent` is always of a serializable type (only
@@ -243,42 +119,6 @@ fn bus_ops_of(event: &Arc<dyn AnyEvent>) -> &'static BusOps {
 }
 
 impl EventDescriptor {
-    /// The entry of an event type that can travel on the bus, with its
-    /// [`BusEvent::OPS`]. Used by `#[derive(OpenEdxEvent)]`.
-    #[doc(hidden)]
-    pub const fn bus<E: OpenEdxEvent>(
-        description: &'static str,
-        rust_type: &'static str,
-        ops: BusOps,
-    ) -> Self {
-        EventDescriptor {
-            event_type: E::EVENT_TYPE,
-            minor_version: E::MINOR_VERSION,
-            default_key_field: E::DEFAULT_KEY_FIELD,
-            description,
-            rust_type,
-            bus: Some(ops),
-            schema: OnceLock::new(),
-        }
-    }
-
-    /// The entry of an in-process-only event type. Used by `#[derive(OpenEdxEvent)]`.
-    #[doc(hidden)]
-    pub const fn in_process<E: OpenEdxEvent>(
-        description: &'static str,
-        rust_type: &'static str,
-    ) -> Self {
-        EventDescriptor {
-            event_type: E::EVENT_TYPE,
-            minor_version: E::MINOR_VERSION,
-            default_key_field: E::DEFAULT_KEY_FIELD,
-            description,
-            rust_type,
-            bus: None,
-            schema: OnceLock::new(),
-        }
-    }
-
     #[doc(hidden)]
     pub fn schema_cell(&self) -> &OnceLock<EventSchema> {
         &self.schema

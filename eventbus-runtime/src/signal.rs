@@ -2,7 +2,6 @@
 //! openedx-events' `OpenEdxPublicSignal` (a Django signal) does.
 
 use crate::metadata::EventsMetadata;
-use crate::registry::{AnyEvent, AnyReceiver};
 use crate::sync::{LockUnpoisoned, RwLockUnpoisoned};
 use chrono::{DateTime, Utc};
 use std::collections::BTreeSet;
@@ -120,23 +119,6 @@ impl Receiver {
 /// it.
 fn wrong_envelope(expected: &str) -> ReceiverError {
     format!("internal error: a receiver of {expected} got another event type").into()
-}
-
-/// What a type-erased receiver gets from an envelope: the event, its metadata and whether it came
-/// from the bus; `None` for an envelope of another type.
-pub(crate) type Opened = Option<(Arc<dyn AnyEvent>, EventsMetadata, bool)>;
-
-/// Reads an envelope for a type-erased receiver (one small function per event type).
-pub(crate) type Opener = fn(&(dyn std::any::Any + Send + Sync)) -> Opened;
-
-/// The handler of a type-erased receiver of `event_type` (not generic).
-fn erased_handler(event_type: &'static str, open: Opener, receiver: AnyReceiver) -> Handler {
-    Handler::Async(Box::new(move |envelope: AnyEnvelope| {
-        match open(&*envelope) {
-            Some((event, metadata, from_bus)) => receiver(event, metadata, from_bus),
-            None => Box::pin(std::future::ready(Err(wrong_envelope(event_type)))),
-        }
-    }))
 }
 
 /// The receivers of one event type.
@@ -377,18 +359,18 @@ impl<E: Send + Sync + 'static> Signal<E> {
         self.core().add(Receiver::typed(name.into(), receiver))
     }
 
-    /// Connect a type-erased receiver, given the events `open` reads from the envelopes (the
-    /// registry's receivers: all of the handler but `open` is compiled once for every type).
-    pub(crate) fn connect_erased(
+    /// Connect a receiver of this signal's envelopes, type-erased (the registry's receivers of
+    /// events known only by their type string).
+    pub(crate) fn connect_envelope(
         &self,
         name: String,
-        open: Opener,
-        receiver: AnyReceiver,
+        handler: impl Fn(AnyEnvelope) -> BoxFuture<'static, Result<(), ReceiverError>>
+            + Send
+            + Sync
+            + 'static,
     ) -> ReceiverId {
-        self.core().add(Receiver::new(
-            name,
-            erased_handler(self.event_type, open, receiver),
-        ))
+        self.core()
+            .add(Receiver::new(name, Handler::Async(Box::new(handler))))
     }
 
     /// Disconnect a receiver; `false` if it was not connected.

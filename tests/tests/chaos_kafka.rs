@@ -15,7 +15,7 @@
 //! The scenarios run one at a time (`exclusive`). The seed of each run's chaos is printed;
 //! `CHAOS_SEED=<seed>` replays it.
 
-#[path = "kafka_support.rs"]
+#[path = "support/kafka.rs"]
 mod kafka_support;
 
 use eventbus_runtime::backend::EventProducer;

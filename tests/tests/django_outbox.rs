@@ -22,7 +22,7 @@
 //! (`eval "$(scripts/services.sh up)"`) and the reference venv (`EVENTBUS_PYTHON`, made by
 //! `scripts/python-venv.sh` with the package installed). `-- --nocapture` shows the counts.
 
-#[path = "kafka_support.rs"]
+#[path = "support/kafka.rs"]
 mod kafka_support;
 #[path = "support/mod.rs"]
 mod support;

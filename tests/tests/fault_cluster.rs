@@ -28,7 +28,7 @@
 //! PID. `cargo test -p eventbus-tests --test fault_cluster` prints the counts and the time of
 //! each scenario.
 
-#[path = "kafka_support.rs"]
+#[path = "support/kafka.rs"]
 mod kafka_support;
 
 use eventbus_runtime::backend::EventProducer;

@@ -27,7 +27,7 @@
 //! 2 start a broker of their own (`scripts/fault-node.sh`). `cargo test -p eventbus-tests --test
 //! fault_kafka -- --nocapture` shows the counts.
 
-#[path = "kafka_support.rs"]
+#[path = "support/kafka.rs"]
 mod kafka_support;
 
 use eventbus_runtime::backend::EventProducer;

@@ -19,7 +19,7 @@
 //! 1 and 2 start a broker of their own. `cargo test -p eventbus-tests --test fault_outbox --
 //! --nocapture` shows the counts.
 
-#[path = "kafka_support.rs"]
+#[path = "support/kafka.rs"]
 mod kafka_support;
 
 use eventbus_runtime::backend::EventProducer;

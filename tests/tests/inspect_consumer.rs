@@ -3,6 +3,7 @@
 //! origin) and its `Ok` commits them; its error fails the message as a failing receiver does;
 //! without it the message fails with `UnknownEventType`.
 
+#[path = "support/kafka.rs"]
 mod kafka_support;
 
 use eventbus_runtime::avro::{write_long, write_string};
@@ -11,8 +12,8 @@ use eventbus_runtime::consume::{
 };
 use eventbus_runtime::kafka::framing::frame;
 use eventbus_runtime::kafka::headers::metadata_headers;
+use eventbus_runtime::kafka::schema_registry::SchemaRegistryClient;
 use eventbus_runtime::kafka::{ConsumerError, KafkaConsumer};
-use eventbus_runtime::schema_registry::SchemaRegistryClient;
 use eventbus_runtime::settings::OnError;
 use eventbus_runtime::EventsMetadata;
 use kafka_support::{builder, committed_offset, create_topics, produce_raw, raw_producer, unique};

@@ -5,7 +5,7 @@
 //! Needs `EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS` and `EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL`
 //! (`eval "$(scripts/services.sh up)"`); fails without them.
 
-#[path = "kafka_support.rs"]
+#[path = "support/kafka.rs"]
 mod kafka_support;
 
 use chrono::{DateTime, Utc};
@@ -54,7 +54,7 @@ fn assert_registry_refused(
     result: Result<eventbus_runtime::backend::Delivery, ProduceError>,
     event_type: &str,
 ) {
-    use eventbus_runtime::schema_registry::RegistryError;
+    use eventbus_runtime::kafka::schema_registry::RegistryError;
     match result {
         Err(ProduceError::Transport { source, .. }) => match source.downcast_ref::<KafkaError>() {
             Some(KafkaError::Registry(RegistryError::Api { status, .. })) => {
@@ -886,7 +886,7 @@ async fn delivery_failures_are_returned_to_the_caller() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_registry_outage_is_retried_not_dead_lettered() {
-    use eventbus_runtime::schema_registry::SchemaRegistryClient;
+    use eventbus_runtime::kafka::schema_registry::SchemaRegistryClient;
     let settings = builder(&unique("outage"))
         .common(|c| c.consecutive_errors_limit = Some(3))
         .build()

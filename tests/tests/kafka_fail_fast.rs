@@ -4,7 +4,7 @@
 //! Needs `EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS` and `EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL`
 //! (`eval "$(scripts/services.sh up)"`): the real broker runs with topic auto-creation off.
 
-#[path = "kafka_support.rs"]
+#[path = "support/kafka.rs"]
 mod kafka_support;
 
 use eventbus_runtime::avro::Example;

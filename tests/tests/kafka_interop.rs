@@ -10,7 +10,7 @@
 //! Needs the services (`eval "$(scripts/services.sh up)"`) and the reference Python venv
 //! (`EVENTBUS_PYTHON`, else the one `scripts/python-venv.sh` creates).
 
-#[path = "kafka_support.rs"]
+#[path = "support/kafka.rs"]
 mod kafka_support;
 #[path = "support/mod.rs"]
 mod support;
@@ -20,10 +20,10 @@ use eventbus_runtime::avro::schema::python_json;
 use eventbus_runtime::avro::Example;
 use eventbus_runtime::kafka::framing::unframe;
 use eventbus_runtime::kafka::producer::{key_subject, value_subject};
+use eventbus_runtime::kafka::schema_registry::SchemaRegistryClient;
 use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer};
 use eventbus_runtime::key::key_schema;
 use eventbus_runtime::registry::{self, EventDescriptor};
-use eventbus_runtime::schema_registry::SchemaRegistryClient;
 use eventbus_runtime::settings::KafkaSettings;
 use eventbus_runtime::EventsMetadata;
 use kafka_support::*;

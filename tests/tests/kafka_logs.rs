@@ -11,7 +11,7 @@
 
 #[path = "support/captured.rs"]
 mod captured;
-#[path = "kafka_support.rs"]
+#[path = "support/kafka.rs"]
 mod kafka_support;
 
 use captured::{capture_logs, Captured};

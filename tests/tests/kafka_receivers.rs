@@ -5,7 +5,7 @@
 //! Needs `EVENT_BUS_KAFKA_BOOTSTRAP_SERVERS` and `EVENT_BUS_KAFKA_SCHEMA_REGISTRY_URL`
 //! (`eval "$(scripts/services.sh up)"`); fails without them.
 
-#[path = "kafka_support.rs"]
+#[path = "support/kafka.rs"]
 mod kafka_support;
 #[path = "support/scrape.rs"]
 mod scrape;

@@ -20,7 +20,7 @@
 
 #[path = "support/captured.rs"]
 mod captured;
-#[path = "kafka_support.rs"]
+#[path = "support/kafka.rs"]
 mod kafka_support;
 #[path = "support/secured.rs"]
 mod secured;

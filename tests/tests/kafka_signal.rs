@@ -4,7 +4,7 @@
 //!
 //! Needs the services (`eval "$(scripts/services.sh up)"`).
 
-#[path = "kafka_support.rs"]
+#[path = "support/kafka.rs"]
 mod kafka_support;
 
 use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer};

@@ -5,13 +5,15 @@
 //! Signals are process-wide and tests run in parallel: the tests that send catalog events hold
 //! [`CATALOG_SIGNALS`]; the others use event types of their own.
 
-use eventbus_runtime::backend::{Delivery, EventProducer, MemoryProducer, ProduceError};
+use eventbus_runtime::backend::{
+    Delivery, EventProducer, MemoryProducer, ProduceError, ProduceFailures,
+};
 use eventbus_runtime::key::KeyValue;
 use eventbus_runtime::prelude::*;
 use eventbus_runtime::producer_config::{
     load_raw, merge_producer_configs, ConfigSource, ConfiguredProducer, Format, Problem,
-    ProblemKind, ProduceFailures, ProducerConfig, ProducerConfigError, ProductionMode, TopicConfig,
-    ENV_VAR, RECEIVER_NAME,
+    ProblemKind, ProducerConfig, ProducerConfigError, ProductionMode, TopicConfig, ENV_VAR,
+    RECEIVER_NAME,
 };
 use eventbus_runtime::registry::AnyEvent;
 use eventbus_runtime::signal::BoxFuture;

@@ -13,14 +13,14 @@
 
 #[path = "support/captured.rs"]
 mod captured;
-#[path = "kafka_support.rs"]
+#[path = "support/kafka.rs"]
 mod kafka_support;
 #[path = "support/secured.rs"]
 mod secured;
 
 use captured::{capture_logs, Captured};
+use eventbus_runtime::kafka::schema_registry::{RegistryError, SchemaRegistryClient};
 use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer};
-use eventbus_runtime::schema_registry::{RegistryError, SchemaRegistryClient};
 use eventbus_runtime::settings::{names, Credentials, KafkaSettings, RegistryTls, Secret};
 use kafka_support::*;
 use secured::{env, pki as tls_file};

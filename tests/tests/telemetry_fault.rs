@@ -4,7 +4,7 @@
 //!
 //! Needs the services (the shared registry) and the Kafka jars of `scripts/services.sh`.
 
-#[path = "kafka_support.rs"]
+#[path = "support/kafka.rs"]
 mod kafka_support;
 #[path = "support/scrape.rs"]
 mod scrape;

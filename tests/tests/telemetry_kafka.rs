@@ -8,7 +8,7 @@
 
 #[path = "support/gate.rs"]
 mod gate;
-#[path = "kafka_support.rs"]
+#[path = "support/kafka.rs"]
 mod kafka_support;
 #[path = "support/scrape.rs"]
 mod scrape;

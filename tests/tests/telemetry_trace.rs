@@ -7,7 +7,7 @@
 //!
 //! Needs the services (`eval "$(scripts/services.sh up)"`).
 
-#[path = "kafka_support.rs"]
+#[path = "support/kafka.rs"]
 mod kafka_support;
 #[path = "support/spans.rs"]
 mod spans;

@@ -10,7 +10,6 @@ use crate::cli::{Backend, ConsumeArgs};
 use crate::stdout::{noteln, outln};
 use base64::prelude::{Engine, BASE64_STANDARD};
 use chrono::{DateTime, Utc};
-use eventbus_runtime::avro::parse_isoformat;
 use eventbus_runtime::consume::{
     cancel_on_signal, CancellationToken, ConsumeSummary, MessageOrigin, StopConsuming,
     UnknownEvent, UnknownHandler,
@@ -20,6 +19,7 @@ use eventbus_runtime::redis::{RedisConsumer, StartFrom};
 use eventbus_runtime::registry::AnyReceiver;
 use eventbus_runtime::signal::ReceiverError;
 use eventbus_runtime::telemetry::TelemetryServer;
+use eventbus_runtime::time::parse_isoformat;
 use serde_json::{json, Value};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -4,7 +4,7 @@
 //! and the data read again, until it reads or nothing more can be repaired.
 
 use eventbus_runtime::avro::Example;
-use eventbus_runtime::error::{DataErrorKind, PathSegment};
+use eventbus_runtime::data_error::{DataErrorKind, PathSegment};
 use eventbus_runtime::registry::{AnyEvent, EventDataError, EventDescriptor};
 use eventbus_runtime::suggest::closest;
 use serde_json::Value;

@@ -11,6 +11,7 @@ use crate::cli::DemoArgs;
 use crate::stdout::{noteln, outln};
 use eventbus_runtime::avro::Example;
 use eventbus_runtime::backend::EventProducer;
+use eventbus_runtime::kafka::schema_registry::SchemaRegistryClient;
 use eventbus_runtime::kafka::{
     CancellationToken, ConsumeSummary, EmbeddedKafka, KafkaAdmin, KafkaConsumer, KafkaProducer,
     TopicSpec,
@@ -18,7 +19,6 @@ use eventbus_runtime::kafka::{
 use eventbus_runtime::outbox::{EventTransaction, Outbox, Relay, RelayOptions, RelaySummary};
 use eventbus_runtime::producer_config::{ConfigSource, ConfiguredProducer, Format, ProducerConfig};
 use eventbus_runtime::registry::{AnyReceiver, EventDescriptor};
-use eventbus_runtime::schema_registry::SchemaRegistryClient;
 use eventbus_runtime::settings::{names, KafkaSettings};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::process::ExitCode;

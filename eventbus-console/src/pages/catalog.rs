@@ -3,15 +3,15 @@
 //! the registry's latest version of its subject on each topic is compatible with this build's.
 
 use super::{render, PageResult};
-use crate::error::PageError;
+use crate::data_error::PageError;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};
 use eventbus_runtime::avro::{check_compatibility, Example};
 use eventbus_runtime::kafka::producer::value_subject;
+use eventbus_runtime::kafka::schema_registry::SchemaRegistryClient;
 use eventbus_runtime::kafka::KafkaAdmin;
 use eventbus_runtime::registry::{self, EventDescriptor};
-use eventbus_runtime::schema_registry::SchemaRegistryClient;
 use std::sync::Arc;
 
 /// One row of the catalog.

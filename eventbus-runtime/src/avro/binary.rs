@@ -1,6 +1,6 @@
 //! The Avro binary primitives: zig-zag varints, lengths, blocks.
 
-use crate::error::{DataError, DataErrorKind};
+use crate::data_error::{DataError, DataErrorKind};
 
 /// Append an Avro `long` (zig-zag, variable length).
 pub fn write_long(out: &mut Vec<u8>, value: i64) {

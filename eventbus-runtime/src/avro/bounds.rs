@@ -10,7 +10,7 @@
 //! apache-avro then reads is known to be well formed.
 
 use super::Reader;
-use crate::error::{DataError, DataErrorKind};
+use crate::data_error::{DataError, DataErrorKind};
 use apache_avro::schema::{InnerDecimalSchema, Name, NamesRef, ResolvedSchema, Schema, UuidSchema};
 
 /// The deepest nesting of records, arrays, maps and unions accepted in a writer's data (the

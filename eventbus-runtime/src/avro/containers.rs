@@ -1,8 +1,8 @@
 //! `EventData` for `Option`, `Vec` and string-keyed maps.
 
 use super::{write_long, write_string, EventData, Example, Reader, SchemaNames};
-use crate::error::{DataError, DataErrorKind};
-use crate::key::{KeyPathError, KeyValue};
+use crate::avro::key_value::{KeyPathError, KeyValue};
+use crate::data_error::{DataError, DataErrorKind};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hash};

@@ -5,8 +5,8 @@
 //! one unmet `EventData` bound, reported once at the type, not once per generated method.
 
 use super::{EventData, Example, Reader, SchemaNames};
-use crate::error::DataError;
-use crate::key::{KeyPathError, KeyValue};
+use crate::avro::key_value::{KeyPathError, KeyValue};
+use crate::data_error::DataError;
 use serde_json::{Map, Value};
 
 /// The [`EventData`] operations of a field of type `T`, as plain function pointers.
@@ -75,7 +75,9 @@ fn json_field<T: EventData>(object: &Map<String, Value>, name: &str) -> Result<T
     let found = match object.get(name) {
         Some(value) => T::from_json(value),
         None if T::NULLABLE => T::from_json(&Value::Null),
-        None => Err(DataError::new(crate::error::DataErrorKind::MissingField)),
+        None => Err(DataError::new(
+            crate::data_error::DataErrorKind::MissingField,
+        )),
     };
     match found {
         Ok(value) => Ok(value),

@@ -1,7 +1,7 @@
 //! Avro data of any schema as JSON, for events this program has no type for (an inspection
 //! consumer prints them decoded with their writer schema).
 
-use crate::error::{DataError, DataErrorKind};
+use crate::data_error::{DataError, DataErrorKind};
 use apache_avro::types::Value as Avro;
 use apache_avro::Schema;
 use serde_json::{Map, Value};
@@ -89,7 +89,7 @@ mod tests {
 
     #[test]
     fn keys_read_directly_as_the_generic_reader_would() {
-        use crate::key::KeyValue;
+        use crate::avro::key_value::KeyValue;
         let string = KeyValue::String("block-v1:x".into()).encode();
         assert_eq!(
             avro_to_json(&Schema::String, &string).unwrap(),

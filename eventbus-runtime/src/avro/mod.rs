@@ -9,23 +9,21 @@ mod binary;
 mod bounds;
 mod compat;
 mod containers;
-mod date_time;
 pub(crate) mod field;
 mod generic;
+pub(crate) mod key_value;
 mod primitives;
 mod resolve;
 pub mod schema;
 
 pub use binary::{write_bytes, write_long, write_string, Reader};
 pub use compat::{check_compatibility, Incompatibility};
-pub use date_time::EventDateTime;
 pub use generic::avro_to_json;
-pub use primitives::{parse_isoformat, python_isoformat};
 pub use resolve::resolve_to_reader;
 pub use schema::{EventSchema, SchemaNames};
 
-use crate::error::{DataError, DataErrorKind};
-use crate::key::{KeyPathError, KeyValue};
+use crate::avro::key_value::{KeyPathError, KeyValue};
+use crate::data_error::{DataError, DataErrorKind};
 use serde_json::Value;
 
 /// Which example value [`EventData::example`] builds.

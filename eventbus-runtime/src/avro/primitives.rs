@@ -1,9 +1,9 @@
 //! `EventData` for the scalar types: numbers, booleans, strings, bytes, dates and UUIDs.
 
-use super::EventDateTime;
 use super::{write_bytes, write_long, write_string, EventData, Example, Reader, SchemaNames};
-use crate::error::{DataError, DataErrorKind};
-use crate::key::{KeyPathError, KeyValue};
+use crate::avro::key_value::{KeyPathError, KeyValue};
+use crate::data_error::{DataError, DataErrorKind};
+use crate::time::EventDateTime;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 use uuid::Uuid;
@@ -186,19 +186,6 @@ impl EventData for u8 {
             })
             .collect()
     }
-}
-
-/// Format a UTC date-time as Python's `datetime.isoformat()` does:
-/// `2024-01-02T03:04:05.678901+00:00`, no fraction when the microseconds are 0. Nanoseconds
-/// beyond the microsecond are dropped, as Python cannot hold them.
-pub fn python_isoformat(time: &DateTime<Utc>) -> String {
-    EventDateTime::from(*time).isoformat()
-}
-
-/// Parse a date-time as [`EventDateTime::parse`] does and take its instant: a value with an
-/// offset is converted to UTC, a naive one is taken as UTC.
-pub fn parse_isoformat(s: &str) -> Result<DateTime<Utc>, DataError> {
-    EventDateTime::parse(s).map(|t| t.to_utc())
 }
 
 /// Date-times as they travel in Python: a string written by `isoformat()`, read by

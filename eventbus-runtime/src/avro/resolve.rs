@@ -1,6 +1,6 @@
 //! Schema resolution: data written with another version of an event's schema.
 
-use crate::error::{DataError, DataErrorKind};
+use crate::data_error::{DataError, DataErrorKind};
 use apache_avro::reader::datum::GenericDatumReader;
 use apache_avro::types::Value;
 use apache_avro::writer::datum::GenericDatumWriter;

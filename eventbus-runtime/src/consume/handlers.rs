@@ -8,8 +8,8 @@
 //! is then processed with no receiver, as a signal without receivers is.
 
 use crate::avro::EventData;
+use crate::event::BusEvent;
 use crate::event::OpenEdxEvent;
-use crate::registry::BusEvent;
 use crate::signal::{
     run_receivers, AnyEnvelope, Envelope, Receiver, ReceiverError, ReceiverId, SendError,
     SendReport,

@@ -5,7 +5,7 @@
 //! [`MessageError::UnknownEventType`] (dead-lettered or stopping the consumer).
 
 use super::{MessageError, StopConsuming};
-use crate::error::DataError;
+use crate::data_error::DataError;
 use crate::metadata::EventsMetadata;
 use crate::signal::{BoxFuture, ReceiverError};
 use serde_json::Value;

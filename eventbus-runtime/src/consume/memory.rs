@@ -44,11 +44,10 @@ use super::{
     Position, RetryPolicy,
 };
 use crate::avro::EventData;
-use crate::backend::{
-    full_topic, Delivery, EventProducer, MemoryProducer, ProduceError, ProducedEvent,
-};
+use crate::backend::{Delivery, EventProducer, MemoryProducer, ProduceError, ProducedEvent};
 use crate::event::OpenEdxEvent;
 use crate::metadata::EventsMetadata;
+use crate::settings::full_topic;
 use crate::sync::LockUnpoisoned;
 use crate::telemetry::metrics::System;
 use crate::telemetry::ConsumerMetrics;

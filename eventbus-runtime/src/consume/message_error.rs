@@ -1,11 +1,7 @@
 //! Why one message could not be processed, whatever the transport.
 
-#[cfg(feature = "kafka")]
-use crate::kafka::framing::FramingError;
 use crate::metadata_fields::HeaderError;
 use crate::registry::{EventDataError, NotSerializable};
-#[cfg(feature = "kafka")]
-use crate::schema_registry::RegistryError;
 
 /// Why one message could not be processed.
 #[derive(Debug, thiserror::Error)]
@@ -26,19 +22,17 @@ pub enum MessageError {
     /// The message has no value.
     #[error("message has no value")]
     NoValue,
-    /// The value is not in the registry framing.
-    #[cfg(feature = "kafka")]
-    #[error("{0}")]
-    Framing(#[from] FramingError),
-    /// The registry does not know the value's schema id, or holds no usable schema under it.
-    #[cfg(feature = "kafka")]
-    #[error("schema {id}: {source}")]
-    Schema {
-        /// The schema id.
-        id: u32,
-        /// The registry's answer.
+    /// The transport cannot give the event's data: Kafka's value is not in the schema
+    /// registry's framing (`kind` `wrong-magic-byte`, `too-short`), or the registry does not
+    /// know its schema id (`unknown-schema-id`) or holds no usable schema under it
+    /// (`invalid-schema`). `error` is the transport's own error (`downcast_ref` it).
+    #[error("{error}")]
+    Transport {
+        /// The short, stable code of the error ([`MessageError::kind`]).
+        kind: &'static str,
+        /// The transport's error.
         #[source]
-        source: RegistryError,
+        error: Box<dyn std::error::Error + Send + Sync>,
     },
     /// The value cannot be decoded as the event.
     #[error("{0}")]
@@ -126,14 +120,7 @@ impl MessageError {
             MessageError::UnknownEventType { .. } => "unknown-event-type",
             MessageError::NotSerializable(_) => "not-serializable",
             MessageError::NoValue => "no-value",
-            #[cfg(feature = "kafka")]
-            MessageError::Framing(FramingError::WrongMagicByte { .. }) => "wrong-magic-byte",
-            #[cfg(feature = "kafka")]
-            MessageError::Framing(FramingError::TooShort { .. }) => "too-short",
-            #[cfg(feature = "kafka")]
-            MessageError::Schema { source, .. } if source.is_not_found() => "unknown-schema-id",
-            #[cfg(feature = "kafka")]
-            MessageError::Schema { .. } => "invalid-schema",
+            MessageError::Transport { kind, .. } => kind,
             MessageError::Decode(_) => "decode",
             MessageError::Receivers { .. } => "receiver-error",
             MessageError::UnknownHandler { .. } => "unknown-handler-error",
@@ -148,17 +135,6 @@ mod tests {
 
     #[test]
     fn error_kinds_are_stable() {
-        #[cfg(feature = "kafka")]
-        {
-            assert_eq!(
-                MessageError::from(FramingError::WrongMagicByte { found: 1 }).kind(),
-                "wrong-magic-byte"
-            );
-            assert_eq!(
-                MessageError::from(FramingError::TooShort { len: 1 }).kind(),
-                "too-short"
-            );
-        }
         assert_eq!(
             MessageError::from(HeaderError::MissingId { name: "ce_id" }).kind(),
             "missing-header"

@@ -2,8 +2,8 @@
 //! replication you choose, or the replication the cluster can hold: see
 //! [`KafkaAdmin::default_replication`]), list and describe them, and delete them.
 
+use super::client_logs::TracingContext;
 use super::config::admin_config;
-use super::context::TracingContext;
 use super::error::KafkaError;
 use crate::settings::KafkaSettings;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, ResourceSpecifier, TopicReplication};

@@ -6,9 +6,9 @@
 
 use super::error::KafkaError;
 use super::raw_producer::{RawMessage, RawProducer};
-use crate::avro::python_isoformat;
 use crate::backend::Delivery;
 use crate::settings::KafkaSettings;
+use crate::time::python_isoformat;
 use std::time::Duration;
 
 /// Header: the error text.

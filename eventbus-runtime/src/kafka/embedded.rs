@@ -9,7 +9,7 @@
 //! project's tests run against a real Kafka broker and schema registry too.
 
 use super::error::KafkaError;
-use crate::schema_registry::{MemoryRegistry, SchemaRegistryClient};
+use crate::kafka::schema_registry::{MemoryRegistry, SchemaRegistryClient};
 use crate::settings::{KafkaSettings, KafkaSettingsBuilder, MEMORY_SCHEME};
 use rdkafka::mocking::MockCluster;
 use rdkafka::producer::DefaultProducerContext;

@@ -1,7 +1,7 @@
 //! Errors of the Kafka clients.
 
+use crate::kafka::schema_registry::RegistryError;
 use crate::key::KeyPathError;
-use crate::schema_registry::RegistryError;
 use crate::settings::SettingsError;
 use std::time::Duration;
 
@@ -167,6 +167,32 @@ pub enum KafkaError {
     /// Another Kafka client error.
     #[error("Kafka: {0}")]
     Kafka(#[from] rdkafka::error::KafkaError),
+}
+
+/// The registry does not know a message's schema id, or holds no usable schema under it (a
+/// [`crate::consume::MessageError::Transport`] of kind `unknown-schema-id` or `invalid-schema`).
+#[derive(Debug, thiserror::Error)]
+#[error("schema {id}: {source}")]
+pub struct SchemaLookupError {
+    /// The schema id of the message's value.
+    pub id: u32,
+    /// The registry's answer.
+    #[source]
+    pub source: RegistryError,
+}
+
+impl From<SchemaLookupError> for crate::consume::MessageError {
+    fn from(error: SchemaLookupError) -> Self {
+        let kind = if error.source.is_not_found() {
+            "unknown-schema-id"
+        } else {
+            "invalid-schema"
+        };
+        crate::consume::MessageError::Transport {
+            kind,
+            error: Box::new(error),
+        }
+    }
 }
 
 impl From<KafkaError> for crate::consume::ConsumerError {

@@ -26,6 +26,19 @@ pub enum FramingError {
     },
 }
 
+impl From<FramingError> for crate::consume::MessageError {
+    fn from(error: FramingError) -> Self {
+        let kind = match error {
+            FramingError::WrongMagicByte { .. } => "wrong-magic-byte",
+            FramingError::TooShort { .. } => "too-short",
+        };
+        crate::consume::MessageError::Transport {
+            kind,
+            error: Box::new(error),
+        }
+    }
+}
+
 /// Frame `avro` as written with the schema `schema_id`.
 pub fn frame(schema_id: u32, avro: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(HEADER_LEN + avro.len());
@@ -88,6 +101,17 @@ fn avro_string(avro: &[u8]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn framing_errors_have_stable_kinds() {
+        use crate::consume::MessageError;
+        let kind = |e: FramingError| MessageError::from(e).kind();
+        assert_eq!(
+            kind(FramingError::WrongMagicByte { found: 1 }),
+            "wrong-magic-byte"
+        );
+        assert_eq!(kind(FramingError::TooShort { len: 1 }), "too-short");
+    }
 
     #[test]
     fn frames_round_trip() {

@@ -3,8 +3,8 @@
 //! end. Read with a client that never joins a group (no `subscribe`), bounded by a timeout.
 
 use super::admin::TopicInfo;
+use super::client_logs::TracingContext;
 use super::config::reader_config;
-use super::context::TracingContext;
 use super::error::KafkaError;
 use crate::settings::KafkaSettings;
 use rdkafka::consumer::{BaseConsumer, Consumer};

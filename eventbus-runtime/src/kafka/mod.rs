@@ -11,13 +11,13 @@
 //! - [`framing`], [`headers`]: the wire format of keys, values and headers.
 //!
 //! Configure them with [`crate::settings::KafkaSettings`]; the schema registry client is
-//! [`crate::schema_registry::SchemaRegistryClient`].
+//! [`crate::kafka::schema_registry::SchemaRegistryClient`].
 
 pub mod admin;
 pub mod build_info;
+mod client_logs;
 pub mod config;
 pub mod consumer;
-pub mod context;
 pub mod dead_letter;
 pub mod embedded;
 pub mod error;
@@ -29,15 +29,16 @@ pub mod raw_producer;
 pub mod reader;
 pub mod redrive;
 pub mod replay;
+pub mod schema_registry;
 mod telemetry;
 
 pub use admin::{Creation, KafkaAdmin, PartitionInfo, TopicInfo, TopicSpec};
 pub use build_info::LibrdkafkaBuild;
+pub use client_logs::{ConnectionLog, TracingContext};
 pub use consumer::{
     cancel_on_signal, CancellationToken, ConsumeSummary, ConsumerError, Handlers, KafkaConsumer,
     MessageError, OnEvent,
 };
-pub use context::{ConnectionLog, TracingContext};
 pub use dead_letter::{DeadLetter, DeadLetterProducer};
 pub use embedded::EmbeddedKafka;
 pub use error::KafkaError;

@@ -23,16 +23,17 @@
 //! [`KafkaError::TimedOut`]. Each step (metadata, room in librdkafka's queue, acknowledgement)
 //! takes at most the produce timeout.
 
+use super::client_logs::{ConnectionLog, TracingContext};
 use super::config::producer_config;
-use super::context::{ConnectionLog, TracingContext};
 use super::error::KafkaError;
 use super::framing::frame;
 use super::headers::owned_headers;
-use crate::backend::{full_topic, Delivery, EventProducer, ProduceError};
+use crate::backend::{Delivery, EventProducer, ProduceError};
+use crate::kafka::schema_registry::SchemaRegistryClient;
 use crate::key::{key_record_name, key_schema, KeyValue};
 use crate::metadata::EventsMetadata;
 use crate::registry::AnyEvent;
-use crate::schema_registry::SchemaRegistryClient;
+use crate::settings::full_topic;
 use crate::settings::KafkaSettings;
 use crate::signal::BoxFuture;
 use crate::sync::LockUnpoisoned;

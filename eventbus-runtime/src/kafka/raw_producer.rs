@@ -2,8 +2,8 @@
 //! brokers' acknowledgement of each (`acks=all`, idempotence: [`super::config::producer_config`]):
 //! what the dead-letter topic and redriving dead letters back to their source topic need.
 
+use super::client_logs::{ConnectionLog, TracingContext};
 use super::config::producer_config;
-use super::context::{ConnectionLog, TracingContext};
 use super::error::KafkaError;
 use crate::backend::Delivery;
 use crate::settings::KafkaSettings;

@@ -4,8 +4,8 @@
 //! operators' tools: listing dead letters, redriving them.
 
 use super::admin::TopicInfo;
+use super::client_logs::TracingContext;
 use super::config::reader_config;
-use super::context::TracingContext;
 use super::error::KafkaError;
 use super::headers::header_pairs;
 use crate::settings::KafkaSettings;

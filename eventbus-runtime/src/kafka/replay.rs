@@ -35,7 +35,7 @@ impl Replay {
 
     /// The time, as Python's `isoformat`.
     pub fn time(&self) -> String {
-        crate::avro::python_isoformat(&self.time)
+        crate::time::python_isoformat(&self.time)
     }
 
     /// Take the error of a failed lookup.

@@ -143,13 +143,13 @@ pub(crate) fn connected_check(client: &str, servers: &str) -> HealthCheck {
 }
 
 /// Update `check` from librdkafka's error callback: every broker down means not connected; a
-/// connection, TLS or authentication failure is why (see [`super::context::connection_failure`]).
+/// connection, TLS or authentication failure is why (see [`super::client_logs::connection_failure`]).
 pub(crate) fn on_error(check: &HealthCheck, error: &rdkafka::error::KafkaError, reason: &str) {
     if error.rdkafka_error_code() == Some(rdkafka::types::RDKafkaErrorCode::AllBrokersDown) {
         check.set("connected", false);
     }
-    if super::context::connection_failure(error).is_some() {
-        check.set_reason(Some(super::context::normalize(reason).to_owned()));
+    if super::client_logs::connection_failure(error).is_some() {
+        check.set_reason(Some(super::client_logs::normalize(reason).to_owned()));
     }
 }
 

@@ -1,6 +1,6 @@
 //! What can go wrong with the outbox.
 
-use crate::producer_config::ProduceFailures;
+use crate::backend::ProduceFailures;
 
 /// An outbox operation failed.
 #[derive(Debug, thiserror::Error)]

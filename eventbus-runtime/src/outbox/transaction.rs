@@ -2,9 +2,9 @@
 
 use super::{CommitError, OutboxDatabase, OutboxError, OutboxRow};
 use crate::backend::EventProducer;
+use crate::backend::{produce_to, Destination, ProduceFailures};
 use crate::event::OpenEdxEvent;
 use crate::metadata::EventsMetadata;
-use crate::producer_config::{produce_to, ProduceFailures, TopicConfig};
 use crate::registry::AnyEvent;
 use crate::signal::{SendError, SendReport};
 use crate::sync::LockUnpoisoned;
@@ -26,7 +26,7 @@ pub(crate) struct Scope {
 /// An `on-commit` event, produced after the commit.
 struct Deferred {
     producer: Arc<dyn EventProducer>,
-    topics: Vec<TopicConfig>,
+    topics: Vec<Destination>,
     event: Arc<dyn AnyEvent>,
     metadata: EventsMetadata,
 }
@@ -41,7 +41,7 @@ impl Scope {
     pub(crate) fn defer(
         &self,
         producer: Arc<dyn EventProducer>,
-        topics: Vec<TopicConfig>,
+        topics: Vec<Destination>,
         event: Arc<dyn AnyEvent>,
         metadata: EventsMetadata,
     ) {

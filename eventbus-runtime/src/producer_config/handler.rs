@@ -5,7 +5,7 @@ use super::error::{Problem, ProblemKind, ProducerConfigError};
 #[cfg(feature = "outbox")]
 use super::model::ProductionMode;
 use super::model::{ProducerConfig, TopicConfig};
-use crate::backend::{Delivery, EventProducer, ProduceError};
+use crate::backend::{produce_to, Destination, EventProducer};
 use crate::metadata::EventsMetadata;
 use crate::registry::{AnyEvent, AnyReceiver, EventDescriptor};
 use crate::signal::{BoxFuture, ReceiverError, ReceiverId, PRODUCING_NOTHING};
@@ -256,7 +256,7 @@ fn receiver(
                 if now.is_empty() {
                     return Ok(());
                 }
-                produce_to(&*producer, &now, event, metadata)
+                produce_to(&*producer, &destinations(&now), event, metadata)
                     .await
                     .map_err(|e| Box::new(e) as ReceiverError)
             }) as BoxFuture<'static, Result<(), ReceiverError>>
@@ -307,7 +307,12 @@ async fn by_mode(
         }
     }
     if let (Some(scope), false) = (&scope, deferred.is_empty()) {
-        scope.defer(producer, deferred, event.clone(), metadata.clone());
+        scope.defer(
+            producer,
+            destinations(&deferred),
+            event.clone(),
+            metadata.clone(),
+        );
     }
     Ok(now)
 }
@@ -325,99 +330,7 @@ async fn by_mode(
     Ok(topics.to_vec())
 }
 
-/// Produce an event to `topics` at once; every failure is logged and returned.
-pub(crate) async fn produce_to(
-    producer: &dyn EventProducer,
-    topics: &[TopicConfig],
-    event: Arc<dyn AnyEvent>,
-    metadata: EventsMetadata,
-) -> Result<(), ProduceFailures> {
-    let event_type = event.descriptor().event_type;
-    let sends = topics
-        .iter()
-        .map(|t| producer.send(&t.topic, &t.event_key_field, event.clone(), &metadata));
-    let results = futures_util::future::join_all(sends).await;
-    let mut failures = Vec::new();
-    for (topic, result) in topics.iter().zip(results) {
-        match result {
-            Ok(Delivery {
-                topic: full_topic,
-                partition,
-                offset,
-                entry_id,
-            }) => tracing::debug!(
-                event_type,
-                event_id = %metadata.id,
-                topic = %full_topic,
-                partition,
-                offset,
-                entry_id,
-                "event produced"
-            ),
-            Err(error) => {
-                tracing::error!(
-                    event_type,
-                    event_id = %metadata.id,
-                    topic = %topic.topic,
-                    event_key_field = %topic.event_key_field,
-                    %error,
-                    "could not produce event"
-                );
-                failures.push(TopicFailure {
-                    topic: topic.topic.clone(),
-                    error,
-                });
-            }
-        }
-    }
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(ProduceFailures {
-            event_type,
-            event_id: metadata.id,
-            topics: topics.len(),
-            failures,
-        })
-    }
-}
-
-/// An event could not be produced to some of its topics (returned by the producing receiver).
-#[derive(Debug, thiserror::Error)]
-pub struct ProduceFailures {
-    /// The event type.
-    pub event_type: &'static str,
-    /// The event's id.
-    pub event_id: uuid::Uuid,
-    /// How many topics the event was produced to.
-    pub topics: usize,
-    /// The topics that failed, in configuration order.
-    pub failures: Vec<TopicFailure>,
-}
-
-impl fmt::Display for ProduceFailures {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "could not produce {} {} to {} of {} topic{}",
-            self.event_type,
-            self.event_id,
-            self.failures.len(),
-            self.topics,
-            if self.topics == 1 { "" } else { "s" }
-        )?;
-        for failure in &self.failures {
-            write!(f, "; topic `{}`: {}", failure.topic, failure.error)?;
-        }
-        Ok(())
-    }
-}
-
-/// One topic an event could not be produced to.
-#[derive(Debug)]
-pub struct TopicFailure {
-    /// The topic, without the prefix.
-    pub topic: String,
-    /// Why.
-    pub error: ProduceError,
+/// Where each topic's events go.
+fn destinations(topics: &[TopicConfig]) -> Vec<Destination> {
+    topics.iter().map(TopicConfig::destination).collect()
 }

@@ -48,9 +48,7 @@ mod model;
 mod validate;
 
 pub use error::{Problem, ProblemKind, ProducerConfigError};
-#[cfg(feature = "outbox")]
-pub(crate) use handler::produce_to;
-pub use handler::{ConfiguredProducer, ProduceFailures, TopicFailure, RECEIVER_NAME};
+pub use handler::{ConfiguredProducer, RECEIVER_NAME};
 pub use load::{
     default_mode_from_env, load, load_raw, ConfigSource, Format, ENV_VAR, MODE_ENV_VAR,
 };

@@ -182,6 +182,16 @@ pub struct TopicConfig {
     pub mode: Option<ProductionMode>,
 }
 
+impl TopicConfig {
+    /// Where its events go.
+    pub fn destination(&self) -> crate::backend::Destination {
+        crate::backend::Destination {
+            topic: self.topic.clone(),
+            event_key_field: self.event_key_field.clone(),
+        }
+    }
+}
+
 /// When an event reaches the bus: openedx-events ADR 15's production modes, set per topic with
 /// `mode` or for every topic with `EVENT_BUS_PRODUCER_MODE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]

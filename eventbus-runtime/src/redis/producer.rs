@@ -8,9 +8,10 @@
 use super::connection::connect;
 use super::entry::entry_fields;
 use super::error::RedisError;
-use crate::backend::{full_topic, Delivery, EventProducer, ProduceError};
+use crate::backend::{Delivery, EventProducer, ProduceError};
 use crate::metadata::EventsMetadata;
 use crate::registry::AnyEvent;
+use crate::settings::full_topic;
 use crate::settings::RedisSettings;
 use crate::signal::BoxFuture;
 use crate::telemetry::trace::TRACEPARENT;

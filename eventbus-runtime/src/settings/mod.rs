@@ -492,7 +492,7 @@ impl KafkaSettings {
         builder.settings.service_name =
             get(names::SERVICE_NAME).or_else(|| get(names::SERVICE_VARIANT));
         if let Some(v) = get(names::SOURCELIB) {
-            crate::metadata::parse_sourcelib(&v)?;
+            check_sourcelib(&v)?;
         }
         builder.settings.common.read(get, &names::COMMON)?;
         if let Some(v) = get(names::CONSUMER_COMMIT_INTERVAL) {
@@ -578,7 +578,7 @@ impl KafkaSettings {
 
     /// The topic with the prefix: `{prefix}-{topic}`.
     pub fn full_topic(&self, topic: &str) -> String {
-        crate::backend::full_topic(self.topic_prefix(), topic)
+        full_topic(self.topic_prefix(), topic)
     }
 
     /// The service name (`EVENTS_SERVICE_NAME`, else `SERVICE_VARIANT`), else the one set with
@@ -993,6 +993,25 @@ pub fn redact_url(url: &str) -> String {
             None => url.to_owned(),
         },
         _ => url.to_owned(),
+    }
+}
+
+/// Check the [`names::SOURCELIB`] setting (read where metadata is made).
+pub(crate) fn check_sourcelib(text: &str) -> Result<(), SettingsError> {
+    crate::metadata::parse_sourcelib(text)
+        .map(drop)
+        .map_err(|e| SettingsError::Invalid {
+            setting: names::SOURCELIB,
+            value: e.value,
+            reason: e.reason,
+        })
+}
+
+/// The full topic name: `{prefix}-{topic}` when a prefix is set, as edx-event-bus-kafka builds it.
+pub(crate) fn full_topic(prefix: Option<&str>, topic: &str) -> String {
+    match prefix {
+        Some(prefix) if !prefix.is_empty() => format!("{prefix}-{topic}"),
+        _ => topic.to_owned(),
     }
 }
 

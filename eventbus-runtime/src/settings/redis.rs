@@ -179,7 +179,7 @@ impl RedisSettings {
         s.topic_prefix = get(names::TOPIC_PREFIX);
         s.service_name = get(names::SERVICE_NAME).or_else(|| get(names::SERVICE_VARIANT));
         if let Some(v) = get(names::SOURCELIB) {
-            crate::metadata::parse_sourcelib(&v)?;
+            super::check_sourcelib(&v)?;
         }
         if let Some(v) = get(rn::STREAM_MAX_LEN) {
             let len: u64 = v.trim().parse().map_err(|e| SettingsError::Invalid {
@@ -294,7 +294,7 @@ impl RedisSettings {
 
     /// The stream of `topic`: `{prefix}-{topic}` with a prefix.
     pub fn full_topic(&self, topic: &str) -> String {
-        crate::backend::full_topic(self.topic_prefix.as_deref(), topic)
+        super::full_topic(self.topic_prefix.as_deref(), topic)
     }
 
     /// The service name (`EVENTS_SERVICE_NAME`), if set here.

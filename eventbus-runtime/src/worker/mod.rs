@@ -238,7 +238,7 @@ impl Worker {
                     let mut kafka = KafkaConsumer::new(settings, &consumer.topic, &consumer.group)
                         .map_err(|e| fail(e.to_string()))?;
                     if let Some(time) = &consumer.offset_time {
-                        let time = crate::avro::parse_isoformat(time).map_err(|e| {
+                        let time = crate::time::parse_isoformat(time).map_err(|e| {
                             fail(format!("offset_time `{time}` is not ISO 8601: {e}"))
                         })?;
                         kafka = kafka.offset_time(time);

@@ -7,10 +7,10 @@ use crate::cli::{DeadLetterSelection, DeadLettersRedriveArgs};
 use crate::commands::bus::settings_from_env;
 use crate::commands::CliError;
 use crate::stdout::{noteln, outln};
+use eventbus_runtime::kafka::schema_registry::SchemaRegistryClient;
 use eventbus_runtime::kafka::{
     DeadLetterReader, DeadLettersError, KafkaError, LetterSelection, ReadRange, Redriver,
 };
-use eventbus_runtime::schema_registry::SchemaRegistryClient;
 use eventbus_runtime::settings::KafkaSettings;
 use std::process::ExitCode;
 

@@ -3,16 +3,17 @@
 use crate::cli::DeadLetterSelection;
 use crate::commands::CliError;
 use crate::stdout::{noteln, outln};
-use eventbus_runtime::avro::{python_isoformat, Reader};
+use eventbus_runtime::avro::Reader;
 use eventbus_runtime::kafka::dead_letter as dlq;
 use eventbus_runtime::kafka::framing::unframe;
 use eventbus_runtime::kafka::headers::EVENT_TYPE;
+use eventbus_runtime::kafka::schema_registry::SchemaRegistryClient;
 use eventbus_runtime::kafka::StoredMessage;
 use eventbus_runtime::metadata_fields::last_value;
 use eventbus_runtime::redis::consumer as redis_dlq;
 use eventbus_runtime::redis::entry::{StreamEntry, EVENT_DATA, NAMES as REDIS_NAMES};
 use eventbus_runtime::registry;
-use eventbus_runtime::schema_registry::SchemaRegistryClient;
+use eventbus_runtime::time::python_isoformat;
 use serde_json::{json, Map, Value};
 
 /// How many characters of the error a list line shows.

@@ -2,7 +2,7 @@
 //! registry holds for its schema id), its catalog entry, the raw bytes and the schema id.
 
 use super::{describe, read};
-use crate::error::PageError;
+use crate::data_error::PageError;
 use crate::hex::hex;
 use crate::pages::input::number;
 use crate::pages::{render, PageResult};
@@ -13,9 +13,9 @@ use axum::extract::{Path, State};
 use eventbus_runtime::avro::avro_to_json;
 use eventbus_runtime::kafka::framing::{display_key, unframe};
 use eventbus_runtime::kafka::headers::{EVENT_TYPE, ID};
+use eventbus_runtime::kafka::schema_registry::SchemaRegistryClient;
 use eventbus_runtime::kafka::{ReadRange, StoredMessage};
 use eventbus_runtime::registry;
-use eventbus_runtime::schema_registry::SchemaRegistryClient;
 use std::sync::Arc;
 
 #[derive(Template)]

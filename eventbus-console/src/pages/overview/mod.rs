@@ -9,9 +9,9 @@ use crate::chart::{chart, Chart};
 use crate::state::{AppState, MAX_GROUPS};
 use askama::Template;
 use axum::extract::{Query, State};
+use eventbus_runtime::kafka::schema_registry::SchemaRegistryClient;
 use eventbus_runtime::kafka::{group_lags, GroupLag, GroupSelection, TopicInfo};
 use eventbus_runtime::outbox::Outbox;
-use eventbus_runtime::schema_registry::SchemaRegistryClient;
 use eventbus_runtime::settings::redact_url;
 use std::sync::Arc;
 

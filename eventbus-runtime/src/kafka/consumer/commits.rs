@@ -23,7 +23,7 @@
 //! rdkafka 0.39 does not call the context's commit callback for asynchronous manual commits (they
 //! are sent with no reply queue and the client sets no native commit callback).
 
-use super::context::is_no_offset;
+use super::rebalance::is_no_offset;
 use super::Inner;
 use rdkafka::consumer::{CommitMode, Consumer};
 use rdkafka::error::KafkaResult;

@@ -4,8 +4,8 @@
 //! revocation and at shutdown, a synchronous commit.
 
 use super::commits::{commit_in_thread, Committer};
-use super::context::is_no_offset;
 use super::offsets::OpenOffsets;
+use super::rebalance::is_no_offset;
 use super::Inner;
 use crate::consume::engine::{Ledger, Shard};
 use crate::consume::ConsumerError;

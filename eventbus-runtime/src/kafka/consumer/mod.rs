@@ -39,20 +39,20 @@
 //! consumer leaves its group and `consume` returns `Ok`.
 
 mod commits;
-mod context;
-mod inspect;
 mod ledger;
 mod offsets;
+mod origin;
 mod poller;
+mod rebalance;
 
 pub use crate::consume::{
     cancel_on_signal, CancellationToken, ConsumeSummary, ConsumerError, Handlers, MessageError,
     OnEvent, Position, StopConsuming, HELD_PER_IN_FLIGHT,
 };
 use crate::sync::LockUnpoisoned;
-pub(crate) use context::describe;
-pub use context::EventConsumerContext;
-use context::{is_fatal, EngineLink};
+pub(crate) use rebalance::describe;
+pub use rebalance::EventConsumerContext;
+use rebalance::{is_fatal, EngineLink};
 
 pub use commits::{COMMIT_GAP, COMMIT_WAITING_MAX};
 use ledger::KafkaLedger;
@@ -60,13 +60,13 @@ use poller::Poller;
 
 use super::config::consumer_config;
 use super::dead_letter::{DeadLetter, DeadLetterProducer};
-use super::error::KafkaError;
+use super::error::{KafkaError, SchemaLookupError};
 use super::framing::unframe;
 use super::headers::{self, header_pairs, header_refs};
 use super::replay::Replay;
 use crate::consume::engine::{self, EngineSettings, Failure, Inbox, LaneKey, Ledger, Transport};
+use crate::kafka::schema_registry::{RegisteredSchema, SchemaRegistryClient};
 use crate::registry;
-use crate::schema_registry::{RegisteredSchema, SchemaRegistryClient};
 use crate::settings::{KafkaSettings, OnError};
 use crate::telemetry::metrics::System;
 use crate::telemetry::ConsumerMetrics;
@@ -126,7 +126,7 @@ pub struct KafkaConsumer {
     known: Mutex<Vec<Known>>,
     /// The consumer's own handlers; none: the global signals.
     handlers: Handlers,
-    /// The handler of unknown event types (see `inspect`).
+    /// The handler of unknown event types (see `origin`).
     on_unknown: Option<crate::consume::UnknownHandler>,
     /// The message counts and durations.
     metrics: ConsumerMetrics,
@@ -343,7 +343,7 @@ impl KafkaConsumer {
         match self.registry.schema_by_id(id).await {
             Ok(writer) => Ok((id, avro, writer)),
             Err(e) if e.is_transient() => Err(Failure::Transient(e.to_string())),
-            Err(source) => Err(Failure::Message(MessageError::Schema { id, source })),
+            Err(source) => Err(Failure::Message(SchemaLookupError { id, source }.into())),
         }
     }
 

@@ -8,7 +8,7 @@
 //! member's progress: the member leaves its group if the engine takes longer than
 //! `max.poll.interval.ms` to make room.
 
-use super::context::EngineLink;
+use super::rebalance::EngineLink;
 use super::{is_fatal, ConsumerError, Inner};
 use crate::consume::engine::Read;
 use rdkafka::consumer::Consumer;

@@ -1,7 +1,8 @@
-//! [`EventDateTime`]: a date-time as Python's `datetime` carries it on the bus, with its offset as
+//! Date-times as Python writes them on the bus: [`EventDateTime`], a date-time with its offset as
 //! written (or none: naive), so that what a Python producer wrote is written back byte for byte.
+//! [`python_isoformat`] and [`parse_isoformat`] write and read `datetime.isoformat()` text.
 
-use crate::error::DataError;
+use crate::data_error::DataError;
 use chrono::{DateTime, Datelike, NaiveDateTime, TimeDelta, Timelike, Utc};
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -391,6 +392,19 @@ fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
     let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
     let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
     era * 146_097 + day_of_era - 719_468
+}
+
+/// Format a UTC date-time as Python's `datetime.isoformat()` does:
+/// `2024-01-02T03:04:05.678901+00:00`, no fraction when the microseconds are 0. Nanoseconds
+/// beyond the microsecond are dropped, as Python cannot hold them.
+pub fn python_isoformat(time: &DateTime<Utc>) -> String {
+    EventDateTime::from(*time).isoformat()
+}
+
+/// Parse a date-time as [`EventDateTime::parse`] does and take its instant: a value with an
+/// offset is converted to UTC, a naive one is taken as UTC.
+pub fn parse_isoformat(s: &str) -> Result<DateTime<Utc>, DataError> {
+    EventDateTime::parse(s).map(|t| t.to_utc())
 }
 
 #[cfg(test)]

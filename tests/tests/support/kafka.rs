@@ -21,12 +21,12 @@ use std::time::{Duration, Instant};
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-#[path = "support/collector.rs"]
+#[path = "collector.rs"]
 mod collector;
 #[allow(unused_imports)]
 pub use collector::{Collector, Received};
 
-#[path = "support/logins.rs"]
+#[path = "logins.rs"]
 mod logins;
 #[allow(unused_imports)]
 pub use logins::{send_example_logins, LOGIN};

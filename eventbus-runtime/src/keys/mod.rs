@@ -4,7 +4,7 @@
 //! malformed key is refused with a clear error instead of travelling as any string.
 
 use crate::avro::{write_string, EventData, Example, Reader, SchemaNames};
-use crate::error::DataError;
+use crate::data_error::DataError;
 use crate::key::{EventKey, KeyPathError, KeyValue};
 use serde_json::Value;
 use std::fmt;

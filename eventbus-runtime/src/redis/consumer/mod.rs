@@ -39,14 +39,17 @@
 //! entry is processed twice, and for a while by two consumers at once. A receiver that returns [`crate::consume::StopConsuming`] stops
 //! the consumer with the entry it was given still pending.
 
-mod inspect;
+mod dead_letter;
+pub use dead_letter::{
+    DLQ_CONSUMER_GROUP, DLQ_ERROR, DLQ_ERROR_KIND, DLQ_FAILED_AT, DLQ_SOURCE_ID, DLQ_SOURCE_STREAM,
+};
+mod origin;
 mod reader;
 
 use super::connection::connect;
 use super::entry::{StreamEntry, NAMES};
 use super::error::RedisError;
 use super::telemetry::LagProbe;
-use crate::avro::python_isoformat;
 use crate::consume::engine::{self, EngineSettings, Failure, Inbox, LaneKey, Ledger, Transport};
 pub use crate::consume::ConsumerError;
 use crate::consume::{
@@ -64,19 +67,6 @@ use std::time::Duration;
 
 /// How many times a failed acknowledgement is sent again before the entry is left pending.
 const ACK_ATTEMPTS: u32 = 5;
-
-/// Dead-letter field: the error text.
-pub const DLQ_ERROR: &str = "dlq_error";
-/// Dead-letter field: the error kind (see [`MessageError::kind`]).
-pub const DLQ_ERROR_KIND: &str = "dlq_error_kind";
-/// Dead-letter field: the stream the entry was read from.
-pub const DLQ_SOURCE_STREAM: &str = "dlq_source_stream";
-/// Dead-letter field: the entry's id there.
-pub const DLQ_SOURCE_ID: &str = "dlq_source_id";
-/// Dead-letter field: the consumer group that failed to process it.
-pub const DLQ_CONSUMER_GROUP: &str = "dlq_consumer_group";
-/// Dead-letter field: when it failed (ISO 8601).
-pub const DLQ_FAILED_AT: &str = "dlq_failed_at";
 
 /// Where a new consumer group starts reading.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -103,7 +93,7 @@ pub struct RedisConsumer {
     connection: ConnectionManager,
     /// The consumer's own handlers; none: the global signals.
     handlers: Handlers,
-    /// The handler of unknown event types (see `inspect`).
+    /// The handler of unknown event types (see `origin`).
     on_unknown: Option<crate::consume::UnknownHandler>,
     /// Readiness: `connected` while reads succeed.
     health: Arc<HealthCheck>,
@@ -403,56 +393,6 @@ impl RedisConsumer {
             fields = ?fields,
             "Error consuming event from Redis"
         );
-    }
-
-    /// Add the entry, its fields unchanged and in order, then the `dlq_*` fields, to the
-    /// dead-letter stream.
-    async fn dead_letter(
-        &self,
-        stream: &str,
-        entry: &StreamEntry,
-        error: &MessageError,
-    ) -> Result<(), RedisError> {
-        let mut command = redis::cmd("XADD");
-        command.arg(stream);
-        if let Some(len) = self.settings.stream_max_len() {
-            command.arg("MAXLEN").arg("~").arg(len);
-        }
-        command.arg("*");
-        for (name, value) in entry.fields.iter().flatten() {
-            command.arg(name).arg(value.as_deref().unwrap_or_default());
-        }
-        let dlq = [
-            (DLQ_ERROR, error.to_string()),
-            (DLQ_ERROR_KIND, error.kind().to_owned()),
-            (DLQ_SOURCE_STREAM, self.full_topic.clone()),
-            (DLQ_SOURCE_ID, entry.id.clone()),
-            (DLQ_CONSUMER_GROUP, self.group_id.clone()),
-            (DLQ_FAILED_AT, python_isoformat(&chrono::Utc::now())),
-        ];
-        for (name, value) in dlq.into_iter().chain(error.dead_letter_details()) {
-            command.arg(name).arg(value);
-        }
-        let id: String = command
-            .query_async(&mut self.connection.clone())
-            .await
-            .map_err(|source| RedisError::Command {
-                command: "XADD",
-                stream: stream.to_owned(),
-                source,
-            })?;
-        let event_type = entry
-            .fields
-            .as_ref()
-            .and_then(|fields| crate::metadata_fields::last_value(fields, NAMES.event_type));
-        self.metrics.dead_lettered(event_type.as_deref());
-        tracing::warn!(
-            dead_letter_stream = stream,
-            dead_letter_id = %id,
-            source_id = %entry.id,
-            "entry sent to the dead-letter stream"
-        );
-        Ok(())
     }
 
     fn command_error(&self, command: &'static str, source: redis::RedisError) -> RedisError {

@@ -5,7 +5,7 @@
 //! revocation, and waits (bounded) until the engine has finished and committed the revoked
 //! partitions' running events: only then does librdkafka let the partitions go to another member.
 
-use super::super::context::ConnectionLog;
+use super::super::client_logs::ConnectionLog;
 use super::super::replay::Replay;
 use super::super::telemetry;
 use crate::consume::engine::{Read, RevokeRequest};
