@@ -99,7 +99,8 @@ pub struct ConsoleArgs {
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
     /// The configuration file (TOML, YAML or JSON): `metrics = "127.0.0.1:9100"` and one
-    /// `[[consumers]]` entry per consumer (`transport` kafka|redis, `topic`, `group`, options).
+    /// `[[consumers]]` entry per consumer (`transport` kafka|redis, `topic`, `group`, options);
+    /// optionally a `[relay]`, and a `[console]` (the operator console on the metrics address).
     #[arg(long, value_name = "FILE")]
     pub config: PathBuf,
     /// Serve /metrics (Prometheus), /livez and /readyz on this address (overrides the file's).

@@ -2,7 +2,8 @@
 //! Redis stream) in one process; `/readyz` turns ready once all three are in their groups,
 //! `/metrics` counts what each consumed, and SIGTERM drains them: exit 0, every event printed,
 //! committed (Kafka) and acknowledged (Redis). A consumer that cannot be set up makes the worker
-//! exit 3 naming it. `eventbus consume --metrics` serves the same endpoints.
+//! exit 3 naming it. `eventbus consume --metrics` serves the same endpoints. With a `[console]`
+//! table the operator console is served on the same port.
 
 mod support;
 
@@ -180,6 +181,106 @@ fn a_worker_of_three_consumers_drains_on_sigterm() {
     assert_eq!(committed(&format!("ga-{id}"), &topic_a), Some(3));
     assert_eq!(committed(&format!("gb-{id}"), &topic_b), Some(3));
     assert_eq!(redis_group(&stream, &format!("gs-{id}")), (0, 3));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A worker file with `[console]`: the operator console's pages on the operations port, beside
+/// `/metrics`, until SIGTERM ends the worker with 0 (and the port with it).
+#[test]
+fn a_worker_serves_the_console_on_its_operations_port() {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let topic = format!("worker-console-{id}");
+    create_topic(&topic);
+    let port = free_port();
+    let (dir, config) = config_file(
+        &id,
+        "worker.toml",
+        &format!(
+            "metrics = \"127.0.0.1:{port}\"\n\
+             [console]\n\
+             [[consumers]]\ntransport = \"kafka\"\ntopic = \"{topic}\"\ngroup = \"g-{id}\"\n"
+        ),
+    );
+    let stderr = std::fs::File::create(dir.join("stderr")).unwrap();
+    let mut child = eventbus()
+        .args(["worker", "--config"])
+        .arg(&config)
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let log = || std::fs::read_to_string(dir.join("stderr")).unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    wait_ready(&base, log);
+
+    let (status, page) = get(&format!("{base}/")).expect("the overview answers");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("<h1>Overview</h1>"), "{page}");
+    let (status, page) = get(&format!("{base}/catalog")).expect("the catalog answers");
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("75 event types"), "{page}");
+    let (status, page) = get(&format!("{base}/no-such-page")).expect("an answer");
+    assert_eq!(status, 404, "the console's own not-found page: {page}");
+    let (status, metrics) = get(&format!("{base}/metrics")).expect("the metrics answer");
+    assert_eq!(status, 200, "{metrics}");
+    assert!(metrics.ends_with("# EOF\n"), "{metrics}");
+    assert!(
+        metrics.contains(&format!("group=\"g-{id}\"")),
+        "the worker's consumer in the metrics: {metrics}"
+    );
+
+    assert_eq!(terminate(&mut child), 0, "{}", log());
+    assert!(
+        log().contains(&format!(
+            "worker: operator console on http://127.0.0.1:{port} (read-only)"
+        )),
+        "{}",
+        log()
+    );
+    assert!(
+        get(&format!("{base}/")).is_none(),
+        "the console stopped with the worker"
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A `[console]` without `metrics`, or with actions on a non-loopback operations address and no
+/// token: refused with exit 2 saying why, before anything is served.
+#[test]
+fn a_console_table_is_refused_without_an_address_or_a_token_off_loopback() {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    let consumer = "[[consumers]]\ntransport = \"kafka\"\ntopic = \"t\"\ngroup = \"g\"\n";
+    let (dir, alone) = config_file(&id, "alone.toml", &format!("[console]\n{consumer}"));
+    let out = eventbus()
+        .args(["worker", "--config"])
+        .arg(&alone)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "[console] is served on the operations address: give `metrics` too \
+             (metrics = \"127.0.0.1:9100\", say)"
+        ),
+        "{stderr}"
+    );
+    let (_, public) = config_file(
+        &id,
+        "public.toml",
+        &format!("metrics = \"0.0.0.0:9\"\n[console]\nactions = true\n{consumer}"),
+    );
+    let out = eventbus()
+        .args(["worker", "--config"])
+        .arg(&public)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("refusing to serve actions on 0.0.0.0:9 without a token"),
+        "{stderr}"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }
 

@@ -11,9 +11,14 @@
 //! it (bearer or basic auth); actions on a non-loopback address are refused without a token;
 //! every form carries a per-process CSRF token, checked on every POST; no secret is rendered
 //! (URLs are shown with their password masked). See [`security`].
+//!
+//! [`Console`] listens on an address of its own (`eventbus console`); [`OpsConsole`] serves the
+//! same pages from another server, a worker's operations port (`eventbus worker` with a
+//! `[console]` table).
 
 mod assets;
 mod chart;
+mod embedded;
 pub mod error;
 mod hex;
 mod history;
@@ -23,6 +28,7 @@ pub mod security;
 mod state;
 mod tree;
 
+pub use embedded::OpsConsole;
 pub use error::{ConsoleError, PageError};
 pub use security::Security;
 pub use state::ConsoleConfig;
@@ -47,21 +53,18 @@ pub struct Console {
 impl Console {
     /// Check the security settings against the address (see [`Security::new`]) and bind it.
     pub async fn bind(config: ConsoleConfig) -> Result<Console, ConsoleError> {
-        let security = Security::new(config.addr, config.actions, config.token.clone())?;
-        // The catalog's event types, registered by being linked.
-        openedx_events::link();
-        let listener =
-            TcpListener::bind(config.addr)
-                .await
-                .map_err(|source| ConsoleError::Bind {
-                    addr: config.addr,
-                    source,
-                })?;
+        let asked = config.addr;
+        let state = prepare(config)?;
+        let listener = TcpListener::bind(asked)
+            .await
+            .map_err(|source| ConsoleError::Bind {
+                addr: asked,
+                source,
+            })?;
         let addr = listener.local_addr().map_err(|source| ConsoleError::Bind {
-            addr: config.addr,
+            addr: asked,
             source,
         })?;
-        let state = Arc::new(AppState::new(config, security));
         Ok(Console {
             listener,
             router: router(Arc::clone(&state)),
@@ -87,6 +90,15 @@ impl Console {
             .await
             .map_err(ConsoleError::Serve)
     }
+}
+
+/// The state of a console configured by `config`, its security checked against the address
+/// (see [`Security::new`]).
+fn prepare(config: ConsoleConfig) -> Result<Arc<AppState>, ConsoleError> {
+    let security = Security::new(config.addr, config.actions, config.token.clone())?;
+    // The catalog's event types, registered by being linked.
+    openedx_events::link();
+    Ok(Arc::new(AppState::new(config, security)))
 }
 
 /// The console's routes over `state`.

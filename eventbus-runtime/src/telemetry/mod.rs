@@ -1,5 +1,6 @@
 //! Operations: Prometheus metrics ([`metrics`]), readiness ([`health`]), the HTTP server that
-//! serves them ([`TelemetryServer`]: `/metrics`, `/livez`, `/readyz`), and spans with the W3C
+//! serves them ([`TelemetryServer`]: `/metrics`, `/livez`, `/readyz`, and an [`OpsFallback`] for
+//! every other request when given one), and spans with the W3C
 //! trace context carried across the bus ([`trace`]).
 //!
 //! The producers and consumers of this crate record their metrics and readiness themselves; a
@@ -16,4 +17,4 @@ pub mod trace;
 
 pub use health::{readiness, HealthCheck, Readiness};
 pub use metrics::{encode, ConsumerMetrics, ProducerMetrics, System};
-pub use server::TelemetryServer;
+pub use server::{OpsBody, OpsFallback, TelemetryServer};

@@ -22,7 +22,19 @@
 //! [relay]                             # optional: publish the transactional outbox too
 //! transport = "kafka"                 # or "redis"
 //! name = "outbox"                     # optional, default "outbox relay"
+//!
+//! [console]                           # optional: the operator console on `metrics`
+//! actions = false                     # default false: read-only; true allows redrives
+//! token_env = "EVENTBUS_CONSOLE_TOKEN"  # optional: the variable holding its token
 //! ```
+//!
+//! With a `[console]` table, `eventbus worker` serves the operator console (`eventbus console`'s
+//! pages) on the operations address, beside `/metrics`, `/livez` and `/readyz`; the file must give
+//! that address (`metrics`; `--metrics` may then move it). Its security is `eventbus console`'s
+//! for that address: actions on anything but loopback need a token, read from the environment
+//! variable `token_env` names (never from the file); the console reads Kafka with the worker's
+//! Kafka settings, Redis when `EVENT_BUS_REDIS_CONNECTION_URL` is set and the outbox of
+//! `EVENT_BUS_OUTBOX_URL` when set.
 //!
 //! The relay reads the database of `EVENT_BUS_OUTBOX_URL` (a secret: it stays in the
 //! environment) with the `EVENT_BUS_OUTBOX_RELAY_*` settings, as `eventbus outbox relay` does. A
@@ -122,6 +134,17 @@ impl RelayConfig {
     }
 }
 
+/// The operator console on the worker's operations address (the `[console]` table).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleTable {
+    /// Whether actions (redriving dead letters) are allowed; read-only when false (the default).
+    #[serde(default)]
+    pub actions: bool,
+    /// The environment variable holding the token every console request then needs.
+    pub token_env: Option<String>,
+}
+
 /// The worker's configuration.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -136,6 +159,8 @@ pub struct WorkerConfig {
     pub consumers: Vec<ConsumerConfig>,
     /// The outbox relay, if the worker runs one.
     pub relay: Option<RelayConfig>,
+    /// The operator console on the operations address (`metrics`), if served.
+    pub console: Option<ConsoleTable>,
 }
 
 impl WorkerConfig {
@@ -305,12 +330,29 @@ impl WorkerConfig {
     }
 
     fn check(&self, path: &Path) -> Result<(), WorkerConfigError> {
+        let invalid = |message: &str| WorkerConfigError::Invalid {
+            path: path.to_owned(),
+            message: message.into(),
+        };
+        if let Some(console) = &self.console {
+            if self.metrics.is_none() {
+                return Err(invalid(
+                    "[console] is served on the operations address: give `metrics` too \
+                     (metrics = \"127.0.0.1:9100\", say)",
+                ));
+            }
+            if console
+                .token_env
+                .as_ref()
+                .is_some_and(|var| var.trim().is_empty())
+            {
+                return Err(invalid("[console] token_env: an empty variable name"));
+            }
+        }
         if self.consumers.is_empty() && self.relay.is_none() {
-            return Err(WorkerConfigError::Invalid {
-                path: path.to_owned(),
-                message: "nothing to run: give at least one [[consumers]] entry, or a [relay]"
-                    .into(),
-            });
+            return Err(invalid(
+                "nothing to run: give at least one [[consumers]] entry, or a [relay]",
+            ));
         }
         let mut names: std::collections::HashSet<String> =
             self.relay.iter().map(RelayConfig::display_name).collect();
@@ -423,6 +465,63 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.to_string().contains("unknown field `url`"), "{err}");
+    }
+
+    #[test]
+    fn a_console_table_is_served_on_the_operations_address_only() {
+        let consumer = "[[consumers]]\ntransport = \"kafka\"\ntopic = \"t\"\ngroup = \"g\"\n";
+        let config = load(
+            "console.toml",
+            &format!("metrics = \"127.0.0.1:9100\"\n{consumer}[console]\n"),
+        )
+        .unwrap();
+        assert_eq!(config.console, Some(ConsoleTable::default()));
+        assert!(!ConsoleTable::default().actions);
+        let config = load(
+            "console-actions.yaml",
+            "metrics: 127.0.0.1:9100\nconsole:\n  actions: true\n  token_env: OPS_TOKEN\n\
+             consumers:\n  - transport: redis\n    topic: s\n    group: g\n",
+        )
+        .unwrap();
+        assert_eq!(
+            config.console,
+            Some(ConsoleTable {
+                actions: true,
+                token_env: Some("OPS_TOKEN".into()),
+            })
+        );
+        assert_eq!(load("plain.toml", consumer).unwrap().console, None);
+
+        let err = load(
+            "console-alone.toml",
+            &format!("{consumer}[console]\nactions = true\n"),
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string()
+                .split(": ")
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join(": "),
+            "[console] is served on the operations address: give `metrics` too \
+             (metrics = \"127.0.0.1:9100\", say)"
+        );
+        let err = load(
+            "console-empty-var.toml",
+            &format!("metrics = \"127.0.0.1:9100\"\n{consumer}[console]\ntoken_env = \" \"\n"),
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("[console] token_env: an empty variable name"),
+            "{err}"
+        );
+        let err = load(
+            "console-typo.toml",
+            &format!("metrics = \"127.0.0.1:9100\"\n{consumer}[console]\ntoken = \"x\"\n"),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("unknown field `token`"), "{err}");
     }
 
     #[test]

@@ -31,10 +31,16 @@
 //! With the `outbox` feature a worker may also run the outbox relay ([`WorkerBuilder::relay`]):
 //! it publishes until the worker stops, is stopped with the consumers when one fails, and its
 //! backlog and produce metrics are on the worker's `/metrics`.
+//!
+//! The operations server may answer other paths too: [`WorkerBuilder::ops_fallback`] (or
+//! [`Worker::ops_fallback`] on a worker made by [`Worker::from_config`]) hands it what answers
+//! them, as `eventbus worker` does with the operator console of a file's `[console]` table.
 
 pub mod config;
 
-pub use config::{ConsumerConfig, RelayConfig, Transport, WorkerConfig, WorkerConfigError};
+pub use config::{
+    ConsoleTable, ConsumerConfig, RelayConfig, Transport, WorkerConfig, WorkerConfigError,
+};
 
 use crate::consume::{cancel_on_signal, CancellationToken, ConsumeSummary};
 #[cfg(feature = "kafka")]
@@ -47,7 +53,7 @@ use crate::redis::RedisConsumer;
 use crate::settings::KafkaSettings;
 #[cfg(feature = "redis")]
 use crate::settings::RedisSettings;
-use crate::telemetry::TelemetryServer;
+use crate::telemetry::{OpsFallback, TelemetryServer};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -71,6 +77,7 @@ pub struct Worker {
 pub struct WorkerBuilder {
     consumers: Vec<(String, Run)>,
     metrics: Option<SocketAddr>,
+    ops_fallback: Option<OpsFallback>,
     #[cfg(feature = "outbox")]
     relay: Option<(String, Relay)>,
 }
@@ -83,6 +90,7 @@ impl std::fmt::Debug for WorkerBuilder {
                 &self.consumers.iter().map(|(n, _)| n).collect::<Vec<_>>(),
             )
             .field("metrics", &self.metrics)
+            .field("ops_fallback", &self.ops_fallback.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -127,6 +135,15 @@ impl WorkerBuilder {
     #[must_use]
     pub fn metrics(mut self, addr: SocketAddr) -> Self {
         self.metrics = Some(addr);
+        self
+    }
+
+    /// Hand every request of the operations server but `/metrics`, `/livez` and `/readyz` to
+    /// `fallback` (see [`TelemetryServer::start_with`]); served only with an address
+    /// ([`WorkerBuilder::metrics`]).
+    #[must_use]
+    pub fn ops_fallback(mut self, fallback: OpsFallback) -> Self {
+        self.ops_fallback = Some(fallback);
         self
     }
 
@@ -184,6 +201,13 @@ impl Worker {
     /// A builder.
     pub fn builder() -> WorkerBuilder {
         WorkerBuilder::default()
+    }
+
+    /// [`WorkerBuilder::ops_fallback`] on a built worker (one from [`Worker::from_config`]).
+    #[must_use]
+    pub fn ops_fallback(mut self, fallback: OpsFallback) -> Self {
+        self.plan.ops_fallback = Some(fallback);
+        self
     }
 
     /// The names of its consumers, in order, then its relay's.
@@ -297,12 +321,20 @@ impl Worker {
         let WorkerBuilder {
             consumers,
             metrics,
+            ops_fallback,
             #[cfg(feature = "outbox")]
             relay,
         } = self.plan;
         let server = match metrics {
-            Some(addr) => Some(TelemetryServer::start(addr).await?),
-            None => None,
+            Some(addr) => Some(TelemetryServer::start_with(addr, ops_fallback).await?),
+            None => {
+                if ops_fallback.is_some() {
+                    tracing::warn!(
+                        "worker: a fallback of the operations server but no address to serve it on"
+                    );
+                }
+                None
+            }
         };
         let stop = shutdown.child_token();
         #[cfg(feature = "outbox")]
