@@ -12,7 +12,7 @@
 //! - Every answer forbids framing, sniffing, caching and referrers, and allows only this
 //!   console's own stylesheet (`Content-Security-Policy: default-src 'self'`).
 
-use crate::data_error::{ConsoleError, PageError};
+use crate::error::{ConsoleError, PageError};
 use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method};

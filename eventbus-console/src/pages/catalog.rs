@@ -3,7 +3,7 @@
 //! the registry's latest version of its subject on each topic is compatible with this build's.
 
 use super::{render, PageResult};
-use crate::data_error::PageError;
+use crate::error::PageError;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, State};

@@ -6,7 +6,7 @@
 use super::input::{given, number};
 use super::redis::{connect, prefix_streams};
 use super::{render, PageResult};
-use crate::data_error::PageError;
+use crate::error::PageError;
 use crate::security::CSRF_FIELD;
 use crate::state::AppState;
 use askama::Template;

@@ -3,7 +3,7 @@
 //! offset taken as UTC (`2026-05-04T10:00` as a browser's `datetime-local` field sends it, or
 //! with seconds), or a date (`2026-05-04`, in UTC). A malformed field is a 400 naming it.
 
-use crate::data_error::PageError;
+use crate::error::PageError;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeDelta, Utc};
 
 /// A field given and not empty.

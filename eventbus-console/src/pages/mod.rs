@@ -9,7 +9,7 @@ pub(crate) mod overview;
 pub(crate) mod redis;
 pub(crate) mod redis_dead_letters;
 
-use crate::data_error::PageError;
+use crate::error::PageError;
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
 

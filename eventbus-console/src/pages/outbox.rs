@@ -2,7 +2,7 @@
 //! and the last errors ([`eventbus_runtime::outbox::Outbox::status`]).
 
 use super::{render, PageResult};
-use crate::data_error::PageError;
+use crate::error::PageError;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::State;

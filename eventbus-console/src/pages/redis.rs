@@ -5,7 +5,7 @@
 
 use super::input::{given, number};
 use super::{render, PageResult};
-use crate::data_error::PageError;
+use crate::error::PageError;
 use crate::hex::hex;
 use crate::state::AppState;
 use crate::tree::{nodes, Node};

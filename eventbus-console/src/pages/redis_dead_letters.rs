@@ -8,7 +8,7 @@
 use super::input::{given, number};
 use super::redis::{connect, field};
 use super::{render, PageResult};
-use crate::data_error::PageError;
+use crate::error::PageError;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};

@@ -39,7 +39,7 @@ pub enum Example {
 ///
 /// Implemented by `#[derive(EventData)]` for records, and here for `bool`, `i32`, `i64`, `u32`,
 /// `f64`, `String`, `Vec<u8>` (Avro `bytes`), `Vec<T>`, `BTreeMap<String, T>`,
-/// `HashMap<String, T>`, `Option<T>`, [`EventDateTime`], `DateTime<Utc>`, `Uuid` and the opaque
+/// `HashMap<String, T>`, `Option<T>`, [`EventDateTime`](crate::time::EventDateTime), `DateTime<Utc>`, `Uuid` and the opaque
 /// keys.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be carried by an Open edX event",

@@ -25,7 +25,7 @@ use std::sync::Arc;
 ///   of a test's `MemoryBus` takes only that test's events, see `consume::MemoryBus`);
 /// - produces the event to every enabled topic at once, keyed by that topic's `event_key_field`
 ///   (the producer backend adds `EVENT_BUS_TOPIC_PREFIX` to the topic);
-/// - logs every failure, and returns them all as one [`ProduceFailures`] error, which a robust
+/// - logs every failure, and returns them all as one [`ProduceFailures`](crate::backend::ProduceFailures) error, which a robust
 ///   signal reports in its `SendReport`.
 ///
 /// ```

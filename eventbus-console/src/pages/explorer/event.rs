@@ -2,7 +2,7 @@
 //! registry holds for its schema id), its catalog entry, the raw bytes and the schema id.
 
 use super::{describe, read};
-use crate::data_error::PageError;
+use crate::error::PageError;
 use crate::hex::hex;
 use crate::pages::input::number;
 use crate::pages::{render, PageResult};

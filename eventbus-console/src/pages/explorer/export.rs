@@ -2,7 +2,7 @@
 
 use super::event::decode;
 use super::{ExplorerQuery, Row};
-use crate::data_error::PageError;
+use crate::error::PageError;
 use crate::pages::input::given;
 use crate::state::AppState;
 use axum::http::header;

@@ -10,7 +10,7 @@ pub(crate) use event::event;
 
 use super::input::{given, number, time, Bound};
 use super::{render, PageResult};
-use crate::data_error::PageError;
+use crate::error::PageError;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
