@@ -30,6 +30,11 @@ async fn health_topics_and_lag() {
     let console = start(config).await;
     let (status, page) = get(&console.base).await;
     assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains("<title>Overview · eventbus console</title>"),
+        "{page}"
+    );
+    assert_eq!(count(&page, "<h2>Redis streams</h2>"), 1, "{page}");
     for name in [
         "Kafka brokers",
         "Schema registry",

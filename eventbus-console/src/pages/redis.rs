@@ -116,6 +116,33 @@ pub(crate) async fn prefix_streams(
     Ok(found)
 }
 
+/// The newest `limit` entries of the stream `full` (named `what` in the errors: a missing stream
+/// is "not found", an unreachable Redis "upstream").
+pub(crate) async fn newest_entries(
+    state: &AppState,
+    streams: &RedisStreams,
+    what: &str,
+    full: &str,
+    limit: i64,
+) -> Result<Vec<StreamEntry>, PageError> {
+    let exists = state
+        .bounded("describing the stream", streams.describe(full))
+        .await
+        .map_err(PageError::Upstream)?;
+    if exists.is_none() {
+        return Err(PageError::NotFound(format!(
+            "{what} {full} does not exist on Redis"
+        )));
+    }
+    state
+        .bounded(
+            "reading the stream",
+            streams.newest(full, usize::try_from(limit).unwrap_or(50)),
+        )
+        .await
+        .map_err(PageError::Upstream)
+}
+
 /// `GET /redis`: the streams of the prefix with their lengths.
 pub(crate) async fn streams(State(state): State<Arc<AppState>>) -> PageResult {
     let (streams, settings) = connect(&state).await?;
@@ -139,22 +166,7 @@ pub(crate) async fn entries(
         .clamp(1, MAX_LIMIT);
     let (streams, settings) = connect(&state).await?;
     let full = settings.full_topic(&stream);
-    let exists = state
-        .bounded("describing the stream", streams.describe(&full))
-        .await
-        .map_err(PageError::Upstream)?;
-    if exists.is_none() {
-        return Err(PageError::NotFound(format!(
-            "stream {full} does not exist on Redis"
-        )));
-    }
-    let newest = state
-        .bounded(
-            "reading the stream",
-            streams.newest(&full, usize::try_from(limit).unwrap_or(50)),
-        )
-        .await
-        .map_err(PageError::Upstream)?;
+    let newest = newest_entries(&state, &streams, "stream", &full, limit).await?;
     let event_type = given(&query.event_type).map(str::to_owned);
     let or_dash =
         |entry: &StreamEntry, name: &str| field(entry, name).unwrap_or_else(|| "-".into());

@@ -6,9 +6,8 @@
 //! `eventbus dead-letters redrive --backend redis` has its own), so the page has none.
 
 use super::input::{given, number};
-use super::redis::{connect, field};
+use super::redis::{connect, field, newest_entries};
 use super::{render, PageResult};
-use crate::error::PageError;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -88,22 +87,7 @@ pub(crate) async fn list(
     let (streams, settings) = connect(&state).await?;
     let stream = settings.dead_letter_stream(&topic);
     let full = settings.full_topic(&stream);
-    let exists = state
-        .bounded("describing the stream", streams.describe(&full))
-        .await
-        .map_err(PageError::Upstream)?;
-    if exists.is_none() {
-        return Err(PageError::NotFound(format!(
-            "the dead-letter stream {full} does not exist on Redis"
-        )));
-    }
-    let newest = state
-        .bounded(
-            "reading the dead letters",
-            streams.newest(&full, usize::try_from(limit).unwrap_or(100)),
-        )
-        .await
-        .map_err(PageError::Upstream)?;
+    let newest = newest_entries(&state, &streams, "the dead-letter stream", &full, limit).await?;
     let event_type = given(&query.event_type).map(str::to_owned);
     let error_kind = given(&query.error_kind).map(str::to_owned);
     let rows = newest

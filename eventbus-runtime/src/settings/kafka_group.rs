@@ -99,9 +99,9 @@ impl fmt::Display for AssignmentStrategy {
 
 /// The default session timeout of the classic protocol: 10 s, not librdkafka's 45 s. A member
 /// that dies holds its partitions until its session times out, and with the classic protocol
-/// every rebalance waits for it: with 45 s, a group whose members crash in a loop stalls (the
-/// chaos tests measured 83 s after the last crash before every event was read; 10 s: see the
-/// README). A member must heartbeat within it (librdkafka does, from its own thread, every 3 s).
+/// every rebalance waits for it: with 45 s, a group whose members crash in a loop stalls for
+/// about a minute after the last crash (the README gives the chaos tests' figures for both
+/// timeouts). A member must heartbeat within it (librdkafka does, from its own thread, every 3 s).
 pub const DEFAULT_SESSION_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The default session timeout of a static member (`group.instance.id`): librdkafka's 45 s. A

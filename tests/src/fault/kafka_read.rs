@@ -7,6 +7,7 @@ use super::processed::Processed;
 use eventbus_runtime::kafka::framing::unframe;
 use eventbus_runtime::kafka::headers::{header_pairs, NAMES};
 use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 use std::collections::HashMap;
@@ -109,12 +110,15 @@ pub fn read_topic(
         .assign(&assignment)
         .map_err(HarnessError::client(format!("assigning {topic}")))?;
     let mut messages = Vec::new();
+    let mut last_error: Option<String> = None;
     while !remaining.is_empty() {
         if start.elapsed() > timeout {
             return Err(HarnessError::Timeout {
                 what: format!(
-                    "reading {topic} ({} messages read, partitions left: {remaining:?})",
-                    messages.len()
+                    "reading {topic} ({} messages read, partitions left: {remaining:?}, last \
+                     consumption error: {})",
+                    messages.len(),
+                    last_error.as_deref().unwrap_or("none")
                 ),
                 after: timeout,
                 log: String::new(),
@@ -123,7 +127,16 @@ pub fn read_topic(
         let Some(message) = consumer.poll(Duration::from_millis(200)) else {
             continue;
         };
-        let message = message.map_err(HarnessError::client(format!("reading {topic}")))?;
+        let message = match message {
+            Ok(message) => message,
+            // A broker of the cluster stopped or restarting: librdkafka reconnects or reads from
+            // the new leader; the read goes on (within the timeout, which names what is left).
+            Err(KafkaError::MessageConsumption(code)) => {
+                last_error = Some(code.to_string());
+                continue;
+            }
+            Err(e) => return Err(HarnessError::client(format!("reading {topic}"))(e)),
+        };
         let (partition, offset) = (message.partition(), message.offset());
         let at = format!("{topic}/{partition}@{offset}");
         let corrupt = |reason: String| HarnessError::Corrupt {
