@@ -131,6 +131,14 @@ fn router(state: Arc<AppState>) -> Router {
             "/redis-dead-letters/{topic}",
             get(pages::redis_dead_letters::list),
         )
+        .route(
+            "/redis-dead-letters/{topic}/confirm",
+            get(pages::redis_dead_letters::confirm),
+        )
+        .route(
+            "/redis-dead-letters/{topic}/redrive",
+            post(pages::redis_dead_letters::redrive),
+        )
         .route("/assets/console.css", get(assets::css))
         .fallback(pages::not_found)
         .layer(axum::middleware::from_fn_with_state(

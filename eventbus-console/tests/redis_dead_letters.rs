@@ -1,8 +1,9 @@
 //! Redis in the overview and the dead letters, on the real Redis: the overview shows the
 //! connection's health and the prefix's streams with their length and their groups' pending
 //! entries; an entry of an unknown event type, dead-lettered by the runtime's Redis consumer, is
-//! listed on the dead-letters pages (read-only, saying why there is no redrive), filtered by
-//! error kind and event type; an unknown stream gives a 404.
+//! listed on the dead-letters pages, filtered by error kind and event type, and redriven through
+//! the confirmation (forgeries and bad ids refused, nothing changed): its original fields are
+//! back on the stream and the letter is deleted; an unknown stream gives a 404.
 
 mod support;
 
@@ -82,6 +83,7 @@ async fn streams_groups_and_dead_letters_of_redis() {
         kafka_settings(&prefix),
     );
     config.redis = Some(redis.clone());
+    config.actions = true;
     let console = start(config).await;
 
     let (status, page) = get(&console.base).await;
@@ -127,8 +129,7 @@ async fn streams_groups_and_dead_letters_of_redis() {
     for expected in [
         "<td>org.openedx.nope.v1</td><td>unknown-event-type</td>".to_owned(),
         format!("<td>{full}@{unknown}</td><td>lms</td>"),
-        "the runtime has no redrive of Redis dead letters".to_owned(),
-        "eventbus dead-letters redrive --backend redis blocks".to_owned(),
+        "Redrive the selected letters".to_owned(),
     ] {
         assert!(page.contains(&expected), "{expected}: {page}");
     }
@@ -145,5 +146,75 @@ async fn streams_groups_and_dead_letters_of_redis() {
     );
     let (status, page) = get(&format!("{base}?limit=x")).await;
     assert_eq!(status, 400, "{page}");
+
+    // The redrive: the confirmation, refusals that change nothing, then the letter back on the
+    // stream with its original fields, and deleted from the dead letters.
+    let letter = streams
+        .newest(&dead_letter, 1)
+        .await
+        .expect("read")
+        .pop()
+        .expect("the dead letter");
+    let (status, page) = get(&format!("{base}/confirm?letter={}", letter.id)).await;
+    assert_eq!(status, 200, "{page}");
+    assert_eq!(count(&page, "<tr class=\"letter\">"), 1, "{page}");
+    assert!(page.contains("method=\"post\""), "{page}");
+    let token = csrf(&page);
+    for (status, page) in [
+        get(&format!("{base}/confirm?letter=1-1")).await,
+        get(&format!("{base}/confirm?letter=zero")).await,
+        get(&format!("{base}/confirm")).await,
+    ] {
+        assert!(status == 404 || status == 400, "{status}: {page}");
+    }
+    let url = format!("{base}/redrive");
+    for fields in [
+        vec![("letter", letter.id.as_str()), ("delete", "1")],
+        vec![("csrf", "0123456789abcdef"), ("letter", letter.id.as_str())],
+    ] {
+        let (status, page) = post(&url, &fields, None).await;
+        assert_eq!(status, 403, "{page}");
+    }
+    let length = |stream: String| {
+        let streams = streams.clone();
+        async move {
+            streams
+                .describe(&stream)
+                .await
+                .expect("described")
+                .map_or(0, |s| s.length)
+        }
+    };
+    assert_eq!(
+        length(full.clone()).await,
+        3,
+        "a forgery changed the stream"
+    );
+    assert_eq!(length(dead_letter.clone()).await, 1);
+    let (status, page) = post(
+        &url,
+        &[("csrf", &token), ("letter", &letter.id), ("delete", "1")],
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{page}");
+    assert!(
+        page.contains(&format!("Redriven 1 of 1 dead letter(s) to {full}")),
+        "{page}"
+    );
+    assert!(page.contains("deleted from the dead letters"), "{page}");
+    assert_eq!(length(full.clone()).await, 4);
+    assert_eq!(length(dead_letter.clone()).await, 0);
+    let redriven = streams
+        .newest(&full, 1)
+        .await
+        .expect("read")
+        .pop()
+        .expect("the redriven entry");
+    assert_eq!(
+        redriven.fields,
+        Some(fields),
+        "the original fields, in order"
+    );
     console.stop().await;
 }

@@ -99,14 +99,18 @@ struct ConfirmPage {
     csrf: String,
 }
 
+/// The outcome of a redrive (Kafka or Redis): each letter's result, and the way back to the list.
 #[derive(Template)]
 #[template(path = "dead_letters_redriven.html")]
-struct RedrivenPage {
-    actions: bool,
-    topic: String,
-    source_topic: String,
-    results: Vec<(String, String, bool)>,
-    redriven: usize,
+pub(crate) struct RedrivenPage {
+    pub(crate) actions: bool,
+    pub(crate) topic: String,
+    pub(crate) source_topic: String,
+    /// (dead letter, where it went or why not, whether it was redriven).
+    pub(crate) results: Vec<(String, String, bool)>,
+    pub(crate) redriven: usize,
+    /// The list of the dead letters.
+    pub(crate) back: String,
 }
 
 /// The query of the list: a range of the dead-letter topic and header filters.
@@ -381,6 +385,7 @@ pub(crate) async fn redrive(
     render(&RedrivenPage {
         actions: state.security.actions(),
         source_topic: redriver.source_topic().to_owned(),
+        back: format!("/dead-letters/{topic}"),
         topic,
         results,
         redriven,

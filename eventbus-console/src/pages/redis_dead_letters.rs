@@ -1,27 +1,35 @@
-//! The dead letters of a Redis stream, read-only: the newest entries of its dead-letter stream
-//! (as the runtime's Redis consumer writes them: the entry's fields, then `dlq_error`,
-//! `dlq_error_kind`, `dlq_source_stream`, `dlq_source_id`, `dlq_consumer_group`,
-//! `dlq_failed_at` and the failure's details), filtered by event type and error kind. The
-//! runtime has no redrive of Redis dead letters (the command line's
-//! `eventbus dead-letters redrive --backend redis` has its own), so the page has none.
+//! The dead letters of a Redis stream: the newest entries of its dead-letter stream (as the
+//! runtime's Redis consumer writes them: the entry's fields, then `dlq_error`, `dlq_error_kind`,
+//! `dlq_source_stream`, `dlq_source_id`, `dlq_consumer_group`, `dlq_failed_at` and the failure's
+//! details), filtered by event type and error kind; a confirmation page of the letters selected;
+//! their redrive (with actions on, the token and the CSRF token) through the runtime's
+//! [`RedisRedriver`], as `eventbus dead-letters redrive --backend redis`, deleting each letter
+//! once redriven when asked.
 
+use super::dead_letters::RedrivenPage;
 use super::input::{given, number};
 use super::redis::{connect, field, newest_entries};
 use super::{render, PageResult};
+use crate::error::PageError;
+use crate::security::CSRF_FIELD;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::Form;
 use eventbus_runtime::consume::{DLQ_ATTEMPTS, DLQ_FAILED_RECEIVERS};
 use eventbus_runtime::redis::consumer::{
     DLQ_CONSUMER_GROUP, DLQ_ERROR, DLQ_ERROR_KIND, DLQ_FAILED_AT, DLQ_SOURCE_ID, DLQ_SOURCE_STREAM,
 };
 use eventbus_runtime::redis::entry::{StreamEntry, NAMES};
+use eventbus_runtime::redis::{RedisRedriver, RedisStreams};
 use std::sync::Arc;
 
 /// Letters shown when no limit is asked for.
 const DEFAULT_LIMIT: i64 = 100;
 /// At most this many letters are read.
 const MAX_LIMIT: i64 = 500;
+/// At most this many dead letters are redriven at once.
+const MAX_REDRIVE: usize = 100;
 
 /// The query of the list.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -106,5 +114,167 @@ pub(crate) async fn list(
         error_kind: error_kind.unwrap_or_default(),
         read: newest.len(),
         rows,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "redis_dead_letters_confirm.html")]
+struct ConfirmPage {
+    actions: bool,
+    topic: String,
+    source_stream: String,
+    dead_letter_stream: String,
+    rows: Vec<LetterRow>,
+    csrf_field: &'static str,
+    csrf: String,
+}
+
+/// The entry ids of the `letter` fields (`<ms>-<seq>`), or a 400.
+fn ids(fields: &[(String, String)]) -> Result<Vec<String>, PageError> {
+    let ids: Vec<String> = fields
+        .iter()
+        .filter(|(name, _)| name == "letter")
+        .map(|(_, value)| {
+            value
+                .split_once('-')
+                .filter(|(ms, seq)| {
+                    [ms, seq]
+                        .iter()
+                        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                })
+                .map(|_| value.clone())
+                .ok_or_else(|| {
+                    PageError::BadRequest(format!(
+                        "letter {value:?} is not an entry id <ms>-<seq> of the dead-letter stream"
+                    ))
+                })
+        })
+        .collect::<Result<_, _>>()?;
+    if ids.is_empty() {
+        return Err(PageError::BadRequest(
+            "no dead letter selected: tick the letters to redrive".into(),
+        ));
+    }
+    if ids.len() > MAX_REDRIVE {
+        return Err(PageError::BadRequest(format!(
+            "{} dead letters selected: at most {MAX_REDRIVE} at once",
+            ids.len()
+        )));
+    }
+    Ok(ids)
+}
+
+/// The dead letters `ids` of `topic`'s dead-letter stream; a 404 for one that is not there.
+async fn letters_at(
+    state: &AppState,
+    streams: &RedisStreams,
+    redriver: &RedisRedriver,
+    ids: &[String],
+) -> Result<Vec<StreamEntry>, PageError> {
+    let stream = redriver.dead_letter_stream();
+    let mut letters = Vec::new();
+    for id in ids {
+        let letter = state
+            .bounded("reading a dead letter", streams.entry(stream, id))
+            .await
+            .map_err(PageError::Upstream)?
+            .ok_or_else(|| PageError::NotFound(format!("no dead letter {id} in {stream}")))?;
+        letters.push(letter);
+    }
+    Ok(letters)
+}
+
+/// The redriver of `topic` and a connection.
+async fn redriver(
+    state: &AppState,
+    topic: &str,
+) -> Result<(RedisStreams, RedisRedriver), PageError> {
+    let (streams, settings) = connect(state).await?;
+    let redriver = RedisRedriver::new(streams.clone(), settings, topic);
+    Ok((streams, redriver))
+}
+
+/// `GET /redis-dead-letters/{topic}/confirm?letter=ID...`: the letters to redrive and the form.
+pub(crate) async fn confirm(
+    State(state): State<Arc<AppState>>,
+    Path(topic): Path<String>,
+    Query(fields): Query<Vec<(String, String)>>,
+) -> PageResult {
+    let ids = ids(&fields)?;
+    let (streams, redriver) = redriver(&state, &topic).await?;
+    let letters = letters_at(&state, &streams, &redriver, &ids).await?;
+    render(&ConfirmPage {
+        actions: state.security.actions(),
+        source_stream: redriver.source_stream().to_owned(),
+        dead_letter_stream: redriver.dead_letter_stream().to_owned(),
+        topic,
+        rows: letters.iter().map(LetterRow::of).collect(),
+        csrf_field: CSRF_FIELD,
+        csrf: state.security.csrf_token().to_owned(),
+    })
+}
+
+/// `POST /redis-dead-letters/{topic}/redrive` (`csrf`, `letter=ID`..., `delete=1`): redrive the
+/// letters, deleting each once redriven when asked.
+pub(crate) async fn redrive(
+    State(state): State<Arc<AppState>>,
+    Path(topic): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let csrf = fields
+        .iter()
+        .find(|(name, _)| name == CSRF_FIELD)
+        .map(|(_, value)| value.as_str());
+    if let Err(refused) = state.security.check_action(csrf) {
+        tracing::warn!(topic, "Redis dead-letter redrive refused: {refused}");
+        return Err(refused);
+    }
+    let ids = ids(&fields)?;
+    let delete = fields
+        .iter()
+        .any(|(name, value)| name == "delete" && value == "1");
+    let (streams, redriver) = redriver(&state, &topic).await?;
+    let letters = letters_at(&state, &streams, &redriver, &ids).await?;
+    let mut results = Vec::new();
+    for letter in &letters {
+        let fields = letter.fields.as_deref().unwrap_or_default();
+        let sent = state
+            .bounded("redriving a dead letter", redriver.redrive(fields))
+            .await;
+        results.push(match sent {
+            Ok(id) => {
+                let mut result = format!("{}@{id}", redriver.source_stream());
+                if delete {
+                    match state
+                        .bounded(
+                            "deleting a redriven dead letter",
+                            redriver.delete(&letter.id),
+                        )
+                        .await
+                    {
+                        Ok(_) => result.push_str("; deleted from the dead letters"),
+                        Err(error) => result.push_str(&format!("; not deleted: {error}")),
+                    }
+                }
+                (letter.id.clone(), result, true)
+            }
+            Err(error) => (letter.id.clone(), error, false),
+        });
+    }
+    let redriven = results.iter().filter(|(_, _, ok)| *ok).count();
+    tracing::info!(
+        topic,
+        redriven,
+        selected = results.len(),
+        delete,
+        "Redis dead letters redriven from the console"
+    );
+    render(&RedrivenPage {
+        actions: state.security.actions(),
+        source_topic: redriver.source_stream().to_owned(),
+        back: format!("/redis-dead-letters/{topic}"),
+        topic,
+        results,
+        redriven,
     })
 }

@@ -78,6 +78,22 @@ fn attempts_text(attempts: u32) -> String {
     }
 }
 
+/// Whether a header (Kafka) or field (Redis) of a dead letter is one the dead-lettering added
+/// (`dlq_*`), not one of the original message.
+pub fn is_dead_letter_field(name: &str) -> bool {
+    name.starts_with("dlq_")
+}
+
+/// The original headers (Kafka) or fields (Redis) of a dead letter, in order: without the
+/// `dlq_*` ones. What a redrive sends back to the source.
+pub fn original_fields(fields: &[(String, Option<Vec<u8>>)]) -> Vec<(String, Option<Vec<u8>>)> {
+    fields
+        .iter()
+        .filter(|(name, _)| !is_dead_letter_field(name))
+        .cloned()
+        .collect()
+}
+
 /// Dead-letter header (Kafka) or field (Redis): the receivers that failed, comma-separated.
 pub const DLQ_FAILED_RECEIVERS: &str = "dlq_failed_receivers";
 /// Dead-letter header or field: how many times they ran.

@@ -21,7 +21,9 @@ pub use handlers::{Handlers, OnEvent};
 pub(crate) use inspect::handle_unknown;
 pub use inspect::{MessageOrigin, UnknownEvent, UnknownHandler, WriterSchema};
 pub use memory::{MemoryBus, MemoryConsumer};
-pub use message_error::{MessageError, DLQ_ATTEMPTS, DLQ_FAILED_RECEIVERS};
+pub use message_error::{
+    is_dead_letter_field, original_fields, MessageError, DLQ_ATTEMPTS, DLQ_FAILED_RECEIVERS,
+};
 
 pub use shutdown::cancel_on_signal;
 pub use tokio_util::sync::CancellationToken;

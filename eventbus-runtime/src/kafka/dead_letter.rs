@@ -143,21 +143,6 @@ impl DeadLetterProducer {
     }
 }
 
-/// Whether a header is one of the `dlq_*` headers a dead letter gets (not one of the original
-/// message's).
-pub fn is_dead_letter_header(name: &str) -> bool {
-    name.starts_with("dlq_")
-}
-
-/// The original headers of a dead letter, in order: without the `dlq_*` ones.
-pub fn original_headers(headers: &[(String, Option<Vec<u8>>)]) -> Vec<(String, Option<Vec<u8>>)> {
-    headers
-        .iter()
-        .filter(|(name, _)| !is_dead_letter_header(name))
-        .cloned()
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,6 +184,6 @@ mod tests {
         assert_eq!(get(CONSUMER_GROUP).as_deref(), Some("g1"));
         assert_eq!(get("dlq_attempts").as_deref(), Some("3"));
         assert!(get(FAILED_AT).is_some());
-        assert_eq!(original_headers(&headers), original);
+        assert_eq!(crate::consume::original_fields(&headers), original);
     }
 }

@@ -5,12 +5,13 @@
 //! `eventbus dead-letters` command and the operator console share them.
 
 use super::admin::KafkaAdmin;
-use super::dead_letter::{original_headers, ERROR_KIND, SOURCE_TOPIC};
+use super::dead_letter::{ERROR_KIND, SOURCE_TOPIC};
 use super::error::KafkaError;
 use super::headers::EVENT_TYPE;
 use super::raw_producer::{RawMessage, RawProducer};
 use super::reader::{ReadRange, StoredMessage, TopicReader};
 use crate::backend::Delivery;
+use crate::consume::original_fields;
 use crate::settings::KafkaSettings;
 
 /// Which dead letters of a topic: a range of the dead-letter topic and header filters.
@@ -194,7 +195,7 @@ impl Redriver {
         value: Option<&[u8]>,
         headers: &[(String, Option<Vec<u8>>)],
     ) -> Result<Delivery, KafkaError> {
-        let headers = original_headers(headers);
+        let headers = original_fields(headers);
         let delivery = self
             .producer
             .send(&RawMessage {

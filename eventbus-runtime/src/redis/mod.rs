@@ -6,6 +6,7 @@
 //!   receivers, at least once: an entry is acknowledged (`XACK`) only after its receivers ran, and
 //!   one that cannot be processed goes to a dead-letter stream first (or stops the consumer);
 //! - [`RedisStreams`]: operators' access to streams (list, describe, read a range, add, delete);
+//! - [`RedisRedriver`]: a topic's dead letters sent back to its stream;
 //! - [`entry`]: the wire format of an entry.
 //!
 //! Configure them with [`crate::settings::RedisSettings`]. There is no schema registry: the
@@ -17,6 +18,7 @@ pub mod consumer;
 pub mod entry;
 pub mod error;
 pub mod producer;
+mod redrive;
 pub mod streams;
 mod telemetry;
 
@@ -24,4 +26,5 @@ pub use crate::consume::{Handlers, OnEvent};
 pub use consumer::{ConsumerError, RedisConsumer, StartFrom};
 pub use error::RedisError;
 pub use producer::RedisProducer;
+pub use redrive::RedisRedriver;
 pub use streams::{GroupInfo, RedisStreams, StreamInfo, StreamRange};

@@ -8,8 +8,7 @@ use crate::cli::{DeadLetterSelection, DeadLettersRedriveArgs};
 use crate::commands::bus::redis_settings_from_env;
 use crate::commands::CliError;
 use crate::stdout::{noteln, outln};
-use eventbus_runtime::kafka::dead_letter::original_headers;
-use eventbus_runtime::redis::RedisStreams;
+use eventbus_runtime::redis::{RedisRedriver, RedisStreams};
 use eventbus_runtime::settings::RedisSettings;
 use std::process::ExitCode;
 
@@ -104,18 +103,15 @@ pub(super) async fn redrive(args: &DeadLettersRedriveArgs) -> Result<ExitCode, C
         )?;
         return Ok(ExitCode::SUCCESS);
     }
+    let redriver = RedisRedriver::new(streams, &settings, &args.selection.topic);
     let (mut failed, mut deleted, mut not_deleted) = (0usize, 0usize, 0usize);
     for letter in &letters {
         let at = letter.position_text(false);
-        let fields = original_headers(&letter.headers);
-        match streams
-            .add(&source, &fields, settings.stream_max_len())
-            .await
-        {
+        match redriver.redrive(&letter.headers).await {
             Ok(id) => {
                 outln!("redriven {at} -> {source}@{id}")?;
                 if args.delete {
-                    match streams.delete(&dead_letter, &at).await {
+                    match redriver.delete(&at).await {
                         Ok(_) => deleted += 1,
                         Err(error) => {
                             not_deleted += 1;
