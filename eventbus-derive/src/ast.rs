@@ -43,6 +43,30 @@ pub struct Field<'a> {
     pub ty: &'a Type,
 }
 
+impl Container<'_> {
+    /// The path of the runtime in the generated code: `crate = "..."`, or `::eventbus_runtime`.
+    pub fn runtime(&self) -> proc_macro2::TokenStream {
+        runtime(
+            self.attrs.crate_path.as_ref(),
+            proc_macro2::Span::call_site(),
+        )
+    }
+
+    /// The same, spanned at `span` when it is the default (so that errors point at the user's
+    /// code).
+    pub fn runtime_at(&self, span: proc_macro2::Span) -> proc_macro2::TokenStream {
+        runtime(self.attrs.crate_path.as_ref(), span)
+    }
+}
+
+/// `path`, or `::eventbus_runtime` spanned at `span`.
+pub fn runtime(path: Option<&syn::Path>, span: proc_macro2::Span) -> proc_macro2::TokenStream {
+    match path {
+        Some(path) => quote::quote!(#path),
+        None => quote::quote_spanned!(span=> ::eventbus_runtime),
+    }
+}
+
 impl<'a> Container<'a> {
     /// Parse the input; problems go to `cx`. Returns `None` when there is no struct to model.
     pub fn from_ast(cx: &Ctxt, input: &'a DeriveInput, derive: Derive) -> Option<Container<'a>> {

@@ -37,11 +37,14 @@ pub struct ContainerAttrs {
     pub key_field: Option<LitStr>,
     pub in_process_only: bool,
     pub record_name: Option<LitStr>,
+    /// `crate = "path"`: where the runtime is (default `::eventbus_runtime`), as serde's
+    /// `#[serde(crate = "...")]`, for a crate that re-exports it under another name.
+    pub crate_path: Option<syn::Path>,
     /// `event_type` was given but its value could not be read (already reported).
     pub event_type_malformed: bool,
 }
 
-const EVENT_KEYS: &str = "event_type, minor_version, key_field, in_process_only";
+const EVENT_KEYS: &str = "event_type, minor_version, key_field, in_process_only, crate";
 
 impl ContainerAttrs {
     pub fn from_ast(cx: &Ctxt, attrs: &[syn::Attribute], derive: Derive) -> Self {
@@ -50,6 +53,7 @@ impl ContainerAttrs {
         let mut key_field = Once::new("key_field");
         let mut in_process_only = Once::new("in_process_only");
         let mut record_name = Once::new("name");
+        let mut crate_path = Once::new("crate");
 
         let mut event_type_malformed = false;
 
@@ -65,6 +69,16 @@ impl ContainerAttrs {
                 // are still read (and, say, a malformed `event_type` is not also reported missing).
                 let parsed = (|| -> syn::Result<()> {
                     match (key.as_str(), derive) {
+                        ("crate", _) => {
+                            let lit = meta.value()?.parse::<LitStr>()?;
+                            let path = lit.parse::<syn::Path>().map_err(|_| {
+                                syn::Error::new_spanned(
+                                    &lit,
+                                    "crate must be a path to the runtime, such as `crate = \"my_service::eventbus_runtime\"`",
+                                )
+                            })?;
+                            crate_path.set(cx, span, path);
+                        }
                         ("event_type", Derive::Event) => {
                             event_type.set(cx, span, meta.value()?.parse::<LitStr>()?)
                         }
@@ -121,7 +135,7 @@ impl ContainerAttrs {
                         _ => {
                             let expected = match derive {
                                 Derive::Event => EVENT_KEYS,
-                                Derive::Data => "name",
+                                Derive::Data => "name, crate",
                             };
                             return Err(meta.error(format!(
                                 "unknown openedx_event attribute `{}`; expected one of: {expected}",
@@ -149,6 +163,7 @@ impl ContainerAttrs {
             key_field: key_field.value,
             in_process_only: in_process_only.value.unwrap_or(false),
             record_name: record_name.value,
+            crate_path: crate_path.value,
             event_type_malformed,
         }
     }

@@ -22,7 +22,11 @@ pub fn derive(input: &DeriveInput, derive: Derive) -> TokenStream {
         },
         (Err(err), cont) => {
             let errors = err.to_compile_error();
-            let stubs = stubs(input, derive);
+            let rt = crate::ast::runtime(
+                cont.as_ref().and_then(|c| c.attrs.crate_path.as_ref()),
+                Span::call_site(),
+            );
+            let stubs = stubs(input, derive, &rt);
             let field_checks = cont.map(|cont| field_checks(&cont));
             quote!(#errors #stubs #field_checks)
         }
@@ -32,9 +36,8 @@ pub fn derive(input: &DeriveInput, derive: Derive) -> TokenStream {
 
 /// Impls with no real body, so that one error in the derive does not cascade into "trait not
 /// implemented" errors wherever the type is used.
-fn stubs(input: &DeriveInput, derive: Derive) -> TokenStream {
+fn stubs(input: &DeriveInput, derive: Derive, rt: &TokenStream) -> TokenStream {
     let ident = &input.ident;
-    let rt = quote!(::eventbus_runtime);
     // A generic struct (refused) gets its stubs too, for every parameter, so that a field of type
     // `Pair<String>` elsewhere is not a second error.
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
@@ -82,15 +85,19 @@ fn field_checks(cont: &Container) -> TokenStream {
         .fields
         .iter()
         .filter(|f| check::unsupported_type(f.ty).is_none())
-        .map(|f| field_ops(quote!(_), f.ty, cont.ident));
+        .map(|f| field_ops(&cont.runtime(), quote!(_), f.ty, cont.ident));
     quote!(const _: () = { #(#checks)* };)
 }
 
 /// `const NAME: FieldOps<T> = <T as EventData>::FIELD;`, the value spanned at the field's type:
 /// the one place where the generated code needs `T: EventData`, so an unsupported type is one
 /// error there.
-fn field_ops(name: TokenStream, ty: &syn::Type, container: &Ident) -> TokenStream {
-    let rt = quote!(::eventbus_runtime);
+fn field_ops(
+    rt: &TokenStream,
+    name: TokenStream,
+    ty: &syn::Type,
+    container: &Ident,
+) -> TokenStream {
     // The constant is outside the impl, where `Self` (as in `Vec<Self>`) means nothing.
     let spelled = without_self(quote!(#ty), container);
     let value = quote_spanned!(ty.span()=> <#spelled as #rt::EventData>::FIELD);
@@ -126,7 +133,7 @@ enum Schema {
 }
 
 fn event_data_impl(cont: &Container, schema: Schema) -> TokenStream {
-    let rt = quote!(::eventbus_runtime);
+    let rt = cont.runtime();
     let p = quote!(#rt::__private);
     let ident = cont.ident;
     let idents: Vec<_> = cont.fields.iter().map(|f| f.ident).collect();
@@ -140,7 +147,7 @@ fn event_data_impl(cont: &Container, schema: Schema) -> TokenStream {
         .fields
         .iter()
         .zip(&ops)
-        .map(|(f, op)| field_ops(quote!(#op), f.ty, cont.ident));
+        .map(|(f, op)| field_ops(&rt, quote!(#op), f.ty, cont.ident));
 
     let fields_schema = quote! {
         ::std::vec![#(
@@ -220,7 +227,7 @@ fn event_data_impl(cont: &Container, schema: Schema) -> TokenStream {
 }
 
 fn event_impls(cont: &Container) -> TokenStream {
-    let rt = quote!(::eventbus_runtime);
+    let rt = cont.runtime();
     let p = quote!(#rt::__private);
     let ident = cont.ident;
     let event_type = cont.attrs.event_type.as_ref().expect("checked").value();
@@ -336,7 +343,7 @@ fn event_field_checks(cont: &Container) -> TokenStream {
     }
     let checks = types.iter().map(|ty| {
         let span = ty.span();
-        let rt = quote_spanned!(span=> ::eventbus_runtime);
+        let rt = cont.runtime_at(span);
         let spelled = without_self(quote!(#ty), cont.ident);
         quote_spanned! {span=>
             #[allow(dead_code, clippy::all)]
@@ -438,7 +445,7 @@ fn key_field_check(cont: &Container) -> TokenStream {
     let ident = cont.ident;
     let path = lit.value();
     let segments: Vec<&str> = path.split('.').collect();
-    let rt = quote_spanned!(span=> ::eventbus_runtime);
+    let rt = cont.runtime_at(span);
     let first = field_ident(segments[0], span);
     let hash_map = quote_spanned!(span=> ::std::collections::HashMap);
     let btree_map = quote_spanned!(span=> ::std::collections::BTreeMap);

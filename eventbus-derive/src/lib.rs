@@ -45,6 +45,10 @@ use syn::{parse_macro_input, DeriveInput};
 /// event that is only sent in-process: its fields need not be event data, and the bus refuses it.
 /// Other events must be `Clone`. Two events of one crate may not declare the same event type (a
 /// compile error at both strings), and an event cannot be a field of another event or record.
+///
+/// `crate = "path"` (on both derives, as serde's `#[serde(crate = "...")]`) names where the runtime
+/// is when a crate reaches it through a re-export (`crate = "my_service::eventbus_runtime"`);
+/// the default is `::eventbus_runtime`.
 #[proc_macro_derive(OpenEdxEvent, attributes(openedx_event))]
 pub fn derive_openedx_event(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
@@ -52,7 +56,8 @@ pub fn derive_openedx_event(input: TokenStream) -> TokenStream {
 }
 
 /// Make a struct a record that events can carry (an attrs class in Python). Its Avro record is
-/// named after the struct, or `#[openedx_event(name = "...")]`.
+/// named after the struct, or `#[openedx_event(name = "...")]`; `crate = "path"` as for
+/// [`OpenEdxEvent`](macro@OpenEdxEvent).
 #[proc_macro_derive(EventData, attributes(openedx_event))]
 pub fn derive_event_data(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
