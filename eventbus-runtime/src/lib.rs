@@ -46,7 +46,7 @@ pub mod event;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod key;
-pub mod keys;
+pub mod opaque_keys;
 pub mod metadata;
 pub mod metadata_fields;
 #[cfg(feature = "outbox")]
@@ -80,7 +80,7 @@ pub use avro::EventData;
 pub mod prelude {
     pub use crate::avro::{EventData, Example};
     pub use crate::event::OpenEdxEvent;
-    pub use crate::keys::{
+    pub use crate::opaque_keys::{
         CcxLocator, CourseKey, LibraryCollectionLocator, LibraryContainerLocator, LibraryLocatorV2,
         LibraryUsageLocatorV2, UsageKey,
     };
