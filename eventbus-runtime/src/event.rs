@@ -70,6 +70,27 @@ impl<E: OpenEdxEvent + EventData> AnyEvent for E {
     }
 }
 
+/// An envelope is its event for a type-erased receiver: the receiver gets the envelope it shares
+/// with the others (`Arc<dyn AnyEvent>`), not a copy of the event; `as_any` gives the event.
+impl<E: OpenEdxEvent + EventData> AnyEvent for Envelope<E> {
+    fn descriptor(&self) -> &'static EventDescriptor {
+        E::descriptor()
+    }
+    fn encode(&self) -> Vec<u8> {
+        avro::encode_event(&self.data)
+    }
+    fn to_json(&self) -> Value {
+        EventData::to_json(&self.data)
+    }
+    fn key_at(&self, path: &str) -> Result<KeyValue, KeyPathError> {
+        let segments: Vec<&str> = path.split('.').collect();
+        EventData::key_at(&self.data, &segments)
+    }
+    fn as_any(&self) -> &dyn Any {
+        &self.data
+    }
+}
+
 /// An event type that can travel on the bus: its operations for the registry. Implemented for
 /// every `Clone` event with event data; `#[derive(OpenEdxEvent)]` asks for it at the struct.
 #[doc(hidden)]
@@ -141,12 +162,17 @@ mod ops {
     /// The event as its concrete type, copied only if it is shared; ops are only called through
     /// the event's own descriptor.
     fn owned<E: Clone + Send + Sync + 'static>(event: Arc<dyn AnyEvent>) -> E {
-        let event: Arc<dyn Any + Send + Sync> = event;
-        Arc::unwrap_or_clone(
-            event.downcast::<E>().unwrap_or_else(|_| {
-                unreachable!("called with the descriptor of the event's own type")
-            }),
-        )
+        let concrete: &dyn Any = &*event;
+        if concrete.is::<E>() {
+            let event: Arc<dyn Any + Send + Sync> = event;
+            if let Ok(event) = event.downcast::<E>() {
+                return Arc::unwrap_or_clone(event);
+            }
+        } else if let Some(event) = event.as_any().downcast_ref::<E>() {
+            // An envelope that a type-erased receiver was given: its event.
+            return event.clone();
+        }
+        unreachable!("called with the descriptor of the event's own type")
     }
 
     pub fn decode<E: OpenEdxEvent + EventData>(
@@ -197,10 +223,11 @@ mod ops {
         E::signal().connect_envelope(name, erased(E::EVENT_TYPE, open::<E>, receiver))
     }
     /// The event of an envelope of `E`, type-erased.
-    fn open<E: OpenEdxEvent + EventData + Clone>(envelope: &(dyn Any + Send + Sync)) -> Opened {
-        envelope.downcast_ref::<Envelope<E>>().map(|envelope| {
-            let event: Arc<dyn AnyEvent> = Arc::new(envelope.data.clone());
-            (event, envelope.metadata.clone(), envelope.from_event_bus)
+    /// The envelope of `E` as a type-erased receiver gets it: shared, not copied.
+    fn open<E: OpenEdxEvent + EventData + Clone>(envelope: AnyEnvelope) -> Opened {
+        envelope.downcast::<Envelope<E>>().ok().map(|envelope| {
+            let (metadata, from_bus) = (envelope.metadata.clone(), envelope.from_event_bus);
+            (envelope as Arc<dyn AnyEvent>, metadata, from_bus)
         })
     }
     pub fn disconnect<E: OpenEdxEvent>(id: ReceiverId) -> bool {
@@ -213,7 +240,7 @@ mod ops {
 type Opened = Option<(Arc<dyn AnyEvent>, EventsMetadata, bool)>;
 
 /// Reads an envelope for a type-erased receiver (one small function per event type).
-type Opener = fn(&(dyn Any + Send + Sync)) -> Opened;
+type Opener = fn(AnyEnvelope) -> Opened;
 
 /// The envelope handler of a type-erased receiver of `event_type` (not generic: all of it but
 /// `open` is compiled once for every event type).
@@ -222,7 +249,7 @@ fn erased(
     open: Opener,
     receiver: AnyReceiver,
 ) -> impl Fn(AnyEnvelope) -> BoxFuture<'static, Result<(), ReceiverError>> + Send + Sync + 'static {
-    move |envelope: AnyEnvelope| match open(&*envelope) {
+    move |envelope: AnyEnvelope| match open(envelope) {
         Some((event, metadata, from_bus)) => receiver(event, metadata, from_bus),
         None => Box::pin(std::future::ready(Err(format!(
             "internal error: a receiver of {event_type} got another event type"

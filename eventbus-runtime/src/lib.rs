@@ -46,9 +46,9 @@ pub mod event;
 #[cfg(feature = "kafka")]
 pub mod kafka;
 pub mod key;
-pub mod opaque_keys;
 pub mod metadata;
 pub mod metadata_fields;
+pub mod opaque_keys;
 #[cfg(feature = "outbox")]
 pub mod outbox;
 pub mod producer_config;
@@ -80,11 +80,11 @@ pub use avro::EventData;
 pub mod prelude {
     pub use crate::avro::{EventData, Example};
     pub use crate::event::OpenEdxEvent;
+    pub use crate::metadata::EventsMetadata;
     pub use crate::opaque_keys::{
         CcxLocator, CourseKey, LibraryCollectionLocator, LibraryContainerLocator, LibraryLocatorV2,
         LibraryUsageLocatorV2, UsageKey,
     };
-    pub use crate::metadata::EventsMetadata;
     pub use crate::signal::{Envelope, Signal};
     pub use crate::time::EventDateTime;
     pub use chrono::{DateTime, Utc};
