@@ -31,7 +31,8 @@
 mod kafka_support;
 
 use eventbus_runtime::backend::EventProducer;
-use eventbus_runtime::kafka::consumer::{COMMIT_WAITING_MAX, HELD_PER_IN_FLIGHT};
+use eventbus_runtime::consume::HELD_PER_IN_FLIGHT;
+use eventbus_runtime::kafka::consumer::COMMIT_WAITING_MAX;
 use eventbus_runtime::kafka::KafkaProducer;
 use eventbus_runtime::settings::{KafkaSettings, KafkaSettingsBuilder};
 use eventbus_tests::fault::events::key_of;

@@ -10,8 +10,9 @@ mod kafka_support;
 #[path = "support/scrape.rs"]
 mod scrape;
 
+use eventbus_runtime::consume::OnEvent;
 use eventbus_runtime::kafka::dead_letter as dlq;
-use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer, OnEvent};
+use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer};
 use eventbus_runtime::settings::KafkaSettings;
 use eventbus_runtime::{Envelope, OpenEdxEvent};
 use kafka_support::*;

@@ -15,10 +15,11 @@ mod support;
 use chrono::{SubsecRound, Utc};
 use collector::Collector;
 use eventbus_runtime::avro::Example;
+use eventbus_runtime::consume::ConsumerError;
 use eventbus_runtime::consume::{CancellationToken, ConsumeSummary, Position};
 use eventbus_runtime::redis::consumer::{DLQ_ERROR_KIND, DLQ_SOURCE_ID, DLQ_SOURCE_STREAM};
 use eventbus_runtime::redis::entry::NAMES;
-use eventbus_runtime::redis::{ConsumerError, RedisConsumer, RedisProducer, StartFrom};
+use eventbus_runtime::redis::{RedisConsumer, RedisProducer, StartFrom};
 use eventbus_runtime::registry::{self, EventDescriptor};
 use eventbus_runtime::settings::{OnError, RedisSettings, RedisSettingsBuilder};
 use eventbus_runtime::EventsMetadata;
@@ -357,7 +358,7 @@ async fn bad_entries_are_dead_lettered_and_the_consumer_goes_on() {
 /// fails every attempt is named in the dead letter with the number of attempts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_handlers_run_again_alone_then_are_named_in_the_dead_letter() {
-    use eventbus_runtime::redis::OnEvent;
+    use eventbus_runtime::consume::OnEvent;
     use openedx_events::learning::SessionLoginCompleted;
     let prefix = unique("retry");
     let settings = builder(&prefix)

@@ -35,10 +35,7 @@ mod telemetry;
 pub use admin::{Creation, KafkaAdmin, PartitionInfo, TopicInfo, TopicSpec};
 pub use build_info::LibrdkafkaBuild;
 pub use client_logs::{ConnectionLog, TracingContext};
-pub use consumer::{
-    cancel_on_signal, CancellationToken, ConsumeSummary, ConsumerError, Handlers, KafkaConsumer,
-    MessageError, OnEvent,
-};
+pub use consumer::KafkaConsumer;
 pub use dead_letter::{DeadLetter, DeadLetterProducer};
 pub use embedded::EmbeddedKafka;
 pub use error::KafkaError;

@@ -20,8 +20,7 @@ pub mod producer;
 pub mod streams;
 mod telemetry;
 
-pub use crate::consume::{Handlers, OnEvent};
-pub use consumer::{ConsumerError, RedisConsumer, StartFrom};
+pub use consumer::{RedisConsumer, StartFrom};
 pub use error::RedisError;
 pub use producer::RedisProducer;
 pub use streams::{GroupInfo, RedisStreams, StreamInfo, StreamRange};

@@ -45,9 +45,9 @@ mod origin;
 mod poller;
 mod rebalance;
 
-pub use crate::consume::{
+use crate::consume::{
     cancel_on_signal, CancellationToken, ConsumeSummary, ConsumerError, Handlers, MessageError,
-    OnEvent, Position, StopConsuming, HELD_PER_IN_FLIGHT,
+    OnEvent, Position,
 };
 use crate::sync::LockUnpoisoned;
 pub(crate) use rebalance::describe;

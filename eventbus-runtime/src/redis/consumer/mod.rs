@@ -51,7 +51,7 @@ use super::entry::{StreamEntry, NAMES};
 use super::error::RedisError;
 use super::telemetry::LagProbe;
 use crate::consume::engine::{self, EngineSettings, Failure, Inbox, LaneKey, Ledger, Transport};
-pub use crate::consume::ConsumerError;
+use crate::consume::ConsumerError;
 use crate::consume::{
     CancellationToken, ConsumeSummary, Handlers, MessageError, OnEvent, Position,
 };
