@@ -4,7 +4,7 @@
 //! [`EventData`]. From those derives this crate provides, byte for byte as the Python
 //! `openedx-events` library does:
 //!
-//! - the event's Avro schema ([`avro::EventSchema`]), identical to what `AvroSignalSerializer`
+//! - the event's Avro schema ([`avro::schema::EventSchema`]), identical to what `AvroSignalSerializer`
 //!   generates;
 //! - Avro encoding and decoding ([`avro::encode_event`], [`avro::decode_event`]), including schema
 //!   resolution when the writer used another version of the schema;
@@ -35,6 +35,7 @@
 //! assert_eq!(schema.json()["namespace"], "org.example.doc.block.published.v1");
 //! ```
 
+#![warn(unnameable_types)]
 pub mod avro;
 pub mod backend;
 #[cfg(any(feature = "kafka", feature = "redis"))]

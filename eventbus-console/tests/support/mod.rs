@@ -7,9 +7,9 @@
 use eventbus_console::{Console, ConsoleConfig};
 use eventbus_runtime::avro::Example;
 use eventbus_runtime::consume::{DLQ_ATTEMPTS, DLQ_FAILED_RECEIVERS};
+use eventbus_runtime::kafka::dead_letter::{DeadLetter, DeadLetterProducer};
 use eventbus_runtime::kafka::{
-    DeadLetter, DeadLetterProducer, KafkaAdmin, KafkaProducer, ReadRange, StoredMessage,
-    TopicReader, TopicSpec,
+    KafkaAdmin, KafkaProducer, ReadRange, StoredMessage, TopicReader, TopicSpec,
 };
 use eventbus_runtime::outbox::{Outbox, OutboxRow};
 use eventbus_runtime::redis::RedisProducer;

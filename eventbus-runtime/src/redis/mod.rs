@@ -13,14 +13,17 @@
 //! Python writes it.
 
 mod connection;
-pub mod consumer;
+mod consumer;
 pub mod entry;
-pub mod error;
-pub mod producer;
-pub mod streams;
+mod error;
+mod producer;
+mod streams;
 mod telemetry;
 
-pub use consumer::{RedisConsumer, StartFrom};
+pub use consumer::{
+    RedisConsumer, StartFrom, DLQ_CONSUMER_GROUP, DLQ_ERROR, DLQ_ERROR_KIND, DLQ_FAILED_AT,
+    DLQ_SOURCE_ID, DLQ_SOURCE_STREAM,
+};
 pub use error::RedisError;
 pub use producer::RedisProducer;
 pub use streams::{GroupInfo, RedisStreams, StreamInfo, StreamRange};

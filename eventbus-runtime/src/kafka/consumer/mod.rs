@@ -206,9 +206,8 @@ impl KafkaConsumer {
     }
 
     /// Replay from `time`: each partition assigned to this consumer starts at its first message
-    /// at or after `time` (see [`super::replay`]), then the consumer keeps consuming. Unlike
-    /// Python's consumer, which moves the offsets and then idles until restarted, this one goes
-    /// on consuming.
+    /// at or after `time`, then the consumer keeps consuming. Unlike Python's consumer, which
+    /// moves the offsets and then idles until restarted, this one goes on consuming.
     #[must_use]
     pub fn offset_time(mut self, time: DateTime<Utc>) -> Self {
         self.offset_time = Some(time);
