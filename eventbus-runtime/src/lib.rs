@@ -77,7 +77,10 @@ pub use signal::{Envelope, Signal};
 #[doc(inline)]
 pub use avro::EventData;
 
-/// What an application needs to define and send events: the derives, the traits and the value types.
+/// What a first program needs to define, send and receive events: the derives and traits, the
+/// signal and what its receivers and `send_event` name, and the value types of event fields (the
+/// opaque keys, [`EventDateTime`](crate::time::EventDateTime), and chrono's `DateTime<Utc>` and
+/// `Uuid` at the versions the derives encode).
 pub mod prelude {
     pub use crate::avro::{EventData, Example};
     pub use crate::event::OpenEdxEvent;
@@ -86,11 +89,12 @@ pub mod prelude {
         LibraryUsageLocatorV2, UsageKey,
     };
     pub use crate::metadata::EventsMetadata;
-    pub use crate::signal::{Envelope, Signal};
+    pub use crate::signal::{
+        Envelope, ReceiverError, ReceiversFailed, SendError, SendReport, Signal,
+    };
     pub use crate::time::EventDateTime;
     pub use chrono::{DateTime, Utc};
     pub use eventbus_derive::{EventData, OpenEdxEvent};
-    pub use std::collections::{BTreeMap, HashMap};
     pub use uuid::Uuid;
 }
 

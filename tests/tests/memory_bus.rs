@@ -2,9 +2,10 @@
 //! handlers, through the Avro encoding, with retries, and the configured producer can send to it.
 
 use eventbus_runtime::backend::{EventProducer, ProduceError};
-use eventbus_runtime::consume::{MemoryBus, MessageError, OnEvent, RetryPolicy};
+use eventbus_runtime::consume::{MemoryBus, MessageError, OnEvent};
 use eventbus_runtime::prelude::*;
 use eventbus_runtime::producer_config::{ConfiguredProducer, ProducerConfig};
+use eventbus_runtime::settings::RetryPolicy;
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
