@@ -129,7 +129,7 @@ async fn failing_receivers_run_again_alone_until_they_succeed() {
         settings.full_topic(topic)
     );
     assert_eq!(
-        scrape::value(&eventbus_runtime::telemetry::encode(), &series),
+        scrape::value(&eventbus_runtime::telemetry::metrics::encode(), &series),
         Some(6.0),
         "{series}"
     );

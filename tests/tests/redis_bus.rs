@@ -447,7 +447,7 @@ async fn failing_handlers_run_again_alone_then_are_named_in_the_dead_letter() {
         d.event_type
     );
     assert_eq!(
-        scrape::value(&eventbus_runtime::telemetry::encode(), &series),
+        scrape::value(&eventbus_runtime::telemetry::metrics::encode(), &series),
         Some(4.0),
         "{series}"
     );

@@ -17,5 +17,4 @@ mod server;
 pub mod trace;
 
 pub use health::{readiness, HealthCheck, Readiness};
-pub use metrics::{encode, ConsumerMetrics, ProducerMetrics, System};
 pub use server::{OpsBody, OpsFallback, TelemetryServer};

@@ -68,8 +68,8 @@ use crate::consume::engine::{self, EngineSettings, Failure, Inbox, LaneKey, Ledg
 use crate::kafka::schema_registry::{RegisteredSchema, SchemaRegistryClient};
 use crate::registry;
 use crate::settings::{KafkaSettings, OnError};
+use crate::telemetry::metrics::ConsumerMetrics;
 use crate::telemetry::metrics::System;
-use crate::telemetry::ConsumerMetrics;
 use chrono::{DateTime, Utc};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Message, OwnedMessage};

@@ -58,8 +58,9 @@ use crate::consume::{
 use crate::registry;
 use crate::settings::{OnError, RedisSettings};
 use crate::sync::LockUnpoisoned;
+use crate::telemetry::metrics::ConsumerMetrics;
 use crate::telemetry::metrics::System;
-use crate::telemetry::{ConsumerMetrics, HealthCheck};
+use crate::telemetry::HealthCheck;
 use reader::{Held, Reader, READ_BATCH};
 use redis::aio::ConnectionManager;
 use std::sync::Arc;
