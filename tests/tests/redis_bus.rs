@@ -197,7 +197,7 @@ async fn every_catalog_event_round_trips_in_pythons_entry_format() {
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", d.event_type));
         assert_eq!(delivery.topic, stream);
-        assert!(delivery.entry_id.is_some());
+        assert!(delivery.entry_id().is_some());
         sent.insert(metadata.id, (event, metadata));
     }
 
@@ -311,8 +311,9 @@ async fn bad_entries_are_dead_lettered_and_the_consumer_goes_on() {
         .send_event(topic, "", good.clone(), &refused)
         .await
         .unwrap()
-        .entry_id
-        .unwrap();
+        .entry_id()
+        .unwrap()
+        .to_owned();
     ids.push(("receiver-error", refused_id));
     // And a good one, processed after all of them.
     let fine = EventsMetadata::new(d.event_type, 0);

@@ -126,8 +126,8 @@ impl DeadLetterProducer {
             .await?;
         tracing::warn!(
             dead_letter_topic = %self.topic,
-            dead_letter_partition = delivery.partition,
-            dead_letter_offset = delivery.offset,
+            dead_letter_partition = delivery.kafka_position().map(|(partition, _)| partition),
+            dead_letter_offset = delivery.kafka_position().map(|(_, offset)| offset),
             source_topic = letter.topic,
             source_partition = letter.partition,
             source_offset = letter.offset,
