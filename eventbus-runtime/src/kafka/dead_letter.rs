@@ -54,7 +54,7 @@ pub struct DeadLetter<'a> {
 }
 
 /// The headers of a dead-lettered message: the original ones, then the `dlq_*` ones.
-pub fn dead_letter_headers(
+pub(crate) fn dead_letter_headers(
     letter: &DeadLetter<'_>,
     group_id: &str,
 ) -> Vec<(String, Option<Vec<u8>>)> {
@@ -145,7 +145,7 @@ impl DeadLetterProducer {
 
 /// Whether a header is one of the `dlq_*` headers a dead letter gets (not one of the original
 /// message's).
-pub fn is_dead_letter_header(name: &str) -> bool {
+pub(crate) fn is_dead_letter_header(name: &str) -> bool {
     name.starts_with("dlq_")
 }
 
