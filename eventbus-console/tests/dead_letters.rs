@@ -7,7 +7,8 @@
 mod support;
 
 use eventbus_console::ConsoleConfig;
-use eventbus_runtime::kafka::{CancellationToken, KafkaConsumer, StoredMessage};
+use eventbus_runtime::consume::CancellationToken;
+use eventbus_runtime::kafka::{KafkaConsumer, StoredMessage};
 use eventbus_runtime::registry::{self, AnyReceiver};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;

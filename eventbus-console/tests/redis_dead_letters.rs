@@ -8,7 +8,7 @@
 mod support;
 
 use eventbus_console::ConsoleConfig;
-use eventbus_runtime::kafka::CancellationToken;
+use eventbus_runtime::consume::CancellationToken;
 use eventbus_runtime::redis::{RedisConsumer, RedisProducer, RedisStreams, StartFrom};
 use eventbus_runtime::settings::RedisSettings;
 use std::time::Duration;

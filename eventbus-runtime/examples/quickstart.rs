@@ -9,7 +9,7 @@
 //! subscriber (here `tracing-subscriber`, filtered by `RUST_LOG`) to see its logs.
 
 use eventbus_runtime::prelude::*;
-use eventbus_runtime::signal::ReceiverError;
+use std::collections::BTreeMap;
 
 /// A block of course content.
 #[derive(Debug, Clone, PartialEq, EventData)]

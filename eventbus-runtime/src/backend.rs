@@ -16,12 +16,60 @@ use std::sync::{Arc, Mutex};
 pub struct Delivery {
     /// The full topic name (with the prefix).
     pub topic: String,
-    /// The Kafka partition (0 for Redis and memory).
-    pub partition: i32,
-    /// The Kafka offset in the partition; the index in the topic in memory; -1 for Redis.
-    pub offset: i64,
-    /// The Redis stream entry id (`<ms>-<seq>`); `None` for Kafka and memory.
-    pub entry_id: Option<String>,
+    /// The event's place in the topic, as its transport names it.
+    pub position: DeliveryPosition,
+}
+
+/// The place of a produced event in its topic, per transport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeliveryPosition {
+    /// A Kafka partition and the event's offset in it.
+    Kafka {
+        /// The partition.
+        partition: i32,
+        /// The offset in the partition.
+        offset: i64,
+    },
+    /// A Redis stream entry.
+    Redis {
+        /// The entry id (`<ms>-<seq>`).
+        entry_id: String,
+    },
+    /// The in-memory bus of tests ([`MemoryProducer`]).
+    Memory {
+        /// The event's index among the topic's events, from 0.
+        index: usize,
+    },
+}
+
+impl fmt::Display for DeliveryPosition {
+    /// `<partition>@<offset>` (Kafka), the entry id (Redis), `#<index>` (memory).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeliveryPosition::Kafka { partition, offset } => write!(f, "{partition}@{offset}"),
+            DeliveryPosition::Redis { entry_id } => f.write_str(entry_id),
+            DeliveryPosition::Memory { index } => write!(f, "#{index}"),
+        }
+    }
+}
+
+impl Delivery {
+    /// The Kafka partition and offset, for an event produced to Kafka.
+    pub fn kafka_position(&self) -> Option<(i32, i64)> {
+        match self.position {
+            DeliveryPosition::Kafka { partition, offset } => Some((partition, offset)),
+            _ => None,
+        }
+    }
+
+    /// The Redis stream entry id, for an event produced to Redis.
+    pub fn entry_id(&self) -> Option<&str> {
+        match &self.position {
+            DeliveryPosition::Redis { entry_id } => Some(entry_id),
+            _ => None,
+        }
+    }
 }
 
 /// Why an event could not be produced.
@@ -57,6 +105,13 @@ pub enum ProduceError {
         event_type: &'static str,
         /// The full topic name.
         topic: String,
+        /// The backend's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// Delivering the events still queued failed ([`EventProducer::flush`]).
+    #[error("flushing the producer: {source}")]
+    Flush {
         /// The backend's error.
         #[source]
         source: Box<dyn std::error::Error + Send + Sync>,
@@ -172,7 +227,7 @@ impl EventProducer for MemoryProducer {
                 .map_err(|source| ProduceError::KeyField { event_type, source })?;
             let topic = full_topic(self.topic_prefix.as_deref(), topic);
             let mut events = self.events.locked();
-            let offset = events.iter().filter(|e| e.topic == topic).count() as i64;
+            let index = events.iter().filter(|e| e.topic == topic).count();
             events.push(ProducedEvent {
                 topic: topic.clone(),
                 key,
@@ -181,9 +236,7 @@ impl EventProducer for MemoryProducer {
             });
             Ok(Delivery {
                 topic,
-                partition: 0,
-                offset,
-                entry_id: None,
+                position: DeliveryPosition::Memory { index },
             })
         })
     }
@@ -221,18 +274,13 @@ pub(crate) async fn produce_to(
     let mut failures = Vec::new();
     for (topic, result) in topics.iter().zip(results) {
         match result {
-            Ok(Delivery {
-                topic: full_topic,
-                partition,
-                offset,
-                entry_id,
-            }) => tracing::debug!(
+            Ok(delivery) => tracing::debug!(
                 event_type,
                 event_id = %metadata.id,
-                topic = %full_topic,
-                partition,
-                offset,
-                entry_id,
+                topic = %delivery.topic,
+                partition = delivery.kafka_position().map(|(partition, _)| partition),
+                offset = delivery.kafka_position().map(|(_, offset)| offset),
+                entry_id = delivery.entry_id(),
                 "event produced"
             ),
             Err(error) => {

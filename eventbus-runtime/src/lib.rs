@@ -4,7 +4,7 @@
 //! [`EventData`]. From those derives this crate provides, byte for byte as the Python
 //! `openedx-events` library does:
 //!
-//! - the event's Avro schema ([`avro::EventSchema`]), identical to what `AvroSignalSerializer`
+//! - the event's Avro schema ([`avro::schema::EventSchema`]), identical to what `AvroSignalSerializer`
 //!   generates;
 //! - Avro encoding and decoding ([`avro::encode_event`], [`avro::decode_event`]), including schema
 //!   resolution when the writer used another version of the schema;
@@ -35,6 +35,7 @@
 //! assert_eq!(schema.json()["namespace"], "org.example.doc.block.published.v1");
 //! ```
 
+#![warn(unnameable_types)]
 pub mod avro;
 pub mod backend;
 #[cfg(any(feature = "kafka", feature = "redis"))]
@@ -76,7 +77,10 @@ pub use signal::{Envelope, Signal};
 #[doc(inline)]
 pub use avro::EventData;
 
-/// What an application needs to define and send events: the derives, the traits and the value types.
+/// What a first program needs to define, send and receive events: the derives and traits, the
+/// signal and what its receivers and `send_event` name, and the value types of event fields (the
+/// opaque keys, [`EventDateTime`](crate::time::EventDateTime), and chrono's `DateTime<Utc>` and
+/// `Uuid` at the versions the derives encode).
 pub mod prelude {
     pub use crate::avro::{EventData, Example};
     pub use crate::event::OpenEdxEvent;
@@ -85,11 +89,12 @@ pub mod prelude {
         CcxLocator, CourseKey, LibraryCollectionLocator, LibraryContainerLocator, LibraryLocatorV2,
         LibraryUsageLocatorV2, UsageKey,
     };
-    pub use crate::signal::{Envelope, Signal};
+    pub use crate::signal::{
+        Envelope, ReceiverError, ReceiversFailed, SendError, SendReport, Signal,
+    };
     pub use crate::time::EventDateTime;
     pub use chrono::{DateTime, Utc};
     pub use eventbus_derive::{EventData, OpenEdxEvent};
-    pub use std::collections::{BTreeMap, HashMap};
     pub use uuid::Uuid;
 }
 

@@ -258,7 +258,10 @@ pub enum HeaderError {
 }
 
 /// The single value of a field that must occur at most once; `None` when absent.
-pub fn single<'f>(fields: &'f [impl Field], name: &str) -> Result<Option<&'f str>, HeaderError> {
+pub(crate) fn single<'f>(
+    fields: &'f [impl Field],
+    name: &str,
+) -> Result<Option<&'f str>, HeaderError> {
     let mut matching = fields.iter().filter(|f| f.name() == name);
     let field = match (matching.next(), matching.next()) {
         (None, _) => return Ok(None),

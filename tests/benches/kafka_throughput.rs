@@ -23,7 +23,7 @@ mod common;
 mod keyed;
 
 use common::{bus_produce, env, in_flight, rate, workload, Dispatched};
-use eventbus_runtime::kafka::consumer::CancellationToken;
+use eventbus_runtime::consume::CancellationToken;
 use eventbus_runtime::kafka::framing::frame;
 use eventbus_runtime::kafka::headers::owned_headers;
 use eventbus_runtime::kafka::{KafkaAdmin, KafkaConsumer, KafkaProducer, TopicSpec};

@@ -19,8 +19,9 @@
 mod kafka_support;
 
 use eventbus_runtime::backend::EventProducer;
-use eventbus_runtime::kafka::consumer::{COMMIT_WAITING_MAX, HELD_PER_IN_FLIGHT};
+use eventbus_runtime::consume::HELD_PER_IN_FLIGHT;
 use eventbus_runtime::kafka::KafkaProducer;
+use eventbus_runtime::kafka::COMMIT_WAITING_MAX;
 use eventbus_tests::fault::chaos::{Dice, Members, Replacement};
 use eventbus_tests::fault::kafka_read::committed_offsets;
 use eventbus_tests::fault::{

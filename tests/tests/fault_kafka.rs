@@ -31,8 +31,9 @@
 mod kafka_support;
 
 use eventbus_runtime::backend::EventProducer;
-use eventbus_runtime::kafka::consumer::{COMMIT_WAITING_MAX, HELD_PER_IN_FLIGHT};
+use eventbus_runtime::consume::HELD_PER_IN_FLIGHT;
 use eventbus_runtime::kafka::KafkaProducer;
+use eventbus_runtime::kafka::COMMIT_WAITING_MAX;
 use eventbus_runtime::settings::{KafkaSettings, KafkaSettingsBuilder};
 use eventbus_tests::fault::events::key_of;
 use eventbus_tests::fault::kafka_read::{committed_offsets, read_events, read_topic_async};

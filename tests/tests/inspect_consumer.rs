@@ -7,13 +7,14 @@
 mod kafka_support;
 
 use eventbus_runtime::avro::{write_long, write_string};
+use eventbus_runtime::consume::ConsumerError;
 use eventbus_runtime::consume::{
     MessageError, MessageOrigin, Position, UnknownEvent, UnknownHandler,
 };
 use eventbus_runtime::kafka::framing::frame;
 use eventbus_runtime::kafka::headers::metadata_headers;
 use eventbus_runtime::kafka::schema_registry::SchemaRegistryClient;
-use eventbus_runtime::kafka::{ConsumerError, KafkaConsumer};
+use eventbus_runtime::kafka::KafkaConsumer;
 use eventbus_runtime::settings::OnError;
 use eventbus_runtime::EventsMetadata;
 use kafka_support::{builder, committed_offset, create_topics, produce_raw, raw_producer, unique};

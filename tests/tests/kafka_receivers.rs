@@ -10,8 +10,9 @@ mod kafka_support;
 #[path = "support/scrape.rs"]
 mod scrape;
 
+use eventbus_runtime::consume::OnEvent;
 use eventbus_runtime::kafka::dead_letter as dlq;
-use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer, OnEvent};
+use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer};
 use eventbus_runtime::settings::KafkaSettings;
 use eventbus_runtime::{Envelope, OpenEdxEvent};
 use kafka_support::*;
@@ -128,7 +129,7 @@ async fn failing_receivers_run_again_alone_until_they_succeed() {
         settings.full_topic(topic)
     );
     assert_eq!(
-        scrape::value(&eventbus_runtime::telemetry::encode(), &series),
+        scrape::value(&eventbus_runtime::telemetry::metrics::encode(), &series),
         Some(6.0),
         "{series}"
     );

@@ -1,10 +1,11 @@
 //! The in-memory bus of unit tests: what is produced to a bus reaches only its consumers'
 //! handlers, through the Avro encoding, with retries, and the configured producer can send to it.
 
-use eventbus_runtime::backend::{EventProducer, ProduceError};
-use eventbus_runtime::consume::{MemoryBus, MessageError, OnEvent, RetryPolicy};
+use eventbus_runtime::backend::{DeliveryPosition, EventProducer, ProduceError};
+use eventbus_runtime::consume::{MemoryBus, MessageError, OnEvent};
 use eventbus_runtime::prelude::*;
 use eventbus_runtime::producer_config::{ConfiguredProducer, ProducerConfig};
+use eventbus_runtime::settings::RetryPolicy;
 use serde_json::json;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -318,7 +319,10 @@ async fn bus_send_produces_as_the_configured_producer_would() {
         .consumer("notes")
         .on::<NoteWritten, _, _>("audit", handler);
     let delivery = bus.send("notes", note(7)).await.unwrap();
-    assert_eq!((delivery.topic.as_str(), delivery.offset), ("dev-notes", 0));
+    assert_eq!(
+        (delivery.topic.as_str(), &delivery.position),
+        ("dev-notes", &DeliveryPosition::Memory { index: 0 })
+    );
     let produced = &bus.producer().events()[0];
     assert_eq!(produced.key, eventbus_runtime::key::KeyValue::Long(7));
     assert_eq!(produced.metadata.event_type, NoteWritten::EVENT_TYPE);

@@ -15,10 +15,11 @@ mod support;
 use chrono::{SubsecRound, Utc};
 use collector::Collector;
 use eventbus_runtime::avro::Example;
+use eventbus_runtime::consume::ConsumerError;
 use eventbus_runtime::consume::{CancellationToken, ConsumeSummary, Position};
-use eventbus_runtime::redis::consumer::{DLQ_ERROR_KIND, DLQ_SOURCE_ID, DLQ_SOURCE_STREAM};
 use eventbus_runtime::redis::entry::NAMES;
-use eventbus_runtime::redis::{ConsumerError, RedisConsumer, RedisProducer, StartFrom};
+use eventbus_runtime::redis::{RedisConsumer, RedisProducer, StartFrom};
+use eventbus_runtime::redis::{DLQ_ERROR_KIND, DLQ_SOURCE_ID, DLQ_SOURCE_STREAM};
 use eventbus_runtime::registry::{self, EventDescriptor};
 use eventbus_runtime::settings::{OnError, RedisSettings, RedisSettingsBuilder};
 use eventbus_runtime::EventsMetadata;
@@ -196,7 +197,7 @@ async fn every_catalog_event_round_trips_in_pythons_entry_format() {
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", d.event_type));
         assert_eq!(delivery.topic, stream);
-        assert!(delivery.entry_id.is_some());
+        assert!(delivery.entry_id().is_some());
         sent.insert(metadata.id, (event, metadata));
     }
 
@@ -310,8 +311,9 @@ async fn bad_entries_are_dead_lettered_and_the_consumer_goes_on() {
         .send_event(topic, "", good.clone(), &refused)
         .await
         .unwrap()
-        .entry_id
-        .unwrap();
+        .entry_id()
+        .unwrap()
+        .to_owned();
     ids.push(("receiver-error", refused_id));
     // And a good one, processed after all of them.
     let fine = EventsMetadata::new(d.event_type, 0);
@@ -357,7 +359,7 @@ async fn bad_entries_are_dead_lettered_and_the_consumer_goes_on() {
 /// fails every attempt is named in the dead letter with the number of attempts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failing_handlers_run_again_alone_then_are_named_in_the_dead_letter() {
-    use eventbus_runtime::redis::OnEvent;
+    use eventbus_runtime::consume::OnEvent;
     use openedx_events::learning::SessionLoginCompleted;
     let prefix = unique("retry");
     let settings = builder(&prefix)
@@ -446,7 +448,7 @@ async fn failing_handlers_run_again_alone_then_are_named_in_the_dead_letter() {
         d.event_type
     );
     assert_eq!(
-        scrape::value(&eventbus_runtime::telemetry::encode(), &series),
+        scrape::value(&eventbus_runtime::telemetry::metrics::encode(), &series),
         Some(4.0),
         "{series}"
     );

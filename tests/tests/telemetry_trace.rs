@@ -12,7 +12,8 @@ mod kafka_support;
 #[path = "support/spans.rs"]
 mod spans;
 
-use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer, OnEvent};
+use eventbus_runtime::consume::OnEvent;
+use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer};
 use eventbus_runtime::redis::{RedisConsumer, RedisProducer, StartFrom};
 use eventbus_runtime::registry;
 use eventbus_runtime::settings::RedisSettings;

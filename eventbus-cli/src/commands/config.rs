@@ -3,7 +3,7 @@
 use super::CliError;
 use crate::cli::ConfigCommand;
 use crate::stdout::outln;
-use eventbus_runtime::kafka::LibrdkafkaBuild;
+use eventbus_runtime::kafka::build_info::LibrdkafkaBuild;
 use eventbus_runtime::producer_config::{
     ConfigSource, Problem, ProblemKind, ProducerConfig, ProducerConfigError, ProductionMode,
     ENV_VAR,

@@ -11,11 +11,9 @@ use crate::cli::DemoArgs;
 use crate::stdout::{noteln, outln};
 use eventbus_runtime::avro::Example;
 use eventbus_runtime::backend::EventProducer;
+use eventbus_runtime::consume::{CancellationToken, ConsumeSummary};
 use eventbus_runtime::kafka::schema_registry::SchemaRegistryClient;
-use eventbus_runtime::kafka::{
-    CancellationToken, ConsumeSummary, EmbeddedKafka, KafkaAdmin, KafkaConsumer, KafkaProducer,
-    TopicSpec,
-};
+use eventbus_runtime::kafka::{EmbeddedKafka, KafkaAdmin, KafkaConsumer, KafkaProducer, TopicSpec};
 use eventbus_runtime::outbox::{EventTransaction, Outbox, Relay, RelayOptions, RelaySummary};
 use eventbus_runtime::producer_config::{ConfigSource, ConfiguredProducer, Format, ProducerConfig};
 use eventbus_runtime::registry::{AnyReceiver, EventDescriptor};

@@ -5,7 +5,7 @@ use super::bus::{backend, block_on, redis_settings_from_env, settings_from_env};
 use super::CliError;
 use crate::cli::{Backend, ProduceArgs};
 use crate::stdout::{noteln, outln};
-use eventbus_runtime::backend::Delivery;
+use eventbus_runtime::backend::{Delivery, DeliveryPosition};
 use eventbus_runtime::kafka::KafkaProducer;
 use eventbus_runtime::redis::RedisProducer;
 use eventbus_runtime::registry::AnyEvent;
@@ -62,12 +62,13 @@ pub fn run(args: ProduceArgs) -> Result<ExitCode, CliError> {
         "source": metadata.source,
     });
     // Where it landed: a Redis entry id, or a Kafka partition and offset.
-    match &delivery.entry_id {
-        Some(entry_id) => line["entry_id"] = json!(entry_id),
-        None => {
-            line["partition"] = json!(delivery.partition);
-            line["offset"] = json!(delivery.offset);
+    match &delivery.position {
+        DeliveryPosition::Redis { entry_id } => line["entry_id"] = json!(entry_id),
+        DeliveryPosition::Kafka { partition, offset } => {
+            line["partition"] = json!(partition);
+            line["offset"] = json!(offset);
         }
+        other => line["position"] = json!(other.to_string()),
     }
     outln!("{line}")?;
     if service_unset {

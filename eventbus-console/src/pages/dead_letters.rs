@@ -366,10 +366,7 @@ pub(crate) async fn redrive(
         results.push(match sent {
             Ok(delivery) => (
                 position,
-                format!(
-                    "{}/{}@{}",
-                    delivery.topic, delivery.partition, delivery.offset
-                ),
+                format!("{}/{}", delivery.topic, delivery.position),
                 true,
             ),
             Err(error) => (position, error, false),

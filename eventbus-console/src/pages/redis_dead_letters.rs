@@ -17,11 +17,11 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::Form;
 use eventbus_runtime::consume::{DLQ_ATTEMPTS, DLQ_FAILED_RECEIVERS};
-use eventbus_runtime::redis::consumer::{
-    DLQ_CONSUMER_GROUP, DLQ_ERROR, DLQ_ERROR_KIND, DLQ_FAILED_AT, DLQ_SOURCE_ID, DLQ_SOURCE_STREAM,
-};
 use eventbus_runtime::redis::entry::{StreamEntry, NAMES};
-use eventbus_runtime::redis::{RedisRedriver, RedisStreams};
+use eventbus_runtime::redis::{
+    RedisRedriver, RedisStreams, DLQ_CONSUMER_GROUP, DLQ_ERROR, DLQ_ERROR_KIND, DLQ_FAILED_AT,
+    DLQ_SOURCE_ID, DLQ_SOURCE_STREAM,
+};
 use std::sync::Arc;
 
 /// Letters shown when no limit is asked for.

@@ -7,9 +7,9 @@
 use eventbus_console::{Console, ConsoleConfig};
 use eventbus_runtime::avro::Example;
 use eventbus_runtime::consume::{DLQ_ATTEMPTS, DLQ_FAILED_RECEIVERS};
+use eventbus_runtime::kafka::dead_letter::{DeadLetter, DeadLetterProducer};
 use eventbus_runtime::kafka::{
-    DeadLetter, DeadLetterProducer, KafkaAdmin, KafkaProducer, ReadRange, StoredMessage,
-    TopicReader, TopicSpec,
+    KafkaAdmin, KafkaProducer, ReadRange, StoredMessage, TopicReader, TopicSpec,
 };
 use eventbus_runtime::outbox::{Outbox, OutboxRow};
 use eventbus_runtime::redis::RedisProducer;
@@ -187,7 +187,7 @@ pub async fn produce(
         .send_event(topic, "xblock_info.usage_key", event, &metadata)
         .await
         .expect("the event is produced");
-    (delivery.partition, delivery.offset)
+    delivery.kafka_position().expect("a Kafka position")
 }
 
 /// Commit `offset` of the full topic `topic`'s `partition` for the consumer group `group` (which
@@ -324,7 +324,7 @@ pub async fn produce_redis(
         .send_event(stream, "xblock_info.usage_key", event, &metadata)
         .await
         .expect("sent");
-    delivery.entry_id.expect("an entry id")
+    delivery.entry_id().expect("an entry id").to_owned()
 }
 
 /// A fresh, migrated SQLite outbox database of a test (the shared MariaDB and PostgreSQL hold

@@ -20,7 +20,7 @@ pub use binary::{write_bytes, write_long, write_string, Reader};
 pub use compat::{check_compatibility, Incompatibility};
 pub use generic::avro_to_json;
 pub use resolve::resolve_to_reader;
-pub use schema::{EventSchema, SchemaNames};
+pub(crate) use schema::{EventSchema, SchemaNames};
 
 use crate::avro::key_value::{KeyPathError, KeyValue};
 use crate::data_error::{DataError, DataErrorKind};

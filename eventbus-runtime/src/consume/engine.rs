@@ -35,7 +35,7 @@ use super::error::{ConsumerError, Position};
 use super::lanes::Lanes;
 use super::{sleep_unless_cancelled, CancellationToken, ConsumeSummary, ErrorStreak, MessageError};
 use crate::settings::CommonSettings;
-use crate::telemetry::ConsumerMetrics;
+use crate::telemetry::metrics::ConsumerMetrics;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use std::collections::{HashMap, HashSet};
 use std::future::Future;

@@ -30,7 +30,7 @@ pub use tokio_util::sync::CancellationToken;
 
 use crate::metadata::EventsMetadata;
 use crate::registry::{AnyEvent, EventDescriptor};
-pub use crate::settings::RetryPolicy;
+use crate::settings::RetryPolicy;
 pub use crate::signal::StopConsuming;
 use crate::signal::{describe_failures, AnyEnvelope, ReceiverFailure, ReceiverId};
 use std::sync::Arc;

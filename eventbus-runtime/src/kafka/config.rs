@@ -7,7 +7,7 @@ use rdkafka::ClientConfig;
 /// The settings every client shares: bootstrap servers, the security settings (protocol, SASL,
 /// TLS: see [`crate::settings::KafkaSecurity`]), `client.id` = the service name. The extra
 /// options of the settings are applied last, by each client's configuration.
-pub fn common_config(settings: &KafkaSettings) -> ClientConfig {
+pub(crate) fn common_config(settings: &KafkaSettings) -> ClientConfig {
     let mut config = ClientConfig::new();
     config.set("bootstrap.servers", settings.bootstrap_servers());
     let security = settings.security();
@@ -62,7 +62,7 @@ fn millis(duration: std::time::Duration) -> String {
 /// offset storing (an offset is stored after the message's receivers ran). Stored
 /// offsets are committed by the consumer after every message, or, with a commit interval, by
 /// librdkafka every interval (and on rebalance and close).
-pub fn consumer_config(settings: &KafkaSettings, group_id: &str) -> ClientConfig {
+pub(crate) fn consumer_config(settings: &KafkaSettings, group_id: &str) -> ClientConfig {
     let mut config = common_config(settings);
     let interval = settings.consumer_commit_interval();
     config
@@ -97,7 +97,7 @@ pub fn consumer_config(settings: &KafkaSettings, group_id: &str) -> ClientConfig
 /// the common settings, nothing committed or stored, end-of-partition events on. librdkafka
 /// needs a `group.id` even to assign partitions: a fresh one that is never joined (no
 /// `subscribe`) nor committed to, so no group on the brokers sees the reader.
-pub fn reader_config(settings: &KafkaSettings) -> ClientConfig {
+pub(crate) fn reader_config(settings: &KafkaSettings) -> ClientConfig {
     let mut config = common_config(settings);
     config
         .set("enable.auto.offset.store", "false")
@@ -114,7 +114,7 @@ pub fn reader_config(settings: &KafkaSettings) -> ClientConfig {
 }
 
 /// The admin client configuration: the common settings.
-pub fn admin_config(settings: &KafkaSettings) -> ClientConfig {
+pub(crate) fn admin_config(settings: &KafkaSettings) -> ClientConfig {
     with_overrides(common_config(settings), settings)
 }
 

@@ -54,7 +54,7 @@ pub struct DeadLetter<'a> {
 }
 
 /// The headers of a dead-lettered message: the original ones, then the `dlq_*` ones.
-pub fn dead_letter_headers(
+pub(crate) fn dead_letter_headers(
     letter: &DeadLetter<'_>,
     group_id: &str,
 ) -> Vec<(String, Option<Vec<u8>>)> {
@@ -126,8 +126,8 @@ impl DeadLetterProducer {
             .await?;
         tracing::warn!(
             dead_letter_topic = %self.topic,
-            dead_letter_partition = delivery.partition,
-            dead_letter_offset = delivery.offset,
+            dead_letter_partition = delivery.kafka_position().map(|(partition, _)| partition),
+            dead_letter_offset = delivery.kafka_position().map(|(_, offset)| offset),
             source_topic = letter.topic,
             source_partition = letter.partition,
             source_offset = letter.offset,

@@ -10,7 +10,6 @@
 
 use crate::metadata::EventsMetadata;
 use crate::metadata_fields::FieldNames;
-pub use crate::metadata_fields::HeaderError;
 use rdkafka::message::{Header, Headers, OwnedHeaders};
 use std::borrow::Cow;
 
@@ -97,6 +96,7 @@ pub fn header_pairs<H: Headers>(headers: Option<&H>) -> Vec<(String, Option<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metadata_fields::HeaderError;
     use chrono::{TimeZone, Utc};
     use uuid::Uuid;
 

@@ -13,37 +13,32 @@
 //! Configure them with [`crate::settings::KafkaSettings`]; the schema registry client is
 //! [`crate::kafka::schema_registry::SchemaRegistryClient`].
 
-pub mod admin;
+mod admin;
 pub mod build_info;
 mod client_logs;
 pub mod config;
-pub mod consumer;
+mod consumer;
 pub mod dead_letter;
-pub mod embedded;
-pub mod error;
+mod embedded;
+mod error;
 pub mod framing;
 pub mod headers;
-pub mod lag;
-pub mod producer;
-pub mod raw_producer;
-pub mod reader;
-pub mod redrive;
-pub mod replay;
+mod lag;
+mod producer;
+mod raw_producer;
+mod reader;
+mod redrive;
+mod replay;
 pub mod schema_registry;
 mod telemetry;
 
 pub use admin::{Creation, KafkaAdmin, PartitionInfo, TopicInfo, TopicSpec};
-pub use build_info::LibrdkafkaBuild;
 pub use client_logs::{ConnectionLog, TracingContext};
-pub use consumer::{
-    cancel_on_signal, CancellationToken, ConsumeSummary, ConsumerError, Handlers, KafkaConsumer,
-    MessageError, OnEvent,
-};
-pub use dead_letter::{DeadLetter, DeadLetterProducer};
+pub use consumer::{EventConsumerContext, KafkaConsumer, COMMIT_GAP, COMMIT_WAITING_MAX};
 pub use embedded::EmbeddedKafka;
-pub use error::KafkaError;
+pub use error::{KafkaError, SchemaLookupError};
 pub use lag::{group_lags, GroupLag, GroupLags, GroupSelection, PartitionLag};
-pub use producer::KafkaProducer;
+pub use producer::{key_subject, value_subject, KafkaProducer};
 pub use raw_producer::{RawMessage, RawProducer};
 pub use reader::{offsets_for_time, ReadRange, StoredMessage, TopicReader};
 pub use redrive::{DeadLetterReader, DeadLettersError, LetterSelection, Redriver};

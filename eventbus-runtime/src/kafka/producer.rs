@@ -28,7 +28,7 @@ use super::config::producer_config;
 use super::error::KafkaError;
 use super::framing::frame;
 use super::headers::owned_headers;
-use crate::backend::{Delivery, EventProducer, ProduceError};
+use crate::backend::{Delivery, DeliveryPosition, EventProducer, ProduceError};
 use crate::kafka::schema_registry::SchemaRegistryClient;
 use crate::key::{key_record_name, key_schema, KeyValue};
 use crate::metadata::EventsMetadata;
@@ -37,8 +37,8 @@ use crate::settings::full_topic;
 use crate::settings::KafkaSettings;
 use crate::signal::BoxFuture;
 use crate::sync::LockUnpoisoned;
+use crate::telemetry::metrics::{ProducerMetrics, System};
 use crate::telemetry::trace::TRACEPARENT;
-use crate::telemetry::{ProducerMetrics, System};
 use rdkafka::message::Header;
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
 use rdkafka::types::RDKafkaErrorCode;
@@ -278,9 +278,10 @@ impl KafkaProducer {
                 }
                 Ok(Delivery {
                     topic: full.clone(),
-                    partition: delivery.partition,
-                    offset: delivery.offset,
-                    entry_id: None,
+                    position: DeliveryPosition::Kafka {
+                        partition: delivery.partition,
+                        offset: delivery.offset,
+                    },
                 })
             }
             Ok(Err(error)) => Err(fail(error, Some(&key))),
@@ -548,13 +549,9 @@ impl EventProducer for KafkaProducer {
 
     fn flush(&self) -> BoxFuture<'_, Result<(), ProduceError>> {
         Box::pin(async move {
-            self.flush_queue()
-                .await
-                .map_err(|e| ProduceError::Transport {
-                    event_type: "*",
-                    topic: "*".into(),
-                    source: Box::new(e),
-                })
+            self.flush_queue().await.map_err(|e| ProduceError::Flush {
+                source: Box::new(e),
+            })
         })
     }
 }

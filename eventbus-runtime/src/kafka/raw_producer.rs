@@ -5,7 +5,7 @@
 use super::client_logs::{ConnectionLog, TracingContext};
 use super::config::producer_config;
 use super::error::KafkaError;
-use crate::backend::Delivery;
+use crate::backend::{Delivery, DeliveryPosition};
 use crate::settings::KafkaSettings;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
@@ -109,9 +109,10 @@ impl RawProducer {
                 self.log.connected();
                 Ok(Delivery {
                     topic: message.topic.to_owned(),
-                    partition: delivery.partition,
-                    offset: delivery.offset,
-                    entry_id: None,
+                    position: DeliveryPosition::Kafka {
+                        partition: delivery.partition,
+                        offset: delivery.offset,
+                    },
                 })
             }
             Err((source, _)) => Err(KafkaError::Delivery {

@@ -207,8 +207,8 @@ impl Redriver {
             .await?;
         tracing::info!(
             topic = %self.source_topic,
-            partition = delivery.partition,
-            offset = delivery.offset,
+            partition = delivery.kafka_position().map(|(partition, _)| partition),
+            offset = delivery.kafka_position().map(|(_, offset)| offset),
             "dead letter redriven"
         );
         Ok(delivery)

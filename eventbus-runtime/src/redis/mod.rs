@@ -14,16 +14,18 @@
 //! Python writes it.
 
 mod connection;
-pub mod consumer;
+mod consumer;
 pub mod entry;
-pub mod error;
-pub mod producer;
+mod error;
+mod producer;
 mod redrive;
-pub mod streams;
+mod streams;
 mod telemetry;
 
-pub use crate::consume::{Handlers, OnEvent};
-pub use consumer::{ConsumerError, RedisConsumer, StartFrom};
+pub use consumer::{
+    RedisConsumer, StartFrom, DLQ_CONSUMER_GROUP, DLQ_ERROR, DLQ_ERROR_KIND, DLQ_FAILED_AT,
+    DLQ_SOURCE_ID, DLQ_SOURCE_STREAM,
+};
 pub use error::RedisError;
 pub use producer::RedisProducer;
 pub use redrive::RedisRedriver;

@@ -8,14 +8,14 @@
 use super::connection::connect;
 use super::entry::entry_fields;
 use super::error::RedisError;
-use crate::backend::{Delivery, EventProducer, ProduceError};
+use crate::backend::{Delivery, DeliveryPosition, EventProducer, ProduceError};
 use crate::metadata::EventsMetadata;
 use crate::registry::AnyEvent;
 use crate::settings::full_topic;
 use crate::settings::RedisSettings;
 use crate::signal::BoxFuture;
+use crate::telemetry::metrics::{ProducerMetrics, System};
 use crate::telemetry::trace::TRACEPARENT;
-use crate::telemetry::{ProducerMetrics, System};
 use redis::aio::ConnectionManager;
 use std::sync::Arc;
 use std::time::Duration;
@@ -95,9 +95,7 @@ impl RedisProducer {
                 }
                 Ok(Delivery {
                     topic: stream,
-                    partition: 0,
-                    offset: -1,
-                    entry_id: Some(entry_id),
+                    position: DeliveryPosition::Redis { entry_id },
                 })
             }
             Err(source) => {

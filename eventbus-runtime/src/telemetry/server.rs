@@ -3,7 +3,8 @@
 //! address (`127.0.0.1:9100`, say). Given an [`OpsFallback`] it hands every other request to it
 //! (the operator console on a worker's operations port, say); the three paths stay its own.
 
-use super::{encode, readiness};
+use super::metrics::encode;
+use super::readiness;
 use crate::signal::BoxFuture;
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full};

@@ -36,10 +36,11 @@
 //! [`Worker::ops_fallback`] on a worker made by [`Worker::from_config`]) hands it what answers
 //! them, as `eventbus worker` does with the operator console of a file's `[console]` table.
 
-pub mod config;
+mod config;
 
 pub use config::{
-    ConsoleTable, ConsumerConfig, RelayConfig, Transport, WorkerConfig, WorkerConfigError,
+    ConsoleTable, ConsumerConfig, FileValue, KafkaFileSettings, RelayConfig, Transport,
+    WorkerConfig, WorkerConfigError,
 };
 
 use crate::consume::{cancel_on_signal, CancellationToken, ConsumeSummary};

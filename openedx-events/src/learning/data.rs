@@ -4,6 +4,7 @@
 //! the same order); attrs inheritance is flattened, parent fields first.
 
 use eventbus_runtime::prelude::*;
+use std::collections::BTreeMap;
 
 /// The parts of a user account that are not personal information.
 #[derive(Debug, Clone, PartialEq, EventData)]

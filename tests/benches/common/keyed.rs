@@ -1,8 +1,8 @@
 //! The Kafka consumer's ordered concurrency and its latency, measured on the real broker: login
 //! events over many keys (`user.pii.username`), consumed by a typed handler.
 
-use eventbus_runtime::kafka::consumer::CancellationToken;
-use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer, OnEvent};
+use eventbus_runtime::consume::{CancellationToken, OnEvent};
+use eventbus_runtime::kafka::{KafkaConsumer, KafkaProducer};
 use eventbus_runtime::registry::{self, AnyEvent};
 use eventbus_runtime::settings::KafkaSettings;
 use eventbus_runtime::{EventsMetadata, OpenEdxEvent};

@@ -1,4 +1,5 @@
 use eventbus_runtime::prelude::*;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, OpenEdxEvent)]
 #[openedx_event(event_type = "org.openedx.test.grades.computed.v1")]

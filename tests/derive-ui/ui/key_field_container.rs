@@ -1,4 +1,5 @@
 use eventbus_runtime::prelude::*;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, PartialEq, EventData)]
 pub struct CourseData {

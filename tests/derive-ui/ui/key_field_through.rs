@@ -1,4 +1,5 @@
 use eventbus_runtime::prelude::*;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, PartialEq, EventData)]
 pub struct UserData {

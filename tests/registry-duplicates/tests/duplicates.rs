@@ -2,7 +2,7 @@
 //! when first used, naming both types.
 
 use eventbus_registry_duplicates::ThingHappened;
-use eventbus_runtime::kafka::consumer::{CancellationToken, ConsumerError};
+use eventbus_runtime::consume::{CancellationToken, ConsumerError};
 use eventbus_runtime::kafka::KafkaConsumer;
 use eventbus_runtime::prelude::*;
 use eventbus_runtime::registry::{self, DuplicateEventType, DuplicateEventTypes};

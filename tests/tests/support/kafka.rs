@@ -7,9 +7,8 @@
 
 #![allow(dead_code)]
 
-use eventbus_runtime::kafka::{
-    CancellationToken, ConsumeSummary, ConsumerError, KafkaAdmin, KafkaConsumer, TopicSpec,
-};
+use eventbus_runtime::consume::{CancellationToken, ConsumeSummary, ConsumerError};
+use eventbus_runtime::kafka::{KafkaAdmin, KafkaConsumer, TopicSpec};
 use eventbus_runtime::registry::EventDescriptor;
 use eventbus_runtime::settings::{KafkaSettings, KafkaSettingsBuilder};
 use rdkafka::consumer::{BaseConsumer, Consumer};

@@ -144,12 +144,7 @@ pub(super) async fn redrive(args: &DeadLettersRedriveArgs) -> Result<ExitCode, C
             .await;
         let at = letter.position_text(several);
         match sent {
-            Ok(delivery) => outln!(
-                "redriven {at} -> {}/{}@{}",
-                delivery.topic,
-                delivery.partition,
-                delivery.offset
-            )?,
+            Ok(delivery) => outln!("redriven {at} -> {}/{}", delivery.topic, delivery.position)?,
             Err(error) => {
                 failed += 1;
                 noteln!("offset {at}: not redriven: {error}");

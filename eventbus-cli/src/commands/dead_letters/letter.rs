@@ -10,7 +10,7 @@ use eventbus_runtime::kafka::headers::EVENT_TYPE;
 use eventbus_runtime::kafka::schema_registry::SchemaRegistryClient;
 use eventbus_runtime::kafka::StoredMessage;
 use eventbus_runtime::metadata_fields::last_value;
-use eventbus_runtime::redis::consumer as redis_dlq;
+use eventbus_runtime::redis as redis_dlq;
 use eventbus_runtime::redis::entry::{StreamEntry, EVENT_DATA, NAMES as REDIS_NAMES};
 use eventbus_runtime::registry;
 use eventbus_runtime::time::python_isoformat;

@@ -45,9 +45,9 @@ mod origin;
 mod poller;
 mod rebalance;
 
-pub use crate::consume::{
+use crate::consume::{
     cancel_on_signal, CancellationToken, ConsumeSummary, ConsumerError, Handlers, MessageError,
-    OnEvent, Position, StopConsuming, HELD_PER_IN_FLIGHT,
+    OnEvent, Position,
 };
 use crate::sync::LockUnpoisoned;
 pub(crate) use rebalance::describe;
@@ -68,8 +68,8 @@ use crate::consume::engine::{self, EngineSettings, Failure, Inbox, LaneKey, Ledg
 use crate::kafka::schema_registry::{RegisteredSchema, SchemaRegistryClient};
 use crate::registry;
 use crate::settings::{KafkaSettings, OnError};
+use crate::telemetry::metrics::ConsumerMetrics;
 use crate::telemetry::metrics::System;
-use crate::telemetry::ConsumerMetrics;
 use chrono::{DateTime, Utc};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::{Message, OwnedMessage};
@@ -206,9 +206,8 @@ impl KafkaConsumer {
     }
 
     /// Replay from `time`: each partition assigned to this consumer starts at its first message
-    /// at or after `time` (see [`super::replay`]), then the consumer keeps consuming. Unlike
-    /// Python's consumer, which moves the offsets and then idles until restarted, this one goes
-    /// on consuming.
+    /// at or after `time`, then the consumer keeps consuming. Unlike Python's consumer, which
+    /// moves the offsets and then idles until restarted, this one goes on consuming.
     #[must_use]
     pub fn offset_time(mut self, time: DateTime<Utc>) -> Self {
         self.offset_time = Some(time);

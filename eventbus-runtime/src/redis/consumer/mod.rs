@@ -51,15 +51,16 @@ use super::entry::{StreamEntry, NAMES};
 use super::error::RedisError;
 use super::telemetry::LagProbe;
 use crate::consume::engine::{self, EngineSettings, Failure, Inbox, LaneKey, Ledger, Transport};
-pub use crate::consume::ConsumerError;
+use crate::consume::ConsumerError;
 use crate::consume::{
     CancellationToken, ConsumeSummary, Handlers, MessageError, OnEvent, Position,
 };
 use crate::registry;
 use crate::settings::{OnError, RedisSettings};
 use crate::sync::LockUnpoisoned;
+use crate::telemetry::metrics::ConsumerMetrics;
 use crate::telemetry::metrics::System;
-use crate::telemetry::{ConsumerMetrics, HealthCheck};
+use crate::telemetry::HealthCheck;
 use reader::{Held, Reader, READ_BATCH};
 use redis::aio::ConnectionManager;
 use std::sync::Arc;

@@ -1,5 +1,6 @@
 //! Every supported field type, however spelled, passes the derive's checks.
 use eventbus_runtime::prelude::*;
+use std::collections::BTreeMap;
 use std::collections::HashMap as Map;
 
 type Text = String;
