@@ -255,35 +255,47 @@ pub(crate) async fn list(
     })
 }
 
-/// The positions (`partition/offset`) of the `letter` fields, or a 400.
-fn positions(fields: &[(String, String)]) -> Result<Vec<(i32, i64)>, PageError> {
-    let positions: Vec<(i32, i64)> = fields
+/// The `letter` fields of a redrive form, each read by `parse` (`None`: not `what`), or a 400;
+/// at least one and at most [`MAX_REDRIVE`] (the Kafka and Redis pages share it).
+pub(crate) fn selected_letters<T>(
+    fields: &[(String, String)],
+    what: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<Vec<T>, PageError> {
+    let selected: Vec<T> = fields
         .iter()
         .filter(|(name, _)| name == "letter")
         .map(|(_, value)| {
-            value
-                .split_once('/')
-                .and_then(|(p, o)| Some((p.parse::<i32>().ok()?, o.parse::<i64>().ok()?)))
-                .filter(|(p, o)| *p >= 0 && *o >= 0)
-                .ok_or_else(|| {
-                    PageError::BadRequest(format!(
-                        "letter {value:?} is not a position PARTITION/OFFSET of the dead-letter topic"
-                    ))
-                })
+            parse(value)
+                .ok_or_else(|| PageError::BadRequest(format!("letter {value:?} is not {what}")))
         })
         .collect::<Result<_, _>>()?;
-    if positions.is_empty() {
+    if selected.is_empty() {
         return Err(PageError::BadRequest(
             "no dead letter selected: tick the letters to redrive".into(),
         ));
     }
-    if positions.len() > MAX_REDRIVE {
+    if selected.len() > MAX_REDRIVE {
         return Err(PageError::BadRequest(format!(
             "{} dead letters selected: at most {MAX_REDRIVE} at once",
-            positions.len()
+            selected.len()
         )));
     }
-    Ok(positions)
+    Ok(selected)
+}
+
+/// The positions (`partition/offset`) of the `letter` fields, or a 400.
+fn positions(fields: &[(String, String)]) -> Result<Vec<(i32, i64)>, PageError> {
+    selected_letters(
+        fields,
+        "a position PARTITION/OFFSET of the dead-letter topic",
+        |value| {
+            value
+                .split_once('/')
+                .and_then(|(p, o)| Some((p.parse::<i32>().ok()?, o.parse::<i64>().ok()?)))
+                .filter(|(p, o)| *p >= 0 && *o >= 0)
+        },
+    )
 }
 
 /// The dead letters at `positions`, each read at its position; a 404 for one that is not there.

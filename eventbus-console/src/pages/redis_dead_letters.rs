@@ -6,7 +6,7 @@
 //! [`RedisRedriver`], as `eventbus dead-letters redrive --backend redis`, deleting each letter
 //! once redriven when asked.
 
-use super::dead_letters::RedrivenPage;
+use super::dead_letters::{selected_letters, RedrivenPage};
 use super::input::{given, number};
 use super::redis::{connect, field, newest_entries};
 use super::{render, PageResult};
@@ -28,8 +28,6 @@ use std::sync::Arc;
 const DEFAULT_LIMIT: i64 = 100;
 /// At most this many letters are read.
 const MAX_LIMIT: i64 = 500;
-/// At most this many dead letters are redriven at once.
-const MAX_REDRIVE: usize = 100;
 
 /// The query of the list.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -131,37 +129,17 @@ struct ConfirmPage {
 
 /// The entry ids of the `letter` fields (`<ms>-<seq>`), or a 400.
 fn ids(fields: &[(String, String)]) -> Result<Vec<String>, PageError> {
-    let ids: Vec<String> = fields
-        .iter()
-        .filter(|(name, _)| name == "letter")
-        .map(|(_, value)| {
-            value
-                .split_once('-')
-                .filter(|(ms, seq)| {
-                    [ms, seq]
-                        .iter()
-                        .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
-                })
-                .map(|_| value.clone())
-                .ok_or_else(|| {
-                    PageError::BadRequest(format!(
-                        "letter {value:?} is not an entry id <ms>-<seq> of the dead-letter stream"
-                    ))
-                })
-        })
-        .collect::<Result<_, _>>()?;
-    if ids.is_empty() {
-        return Err(PageError::BadRequest(
-            "no dead letter selected: tick the letters to redrive".into(),
-        ));
-    }
-    if ids.len() > MAX_REDRIVE {
-        return Err(PageError::BadRequest(format!(
-            "{} dead letters selected: at most {MAX_REDRIVE} at once",
-            ids.len()
-        )));
-    }
-    Ok(ids)
+    selected_letters(
+        fields,
+        "an entry id <ms>-<seq> of the dead-letter stream",
+        |value| {
+            let (ms, seq) = value.split_once('-')?;
+            [ms, seq]
+                .iter()
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| value.to_owned())
+        },
+    )
 }
 
 /// The dead letters `ids` of `topic`'s dead-letter stream; a 404 for one that is not there.
