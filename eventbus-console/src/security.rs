@@ -116,6 +116,15 @@ impl Security {
         name.eq_ignore_ascii_case("localhost") || name.parse::<std::net::IpAddr>().is_ok()
     }
 
+    /// Check the action of a submitted form: [`Security::check_action`] with its CSRF field.
+    pub fn check_form(&self, fields: &[(String, String)]) -> Result<(), PageError> {
+        let csrf = fields
+            .iter()
+            .find(|(name, _)| name == CSRF_FIELD)
+            .map(|(_, value)| value.as_str());
+        self.check_action(csrf)
+    }
+
     /// Check an action: actions on and the form's CSRF token right (the bearer token was checked
     /// for every request by the middleware).
     pub fn check_action(&self, csrf: Option<&str>) -> Result<(), PageError> {

@@ -199,11 +199,7 @@ pub(crate) async fn redrive(
     Path(topic): Path<String>,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let csrf = fields
-        .iter()
-        .find(|(name, _)| name == CSRF_FIELD)
-        .map(|(_, value)| value.as_str());
-    if let Err(refused) = state.security.check_action(csrf) {
+    if let Err(refused) = state.security.check_form(&fields) {
         tracing::warn!(topic, "Redis dead-letter redrive refused: {refused}");
         return Err(refused);
     }

@@ -347,21 +347,16 @@ impl KafkaConsumer {
     }
 
     /// The message's value, descriptor and writer schema (`None`: the local one) when its schema
-    /// id and event type were met before.
-    fn known<'m, M: Message>(
-        &self,
-        message: &'m M,
-        event_type: &str,
-    ) -> Result<Option<ToDecode<'m>>, Failure> {
-        let value = message
-            .payload()
-            .ok_or(Failure::Message(MessageError::NoValue))?;
-        let (id, avro) = unframe(value).map_err(|e| Failure::Message(e.into()))?;
-        let known = self.known.locked();
-        Ok(known
+    /// id and event type were met before. A value that is missing or not framed is not known: the
+    /// full path reports it, in the same order as for a first message (an unknown event type
+    /// first).
+    fn known<'m, M: Message>(&self, message: &'m M, event_type: &str) -> Option<ToDecode<'m>> {
+        let (id, avro) = unframe(message.payload()?).ok()?;
+        self.known
+            .locked()
             .iter()
             .find(|k| k.id == id && k.descriptor.event_type == event_type)
-            .map(|k| (avro, k.descriptor, (!k.same).then(|| k.writer.clone()))))
+            .map(|k| (avro, k.descriptor, (!k.same).then(|| k.writer.clone())))
     }
 
     /// Fetch the writer schema of a message of `descriptor`'s type and keep it for the next ones.
@@ -400,7 +395,7 @@ impl KafkaConsumer {
         let event_type = headers::NAMES
             .event_type(&headers)
             .map_err(|e| Failure::Message(e.into()))?;
-        let (avro, descriptor, writer) = match self.known(message, event_type)? {
+        let (avro, descriptor, writer) = match self.known(message, event_type) {
             Some(known) => known,
             None => {
                 let Some(descriptor) = registry::find(event_type) else {
